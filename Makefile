@@ -1,0 +1,38 @@
+# toffee: one entry point. `make` builds, `make test` tests, `make run` demos.
+# Component fragments (*.mk) add to TARGETS / TESTS; see docs/build.md.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B       := build
+CC      ?= cc
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -fno-strict-aliasing -D_GNU_SOURCE -Iinclude -Ifirmware
+SANFLAGS:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+DEPFLAGS = -MMD -MP
+
+# Install missing Debian packages (idempotent, quiet when nothing is missing).
+DEPS_STAMP := $(B)/.deps
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(B) && scripts/deps.sh build test && touch $@
+
+TARGETS :=
+TESTS   :=
+
+include firmware/fw.mk
+include tools/tools.mk
+include tests/tests.mk
+
+all: $(DEPS_STAMP) $(TARGETS)
+
+# Every test binary/script registered in TESTS runs; one summary line at the end.
+test: $(DEPS_STAMP) $(TARGETS) $(TEST_DEPS)
+	@tests/run-all.sh $(TESTS)
+
+run: $(DEPS_STAMP) $(TARGETS)
+	@scripts/run-demo.sh
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all test run clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file fp.h
+ * The toffee fast path (C firmware): public interface of the protocol core.
+ *
+ * The core never allocates, never blocks and never calls the OS. Everything
+ * outside it is reached through struct fp_platform: the MAC (transmit a
+ * frame), host memory (DMA read/write at an IOVA) and interrupts (notify a
+ * context). Received frames are pushed in with fp_rx(); doorbells, slow-path
+ * commands, raw frames and the transmit scheduler are served by fp_poll().
+ * The register file (BAR0, TOFFEE_REG_BAR_SIZE bytes) is plain memory that
+ * the host writes and the core polls.
+ */
+#ifndef TOFFEE_FP_H
+#define TOFFEE_FP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "toffee/abi.h"
+
+/** What the core needs from the platform it runs on. */
+struct fp_platform {
+	void *priv;
+	/** Send one Ethernet frame (no FCS). Returns 0, or -EBUSY if the MAC
+	 *  cannot take it now (the core counts a drop or retries later). */
+	int (*tx)(void *priv, const uint8_t *frame, uint32_t len);
+	/** Copy @p len bytes from host memory at @p iova. */
+	void (*dma_read)(void *priv, uint64_t iova, void *dst, uint32_t len);
+	/** Copy @p len bytes to host memory at @p iova. */
+	void (*dma_write)(void *priv, uint64_t iova, const void *src, uint32_t len);
+	/** Raise the interrupt of context @p ctx (may be NULL: polling only). */
+	void (*notify)(void *priv, uint32_t ctx);
+};
+
+struct fp;
+
+/** Bytes of NIC-local memory needed for @p flow_cap flows (power of two). */
+size_t fp_mem_size(uint32_t flow_cap);
+
+/**
+ * Initialise a fast path in @p mem (fp_mem_size(flow_cap) bytes, 64-byte
+ * aligned). @p regs is the register file, TOFFEE_REG_BAR_SIZE bytes, zeroed
+ * by the caller before the first init; the core writes its identification
+ * block. Returns the fast path, or NULL if @p flow_cap is not a power of two
+ * in [16, 2^24] or the memory is too small / misaligned.
+ */
+struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
+		   const struct fp_platform *plat, volatile uint32_t *regs);
+
+/** Process one received frame (no FCS) at time @p now_ns. */
+void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now_ns);
+
+/**
+ * Serve doorbells and the scheduler at time @p now_ns: slow-path commands and
+ * raw frames, application commands, then up to @p tx_budget transmitted
+ * segments. Publishes the counters to the register file.
+ * Returns the number of work items done (0 = idle).
+ */
+unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget);
+
+/** Counter @p i (TOFFEE_CNT_*), for tests and tools. */
+uint64_t fp_counter(const struct fp *fp, unsigned i);
+
+/** Read-only view of flow @p id's state, or NULL if not installed. */
+const struct toffee_flow *fp_flow(const struct fp *fp, uint32_t id);
+
+/** Human-readable names for counters and reasons (tools, status). */
+const char *fp_exc_name(unsigned reason);
+const char *fp_drop_name(unsigned reason);
+
+#endif /* TOFFEE_FP_H */
