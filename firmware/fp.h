@@ -28,6 +28,9 @@ struct fp_platform {
 	void (*dma_read)(void *priv, uint64_t iova, void *dst, uint32_t len);
 	/** Copy @p len bytes to host memory at @p iova. */
 	void (*dma_write)(void *priv, uint64_t iova, const void *src, uint32_t len);
+	/** Write a ring entry of @p len bytes at @p iova such that its last byte
+	 *  (the phase byte) becomes visible after all the others. */
+	void (*dma_write_entry)(void *priv, uint64_t iova, const void *src, uint32_t len);
 	/** Raise the interrupt of context @p ctx (may be NULL: polling only). */
 	void (*notify)(void *priv, uint32_t ctx);
 };

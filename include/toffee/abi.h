@@ -146,7 +146,9 @@ enum toffee_drop_reason {
 	TOFFEE_DROP_CMD_NOT_OWNER= 12, /* context named a flow it does not own */
 	TOFFEE_DROP_RAW_BAD      = 13, /* raw frame with a bad length */
 	TOFFEE_DROP_TX_BUSY      = 14, /* MAC refused a frame */
-	TOFFEE_DROP_COUNT        = 15
+	TOFFEE_DROP_OVERSIZE     = 15, /* frame longer than TOFFEE_MAX_FRAME */
+	TOFFEE_DROP_DISABLED     = 16, /* received while CTRL.ENABLE is clear */
+	TOFFEE_DROP_COUNT        = 17
 };
 
 /* Counter indices (TOFFEE_REG_CNT(i)). */
@@ -162,7 +164,7 @@ enum toffee_drop_reason {
 #define TOFFEE_CNT_TX_BYTES      9u
 #define TOFFEE_CNT_EXC_BASE      16u /* + enum toffee_exc_reason */
 #define TOFFEE_CNT_DROP_BASE     32u /* + enum toffee_drop_reason */
-#define TOFFEE_CNT_COUNT         48u
+#define TOFFEE_CNT_COUNT         64u
 
 /* ------------------------------------------------------------------------ */
 /* Slow-path rings                                                          */

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal definitions shared by the fast-path modules (not an API). */
+#ifndef TOFFEE_FP_INTERNAL_H
+#define TOFFEE_FP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "fp.h"
+
+#define FP_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define FP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* nic_flags bits of struct toffee_flow (private to the NIC). */
+#define FP_NF_VALID    (1u << 0)  /* installed */
+#define FP_NF_QUEUED   (1u << 1)  /* linked in the ready list or the wheel */
+#define FP_NF_RTT      (1u << 2)  /* rtt_seq/rtt_start time a segment */
+
+/* Transmit scheduler: a timing wheel for rate-limited flows. */
+#define FP_WHEEL_SHIFT 10u                      /* slot = 1024 ns */
+#define FP_WHEEL_SLOTS 1024u                    /* ~1 ms horizon */
+#define FP_TB_BURST_NS 16384u                   /* idle credit a flow may bank */
+
+/* Header sizes. */
+#define FP_ETH_LEN     14u
+#define FP_IP_LEN      20u
+#define FP_TCP_LEN     20u
+#define FP_TS_OPT_LEN  12u                      /* NOP NOP TS(10) */
+#define FP_HDRS_LEN    (FP_ETH_LEN + FP_IP_LEN + FP_TCP_LEN)
+
+/* TCP flags. */
+#define FP_TH_FIN 0x01u
+#define FP_TH_SYN 0x02u
+#define FP_TH_RST 0x04u
+#define FP_TH_PSH 0x08u
+#define FP_TH_ACK 0x10u
+#define FP_TH_ECE 0x40u
+
+/* One hash-table slot: a 4-tuple and the flow it maps to (id + 1, 0 = free).
+ * Four slots form a 64-byte bucket; a key may live in one of two buckets. */
+struct fp_slot {
+	uint32_t local_ip;
+	uint32_t remote_ip;
+	uint32_t ports;        /* local_port << 16 | remote_port */
+	uint32_t id_plus1;
+};
+#define FP_BUCKET_SLOTS 4u
+struct fp_bucket {
+	struct fp_slot slot[FP_BUCKET_SLOTS];
+};
+
+struct fp {
+	const struct fp_platform *plat;
+	volatile uint32_t *regs;
+	struct toffee_flow *flows;
+	struct fp_bucket *buckets;
+	uint32_t flow_cap;
+	uint32_t bucket_mask;
+	/* Latched configuration (fp_poll refreshes it from the registers). */
+	uint32_t ctrl;
+	uint8_t mac[6];
+	/* Scheduler: ready FIFO and timing wheel, linked through sched_next. */
+	uint32_t ready_head, ready_tail;         /* TOFFEE_FLOW_NONE = empty */
+	uint64_t wheel_time;                     /* start of the next slot to expire */
+	uint32_t wheel_head[FP_WHEEL_SLOTS];
+	uint32_t wheel_tail[FP_WHEEL_SLOTS];
+	uint64_t cnt[TOFFEE_CNT_COUNT];
+	uint8_t frame[TOFFEE_FRAME_SLOT] __attribute__((aligned(64)));
+};
+
+/* Sequence-number comparisons (RFC 9293 modular arithmetic). */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/* Unaligned big-endian accessors for wire headers. */
+static inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return __builtin_bswap16(v); }
+static inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return __builtin_bswap32(v); }
+static inline void wr16(uint8_t *p, uint16_t v) { v = __builtin_bswap16(v); memcpy(p, &v, 2); }
+static inline void wr32(uint8_t *p, uint32_t v) { v = __builtin_bswap32(v); memcpy(p, &v, 4); }
+
+static inline uint32_t reg_rd(const struct fp *fp, uint32_t off) { return fp->regs[off / 4]; }
+static inline void reg_wr(struct fp *fp, uint32_t off, uint32_t v) { fp->regs[off / 4] = v; }
+
+/* Register offsets of a context's ring block, doorbell page, and a
+ * slow-path ring block. */
+static inline uint32_t ctx_reg(uint32_t ctx, uint32_t off)
+{
+	return TOFFEE_REG_CTX_BASE + ctx * TOFFEE_REG_CTX_STRIDE + off;
+}
+static inline uint32_t db_reg(uint32_t ctx, uint32_t off)
+{
+	return TOFFEE_REG_DB_BASE + ctx * TOFFEE_REG_DB_STRIDE + off;
+}
+static inline uint32_t spq_reg(uint32_t q, uint32_t off)
+{
+	return TOFFEE_REG_SPQ_BASE + q * TOFFEE_REG_SPQ_STRIDE + off;
+}
+static inline uint64_t ring_base(const struct fp *fp, uint32_t block)
+{
+	return (uint64_t)reg_rd(fp, block + TOFFEE_Q_BASE_HI) << 32 | reg_rd(fp, block + TOFFEE_Q_BASE_LO);
+}
+
+static inline void fp_count(struct fp *fp, unsigned i) { fp->cnt[i]++; }
+static inline void fp_drop(struct fp *fp, unsigned reason) { fp->cnt[TOFFEE_CNT_DROP_BASE + reason]++; }
+
+/* fp_csum.c: Internet checksum (RFC 1071) over native-order words; the
+ * folded result is stored into headers as is. */
+uint64_t fp_csum_add(uint64_t sum, const uint8_t *p, uint32_t len);
+uint64_t fp_csum_payload(uint64_t sum, const uint8_t *p, uint32_t len);
+static inline uint16_t fp_csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+/* Pseudo-header sum for TCP over IPv4: addresses in host order. */
+static inline uint64_t fp_csum_pseudo(uint32_t src, uint32_t dst, uint32_t tcp_len)
+{
+	return (uint64_t)__builtin_bswap32(src) + __builtin_bswap32(dst) +
+	       __builtin_bswap16(6) + __builtin_bswap16((uint16_t)tcp_len);
+}
+
+/* fp_flowtab.c: 4-tuple -> flow id. */
+uint32_t fp_flowtab_hash(uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
+uint32_t fp_flowtab_lookup(const struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
+int fp_flowtab_insert(struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports, uint32_t id);
+int fp_flowtab_remove(struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
+static inline uint32_t fp_flow_ports(const struct toffee_flow *f)
+{
+	return (uint32_t)f->local_port << 16 | f->remote_port;
+}
+
+/* fp_ring.c: ring access through the register file. */
+bool fp_ctx_ev_space(struct fp *fp, uint32_t ctx);
+void fp_ctx_ev_post(struct fp *fp, uint32_t ctx, uint32_t flow, uint32_t rx_bytes,
+		    uint32_t tx_freed, uint8_t flags);
+void fp_exc_post(struct fp *fp, uint32_t flow, unsigned reason, const uint8_t *frame, uint32_t len);
+bool fp_fb_space(struct fp *fp);
+void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
+
+/* fp_ack.c: the ACK field of an accepted segment. Returns bytes freed in
+ * the transmit buffer. */
+uint32_t fp_ack_process(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t ack,
+			uint32_t wnd, bool pure, bool ece, uint64_t now);
+
+/* fp_tx.c: segments built from flow state. */
+/* IDLE: nothing sent (no data or no window); SENT: sent, nothing more now;
+ * MORE: sent, more to send; WAIT_RATE: over rate until tb_time; BUSY: MAC full. */
+enum fp_tx_result { FP_TX_IDLE, FP_TX_SENT, FP_TX_MORE, FP_TX_WAIT_RATE, FP_TX_BUSY };
+void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece);
+enum fp_tx_result fp_tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t now);
+static inline bool fp_tx_pending(const struct toffee_flow *f)
+{
+	return seq_lt(f->snd_nxt, f->tx_end) ||
+	       ((f->flags & TOFFEE_FLOWF_TX_FIN) && f->snd_nxt == f->tx_end);
+}
+
+/* fp_sched.c: transmit scheduler. */
+void fp_sched_init(struct fp *fp, uint64_t now);
+void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id);
+unsigned fp_sched_run(struct fp *fp, uint64_t now, unsigned budget);
+
+/* fp_cmd.c: slow-path commands, raw frames and application commands. */
+unsigned fp_cmd_poll_sp(struct fp *fp, uint64_t now);
+unsigned fp_cmd_poll_raw(struct fp *fp);
+unsigned fp_cmd_poll_ctx(struct fp *fp, uint64_t now);
+
+#endif /* TOFFEE_FP_INTERNAL_H */

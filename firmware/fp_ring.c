@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* NIC-produced rings: context events, exceptions, feedback. Ring geometry
+ * and indices live in the register file (abi.h); the core keeps no copy, so
+ * the slow path can reset a ring by rewriting its registers. */
+#include "fp_internal.h"
+
+bool fp_ctx_ev_space(struct fp *fp, uint32_t ctx)
+{
+	uint32_t log2 = reg_rd(fp, ctx_reg(ctx, TOFFEE_CTX_EV + TOFFEE_Q_LOG2));
+	uint32_t tail = reg_rd(fp, ctx_reg(ctx, TOFFEE_CTX_EV + TOFFEE_Q_TAIL));
+	uint32_t head = reg_rd(fp, db_reg(ctx, TOFFEE_DB_EV_HEAD));
+	return log2 && tail - head < (1u << log2);
+}
+
+void fp_ctx_ev_post(struct fp *fp, uint32_t ctx, uint32_t flow, uint32_t rx_bytes,
+		    uint32_t tx_freed, uint8_t flags)
+{
+	uint32_t blk = ctx_reg(ctx, TOFFEE_CTX_EV);
+	uint32_t log2 = reg_rd(fp, blk + TOFFEE_Q_LOG2);
+	uint32_t tail = reg_rd(fp, blk + TOFFEE_Q_TAIL);
+	struct toffee_ctx_ev ev = {
+		.flow_id = flow, .rx_bytes = rx_bytes, .tx_freed = tx_freed,
+		.flags = flags, .phase = toffee_phase(tail, log2),
+	};
+	uint64_t iova = ring_base(fp, blk) + (uint64_t)(tail & ((1u << log2) - 1)) * sizeof(ev);
+	fp->plat->dma_write_entry(fp->plat->priv, iova, &ev, sizeof(ev));
+	reg_wr(fp, blk + TOFFEE_Q_TAIL, tail + 1);
+	if (FP_UNLIKELY(reg_rd(fp, db_reg(ctx, TOFFEE_DB_ARM)))) {
+		reg_wr(fp, db_reg(ctx, TOFFEE_DB_ARM), 0);
+		if (fp->plat->notify)
+			fp->plat->notify(fp->plat->priv, ctx);
+	}
+}
+
+/* Claim the next slot of NIC-produced slow-path ring @p q, or return false
+ * if the ring is full or disabled. */
+static bool spq_claim(struct fp *fp, uint32_t q, uint32_t *idx, uint32_t *log2)
+{
+	*log2 = reg_rd(fp, spq_reg(q, TOFFEE_Q_LOG2));
+	*idx = reg_rd(fp, spq_reg(q, TOFFEE_Q_TAIL));
+	uint32_t head = reg_rd(fp, spq_reg(q, TOFFEE_Q_HEAD));
+	return *log2 && *idx - head < (1u << *log2);
+}
+
+void fp_exc_post(struct fp *fp, uint32_t flow, unsigned reason, const uint8_t *frame, uint32_t len)
+{
+	uint32_t idx, log2;
+	fp->cnt[TOFFEE_CNT_EXC_BASE + reason]++;
+	if (!spq_claim(fp, TOFFEE_SPQ_EXC, &idx, &log2)) {
+		fp_drop(fp, TOFFEE_DROP_EXC_FULL);
+		return;
+	}
+	uint32_t blk = spq_reg(TOFFEE_SPQ_EXC, 0);
+	uint32_t slot = idx & ((1u << log2) - 1);
+	uint64_t buf = (uint64_t)reg_rd(fp, blk + TOFFEE_Q_BUF_HI) << 32 | reg_rd(fp, blk + TOFFEE_Q_BUF_LO);
+	fp->plat->dma_write(fp->plat->priv, buf + (uint64_t)slot * TOFFEE_FRAME_SLOT, frame, len);
+	struct toffee_sp_exc e = {
+		.flow_id = flow, .frame_len = (uint16_t)len, .reason = (uint8_t)reason,
+		.phase = toffee_phase(idx, log2),
+	};
+	fp->plat->dma_write_entry(fp->plat->priv, ring_base(fp, blk) + (uint64_t)slot * sizeof(e), &e, sizeof(e));
+	reg_wr(fp, blk + TOFFEE_Q_TAIL, idx + 1);
+}
+
+bool fp_fb_space(struct fp *fp)
+{
+	uint32_t idx, log2;
+	return spq_claim(fp, TOFFEE_SPQ_FB, &idx, &log2);
+}
+
+void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb)
+{
+	uint32_t idx, log2;
+	if (!spq_claim(fp, TOFFEE_SPQ_FB, &idx, &log2))
+		return;                    /* callers check fp_fb_space first */
+	uint32_t blk = spq_reg(TOFFEE_SPQ_FB, 0);
+	struct toffee_sp_fb e = *fb;
+	e.phase = toffee_phase(idx, log2);
+	uint64_t iova = ring_base(fp, blk) + (uint64_t)(idx & ((1u << log2) - 1)) * sizeof(e);
+	fp->plat->dma_write_entry(fp->plat->priv, iova, &e, sizeof(e));
+	reg_wr(fp, blk + TOFFEE_Q_TAIL, idx + 1);
+}
