@@ -215,9 +215,11 @@ struct toffee_sp_cmd {
 	uint8_t  phase;
 };
 
-/** Feedback entry types. */
+/** Feedback entry types. Every command yields exactly one FB entry carrying
+ *  its tag and status: TOFFEE_FB_FLOW for FEEDBACK, TOFFEE_FB_DONE for the
+ *  others. */
 #define TOFFEE_FB_DONE 1u  /* command completion */
-#define TOFFEE_FB_FLOW 2u  /* congestion feedback for a flow (FEEDBACK command) */
+#define TOFFEE_FB_FLOW 2u  /* FEEDBACK completion with the flow's counters */
 
 /** Feedback / completion entry (FB ring). W: nic. */
 struct toffee_sp_fb {
