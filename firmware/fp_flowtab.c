@@ -7,11 +7,20 @@
 #include <errno.h>
 #include "fp_internal.h"
 
+/* murmur3's 32-bit finaliser: every input bit affects every output bit, so
+ * both bucket indices (low and high half) are well spread. */
+static inline uint32_t fmix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	return x ^ (x >> 16);
+}
+
 uint32_t fp_flowtab_hash(uint32_t local_ip, uint32_t remote_ip, uint32_t ports)
 {
-	uint32_t x = local_ip ^ ((remote_ip << 16) | (remote_ip >> 16)) ^ ports;
-	x *= 0x9e3779b1u;
-	return x ^ (x >> 15);
+	return fmix32(remote_ip ^ ((local_ip << 7) | (local_ip >> 25)) ^ (ports * 0x9e3779b1u));
 }
 
 static inline uint32_t bucket2(uint32_t h) { return (h >> 16) | (h << 16); }
