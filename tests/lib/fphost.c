@@ -681,6 +681,13 @@ int fphost_ctx_cmd(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
 	return 0;
 }
 
+bool fphost_ctx_cmd_done(const struct fphost *fh, uint32_t ctx)
+{
+	if (ctx >= fh->n_ctx || !fh->ctx_cmd[ctx].log2)
+		return true;
+	return fphost_reg_rd(fh, ctx_reg(ctx, TOFFEE_CTX_CMD, TOFFEE_Q_HEAD)) == fh->ctx_cmd[ctx].idx;
+}
+
 int fphost_ctx_ev_next(struct fphost *fh, uint32_t ctx, struct toffee_ctx_ev *ev)
 {
 	struct fphost_ring *r;

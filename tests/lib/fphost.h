@@ -186,6 +186,10 @@ void fphost_rx_read(struct fphost *fh, const struct toffee_flow *f,
 /** Post a context command and ring the doorbell. 0 or -ENOSPC / -EINVAL. */
 int fphost_ctx_cmd(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
 		   uint32_t tx_bytes, uint32_t rx_bytes);
+/** True when the core has consumed every command posted to @p ctx's CMD
+ *  ring. The context and slow-path rings are not ordered with respect to
+ *  each other: e.g. wait for this before a TX_FIN that must follow appends. */
+bool fphost_ctx_cmd_done(const struct fphost *fh, uint32_t ctx);
 /** Next context event: 1 = got one (EV head doorbell advanced), 0 = empty. */
 int fphost_ctx_ev_next(struct fphost *fh, uint32_t ctx, struct toffee_ctx_ev *ev);
 
