@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file appproto.h
+ * Application <-> toffeed control protocol (libtoffee speaks it; data never
+ * goes this way: payload moves through the shared buffers and the context
+ * rings of abi.h).
+ *
+ * toffeed listens on a UNIX SOCK_SEQPACKET socket (<rundir>/app.sock). Each
+ * connection is one application context. Messages are struct toffee_appmsg;
+ * requests carry a `req` number echoed by their reply; toffeed also sends
+ * unsolicited events (req = 0). File descriptors travel as SCM_RIGHTS.
+ * When the socket hangs up (the process died or exec'd without keeping the
+ * fd), toffeed resets the context's flows towards their peers and reclaims
+ * its flows, memory and context slot.
+ */
+#ifndef TOFFEE_APPPROTO_H
+#define TOFFEE_APPPROTO_H
+
+#include <stdint.h>
+
+#define TOFFEE_APPPROTO_VERSION 1u
+
+enum toffee_appmsg_type {
+	/* requests (app -> toffeed) */
+	TOFFEE_APP_HELLO      = 1,  /* reply HELLO_OK + fds [region, BAR0, eventfd] */
+	TOFFEE_APP_LISTEN     = 2,  /* addr: local ip/port (ip 0 = any); arg = backlog;
+	                               flags: TOFFEE_APPF_REUSEPORT. reply: id = listener */
+	TOFFEE_APP_UNLISTEN   = 3,  /* id = listener */
+	TOFFEE_APP_CONNECT    = 4,  /* addr: remote ip/port, local ip/port (0 = pick).
+	                               reply: status only; later CONNECTED or CONN_FAILED */
+	TOFFEE_APP_CLOSE      = 5,  /* id = flow: FIN after all appended data; the app
+	                               must not touch the flow's buffers after CLOSED */
+	TOFFEE_APP_SHUTDOWN_WR= 6,  /* id = flow: FIN after all data, keep receiving */
+	TOFFEE_APP_ABORT      = 7,  /* id = flow: send RST now and free (SO_LINGER 0) */
+	TOFFEE_APP_STATUS     = 8,  /* reply: arg = flows, arg2 = contexts (for tools) */
+	/* replies and events (toffeed -> app) */
+	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
+	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
+	TOFFEE_APP_ACCEPTED   = 66, /* event: new flow on listener `id`; flow: below */
+	TOFFEE_APP_CONNECTED  = 67, /* reply to CONNECT (req echoed); flow: below */
+	TOFFEE_APP_CONN_FAILED= 68, /* reply to CONNECT (req echoed); status = -errno */
+	TOFFEE_APP_RESET      = 69, /* event: flow `id` reset by the peer (or timed out:
+	                               status = -ECONNRESET / -ETIMEDOUT) */
+	TOFFEE_APP_CLOSED     = 70, /* event: flow `id` fully closed, resources freed */
+};
+
+#define TOFFEE_APPF_REUSEPORT (1u << 0)
+#define TOFFEE_APPF_NODELAY   (1u << 1)
+
+/** A flow handed to the application. Buffer offsets are in the app's
+ *  region; byte with sequence number S of the receive stream is at
+ *  rx_off + (S & (2^rx_log2 - 1)) (likewise for transmit). */
+struct toffee_app_flow {
+	uint32_t flow_id;
+	uint32_t local_ip, remote_ip;   /* host order */
+	uint16_t local_port, remote_port;
+	uint32_t rx_off, tx_off;        /* offsets of the payload buffers in the region */
+	uint8_t  rx_log2, tx_log2;
+	uint16_t mss;
+	uint32_t rx_seq;                /* sequence number of the first byte to receive */
+	uint32_t tx_seq;                /* sequence number of the first byte to send */
+};
+
+struct toffee_appmsg {
+	uint32_t type;                  /* enum toffee_appmsg_type */
+	uint32_t req;                   /* request number (0 for events) */
+	int32_t  status;                /* 0 or a negative errno */
+	uint32_t id;                    /* listener or flow id */
+	uint32_t flags;
+	uint32_t arg, arg2;
+	/* LISTEN / CONNECT addresses (host order) */
+	uint32_t local_ip, remote_ip;
+	uint16_t local_port, remote_port;
+	/* HELLO_OK */
+	uint32_t ctx;
+	uint32_t region;                /* region id (IOVA high half) */
+	uint64_t region_size;
+	uint32_t ev_off, cmd_off;       /* ring offsets in the region */
+	uint8_t  ev_log2, cmd_log2;
+	uint16_t rsvd;
+	uint32_t db_off;                /* doorbell page offset in BAR0 */
+	/* ACCEPTED / CONNECTED */
+	struct toffee_app_flow flow;
+};
+
+#endif /* TOFFEE_APPPROTO_H */
