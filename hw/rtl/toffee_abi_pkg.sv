@@ -95,7 +95,8 @@ package toffee_abi_pkg;
   localparam [7:0] DROP_RAW_BAD = 8'd13;
   localparam [7:0] DROP_TX_BUSY = 8'd14;
   localparam [7:0] DROP_OVERSIZE = 8'd15;
-  localparam [7:0] DROP_COUNT = 8'd16;
+  localparam [7:0] DROP_DISABLED = 8'd16;
+  localparam [7:0] DROP_COUNT = 8'd17;
 
   // Counter indices (register TOFFEE_REG_CNT(i) = CNT_BASE + CNT_STRIDE * i)
   localparam [31:0] CNT_RX_FRAMES = 32'd0;
@@ -110,7 +111,7 @@ package toffee_abi_pkg;
   localparam [31:0] CNT_TX_BYTES = 32'd9;
   localparam [31:0] CNT_EXC_BASE = 32'd16;
   localparam [31:0] CNT_DROP_BASE = 32'd32;
-  localparam [31:0] CNT_COUNT = 32'd48;
+  localparam [31:0] CNT_COUNT = 32'd64;
 
   // Slow-path command opcodes (enum toffee_cmd_op) and feedback types
   localparam [7:0] CMD_NOP = 8'd0;
