@@ -18,6 +18,11 @@ static void usage(FILE *out)
 		"  --out FILE.pcap  write the frames the fast path transmitted\n"
 		"  --impl fw|rtl    fast-path implementation (default fw)\n"
 		"  --buf-log2 N     payload buffer size per direction, 2^N bytes (default 22)\n"
+		"  --no-client-rexmit  feed the client's frames once each, as captured; by\n"
+		"                   default a client frame the fast path dropped is sent\n"
+		"                   again when the fast path's ACKs ask for its bytes, as\n"
+		"                   the client would (the capture shows the client reacting\n"
+		"                   to the real server, which may have kept more out of order)\n"
 		"  -v               log installs and warnings (-vv: every exception)\n"
 		"  -h, --help       this text\n");
 }
@@ -28,6 +33,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "impl", required_argument, NULL, 'i' },
 		{ "buf-log2", required_argument, NULL, 'b' },
+		{ "no-client-rexmit", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -54,6 +60,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.buf_log2 = (uint32_t)v;
+			break;
+		case 'n':
+			o.no_client_rexmit = true;
 			break;
 		case 'v':
 			o.verbose++;

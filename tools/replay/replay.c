@@ -284,7 +284,7 @@ void rp_settle(struct rp *r)
 	rp_anomaly(r, "fast path does not settle");
 }
 
-static void feed(struct rp *r, const uint8_t *f, uint32_t len)
+void rp_feed(struct rp *r, const uint8_t *f, uint32_t len)
 {
 	if (r->o->hooks && r->o->hooks->fed)
 		r->o->hooks->fed(r->o->hooks->arg, f, len, r->fh->now_ns);
@@ -379,6 +379,7 @@ static void retire(struct rp *r, struct rp_conn *c)
 			rp_anomaly(r, "remove of flow %u failed: %s", c->pub.flow_id, strerror(-rc));
 		c->pub.removed = true;
 		c->st = RP_DONE;
+		rp_rexmit_free(c);
 		rp_settle(r);
 	}
 	rp_conn_forget(r, c);
@@ -392,7 +393,7 @@ static void on_frame(struct rp *r, const uint8_t *frame, uint32_t len)
 	bool from_client = false;
 
 	if (!pkt_parse_tcp(frame, len, &t))
-		return feed(r, frame, len);
+		return rp_feed(r, frame, len);
 	c = rp_conn_find(r, &t, &from_client);
 	if ((t.flags & (PKT_TCP_SYN | PKT_TCP_ACK | PKT_TCP_RST)) == PKT_TCP_SYN) {
 		/* A client opens a connection (or retransmits its SYN). */
@@ -401,14 +402,19 @@ static void on_frame(struct rp *r, const uint8_t *frame, uint32_t len)
 				retire(r, c);
 			rp_conn_new(r, &t);
 		}
-		return feed(r, frame, len);
+		return rp_feed(r, frame, len);
 	}
 	if (!c)
-		return feed(r, frame, len);
+		return rp_feed(r, frame, len);
 	if (from_client) {
 		/* Before the install (the SYN-ACK) a client frame is unknown to
 		 * the fast path, as it would be on a real NIC. */
-		return feed(r, frame, len);
+		rp_feed(r, frame, len);
+		if (c->st == RP_INSTALLED && !r->o->no_client_rexmit) {
+			rp_rexmit_note(c, frame, len, &t);
+			rp_rexmit_run(r, c);
+		}
+		return;
 	}
 	/* The server's side: never fed, the fast path is the server. */
 	if (t.flags & PKT_TCP_SYN) {

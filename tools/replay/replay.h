@@ -12,7 +12,9 @@
  * stream itself. The replay is also the application: it consumes the bytes
  * the fast path delivers as the events arrive. Frames of no installed
  * connection (and any non-IPv4/TCP frame) are fed as they are.
- * The capture's timestamps drive the simulated clock.
+ * The capture's timestamps drive the simulated clock. Unless turned off, a
+ * client retransmission model sends captured client frames again where the
+ * fast path's ACKs ask for them (see rp_rexmit.c).
  */
 #ifndef TOFFEE_REPLAY_H
 #define TOFFEE_REPLAY_H
@@ -42,6 +44,7 @@ struct replay_flow {
 	uint64_t gap_bytes;                  /* server bytes missing in the capture (zeros sent) */
 	bool     fin_queued;                 /* TX_FIN issued */
 	bool     removed;                    /* removed (4-tuple reused) */
+	uint64_t rexmits;                    /* client frames sent again (model) */
 };
 
 /** Callbacks into the replay, for tests. All may be NULL. */
@@ -66,6 +69,9 @@ struct replay_opts {
 	FILE *log;                 /**< default stderr */
 	uint32_t buf_log2;         /**< payload buffer size per direction (default 22) */
 	bool keep_data;            /**< keep delivered bytes in replay_flow.data */
+	/** Turn off the client retransmission model (rp_rexmit.c): feed the
+	 *  client's frames exactly as captured, once each. */
+	bool no_client_rexmit;
 	const struct replay_hooks *hooks;
 };
 
@@ -77,6 +83,7 @@ struct replay_result {
 	uint64_t frames_read;                /* records in the capture */
 	uint64_t frames_fed;                 /* frames given to fp_rx() */
 	uint64_t frames_tx;                  /* frames the fast path transmitted */
+	uint64_t client_rexmits;             /* frames sent again by the model */
 	uint64_t exceptions;                 /* EXC entries drained */
 	uint64_t anomalies;                  /* events/ring contents that make no sense */
 	uint64_t abi_violations;             /* from the harness */

@@ -13,6 +13,13 @@
 
 enum rp_state { RP_PENDING, RP_INSTALLED, RP_DONE };
 
+/** A client frame held for the retransmission model (rp_rexmit.c). */
+struct rp_held {
+	uint32_t seq, end;         /* sequence space it covers (FIN included) */
+	uint32_t len, tries;
+	uint8_t *frame;
+};
+
 /** A connection of the capture: its handshake, flow image and the state of
  *  both application sides. */
 struct rp_conn {
@@ -32,6 +39,9 @@ struct rp_conn {
 	uint8_t *pend;             /* seen but not yet appended (buffer full) */
 	size_t pend_len, pend_cap;
 	bool srv_fin;              /* the server's FIN was seen */
+	/* client retransmission model */
+	struct rp_held *held;
+	size_t n_held, cap_held;
 	bool in_table;
 	struct rp_conn *hnext;
 };
@@ -58,6 +68,7 @@ struct rp {
 	uint32_t flow_cap, next_id;
 	uint8_t frame[65536];
 	uint8_t exc_frame[TOFFEE_FRAME_SLOT];
+	uint8_t rexmit_frame[65536];
 	uint8_t *chunk;
 };
 
@@ -66,6 +77,14 @@ static inline bool rp_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) >
 void rp_log(struct rp *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void rp_anomaly(struct rp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rp_settle(struct rp *r);
+/** Give one frame to fp_rx() and let the fast path settle. */
+void rp_feed(struct rp *r, const uint8_t *frame, uint32_t len);
+
+/* rp_rexmit.c: the client retransmission model */
+void rp_rexmit_note(struct rp_conn *c, const uint8_t *frame, uint32_t len,
+		    const struct pkt_tcp *t);
+void rp_rexmit_run(struct rp *r, struct rp_conn *c);
+void rp_rexmit_free(struct rp_conn *c);
 
 /* rp_conn.c */
 int rp_conn_table_init(struct rp *r, uint32_t expect);

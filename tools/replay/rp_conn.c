@@ -34,6 +34,7 @@ void rp_conn_table_free(struct rp *r)
 			EVP_MD_CTX_free(c->sha);
 		free(c->pub.data);
 		free(c->pend);
+		rp_rexmit_free(c);
 		free(c);
 	}
 	free(r->all);
