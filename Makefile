@@ -13,7 +13,7 @@ DEPFLAGS = -MMD -MP
 # Install missing Debian packages (idempotent, quiet when nothing is missing).
 DEPS_STAMP := $(B)/.deps
 $(DEPS_STAMP): scripts/deps.sh
-	@mkdir -p $(B) && scripts/deps.sh build test && touch $@
+	@mkdir -p $(B) && scripts/deps.sh build test sim system && touch $@
 
 TARGETS :=
 TESTS   :=
