@@ -172,6 +172,34 @@ bool pkt_parse_tcp(const uint8_t *f, uint32_t len, struct pkt_tcp *t)
 	return true;
 }
 
+/* Ones' complement sum of 16-bit big-endian words. */
+static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+bool pkt_csum_ok(const uint8_t *f, const struct pkt_tcp *t)
+{
+	const uint8_t *ip = f + 14;
+	uint32_t ihl = (ip[0] & 0xfu) * 4u, tot = rd16(ip + 2), sum;
+
+	if (t->plen_cap != t->plen || fold(sum16(ip, ihl, 0)) != 0xffff)
+		return false;
+	sum = sum16(ip + 12, 8, 6u + (tot - ihl));       /* pseudo-header */
+	return fold(sum16(ip + ihl, tot - ihl, sum)) == 0xffff;
+}
+
 void pkt_fmt_addr(char *buf, unsigned size, uint32_t ip, uint16_t port)
 {
 	snprintf(buf, size, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xffu,

@@ -61,6 +61,10 @@ struct pkt_tcp {
  */
 bool pkt_parse_tcp(const uint8_t *f, uint32_t len, struct pkt_tcp *t);
 
+/** True if the IPv4 header and TCP checksums of @p f (parsed into @p t,
+ *  complete in the capture) are correct. */
+bool pkt_csum_ok(const uint8_t *f, const struct pkt_tcp *t);
+
 /** Format IPv4 address @p ip (host order) and @p port as "a.b.c.d:port". */
 void pkt_fmt_addr(char *buf, unsigned size, uint32_t ip, uint16_t port);
 

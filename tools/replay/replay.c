@@ -450,7 +450,9 @@ static int open_capture(const char *path, struct replay_result *res, pcap_t **ou
 	return 0;
 }
 
-/* First pass: how many flows to provision, and our MAC. */
+/* First pass: how many flows to provision, and our MAC: the destination of
+ * the clients' SYNs (with synthesised Ethernet headers that is the
+ * synthetic one), promiscuous if they name several. */
 static int prescan(struct rp *r, const char *path)
 {
 	struct pcap_pkthdr *h;
@@ -458,6 +460,7 @@ static int prescan(struct rp *r, const char *path)
 	pcap_t *pc;
 	int rc, n;
 	bool have_mac = false;
+	uint64_t nrec = 0;
 
 	rc = open_capture(path, r->res, &pc);
 	if (rc)
@@ -466,20 +469,21 @@ static int prescan(struct rp *r, const char *path)
 		uint32_t len = pkt_to_ether(r->res->link_type, d, h->caplen, r->frame, sizeof(r->frame));
 		struct pkt_tcp t;
 
+		nrec++;
 		if (!len || !pkt_parse_tcp(r->frame, len, &t) || !(t.flags & PKT_TCP_SYN))
 			continue;
 		if (t.flags & PKT_TCP_ACK) {
 			r->n_synack++;
-			if (have_mac && memcmp(r->mac, t.src_mac, 6))
-				r->promisc = true;    /* several servers: take all frames */
-			if (!have_mac)
-				memcpy(r->mac, t.src_mac, 6);
-			have_mac = true;
-		} else if (!have_mac && !r->n_synack) {
-			memcpy(r->mac, t.dst_mac, 6);
+			continue;
 		}
+		if (have_mac && memcmp(r->mac, t.dst_mac, 6))
+			r->promisc = true;
+		memcpy(r->mac, t.dst_mac, 6);
+		have_mac = true;
 	}
-	if (n == -1 && !r->n_synack) {
+	if (!have_mac)
+		r->promisc = true;      /* no handshake: nothing tells our MAC */
+	if (n == -1 && !nrec) {   /* a capture cut short is replayed up to the cut */
 		snprintf(r->res->err, sizeof(r->res->err), "%s: %s", path, pcap_geterr(pc));
 		pcap_close(pc);
 		return -EIO;

@@ -88,7 +88,7 @@ struct replay_result {
 	uint64_t anomalies;                  /* events/ring contents that make no sense */
 	uint64_t abi_violations;             /* from the harness */
 	int link_type;                       /* libpcap DLT of the capture */
-	char err[256];                       /* why replay_run failed */
+	char err[512];                       /* why replay_run failed */
 };
 
 /**

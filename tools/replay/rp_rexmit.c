@@ -10,7 +10,9 @@
  * the client's data frames that the fast path has not delivered yet and,
  * like a TCP sender answering duplicate ACKs and partial ACKs (RFC 6582),
  * sends again the captured frame that holds the first byte the fast path
- * acknowledges. The frames re-sent are byte-for-byte those of the capture.
+ * acknowledges. The frames re-sent are byte-for-byte those of the capture;
+ * a frame damaged on the wire (bad checksum) is not what the client sent,
+ * so it is never sent again.
  */
 #include "replay_int.h"
 
@@ -38,7 +40,8 @@ void rp_rexmit_note(struct rp_conn *c, const uint8_t *frame, uint32_t len,
 	uint32_t end = t->seq + t->plen + ((t->flags & PKT_TCP_FIN) ? 1u : 0u);
 	struct rp_held *h;
 
-	if (end == t->seq || !rp_seq_gt(end, acked_seq(c)) || c->n_held >= RP_HELD_MAX)
+	if (end == t->seq || !rp_seq_gt(end, acked_seq(c)) || c->n_held >= RP_HELD_MAX ||
+	    !pkt_csum_ok(frame, t))
 		return;
 	if (c->n_held == c->cap_held) {
 		size_t cap = c->cap_held ? 2 * c->cap_held : 16;
