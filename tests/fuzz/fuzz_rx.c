@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: arbitrary frames into fp_rx() with four flows installed,
+ * interleaved with what the host does (polls as time passes, application
+ * appends and reads, slow-path commands incl. installs of fuzzed flow
+ * images, raw frames, malformed context commands).
+ *
+ * Input: a 14-byte header, then records (see the op switch below). Frames
+ * can have their checksums fixed and their addresses steered to a flow, so
+ * the fuzzer gets past validation into the protocol state; seeds made from
+ * the Linux traces (mkcorpus.c) start it inside real conversations.
+ *
+ * Checked besides the sanitizers: the harness's ABI checks (DMA inside host
+ * memory, ring protocol, frame sizes), and that the fast path never reports
+ * more received bytes than the application has room for.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fphost.h"
+#include "fuzz_input.h"
+
+#define N_FLOWS 4u
+
+struct app_flow {
+	bool live;
+	struct toffee_flow img;
+	uint32_t tx_end;              /* appended by the application */
+	uint64_t unread;              /* delivered, not yet consumed */
+	uint32_t rx_seq;
+};
+
+static struct app_flow app[32];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz_rx: %s\n", what);
+	abort();
+}
+
+static void drain(struct fphost *fh)
+{
+	struct toffee_ctx_ev ev;
+	struct toffee_sp_exc exc;
+	struct toffee_sp_fb fb;
+	static uint8_t slot[TOFFEE_FRAME_SLOT];
+
+	while (fphost_ctx_ev_next(fh, 0, &ev)) {
+		struct app_flow *a;
+
+		if (ev.flow_id >= 32 || !app[ev.flow_id].live)
+			die("event for a flow that is not installed");
+		a = &app[ev.flow_id];
+		a->unread += ev.rx_bytes;
+		if (a->unread > (1u << a->img.rx_buf_log2))
+			die("more bytes delivered than the receive buffer holds");
+	}
+	while (fphost_exc_next(fh, &exc, slot))
+		if (exc.frame_len > TOFFEE_FRAME_SLOT || !exc.reason || exc.reason >= TOFFEE_EXC_COUNT)
+			die("bad exception entry");
+	while (fphost_fb_next(fh, &fb))
+		;
+	fphost_tx_clear(fh);
+	if (fh->abi_violations)
+		die("ABI violation (see above)");
+}
+
+static void consume(struct fphost *fh, uint32_t id, uint32_t max)
+{
+	struct app_flow *a = &app[id];
+	uint32_t n = a->unread < max ? (uint32_t)a->unread : max;
+	static uint8_t buf[1u << 15];
+
+	if (!a->live || !n)
+		return;
+	fphost_rx_read(fh, &a->img, a->rx_seq, buf, n);
+	a->rx_seq += n;
+	a->unread -= n;
+	fphost_ctx_cmd(fh, 0, id, 0, n);
+}
+
+static void install(struct fphost *fh, uint32_t id, const struct fuzz_hdr *h)
+{
+	struct toffee_flow *f = &app[id].img;
+
+	memset(f, 0, sizeof(*f));
+	f->local_ip = FUZZ_SERVER_IP;
+	f->remote_ip = FUZZ_CLIENT_IP;
+	f->local_port = FUZZ_SERVER_PORT;
+	f->remote_port = (uint16_t)(h->client_port + id);
+	memcpy(f->remote_mac, fuzz_client_mac, 6);
+	f->flags = (h->flags & FUZZ_HF_TS ? TOFFEE_FLOWF_TS : 0) |
+		   (h->flags & FUZZ_HF_ECN ? TOFFEE_FLOWF_ECN : 0);
+	f->mss = (uint16_t)(h->mss ? 64u + h->mss * 5u : 1448u);
+	f->snd_wscale = h->flags & FUZZ_HF_WS ? 7 : 0;
+	f->rcv_wscale = h->flags & FUZZ_HF_WS ? 7 : 0;
+	fphost_flow_bufs(fh, f, 12 + ((h->flags >> 3) & 3u), 12 + ((h->flags >> 3) & 3u));
+	f->rcv_nxt = h->rcv_nxt + id * 0x10000000u;
+	f->rx_avail = 1u << f->rx_buf_log2;
+	f->snd_una = f->snd_nxt = f->snd_max = f->tx_end = h->snd_una + id * 0x10000000u;
+	f->snd_wnd = h->peer_win;
+	if (fphost_flow_install(fh, id, f) != 0)
+		die("install of a valid flow failed");
+	app[id].live = true;
+	app[id].tx_end = f->tx_end;
+	app[id].unread = 0;
+	app[id].rx_seq = f->rcv_nxt;
+}
+
+/* A slow-path command; INSTALL takes a 128-byte flow image from the input. */
+static void sp_command(struct fphost *fh, struct fuzz_in *in, uint8_t op)
+{
+	uint32_t id = (op >> 3) & 31u;
+	uint8_t code = fuzz_u8(in) % TOFFEE_CMD_COUNT;
+	uint32_t arg = fuzz_u32(in);
+	struct toffee_flow img;
+	int rc;
+
+	switch (code) {
+	case TOFFEE_CMD_INSTALL:
+		fuzz_bytes(in, &img, sizeof(img));
+		/* keep its buffers inside host memory: the slow path's duty */
+		img.rx_buf_log2 = 12;
+		img.tx_buf_log2 = 12;
+		fphost_flow_bufs(fh, &img, 12, 12);
+		rc = fphost_flow_install(fh, id, &img);
+		if (rc == 0) {
+			app[id] = (struct app_flow){ .live = true, .img = img, .tx_end = img.tx_end,
+						     .rx_seq = img.rcv_nxt,
+						     .unread = (1u << 12) - img.rx_avail };
+		}
+		break;
+	case TOFFEE_CMD_REMOVE:
+		if (fphost_flow_remove(fh, id) == 0) {
+			drain(fh);
+			app[id].live = false;
+		}
+		break;
+	case TOFFEE_CMD_SET_RATE:
+		fphost_set_rate(fh, id, arg & 0xffff);
+		break;
+	case TOFFEE_CMD_SET_WINDOW:
+		fphost_set_window(fh, id, arg);
+		break;
+	case TOFFEE_CMD_RETRANSMIT:
+		fphost_retransmit(fh, id);
+		break;
+	case TOFFEE_CMD_READ_STATE: {
+		struct toffee_flow st;
+
+		fphost_flow_read(fh, id, &st);
+		break;
+	}
+	case TOFFEE_CMD_FEEDBACK:
+		fphost_feedback(fh, id, NULL);
+		break;
+	case TOFFEE_CMD_TX_FIN:
+		fphost_tx_fin(fh, id);
+		break;
+	default: {
+		struct toffee_sp_cmd c = { .opcode = code, .flow_id = id, .arg0 = arg };
+
+		fphost_sp_exec(fh, &c, NULL);
+		break;
+	}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fphost_config cfg = { .mem_size = 4u << 20, .flow_cap = 16, .sp_log2 = 4, .ctx_log2 = 5 };
+	struct fuzz_in in = { .p = data, .n = size };
+	static uint8_t frame[TOFFEE_FRAME_SLOT + 64];
+	static const uint8_t pattern[16] = "toffee-fuzz-data";
+	struct fuzz_hdr h;
+	struct fphost *fh;
+
+	fuzz_read_hdr(&in, &h);
+	memcpy(cfg.mac, fuzz_server_mac, 6);
+	cfg.promisc = h.flags & FUZZ_HF_PROMISC;
+	fh = fphost_create(&cfg);
+	if (!fh)
+		die("fphost_create");
+	fh->now_ns = 1000000000ull;
+	memset(app, 0, sizeof(app));
+	for (uint32_t i = 0; i < N_FLOWS; i++)
+		install(fh, i, &h);
+	drain(fh);
+
+	for (unsigned steps = 0; in.n && steps < 256; steps++) {
+		uint8_t op = fuzz_u8(&in);
+		uint32_t len, id = (op >> 3) & 3u;
+
+		switch (op & 7u) {
+		case 0: case 1:                     /* a received frame */
+			len = fuzz_u16(&in) % (sizeof(frame) - 64);
+			len = (uint32_t)fuzz_bytes(&in, frame, len);
+			if (op & 0x10)
+				fuzz_steer(frame, len, h.client_port + ((op >> 5) & 3u));
+			if (op & 0x08)
+				fuzz_fix_csums(frame, len);
+			fphost_rx(fh, frame, len);
+			break;
+		case 2:                             /* time passes, the core polls */
+			fh->now_ns += (uint64_t)fuzz_u8(&in) << ((op >> 3) & 31u);
+			fphost_poll_idle(fh, 64);
+			break;
+		case 3:                             /* the application appends */
+			len = fuzz_u16(&in);
+			if (app[id].live) {
+				uint32_t room = (1u << app[id].img.tx_buf_log2);
+				uint32_t n = len < room ? len : room;
+
+				for (uint32_t o = 0; o < n; o += 16)
+					fphost_tx_write(fh, &app[id].img, app[id].tx_end + o, pattern,
+							n - o < 16 ? n - o : 16);
+				/* the NIC must refuse what does not fit */
+				if (fphost_ctx_cmd(fh, 0, id, len, 0) == 0)
+					app[id].tx_end += len;
+			}
+			break;
+		case 4:                             /* the application reads */
+			consume(fh, id, fuzz_u16(&in));
+			break;
+		case 5:
+			sp_command(fh, &in, op);
+			break;
+		case 6: {                           /* a context command, any values */
+			uint32_t fl = fuzz_u8(&in), tx = fuzz_u16(&in), rx = fuzz_u16(&in);
+
+			fphost_ctx_cmd(fh, 0, fl, tx, rx);
+			break;
+		}
+		default:                            /* a raw frame from the slow path */
+			len = fuzz_u16(&in) % TOFFEE_FRAME_SLOT;
+			len = (uint32_t)fuzz_bytes(&in, frame, len);
+			fphost_raw_send(fh, frame, len ? len : 1);
+			break;
+		}
+		fphost_poll(fh, 16);
+		drain(fh);
+	}
+	fh->now_ns += 1000000000ull;
+	fphost_poll_idle(fh, 1024);
+	drain(fh);
+	fphost_destroy(fh);
+	return 0;
+}
