@@ -1,9 +1,11 @@
 # toffee RTL (hw/rtl) and its Verilator testbenches (hw/sim).
-# Included from the top Makefile:  include hw/hw.mk
+# Included by the top Makefile (its component-fragment wildcard).
 # Targets: abi-sv (regenerate the ABI package), lint-rtl, synth, and the
 # testbenches registered in TESTS / TEST_DEPS. See docs/rtl.md.
 HW_B     := $(B)/hw
 ABI2SV   := $(HW_B)/abi2sv
+HW_RTL   := $(shell grep -E '^hw/rtl/.*\.sv$$' hw/rtl/toffee.f)
+VERILATOR ?= verilator
 
 # --- ABI package: generated from include/toffee/abi.h, committed ---------------
 $(ABI2SV): tools/abi2sv.c include/toffee/abi.h
@@ -15,4 +17,43 @@ abi-sv: $(ABI2SV)
 
 TESTS += hw/sim/check_abi_pkg.sh
 
-.PHONY: abi-sv
+# --- Lint and synthesis ----------------------------------------------------
+lint-rtl: | $(DEPS_STAMP)
+	@hw/lint.sh
+
+# Resource and logic-depth report for DATA_WIDTH 64 and 512, 64K flows.
+synth: $(B)/bench/synth.json
+$(B)/bench/synth.json: $(HW_RTL) hw/rtl/toffee.f hw/syn/synth.sh hw/syn/report.py | $(DEPS_STAMP)
+	@mkdir -p $(dir $@) $(HW_B)/synth
+	nice hw/syn/synth.sh $(HW_B)/synth $@
+
+TESTS += hw/lint.sh
+
+# --- Verilator testbenches ----------------------------------------------------
+# One binary per testbench (and per DATA_WIDTH where it matters); each is a
+# test: exit 0 pass, 1 fail, 77 skip. Builds are single-threaded and niced.
+HW_VFLAGS := --cc --exe --build -j 1 -O3 --x-assign fast --x-initial fast -Wno-fatal \
+             -Wno-lint -Wno-style
+HW_CFLAGS := -O2 -I$(CURDIR)/hw/sim -I$(CURDIR)/include
+HW_SIM_H  := $(wildcard hw/sim/*.h)
+
+# $(call hw_tb,testbench,top module,data width or empty)
+define hw_tb
+$(HW_B)/tb_$(1)$(if $(3),_dw$(3))/V$(2): hw/sim/tb_$(1).cpp $(HW_RTL) hw/rtl/toffee.f $(HW_SIM_H) | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	@echo "VERILATOR $$@"
+	@nice $(VERILATOR) $(HW_VFLAGS) --top-module $(2) $(if $(3),-GDATA_WIDTH=$(3)) \
+	  -f hw/rtl/toffee.f -CFLAGS "$(HW_CFLAGS) $(if $(3),-DDW=$(3))" -LDFLAGS "-lpcap" \
+	  -Mdir $$(@D) $(CURDIR)/hw/sim/tb_$(1).cpp >$$(@D)/build.log 2>&1 || \
+	  { cat $$(@D)/build.log; exit 1; }
+HW_TBS += $(HW_B)/tb_$(1)$(if $(3),_dw$(3))/V$(2)
+endef
+
+$(eval $(call hw_tb,rx_parser,rx_parser,64))
+$(eval $(call hw_tb,rx_parser,rx_parser,512))
+
+TEST_DEPS += $(HW_TBS)
+TESTS += $(HW_TBS)
+hw-tb: $(HW_TBS)
+
+.PHONY: abi-sv lint-rtl synth hw-tb

@@ -1,0 +1,8 @@
+// toffee RTL source list: one file per line, package first. Read by
+// Verilator (-f), yosys (hw/syn/synth.sh) and later the Vivado scripts.
+hw/rtl/toffee_abi_pkg.sv
+hw/rtl/axis_frame_fifo.sv
+hw/rtl/mac_rx.sv
+hw/rtl/mac_tx.sv
+hw/rtl/tcp_opt_parse.sv
+hw/rtl/rx_parser.sv
