@@ -689,5 +689,7 @@ void replay_print(FILE *out, const struct replay_result *res)
 	for (unsigned i = 1; i < TOFFEE_DROP_COUNT; i++)
 		if (res->counters[TOFFEE_CNT_DROP_BASE + i])
 			fprintf(out, " %s=%" PRIu64, fp_drop_name(i), res->counters[TOFFEE_CNT_DROP_BASE + i]);
-	fputc('\n', out);
+	fprintf(out, "\nreplay: frames=%" PRIu64 " fed=%" PRIu64 " client_rexmits=%" PRIu64
+		" transmitted=%" PRIu64 "\n", res->frames_read, res->frames_fed,
+		res->client_rexmits, res->frames_tx);
 }
