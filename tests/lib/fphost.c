@@ -245,6 +245,12 @@ void fphost_setup_ctx(struct fphost *fh, uint32_t ctx, uint32_t log2)
 	fphost_reg_wr(fh, ctx_reg(ctx, TOFFEE_CTX_CMD, TOFFEE_Q_LOG2), log2);
 	if (ctx >= fh->n_ctx)
 		fh->n_ctx = ctx + 1;
+#ifdef TOFFEE_REG_CTX_LIMIT
+	fphost_reg_wr(fh, TOFFEE_REG_CTX_LIMIT, fh->n_ctx);   /* bounds the doorbell scan */
+#endif
+	/* bound the NIC's doorbell scan to the contexts in use */
+	if (fphost_reg_rd(fh, TOFFEE_REG_CTX_LIMIT) < ctx + 1)
+		fphost_reg_wr(fh, TOFFEE_REG_CTX_LIMIT, ctx + 1);
 }
 
 void fphost_enable(struct fphost *fh, const uint8_t mac[6], bool promisc)

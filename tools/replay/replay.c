@@ -546,6 +546,10 @@ static void collect(struct rp *r)
 		res->flows[res->n_flows++] = c->pub;
 		c->pub.data = NULL;        /* now owned by the result */
 	}
+	/* The register file's counters are refreshed a few per poll (abi.h). */
+	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++)
+		fphost_poll(r->fh, 64);
+	rp_settle(r);
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
 		res->counters[i] = fp_counter(r->fh->fp, i);
 		res->counter_regs[i] = (uint64_t)fphost_reg_rd(r->fh, TOFFEE_REG_CNT(i) + 4) << 32 |
