@@ -8,9 +8,10 @@
  *  tf_rx   fp_rx() of an in-order data segment, including the ACK it
  *          generates (if the core defers the ACK to fp_poll(), that
  *          fp_poll() is measured too: wrapper fwb_op_tf_rx_flush);
- *  tf_tx   fp_poll(now, 1) sending one MSS segment (the application's
- *          command that appended the bytes was served before, unmeasured);
- *  tf_txb  fp_poll(now, round) sending `round` segments, per segment
+ *  tf_tx   fp_poll_tx(now, 1) sending one MSS segment (the application's
+ *          command that appended the bytes was served before, unmeasured;
+ *          the doorbell scan is tf_idle's cost);
+ *  tf_txb  fp_poll_tx(now, round) sending `round` segments, per segment
  *          (informational: the per-call overhead amortised);
  *  tf_ack  fp_rx() of a pure ACK that advances snd_una by one segment;
  *  tf_idle fp_poll(now, 1) with nothing to do (informational: the fixed
@@ -50,12 +51,12 @@ FWB_NOINLINE void fwb_op_tf_rx_flush(void) { fp_poll(fp, now, 1); BARRIER(); }
 FWB_NOINLINE void fwb_warm_tf_rx_flush(void) { fp_poll(fp, now, 1); BARRIER(); }
 FWB_NOINLINE void fwb_op_tf_ack(const uint8_t *f, uint32_t len) { fp_rx(fp, f, len, now); BARRIER(); }
 FWB_NOINLINE void fwb_warm_tf_ack(const uint8_t *f, uint32_t len) { fp_rx(fp, f, len, now); BARRIER(); }
-FWB_NOINLINE void fwb_op_tf_tx(void) { fp_poll(fp, now, 1); BARRIER(); }
-FWB_NOINLINE void fwb_warm_tf_tx(void) { fp_poll(fp, now, 1); BARRIER(); }
+FWB_NOINLINE void fwb_op_tf_tx(void) { fp_poll_tx(fp, now, 1); BARRIER(); }
+FWB_NOINLINE void fwb_warm_tf_tx(void) { fp_poll_tx(fp, now, 1); BARRIER(); }
 FWB_NOINLINE void fwb_op_tf_idle(void) { fp_poll(fp, now, 1); BARRIER(); }
 FWB_NOINLINE void fwb_warm_tf_idle(void) { fp_poll(fp, now, 1); BARRIER(); }
-FWB_NOINLINE void fwb_op_tf_txb(unsigned n) { fp_poll(fp, now, n); BARRIER(); }
-FWB_NOINLINE void fwb_warm_tf_txb(unsigned n) { fp_poll(fp, now, n); BARRIER(); }
+FWB_NOINLINE void fwb_op_tf_txb(unsigned n) { fp_poll_tx(fp, now, n); BARRIER(); }
+FWB_NOINLINE void fwb_warm_tf_txb(unsigned n) { fp_poll_tx(fp, now, n); BARRIER(); }
 
 static uint32_t spq(uint32_t q, uint32_t reg)
 {

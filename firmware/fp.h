@@ -61,6 +61,10 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now_ns);
  */
 unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget);
 
+/** Only the transmit scheduler part of fp_poll(): up to @p tx_budget
+ *  segments. Returns the number sent. */
+unsigned fp_poll_tx(struct fp *fp, uint64_t now_ns, unsigned tx_budget);
+
 /** Counter @p i (TOFFEE_CNT_*), for tests and tools. */
 uint64_t fp_counter(const struct fp *fp, unsigned i);
 

@@ -190,7 +190,10 @@ static void ctx_exec(struct fp *fp, uint32_t ctx, const struct toffee_ctx_cmd *c
 unsigned fp_cmd_poll_ctx(struct fp *fp, uint64_t now)
 {
 	unsigned done = 0;
-	for (uint32_t ctx = 0; ctx < TOFFEE_MAX_CTX; ctx++) {
+	uint32_t limit = reg_rd(fp, TOFFEE_REG_CTX_LIMIT);
+	if (limit == 0 || limit > TOFFEE_MAX_CTX)
+		limit = TOFFEE_MAX_CTX;
+	for (uint32_t ctx = 0; ctx < limit; ctx++) {
 		uint32_t blk = ctx_reg(ctx, TOFFEE_CTX_CMD);
 		uint32_t log2 = reg_rd(fp, blk + TOFFEE_Q_LOG2);
 		if (!log2)

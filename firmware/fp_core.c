@@ -26,6 +26,8 @@ static void latch_config(struct fp *fp)
 	fp->mac[3] = (uint8_t)(lo >> 24);
 	fp->mac[4] = (uint8_t)hi;
 	fp->mac[5] = (uint8_t)(hi >> 8);
+	memcpy(&fp->mac_lo32, fp->mac, 4);
+	memcpy(&fp->mac_hi16, fp->mac + 4, 2);
 }
 
 struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
@@ -52,25 +54,39 @@ struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
 	return fp;
 }
 
-static void publish_counters(struct fp *fp)
+/* Copy a sixteenth of the counters to the register file per poll, and
+ * re-read the MAC once per round: constant, small work per poll. */
+#define FP_PUBLISH_PER_POLL (TOFFEE_CNT_COUNT / 16)
+static void publish_some(struct fp *fp)
 {
-	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
+	unsigned base = fp->publish_next;
+	for (unsigned i = base; i < base + FP_PUBLISH_PER_POLL; i++) {
 		reg_wr(fp, TOFFEE_REG_CNT(i), (uint32_t)fp->cnt[i]);
 		reg_wr(fp, TOFFEE_REG_CNT(i) + 4, (uint32_t)(fp->cnt[i] >> 32));
 	}
+	fp->publish_next = (base + FP_PUBLISH_PER_POLL) % TOFFEE_CNT_COUNT;
+	if (fp->publish_next == 0)
+		latch_config(fp);
+}
+
+unsigned fp_poll_tx(struct fp *fp, uint64_t now_ns, unsigned tx_budget)
+{
+	return (fp->ctrl & TOFFEE_CTRL_ENABLE) ? fp_sched_run(fp, now_ns, tx_budget) : 0;
 }
 
 unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget)
 {
-	latch_config(fp);
+	uint32_t ctrl = reg_rd(fp, TOFFEE_REG_CTRL);
+	if (FP_UNLIKELY(ctrl != fp->ctrl))
+		latch_config(fp);
 	unsigned n = 0;
-	if (fp->ctrl & TOFFEE_CTRL_ENABLE) {
+	if (ctrl & TOFFEE_CTRL_ENABLE) {
 		n += fp_cmd_poll_sp(fp, now_ns);
 		n += fp_cmd_poll_raw(fp);
 		n += fp_cmd_poll_ctx(fp, now_ns);
 		n += fp_sched_run(fp, now_ns, tx_budget);
 	}
-	publish_counters(fp);
+	publish_some(fp);
 	return n;
 }
 

@@ -25,21 +25,22 @@ uint32_t fp_flowtab_hash(uint32_t local_ip, uint32_t remote_ip, uint32_t ports)
 
 static inline uint32_t bucket2(uint32_t h) { return (h >> 16) | (h << 16); }
 
-static inline bool slot_match(const struct fp_slot *s, uint32_t lip, uint32_t rip, uint32_t ports)
+static inline bool slot_match(const struct fp_slot *s, uint64_t ips, uint32_t ports)
 {
-	return s->id_plus1 && s->local_ip == lip && s->remote_ip == rip && s->ports == ports;
+	return s->ips == ips && s->ports == ports && s->id_plus1;
 }
 
 static struct fp_slot *find(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
 {
 	uint32_t h = fp_flowtab_hash(lip, rip, ports);
+	uint64_t ips = (uint64_t)lip << 32 | rip;
 	struct fp_bucket *b1 = &fp->buckets[h & fp->bucket_mask];
+	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++)
+		if (slot_match(&b1->slot[i], ips, ports))
+			return &b1->slot[i];
 	struct fp_bucket *b2 = &fp->buckets[bucket2(h) & fp->bucket_mask];
 	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++)
-		if (slot_match(&b1->slot[i], lip, rip, ports))
-			return &b1->slot[i];
-	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++)
-		if (slot_match(&b2->slot[i], lip, rip, ports))
+		if (slot_match(&b2->slot[i], ips, ports))
 			return &b2->slot[i];
 	return NULL;
 }
@@ -69,8 +70,7 @@ int fp_flowtab_insert(struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports,
 	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++) {
 		struct fp_slot *s = &b->slot[i];
 		if (!s->id_plus1) {
-			s->local_ip = lip;
-			s->remote_ip = rip;
+			s->ips = (uint64_t)lip << 32 | rip;
 			s->ports = ports;
 			s->id_plus1 = id + 1;
 			return 0;

@@ -39,8 +39,7 @@
 /* One hash-table slot: a 4-tuple and the flow it maps to (id + 1, 0 = free).
  * Four slots form a 64-byte bucket; a key may live in one of two buckets. */
 struct fp_slot {
-	uint32_t local_ip;
-	uint32_t remote_ip;
+	uint64_t ips;          /* local_ip << 32 | remote_ip */
 	uint32_t ports;        /* local_port << 16 | remote_port */
 	uint32_t id_plus1;
 };
@@ -59,6 +58,9 @@ struct fp {
 	/* Latched configuration (fp_poll refreshes it from the registers). */
 	uint32_t ctrl;
 	uint8_t mac[6];
+	uint16_t mac_hi16;                       /* mac[4..5] as loaded from memory */
+	uint32_t mac_lo32;                       /* mac[0..3] as loaded from memory */
+	unsigned publish_next;                   /* next counter to publish */
 	/* Scheduler: ready FIFO and timing wheel, linked through sched_next. */
 	uint32_t ready_head, ready_tail;         /* TOFFEE_FLOW_NONE = empty */
 	uint64_t wheel_time;                     /* start of the next slot to expire */
@@ -105,9 +107,28 @@ static inline uint64_t ring_base(const struct fp *fp, uint32_t block)
 static inline void fp_count(struct fp *fp, unsigned i) { fp->cnt[i]++; }
 static inline void fp_drop(struct fp *fp, unsigned reason) { fp->cnt[TOFFEE_CNT_DROP_BASE + reason]++; }
 
-/* fp_csum.c: Internet checksum (RFC 1071) over native-order words; the
- * folded result is stored into headers as is. */
-uint64_t fp_csum_add(uint64_t sum, const uint8_t *p, uint32_t len);
+/* Internet checksum (RFC 1071) over native-order words; the folded result
+ * is stored into headers as is (RFC 1071 §2(B)). Inline so that fixed
+ * header lengths unroll; fp_csum_payload (fp_csum.c) is the out-of-line
+ * per-byte part. */
+static inline uint64_t fp_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
+{
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		sum += w;
+	}
+	if (len >= 2) {
+		uint16_t h;
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += *p;     /* odd byte is the high-order byte in network order */
+	return sum;
+}
 uint64_t fp_csum_payload(uint64_t sum, const uint8_t *p, uint32_t len);
 static inline uint16_t fp_csum_fold(uint64_t sum)
 {
@@ -135,9 +156,16 @@ static inline uint32_t fp_flow_ports(const struct toffee_flow *f)
 }
 
 /* fp_ring.c: ring access through the register file. */
-bool fp_ctx_ev_space(struct fp *fp, uint32_t ctx);
-void fp_ctx_ev_post(struct fp *fp, uint32_t ctx, uint32_t flow, uint32_t rx_bytes,
-		    uint32_t tx_freed, uint8_t flags);
+/* A context event is reserved before a segment changes any state (a full
+ * ring drops the segment) and committed once its contents are known. */
+struct fp_ev_slot {
+	uint64_t iova;
+	uint32_t tail;
+	uint8_t phase;
+};
+bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_slot *slot);
+void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp_ev_slot *slot, uint32_t flow,
+		      uint32_t rx_bytes, uint32_t tx_freed, uint8_t flags);
 void fp_exc_post(struct fp *fp, uint32_t flow, unsigned reason, const uint8_t *frame, uint32_t len);
 bool fp_fb_space(struct fp *fp);
 void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);

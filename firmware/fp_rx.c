@@ -121,7 +121,12 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	if (FP_UNLIKELY(len < FP_ETH_LEN))
 		return fp_drop(fp, TOFFEE_DROP_RUNT);
 	/* Our MAC, or broadcast/multicast (group bit) for the slow path. */
-	if (memcmp(frame, fp->mac, 6) != 0 && !(frame[0] & 1) && !(fp->ctrl & TOFFEE_CTRL_PROMISC))
+	uint32_t d32;
+	uint16_t d16;
+	memcpy(&d32, frame, 4);
+	memcpy(&d16, frame + 4, 2);
+	if (FP_UNLIKELY((d32 != fp->mac_lo32 || d16 != fp->mac_hi16) && !(frame[0] & 1) &&
+			!(fp->ctrl & TOFFEE_CTRL_PROMISC)))
 		return fp_drop(fp, TOFFEE_DROP_NOT_FOR_US);
 	if (rd16(frame + 12) != 0x0800)
 		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NOT_IPV4, frame, len);       /* [P1] */
@@ -154,7 +159,9 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	uint32_t src_ip = rd32(ip + 12), dst_ip = rd32(ip + 16);
 	uint32_t plen = tcp_len - thl;
 	const uint8_t *payload = th + thl;
-	uint64_t sum = fp_csum_add(fp_csum_pseudo(src_ip, dst_ip, tcp_len), th, thl);
+	uint64_t sum = fp_csum_pseudo(src_ip, dst_ip, tcp_len);
+	sum = FP_LIKELY(thl == FP_TCP_LEN + FP_TS_OPT_LEN) ? fp_csum_add(sum, th, FP_TCP_LEN + FP_TS_OPT_LEN)
+							  : fp_csum_add(sum, th, thl);
 	if (plen)
 		sum = fp_csum_payload(sum, payload, plen);
 	if (FP_UNLIKELY(fp_csum_fold(sum) != 0xffff))
@@ -210,7 +217,8 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	}
 	bool in_order = seq == rcv_nxt;
 	bool new_ack = seq_gt(ack, f->snd_una);
-	if ((new_ack || (in_order && (plen || fin))) && FP_UNLIKELY(!fp_ctx_ev_space(fp, f->ctx_id)))
+	struct fp_ev_slot ev;
+	if ((new_ack || (in_order && (plen || fin))) && FP_UNLIKELY(!fp_ctx_ev_reserve(fp, f->ctx_id, &ev)))
 		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
 
 	/* Timestamps (RFC 7323 §4.3): remember the peer's TSval from a segment
@@ -224,7 +232,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 
 	if (!plen && !fin) {                       /* pure ACK */
 		if (freed)
-			fp_ctx_ev_post(fp, f->ctx_id, id, 0, freed, 0);
+			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
 		return;
 	}
 	if (!in_order) {
@@ -233,7 +241,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 		else
 			fp_drop(fp, TOFFEE_DROP_OOO);
 		if (freed)
-			fp_ctx_ev_post(fp, f->ctx_id, id, 0, freed, 0);
+			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
 		return fp_tx_ack(fp, f, now, ce);        /* duplicate ACK (RFC 5681) */
 	}
 
@@ -262,7 +270,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 		evf = TOFFEE_EVF_FIN;
 	}
 	f->rcv_nxt = rcv_nxt;
-	fp_ctx_ev_post(fp, f->ctx_id, id, delivered, freed, evf);
+	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, delivered, freed, evf);
 	fp_tx_ack(fp, f, now, ce);
 	if (fin)
 		punt(fp, id, TOFFEE_EXC_FIN, frame, len);                                 /* [P13] */

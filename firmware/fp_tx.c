@@ -4,16 +4,12 @@
 #include <errno.h>
 #include "fp_internal.h"
 
-/* Window we advertise: free receive buffer, scaled, clamped to 16 bits. */
-static inline uint16_t adv_window(const struct toffee_flow *f)
-{
-	uint32_t w = f->rx_avail >> f->rcv_wscale;
-	return w > 0xffffu ? 0xffffu : (uint16_t)w;
-}
-
 /* Write Ethernet, IPv4 and TCP headers (+ timestamps) for a segment carrying
- * @p plen payload bytes into fp->frame. Returns the header length; *sum gets
- * the TCP checksum's partial sum over pseudo-header and TCP header. */
+ * @p plen payload bytes into fp->frame. Both checksums are computed from
+ * the field values as they are written (no second pass over the bytes): a
+ * one's-complement sum of host-order 32-bit words, folded, is the host-order
+ * value of the big-endian checksum. *sum gets the TCP partial sum without
+ * the payload. Returns the header length. */
 static uint32_t build_headers(struct fp *fp, const struct toffee_flow *f, uint32_t seq,
 			      uint8_t th_flags, uint32_t plen, uint8_t tos, uint64_t now,
 			      uint64_t *sum)
@@ -21,45 +17,45 @@ static uint32_t build_headers(struct fp *fp, const struct toffee_flow *f, uint32
 	uint8_t *p = fp->frame;
 	bool ts = f->flags & TOFFEE_FLOWF_TS;
 	uint32_t tcp_hlen = FP_TCP_LEN + (ts ? FP_TS_OPT_LEN : 0);
+	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
+	uint32_t lip = f->local_ip, rip = f->remote_ip;
 
 	memcpy(p, f->remote_mac, 6);
 	memcpy(p + 6, fp->mac, 6);
-	wr16(p + 12, 0x0800);
+	wr32(p + 12, 0x08004500u | tos);                  /* ethertype, IPv4 ihl 5, tos */
+	wr32(p + 16, ip_len << 16);                       /* total length, ID 0 */
+	wr32(p + 20, 0x40004006u);                        /* DF (RFC 6864), TTL 64, TCP */
+	wr32(p + 26, lip);
+	wr32(p + 30, rip);
+	uint64_t ips = (uint64_t)lip + rip;
+	wr16(p + 24, (uint16_t)~fp_csum_fold(ips + (0x4500u | tos) + ip_len + 0x40004006u));
 
-	uint8_t *ip = p + FP_ETH_LEN;
-	ip[0] = 0x45;
-	ip[1] = tos;
-	wr16(ip + 2, (uint16_t)(FP_IP_LEN + tcp_hlen + plen));
-	wr32(ip + 4, 0x00004000u);             /* ID 0, DF (RFC 6864 atomic) */
-	ip[8] = 64;
-	ip[9] = 6;
-	ip[10] = ip[11] = 0;
-	wr32(ip + 12, f->local_ip);
-	wr32(ip + 16, f->remote_ip);
-	uint16_t ipsum = (uint16_t)~fp_csum_fold(fp_csum_add(0, ip, FP_IP_LEN));
-	memcpy(ip + 10, &ipsum, 2);
-
-	uint8_t *th = ip + FP_IP_LEN;
-	wr32(th, (uint32_t)f->local_port << 16 | f->remote_port);
+	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
+	uint32_t ports = (uint32_t)f->local_port << 16 | f->remote_port;
+	uint32_t ack = f->rcv_nxt;
+	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
+	uint32_t hdr_flags_win = (tcp_hlen / 4) << 28 | (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
+	wr32(th, ports);
 	wr32(th + 4, seq);
-	wr32(th + 8, f->rcv_nxt);
-	th[12] = (uint8_t)((tcp_hlen / 4) << 4);
-	th[13] = th_flags;
-	wr16(th + 14, adv_window(f));
-	wr32(th + 16, 0);                       /* checksum, urgent pointer */
+	wr32(th + 8, ack);
+	wr32(th + 12, hdr_flags_win);
+	wr32(th + 16, 0);                                 /* checksum, urgent pointer */
+	uint64_t s = ips + 6u + tcp_hlen + plen + ports + seq + ack + hdr_flags_win;
 	if (ts) {
-		wr32(th + 20, 0x0101080au);     /* NOP NOP kind 8 len 10 */
-		wr32(th + 24, (uint32_t)(now >> TOFFEE_TS_SHIFT));
+		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
+		wr32(th + 20, 0x0101080au);               /* NOP NOP kind 8 len 10 */
+		wr32(th + 24, tsval);
 		wr32(th + 28, f->ts_recent);
+		s += 0x0101080au + tsval + f->ts_recent;
 	}
-	*sum = fp_csum_add(fp_csum_pseudo(f->local_ip, f->remote_ip, tcp_hlen + plen), th, tcp_hlen);
+	*sum = s;
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
 }
 
-static inline void put_tcp_csum(struct fp *fp, uint64_t sum)
+/* Store the TCP checksum from a host-order partial sum. */
+static inline void put_tcp_csum(struct fp *fp, uint64_t host_sum)
 {
-	uint16_t c = (uint16_t)~fp_csum_fold(sum);
-	memcpy(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, &c, 2);
+	wr16(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, (uint16_t)~fp_csum_fold(host_sum));
 }
 
 void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece)
@@ -112,7 +108,7 @@ enum fp_tx_result fp_tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t n
 			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, first);
 			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova, pl + first, len - first);
 		}
-		sum = fp_csum_payload(sum, pl, len);
+		sum += __builtin_bswap16(fp_csum_fold(fp_csum_payload(0, pl, len)));
 	}
 	put_tcp_csum(fp, sum);
 	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, hlen + len) != 0))

@@ -30,6 +30,7 @@ package toffee_abi_pkg;
   localparam [31:0] REG_CTRL = 32'd20;
   localparam [31:0] REG_MAC_LO = 32'd24;
   localparam [31:0] REG_MAC_HI = 32'd28;
+  localparam [31:0] REG_CTX_LIMIT = 32'd32;
   localparam [31:0] FEAT_TS = 32'd1;
   localparam [31:0] FEAT_ECN = 32'd2;
   localparam [31:0] FEAT_RATE = 32'd4;

@@ -57,6 +57,9 @@
 #define TOFFEE_REG_CTRL        0x0014u /* TOFFEE_CTRL_* */
 #define TOFFEE_REG_MAC_LO      0x0018u /* local MAC bytes 0..3 (byte 0 in bits 7:0) */
 #define TOFFEE_REG_MAC_HI      0x001cu /* local MAC bytes 4..5 */
+#define TOFFEE_REG_CTX_LIMIT   0x0020u /* contexts in use are below this index
+                                          (0 = all TOFFEE_MAX_CTX); bounds the
+                                          doorbell scan of the firmware */
 
 #define TOFFEE_FEAT_TS         (1u << 0) /* TCP timestamps */
 #define TOFFEE_FEAT_ECN        (1u << 1) /* ECN / DCTCP feedback */
@@ -101,7 +104,8 @@
 #define TOFFEE_DB_EV_HEAD      0x04u  /* W: app. consumer index of the EV ring */
 #define TOFFEE_DB_ARM          0x08u  /* W: app. 1 = notify on next event */
 
-/* Counters (W: nic, 64-bit as LO/HI pairs, wrapping). */
+/* Counters (W: nic, 64-bit as LO/HI pairs, wrapping). The firmware
+ * refreshes a few per poll: a reading may lag by up to 16 polls. */
 #define TOFFEE_REG_CNT_BASE    0x0800u
 #define TOFFEE_REG_BAR_SIZE    (TOFFEE_REG_DB_BASE + TOFFEE_MAX_CTX * TOFFEE_REG_DB_STRIDE)
 
