@@ -13,7 +13,7 @@ fi
 mkdir -p build/fuzz/corpus-work build/fuzz/artifacts
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus-work tests/fuzz/corpus 2>&1 |
-  grep -v -E '^#[0-9]+ +(NEW|REDUCE|pulse)'
+  grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
 rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 0 ]; then echo "fuzz: no crash in ${secs}s"; else echo "fuzz: FAILED (exit $rc), reproducer in build/fuzz/artifacts/"; fi
 exit "$rc"

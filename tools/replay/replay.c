@@ -481,8 +481,10 @@ static int prescan(struct rp *r, const char *path)
 		memcpy(r->mac, t.dst_mac, 6);
 		have_mac = true;
 	}
-	if (!have_mac)
-		r->promisc = true;      /* no handshake: nothing tells our MAC */
+	/* No handshake: nothing tells our MAC. All zeros (Linux loopback) is
+	 * no unicast MAC either (and fphost would take it for "default"). */
+	if (!have_mac || !memcmp(r->mac, (uint8_t[6]){ 0 }, 6))
+		r->promisc = true;
 	if (n == -1 && !nrec) {   /* a capture cut short is replayed up to the cut */
 		snprintf(r->res->err, sizeof(r->res->err), "%s: %s", path, pcap_geterr(pc));
 		pcap_close(pc);
