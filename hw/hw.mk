@@ -37,20 +37,24 @@ HW_VFLAGS := --cc --exe --build -j 1 -O3 --x-assign fast --x-initial fast -Wno-f
 HW_CFLAGS := -O2 -I$(CURDIR)/hw/sim -I$(CURDIR)/include
 HW_SIM_H  := $(wildcard hw/sim/*.h)
 
-# $(call hw_tb,testbench,top module,data width or empty)
+# $(call hw_tb,testbench,top module,variant,-G parameters,-D defines,extra deps/libs)
+# builds $(HW_B)/tb_<testbench><variant>/V<top>.
 define hw_tb
-$(HW_B)/tb_$(1)$(if $(3),_dw$(3))/V$(2): hw/sim/tb_$(1).cpp $(HW_RTL) hw/rtl/toffee.f $(HW_SIM_H) | $(DEPS_STAMP)
+$(HW_B)/tb_$(1)$(3)/V$(2): hw/sim/tb_$(1).cpp $(HW_RTL) hw/rtl/toffee.f $(HW_SIM_H) $(6) | $(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "VERILATOR $$@"
-	@nice $(VERILATOR) $(HW_VFLAGS) --top-module $(2) $(if $(3),-GDATA_WIDTH=$(3)) \
-	  -f hw/rtl/toffee.f -CFLAGS "$(HW_CFLAGS) $(if $(3),-DDW=$(3))" -LDFLAGS "-lpcap" \
+	@nice $(VERILATOR) $(HW_VFLAGS) --top-module $(2) $(4) -f hw/rtl/toffee.f \
+	  -CFLAGS "$(HW_CFLAGS) $(5)" -LDFLAGS "$(addprefix $(CURDIR)/,$(6)) -lpcap" \
 	  -Mdir $$(@D) $(CURDIR)/hw/sim/tb_$(1).cpp >$$(@D)/build.log 2>&1 || \
 	  { cat $$(@D)/build.log; exit 1; }
-HW_TBS += $(HW_B)/tb_$(1)$(if $(3),_dw$(3))/V$(2)
+HW_TBS += $(HW_B)/tb_$(1)$(3)/V$(2)
 endef
 
-$(eval $(call hw_tb,rx_parser,rx_parser,64))
-$(eval $(call hw_tb,rx_parser,rx_parser,512))
+$(eval $(call hw_tb,rx_parser,rx_parser,_dw64,-GDATA_WIDTH=64,-DDW=64))
+$(eval $(call hw_tb,rx_parser,rx_parser,_dw512,-GDATA_WIDTH=512,-DDW=512))
+# Against the firmware's own flow table (libfp.a); a small table overflows.
+$(eval $(call hw_tb,flow_lookup,flow_lookup,_cap64,-GFLOW_CAP=64 -GURAM=0 -GUSER_WIDTH=8,-DCAP=64 -I$(CURDIR)/firmware,$(FW_LIB)))
+$(eval $(call hw_tb,flow_lookup,flow_lookup,_cap1024,-GFLOW_CAP=1024 -GURAM=0 -GUSER_WIDTH=8,-DCAP=1024 -I$(CURDIR)/firmware,$(FW_LIB)))
 
 TEST_DEPS += $(HW_TBS)
 TESTS += $(HW_TBS)

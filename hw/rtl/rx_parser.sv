@@ -221,26 +221,26 @@ wire [16:0] end_ip = end_ip_raw < 17'd34 ? 17'd34 : end_ip_raw;
 wire [16:0] base = 17'({b_idx, LG_K'(0)});
 
 logic [KEEP_WIDTH-1:0] in_all, in_ip;
-logic [NGROUPS-1:0][17:0] psum_all, psum_ip;
+logic [NGROUPS*18-1:0] psum_all, psum_ip;      // group g at [18*g +: 18]
 always_comb begin
     for (int j = 0; j < KEEP_WIDTH; j = j + 1) begin
         in_all[j] = b_keep[j] && base + 17'(j) >= 17'd14 && base + 17'(j) < end_all;
         in_ip[j] = b_keep[j] && base + 17'(j) >= 17'd14 && base + 17'(j) < end_ip;
     end
     for (int g = 0; g < NGROUPS; g = g + 1) begin
-        psum_all[g] = '0;
-        psum_ip[g] = '0;
+        psum_all[18*g +: 18] = '0;
+        psum_ip[18*g +: 18] = '0;
         for (int w = 4 * g; w < 4 * g + 4 && w < NWORDS; w = w + 1) begin
-            psum_all[g] = psum_all[g] + 18'({in_all[2*w] ? b_data[16*w +: 8] : 8'd0,
+            psum_all[18*g +: 18] = psum_all[18*g +: 18] + 18'({in_all[2*w] ? b_data[16*w +: 8] : 8'd0,
                                              in_all[2*w+1] ? b_data[16*w+8 +: 8] : 8'd0});
-            psum_ip[g] = psum_ip[g] + 18'({in_ip[2*w] ? b_data[16*w +: 8] : 8'd0,
+            psum_ip[18*g +: 18] = psum_ip[18*g +: 18] + 18'({in_ip[2*w] ? b_data[16*w +: 8] : 8'd0,
                                            in_ip[2*w+1] ? b_data[16*w+8 +: 8] : 8'd0});
         end
     end
 end
 
 logic c_valid = 1'b0, c_last = 1'b0, c_first = 1'b0;
-logic [NGROUPS-1:0][17:0] c_psum_all, c_psum_ip;
+logic [NGROUPS*18-1:0] c_psum_all, c_psum_ip;
 logic [15:0] c_len;
 logic [HDR_W-1:0] c_hdr;
 
@@ -267,8 +267,8 @@ always_comb begin
     acc_all_next = c_first ? 32'd0 : acc_all_reg;
     acc_ip_next = c_first ? 32'd0 : acc_ip_reg;
     for (int g = 0; g < NGROUPS; g = g + 1) begin
-        acc_all_next = acc_all_next + 32'(c_psum_all[g]);
-        acc_ip_next = acc_ip_next + 32'(c_psum_ip[g]);
+        acc_all_next = acc_all_next + 32'(c_psum_all[18*g +: 18]);
+        acc_ip_next = acc_ip_next + 32'(c_psum_ip[18*g +: 18]);
     end
 end
 

@@ -2,7 +2,7 @@
 // tcp_opt_parse: pipelined walk over the TCP option area (up to 40 bytes).
 //
 // Accepts one option area per cycle (when ce is high) and delivers its
-// result 9 cycles (ce advances) later. The walk, as in hw/sim/ref_parse.c
+// result 11 cycles (ce advances) later. The walk, as in hw/sim/ref_parse.c
 // (the testbench's reference) and the firmware's receive path:
 //
 //   p = 0
@@ -17,9 +17,14 @@
 //   at the first one; what was found before it is still reported).
 //
 // Every known option is at least 10 bytes, so after skipping NOP runs at
-// most four options fit in 40 bytes: four iterations, two stages each (skip
-// NOPs and read kind/len via one-hot selection; then check and advance),
-// and one stage extracting the values.
+// most four options fit in 40 bytes: four iterations. The input is
+// registered, then every position's outcome is precomputed in parallel
+// ("if an option starts here: end of list, malformed/unknown, TS, SACK with
+// n blocks, next position"); each iteration is then two short stages: find
+// the first non-NOP position at or after p (one-hot), and select that
+// position's outcome with an AND-OR over the one-hot vector. A last stage
+// extracts the values. Latency 11 cycles (ce advances); at most ~6 LUT
+// levels per stage.
 `default_nettype none
 
 module tcp_opt_parse #(
@@ -49,129 +54,178 @@ module tcp_opt_parse #(
 );
 
 localparam ITER = 4;
-localparam STAGES = 2 * ITER;
 localparam NPOS = 41;          // positions 0..40; 40 = end of any area
+localparam RW = 12;            // per-position outcome record
+localparam R_NXT = 0;          // [5:0] position after the option
+localparam R_SACKN = 6;        // [1:0] SACK blocks - 1
+localparam R_SACK = 8;
+localparam R_TS = 9;
+localparam R_BAD = 10;         // malformed or unknown
+localparam R_END = 11;         // end of the area or EOL: the walk ends well
 
 if (USER_WIDTH < 1) begin : g_err_user
     $error("tcp_opt_parse: USER_WIDTH must be at least 1");
 end
 
-// Walk state of one option area, one packed vector per stage (yosys handles
-// packed arrays of vectors; unpacked arrays would become memories). The
-// option bytes and the side-band travel in their own shift registers.
-localparam S_HAS_LEN = 0;                  // q + 1 < area length
-localparam S_AT_END = 1;                   // q >= area length
-localparam S_OLEN = 2;                     // [7:0] length byte at q + 1
-localparam S_KIND = 10;                    // [7:0] kind byte at q
-localparam S_Q = 18;                       // [5:0] first non-NOP at or after p
-localparam S_SACK_POS = 24;                // [5:0] last SACK option
-localparam S_SACK_N = 30;                  // [2:0] its block count
-localparam S_TS_POS = 33;                  // [5:0] last TS option
-localparam S_TS = 39;
-localparam S_BAD = 40;
-localparam S_DONE = 41;
-localparam S_P = 42;                       // [5:0] walk position
-localparam S_LEN = 48;                     // [5:0] area length
-localparam S_VALID = 54;
-localparam SW = 55;
+// ---------------------------------------------------------------------------
+// R0: input register. R1: per-position outcomes.
+// ---------------------------------------------------------------------------
+logic r0_valid = 1'b0;
+logic [USER_WIDTH-1:0] r0_user;
+logic [319:0] r0_opt;
+logic [5:0] r0_len;
 
-// First half of an iteration: skip NOPs from p (lowest position at or
-// after p where the walk must stop), read kind and length there.
-function automatic [SW-1:0] skip_nops(input [SW-1:0] st, input [NPOS-1:0] stop,
-                                      input [335:0] opt);
+always_ff @(posedge clk) begin
+    if (ce) begin
+        r0_valid <= in_valid;
+        r0_user <= in_user;
+        r0_opt <= in_opt;
+        r0_len <= in_len > 6'd40 ? 6'd40 : in_len;
+    end
+    if (rst)
+        r0_valid <= 1'b0;
+end
+
+wire [335:0] r0_opt_pad = {16'd0, r0_opt};
+logic [NPOS-1:0] stop_n;                   // the walk stops skipping here
+logic [NPOS*RW-1:0] rec_n;                 // outcome if it stops here
+always_comb begin
+    for (int i = 0; i < NPOS; i = i + 1) begin
+        logic [7:0] kind, olen;
+        logic past, has_len, fits;
+        logic [6:0] end_pos;
+        kind = r0_opt_pad[8*i +: 8];
+        olen = r0_opt_pad[8*(i+1) +: 8];
+        past = 6'(i) >= r0_len;
+        has_len = 7'(i + 1) < 7'(r0_len);
+        end_pos = 7'(i) + olen[6:0];
+        fits = olen >= 8'd2 && olen <= 8'd40 && end_pos <= 7'(r0_len);
+        stop_n[i] = past || kind != 8'd1;
+        rec_n[i*RW + R_END] = past || kind == 8'd0;
+        rec_n[i*RW + R_TS] = !past && kind == 8'd8 && olen == 8'd10 && has_len && fits;
+        rec_n[i*RW + R_SACK] = !past && kind == 8'd5 && has_len && fits &&
+                               olen >= 8'd10 && olen <= 8'd34 && olen[2:0] == 3'd2;
+        rec_n[i*RW + R_BAD] = !rec_n[i*RW + R_END] && !rec_n[i*RW + R_TS] &&
+                              !rec_n[i*RW + R_SACK];
+        rec_n[i*RW + R_SACKN +: 2] = 2'((olen - 8'd10) >> 3);
+        rec_n[i*RW + R_NXT +: 6] = end_pos[5:0];
+    end
+end
+
+logic r1_valid = 1'b0;
+logic [USER_WIDTH-1:0] r1_user;
+logic [319:0] r1_opt;
+logic [NPOS-1:0] r1_stop;
+logic [NPOS*RW-1:0] r1_rec;
+
+always_ff @(posedge clk) begin
+    if (ce) begin
+        r1_valid <= r0_valid;
+        r1_user <= r0_user;
+        r1_opt <= r0_opt;
+        r1_stop <= stop_n;
+        r1_rec <= rec_n;
+    end
+    if (rst)
+        r1_valid <= 1'b0;
+end
+
+// ---------------------------------------------------------------------------
+// Iterations: A finds the first stop at or after p (one-hot), B takes the
+// outcome there. Walk state per stage (flat vectors: yosys 0.23 has no packed
+// multi-dimensional arrays; stage s is slice s).
+// ---------------------------------------------------------------------------
+localparam S_P = 0;            // [5:0] walk position
+localparam S_DONE = 6;
+localparam S_BAD = 7;
+localparam S_TS = 8;
+localparam S_TS_POS = 9;       // [5:0]
+localparam S_SACK_N = 15;      // [2:0]
+localparam S_SACK_POS = 18;    // [5:0]
+localparam S_VALID = 24;
+localparam SW = 25;
+localparam STAGES = 2 * ITER;
+
+logic [STAGES*SW-1:0] st_reg;
+logic [STAGES*NPOS-1:0] oh_reg;            // one-hot (valid after A stages)
+logic [STAGES*NPOS-1:0] stop_reg;
+logic [STAGES*NPOS*RW-1:0] rec_reg;
+logic [STAGES*320-1:0] opt_reg;
+logic [STAGES*USER_WIDTH-1:0] user_reg;
+
+function automatic [NPOS-1:0] first_stop(input [NPOS-1:0] stop, input [5:0] p);
     logic [NPOS-1:0] cand;
-    logic [5:0] len, p, q;
-    logic found;
-    len = st[S_LEN +: 6];
-    p = st[S_P +: 6];
-    cand = stop & ~((NPOS'(1) << p) - 1'b1);
-    q = '0;
-    found = 1'b0;
-    for (int i = NPOS - 1; i >= 0; i = i - 1)
-        if (cand[i]) begin
-            q = 6'(i);
-            found = 1'b1;
-        end
-    skip_nops = st;
-    skip_nops[S_Q +: 6] = q;
-    skip_nops[S_KIND +: 8] = opt[8*q +: 8];
-    skip_nops[S_OLEN +: 8] = opt[8*(q + 6'd1) +: 8];
-    skip_nops[S_AT_END] = !found || q >= len;   // !found: p beyond 40
-    skip_nops[S_HAS_LEN] = 7'(q) + 7'd1 < 7'(len);
+    for (int i = 0; i < NPOS; i = i + 1)
+        cand[i] = stop[i] && 6'(i) >= p;
+    first_stop = cand & ~(cand - 1'b1);
 endfunction
 
-// Second half: check the option at q, record it, advance p.
-function automatic [SW-1:0] take_option(input [SW-1:0] st);
-    logic [8:0] end_pos;
-    logic [7:0] kind, olen;
-    kind = st[S_KIND +: 8];
-    olen = st[S_OLEN +: 8];
-    end_pos = 9'(st[S_Q +: 6]) + 9'(olen);
-    take_option = st;
+function automatic [SW-1:0] take(input [SW-1:0] st, input [NPOS-1:0] oh,
+                                 input [NPOS*RW-1:0] recs);
+    logic [RW-1:0] r;
+    logic [5:0] q;
+    r = '0;
+    q = '0;
+    for (int i = 0; i < NPOS; i = i + 1)
+        if (oh[i]) begin
+            r = r | recs[i*RW +: RW];
+            q = q | 6'(i);
+        end
+    take = st;
     if (!st[S_DONE]) begin
-        if (st[S_AT_END] || kind == 8'd0) begin
-            take_option[S_DONE] = 1'b1;                      // end of list
-        end else if (!st[S_HAS_LEN] || olen < 8'd2 || end_pos > 9'(st[S_LEN +: 6])) begin
-            take_option[S_DONE] = 1'b1;                      // malformed
-            take_option[S_BAD] = 1'b1;
-        end else if (kind == 8'd8 && olen == 8'd10) begin
-            take_option[S_TS] = 1'b1;                        // timestamps
-            take_option[S_TS_POS +: 6] = st[S_Q +: 6];
-            take_option[S_P +: 6] = end_pos[5:0];
-        end else if (kind == 8'd5 && olen >= 8'd10 && olen <= 8'd34 && olen[2:0] == 3'd2) begin
-            take_option[S_SACK_N +: 3] = 3'((olen - 8'd2) >> 3);   // SACK
-            take_option[S_SACK_POS +: 6] = st[S_Q +: 6];
-            take_option[S_P +: 6] = end_pos[5:0];
+        if (oh == '0 || r[R_END]) begin
+            take[S_DONE] = 1'b1;
+        end else if (r[R_BAD]) begin
+            take[S_DONE] = 1'b1;
+            take[S_BAD] = 1'b1;
+        end else if (r[R_TS]) begin
+            take[S_TS] = 1'b1;
+            take[S_TS_POS +: 6] = q;
+            take[S_P +: 6] = r[R_NXT +: 6];
         end else begin
-            take_option[S_DONE] = 1'b1;                      // unknown kind
-            take_option[S_BAD] = 1'b1;
+            take[S_SACK_N +: 3] = 3'(r[R_SACKN +: 2]) + 3'd1;
+            take[S_SACK_POS +: 6] = q;
+            take[S_P +: 6] = r[R_NXT +: 6];
         end
     end
 endfunction
 
-logic [SW-1:0] st_in;
-always_comb begin
-    st_in = '0;
-    st_in[S_VALID] = in_valid;
-    st_in[S_LEN +: 6] = in_len > 6'd40 ? 6'd40 : in_len;
-end
-
-// Where a walk must stop skipping: at a non-NOP byte or at the area's end.
-logic [NPOS-1:0] stop_in;
-always_comb begin
-    for (int i = 0; i < NPOS; i = i + 1)
-        stop_in[i] = 6'(i) >= st_in[S_LEN +: 6] || (i < 40 && in_opt[8*(i % 40) +: 8] != 8'd1);
-end
-
-logic [STAGES-1:0][SW-1:0] st_reg;
-logic [STAGES-1:0][NPOS-1:0] stop_reg;
-logic [STAGES-1:0][319:0] opt_reg;
-logic [STAGES-1:0][USER_WIDTH-1:0] user_reg;
+wire [SW-1:0] st_first = SW'(r1_valid) << S_VALID;
 
 always_ff @(posedge clk) begin
     if (ce) begin
-        st_reg[0] <= skip_nops(st_in, stop_in, {16'd0, in_opt});
-        stop_reg[0] <= stop_in;
-        opt_reg[0] <= in_opt;
-        user_reg[0] <= in_user;
+        st_reg[0 +: SW] <= st_first;
+        oh_reg[0 +: NPOS] <= first_stop(r1_stop, 6'd0);
+        stop_reg[0 +: NPOS] <= r1_stop;
+        rec_reg[0 +: NPOS*RW] <= r1_rec;
+        opt_reg[0 +: 320] <= r1_opt;
+        user_reg[0 +: USER_WIDTH] <= r1_user;
         for (int s = 1; s < STAGES; s = s + 1) begin
-            st_reg[s] <= (s % 2 == 0) ? skip_nops(st_reg[s-1], stop_reg[s-1], {16'd0, opt_reg[s-1]}) :
-                                        take_option(st_reg[s-1]);
-            stop_reg[s] <= stop_reg[s-1];
-            opt_reg[s] <= opt_reg[s-1];
-            user_reg[s] <= user_reg[s-1];
+            if (s % 2 == 1) begin
+                st_reg[s*SW +: SW] <= take(st_reg[(s-1)*SW +: SW], oh_reg[(s-1)*NPOS +: NPOS],
+                                           rec_reg[(s-1)*NPOS*RW +: NPOS*RW]);
+                oh_reg[s*NPOS +: NPOS] <= '0;
+            end else begin
+                st_reg[s*SW +: SW] <= st_reg[(s-1)*SW +: SW];
+                oh_reg[s*NPOS +: NPOS] <= first_stop(stop_reg[(s-1)*NPOS +: NPOS],
+                                                     st_reg[(s-1)*SW + S_P +: 6]);
+            end
+            stop_reg[s*NPOS +: NPOS] <= stop_reg[(s-1)*NPOS +: NPOS];
+            rec_reg[s*NPOS*RW +: NPOS*RW] <= rec_reg[(s-1)*NPOS*RW +: NPOS*RW];
+            opt_reg[s*320 +: 320] <= opt_reg[(s-1)*320 +: 320];
+            user_reg[s*USER_WIDTH +: USER_WIDTH] <= user_reg[(s-1)*USER_WIDTH +: USER_WIDTH];
         end
     end
     if (rst)
         for (int s = 0; s < STAGES; s = s + 1)
-            st_reg[s][S_VALID] <= 1'b0;
+            st_reg[s*SW + S_VALID] <= 1'b0;
 end
 
-wire [SW-1:0] st_last = st_reg[STAGES-1];
+wire [SW-1:0] st_last = st_reg[(STAGES-1)*SW +: SW];
 
 // Extraction: values at the recorded positions (big-endian on the wire).
 // The area is padded so a part-select past byte 39 reads zeros.
-wire [639:0] opt_pad = {320'd0, opt_reg[STAGES-1]};
+wire [639:0] opt_pad = {320'd0, opt_reg[(STAGES-1)*320 +: 320]};
 wire [5:0] ts_pos = st_last[S_TS_POS +: 6];
 wire [5:0] sack_pos = st_last[S_SACK_POS +: 6];
 wire [2:0] sack_n = st_last[S_SACK_N +: 3];
@@ -191,7 +245,7 @@ logic [255:0] sack_out_reg;
 always_ff @(posedge clk) begin
     if (ce) begin
         valid_out_reg <= st_last[S_VALID];
-        user_out_reg <= user_reg[STAGES-1];
+        user_out_reg <= user_reg[(STAGES-1)*USER_WIDTH +: USER_WIDTH];
         ok_out_reg <= !st_last[S_BAD];
         ts_out_reg <= ts_found;
         ts_val_out_reg <= ts_found ? be32(opt_pad[8*(ts_pos + 6'd2) +: 32]) : 32'd0;
