@@ -55,6 +55,7 @@ $(eval $(call hw_tb,rx_parser,rx_parser,_dw512,-GDATA_WIDTH=512,-DDW=512))
 # Against the firmware's own flow table (libfp.a); a small table overflows.
 $(eval $(call hw_tb,flow_lookup,flow_lookup,_cap64,-GFLOW_CAP=64 -GURAM=0 -GUSER_WIDTH=8,-DCAP=64 -I$(CURDIR)/firmware,$(FW_LIB)))
 $(eval $(call hw_tb,flow_lookup,flow_lookup,_cap1024,-GFLOW_CAP=1024 -GURAM=0 -GUSER_WIDTH=8,-DCAP=1024 -I$(CURDIR)/firmware,$(FW_LIB)))
+$(eval $(call hw_tb,axil_regs,axil_regs,,-GCTX_CAP=64,-DCTX=64))
 
 TEST_DEPS += $(HW_TBS)
 TESTS += $(HW_TBS)

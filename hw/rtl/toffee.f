@@ -7,3 +7,4 @@ hw/rtl/mac_tx.sv
 hw/rtl/tcp_opt_parse.sv
 hw/rtl/rx_parser.sv
 hw/rtl/flow_lookup.sv
+hw/rtl/axil_regs.sv
