@@ -56,7 +56,8 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now_ns);
 /**
  * Serve doorbells and the scheduler at time @p now_ns: slow-path commands and
  * raw frames, application commands, then up to @p tx_budget transmitted
- * segments. Publishes the counters to the register file.
+ * segments. Refreshes a sixteenth of the counters in the register file
+ * (so a register reading lags by at most 16 polls; fp_counter() is exact).
  * Returns the number of work items done (0 = idle).
  */
 unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget);

@@ -176,6 +176,10 @@ static void ctx_exec(struct fp *fp, uint32_t ctx, const struct toffee_ctx_cmd *c
 		f->tx_end += c->tx_bytes;
 		fp_sched_kick(fp, f, c->flow_id);
 	}
+	if (c->flags & TOFFEE_CMDF_FIN) {
+		f->flags |= TOFFEE_FLOWF_TX_FIN;
+		fp_sched_kick(fp, f, c->flow_id);
+	}
 	if (c->rx_bytes) {
 		/* Window update when the window re-opens past a threshold, so a
 		 * peer stopped by a small or zero window resumes (RFC 9293 SWS). */

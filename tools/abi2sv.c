@@ -192,7 +192,7 @@ int main(void)
 		C8(TOFFEE_CMD_COUNT);
 	}
 	C8(TOFFEE_FB_DONE); C8(TOFFEE_FB_FLOW);
-	C8(TOFFEE_EVF_FIN);
+	C8(TOFFEE_EVF_FIN); C8(TOFFEE_CMDF_FIN);
 
 	hdr("Flow flags (struct toffee_flow.flags)");
 	C16(TOFFEE_FLOWF_TS); C16(TOFFEE_FLOWF_ECN); C16(TOFFEE_FLOWF_SLOWPATH);
@@ -220,7 +220,8 @@ int main(void)
 	  F(toffee_ctx_ev, phase));
 	hdr("struct toffee_ctx_cmd (context CMD ring entry)");
 	S("CTX_CMD", toffee_ctx_cmd, F(toffee_ctx_cmd, flow_id), F(toffee_ctx_cmd, tx_bytes),
-	  F(toffee_ctx_cmd, rx_bytes), F(toffee_ctx_cmd, rsvd), F(toffee_ctx_cmd, phase));
+	  F(toffee_ctx_cmd, rx_bytes), F(toffee_ctx_cmd, flags), F(toffee_ctx_cmd, rsvd),
+	  F(toffee_ctx_cmd, phase));
 	hdr("struct toffee_flow (per-flow fast-path state)");
 	S("FLOW", toffee_flow,
 	  F(toffee_flow, local_ip), F(toffee_flow, remote_ip), F(toffee_flow, local_port),

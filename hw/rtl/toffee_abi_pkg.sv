@@ -130,6 +130,7 @@ package toffee_abi_pkg;
   localparam [7:0] FB_DONE = 8'd1;
   localparam [7:0] FB_FLOW = 8'd2;
   localparam [7:0] EVF_FIN = 8'd1;
+  localparam [7:0] CMDF_FIN = 8'd1;
 
   // Flow flags (struct toffee_flow.flags)
   localparam [15:0] FLOWF_TS = 16'd1;
@@ -230,8 +231,10 @@ package toffee_abi_pkg;
   localparam [31:0] CTX_CMD_TX_BYTES_BITS = 32'd32;
   localparam [31:0] CTX_CMD_RX_BYTES_OFF = 32'd8;
   localparam [31:0] CTX_CMD_RX_BYTES_BITS = 32'd32;
-  localparam [31:0] CTX_CMD_RSVD_OFF = 32'd12;
-  localparam [31:0] CTX_CMD_RSVD_BITS = 32'd24;
+  localparam [31:0] CTX_CMD_FLAGS_OFF = 32'd12;
+  localparam [31:0] CTX_CMD_FLAGS_BITS = 32'd8;
+  localparam [31:0] CTX_CMD_RSVD_OFF = 32'd13;
+  localparam [31:0] CTX_CMD_RSVD_BITS = 32'd16;
   localparam [31:0] CTX_CMD_PHASE_OFF = 32'd15;
   localparam [31:0] CTX_CMD_PHASE_BITS = 32'd8;
 

@@ -202,7 +202,8 @@ enum toffee_cmd_op {
 	TOFFEE_CMD_RETRANSMIT = 5, /* go back N: snd_nxt = snd_una (RTO) */
 	TOFFEE_CMD_READ_STATE = 6, /* write struct toffee_flow to iova */
 	TOFFEE_CMD_FEEDBACK   = 7, /* post a TOFFEE_FB_FLOW record, clear accumulators */
-	TOFFEE_CMD_TX_FIN     = 8, /* send FIN after the last byte appended */
+	TOFFEE_CMD_TX_FIN     = 8, /* send FIN after the last byte appended (for flows
+	                              whose app is gone; apps use TOFFEE_CMDF_FIN) */
 	TOFFEE_CMD_COUNT      = 9
 };
 
@@ -256,12 +257,18 @@ struct toffee_ctx_ev {
 	uint8_t  phase;
 };
 
-/** Context command (CMD ring). W: app. */
+#define TOFFEE_CMDF_FIN (1u << 0) /* send FIN after the bytes appended so far
+                                     (this command's included); no more appends */
+
+/** Context command (CMD ring). W: app. An application closes its sending
+ *  side with TOFFEE_CMDF_FIN here, in order with its appends (the slow
+ *  path's TOFFEE_CMD_TX_FIN races with appends still in the ring). */
 struct toffee_ctx_cmd {
 	uint32_t flow_id;
 	uint32_t tx_bytes;   /* bytes appended to the transmit buffer */
 	uint32_t rx_bytes;   /* bytes consumed from the receive buffer */
-	uint8_t  rsvd[3];
+	uint8_t  flags;      /* TOFFEE_CMDF_* */
+	uint8_t  rsvd[2];
 	uint8_t  phase;
 };
 

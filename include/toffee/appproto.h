@@ -28,8 +28,10 @@ enum toffee_appmsg_type {
 	TOFFEE_APP_UNLISTEN   = 3,  /* id = listener */
 	TOFFEE_APP_CONNECT    = 4,  /* addr: remote ip/port, local ip/port (0 = pick).
 	                               reply: status only; later CONNECTED or CONN_FAILED */
-	TOFFEE_APP_CLOSE      = 5,  /* id = flow: FIN after all appended data; the app
-	                               must not touch the flow's buffers after CLOSED */
+	TOFFEE_APP_CLOSE      = 5,  /* id = flow: the app has posted its FIN
+	                               (TOFFEE_CMDF_FIN on its CMD ring, in order with
+	                               its appends) and lets go of the flow; it must
+	                               not touch the flow's buffers after CLOSED */
 	TOFFEE_APP_SHUTDOWN_WR= 6,  /* id = flow: FIN after all data, keep receiving */
 	TOFFEE_APP_ABORT      = 7,  /* id = flow: send RST now and free (SO_LINGER 0) */
 	TOFFEE_APP_STATUS     = 8,  /* reply: arg = flows, arg2 = contexts (for tools) */

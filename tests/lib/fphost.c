@@ -673,8 +673,14 @@ void fphost_rx_read(struct fphost *fh, const struct toffee_flow *f,
 int fphost_ctx_cmd(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
 		   uint32_t tx_bytes, uint32_t rx_bytes)
 {
+	return fphost_ctx_cmd_flags(fh, ctx, flow_id, tx_bytes, rx_bytes, 0);
+}
+
+int fphost_ctx_cmd_flags(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
+			 uint32_t tx_bytes, uint32_t rx_bytes, uint8_t flags)
+{
 	struct toffee_ctx_cmd c = { .flow_id = flow_id, .tx_bytes = tx_bytes,
-				    .rx_bytes = rx_bytes };
+				    .rx_bytes = rx_bytes, .flags = flags };
 	struct fphost_ring *r;
 
 	if (ctx >= fh->n_ctx || !fh->ctx_cmd[ctx].log2)

@@ -186,6 +186,9 @@ void fphost_rx_read(struct fphost *fh, const struct toffee_flow *f,
 /** Post a context command and ring the doorbell. 0 or -ENOSPC / -EINVAL. */
 int fphost_ctx_cmd(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
 		   uint32_t tx_bytes, uint32_t rx_bytes);
+/** Same, with TOFFEE_CMDF_* flags (e.g. FIN after these bytes). */
+int fphost_ctx_cmd_flags(struct fphost *fh, uint32_t ctx, uint32_t flow_id,
+			 uint32_t tx_bytes, uint32_t rx_bytes, uint8_t flags);
 /** True when the core has consumed every command posted to @p ctx's CMD
  *  ring. The context and slow-path rings are not ordered with respect to
  *  each other: e.g. wait for this before a TX_FIN that must follow appends. */

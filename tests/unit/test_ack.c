@@ -184,6 +184,24 @@ static void fin_sent_and_acked(void **state)
 	assert_int_equal(fp_counter(t->fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CMD_BAD), 1);
 }
 
+static void app_fin_in_order_with_appends(void **state)
+{
+	struct tflow *t = *state;
+	fphost_tx_write(t->fh, &t->f, TF_ISS, payload, 300);
+	/* Append and FIN in one command, then nothing may follow. */
+	assert_int_equal(fphost_ctx_cmd_flags(t->fh, 0, t->id, 300, 0, TOFFEE_CMDF_FIN), 0);
+	fphost_poll_idle(t->fh, 100);
+	struct tpkt_parsed p;
+	assert_int_equal(t->fh->n_tx, 1);
+	tflow_tx(t, 0, &p);
+	assert_int_equal(p.plen, 300);
+	assert_int_equal(p.h.flags, TH_ACK | TH_PSH | TH_FIN);   /* FIN rides on the data */
+	assert_int_equal(fphost_ctx_cmd(t->fh, 0, t->id, 1, 0), 0);
+	fphost_poll_idle(t->fh, 10);
+	assert_int_equal(fp_counter(t->fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CMD_BAD), 1);
+	assert_int_equal(tflow_state(t).snd_max, TF_ISS + 301);
+}
+
 static void rto_retransmit_command(void **state)
 {
 	struct tflow *t = *state;
@@ -206,6 +224,7 @@ int main(void)
 		T(third_dupack_goes_back_n),
 		T(dupack_needs_outstanding_data),
 		T(fin_sent_and_acked),
+		T(app_fin_in_order_with_appends),
 		T(rto_retransmit_command),
 	};
 	return cmocka_run_group_tests_name("ack", tests, NULL, NULL);
