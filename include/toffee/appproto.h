@@ -34,11 +34,21 @@ enum toffee_appmsg_type {
 	                               not touch the flow's buffers after CLOSED */
 	TOFFEE_APP_SHUTDOWN_WR= 6,  /* id = flow: FIN after all data, keep receiving */
 	TOFFEE_APP_ABORT      = 7,  /* id = flow: send RST now and free (SO_LINGER 0) */
-	TOFFEE_APP_STATUS     = 8,  /* reply: arg = flows, arg2 = contexts (for tools) */
+	TOFFEE_APP_STATUS     = 8,  /* reply: arg = flows, arg2 = contexts (for tools);
+	                               flags TOFFEE_APPF_STATUS_TEXT: the reply also
+	                               carries one fd, a sealed memfd holding a
+	                               human-readable report (`toffee status`) */
+	TOFFEE_APP_CAPTURE    = 9,  /* fd: pcap file the NIC writes what crosses the
+	                               wire to; no fd = stop. Root only (-EPERM) */
 	/* replies and events (toffeed -> app) */
 	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
 	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
-	TOFFEE_APP_ACCEPTED   = 66, /* event: new flow on listener `id`; flow: below */
+	TOFFEE_APP_ACCEPTED   = 66, /* event: new flow on listener `id`; flow: below.
+	                               arg = bytes already in the RX buffer from
+	                               flow.rx_seq that no EV entry reports (the slow
+	                               path delivered them during the handshake);
+	                               flags TOFFEE_APPF_FIN: the peer's FIN follows
+	                               them */
 	TOFFEE_APP_CONNECTED  = 67, /* reply to CONNECT (req echoed); flow: below */
 	TOFFEE_APP_CONN_FAILED= 68, /* reply to CONNECT (req echoed); status = -errno */
 	TOFFEE_APP_RESET      = 69, /* event: flow `id` reset by the peer (or timed out:
@@ -48,6 +58,24 @@ enum toffee_appmsg_type {
 
 #define TOFFEE_APPF_REUSEPORT (1u << 0)
 #define TOFFEE_APPF_NODELAY   (1u << 1)
+#define TOFFEE_APPF_STATUS_TEXT (1u << 2) /* STATUS: reply with a text report fd */
+#define TOFFEE_APPF_FIN       (1u << 3) /* ACCEPTED: peer's FIN already received */
+
+/*
+ * Flow life cycle as toffeed runs it (see docs/toffeed.md):
+ *  - EV entries for a new flow may reach the EV ring before ACCEPTED /
+ *    CONNECTED reaches the socket (the NIC starts delivering as soon as the
+ *    flow is installed; toffeed sends ACCEPTED right after): an app that sees
+ *    an unknown flow id keeps those events until the message arrives.
+ *  - Every flow the app was given ends with CLOSED, after which its id and
+ *    buffers may be reused: CLOSE -> CLOSED once both FINs are exchanged and
+ *    acknowledged (or the peer reset it); RESET (peer RST, or retransmission
+ *    timeout) removes the flow from the NIC, the buffers stay readable until
+ *    the app sends CLOSE (or ABORT), answered by CLOSED; ABORT -> REPLY, then
+ *    CLOSED once the NIC no longer uses the buffers.
+ *  - A request naming a flow or listener of another context is refused with
+ *    -EPERM and counted.
+ */
 
 /** A flow handed to the application. Buffer offsets are in the app's
  *  region; byte with sequence number S of the receive stream is at

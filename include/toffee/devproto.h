@@ -35,6 +35,11 @@
 #define TOFFEE_IOVA_OFFSET(iova) ((uint32_t)(iova))
 #define TOFFEE_MAX_REGIONS      1024u
 
+/* NOTIFY with a = TOFFEE_DEV_CTX_SP: the slow path's own eventfd, which the
+ * NIC writes when it has posted new entries to the EXC or FB ring (at most
+ * once per poll loop). Optional: a NIC that answers -EINVAL is polled. */
+#define TOFFEE_DEV_CTX_SP       0xffffffffu
+
 enum toffee_devmsg_type {
 	TOFFEE_DEV_HELLO     = 1, /* nic -> sp, fd: BAR0 (TOFFEE_REG_BAR_SIZE bytes).
 	                             a = flow_cap, b = port MAC (byte 0 in bits 7:0) */
