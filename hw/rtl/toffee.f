@@ -8,3 +8,6 @@ hw/rtl/tcp_opt_parse.sv
 hw/rtl/rx_parser.sv
 hw/rtl/flow_lookup.sv
 hw/rtl/axil_regs.sv
+hw/rtl/ring_writer.sv
+hw/rtl/dma_wr_arb.sv
+hw/rtl/dma_rd_arb.sv
