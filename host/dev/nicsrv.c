@@ -38,6 +38,8 @@ struct nicsrv {
 	uint32_t cap_frames;     /* frames buffered */
 	uint8_t *cap_buf;
 	int evfd[TOFFEE_MAX_CTX];
+	int sp_evfd;             /* NOTIFY TOFFEE_DEV_CTX_SP: EXC/FB posted */
+	uint32_t sp_exc_tail, sp_fb_tail;
 	/* configuration */
 	struct nicsrv_config cfg;
 	char name[32];
@@ -399,16 +401,45 @@ static bool is_eventfd(int fd)
 	return strcmp(target, "anon_inode:[eventfd]") == 0;
 }
 
+#define SPQ_TAIL(q) ((TOFFEE_REG_SPQ_BASE + (q) * TOFFEE_REG_SPQ_STRIDE + TOFFEE_Q_TAIL) / 4)
+
 static int notify_set(struct nicsrv *s, uint64_t ctx, int fd)
 {
-	if (ctx >= TOFFEE_MAX_CTX)
+	int *slot;
+
+	if (ctx == TOFFEE_DEV_CTX_SP)
+		slot = &s->sp_evfd;
+	else if (ctx < TOFFEE_MAX_CTX)
+		slot = &s->evfd[ctx];
+	else
 		return -EINVAL;
 	if (fd >= 0 && !is_eventfd(fd))
 		return -EINVAL;
-	if (s->evfd[ctx] >= 0)
-		close(s->evfd[ctx]);
-	s->evfd[ctx] = fd;
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+	if (ctx == TOFFEE_DEV_CTX_SP) {
+		s->sp_exc_tail = s->regs[SPQ_TAIL(TOFFEE_SPQ_EXC)];
+		s->sp_fb_tail = s->regs[SPQ_TAIL(TOFFEE_SPQ_FB)];
+	}
 	return 0;
+}
+
+void nicsrv_sp_notify_check(struct nicsrv *s)
+{
+	static const uint64_t one = 1;
+	uint32_t exc, fb;
+
+	if (s->sp_evfd < 0)
+		return;
+	exc = s->regs[SPQ_TAIL(TOFFEE_SPQ_EXC)];
+	fb = s->regs[SPQ_TAIL(TOFFEE_SPQ_FB)];
+	if (exc == s->sp_exc_tail && fb == s->sp_fb_tail)
+		return;
+	s->sp_exc_tail = exc;
+	s->sp_fb_tail = fb;
+	if (write(s->sp_evfd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+		s->st.notifies++;
 }
 
 /* ---- control socket -------------------------------------------------------- */
@@ -473,6 +504,7 @@ static void detach(struct nicsrv *s, const char *why)
 			region_unmap(s, r);
 	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
 		notify_set(s, c, -1);
+	notify_set(s, TOFFEE_DEV_CTX_SP, -1);
 	cap_stop(s);
 }
 
@@ -782,6 +814,7 @@ int nicsrv_create(const struct nicsrv_config *cfg, struct nicsrv **out)
 	s->bar_fd = s->lfd = s->cfd = s->cap_fd = -1;
 	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
 		s->evfd[c] = -1;
+	s->sp_evfd = -1;
 	/* A capture written to a pipe whose reader died must not kill the NIC. */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
@@ -824,6 +857,8 @@ void nicsrv_destroy(struct nicsrv *s)
 	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
 		if (s->evfd[c] >= 0)
 			close(s->evfd[c]);
+	if (s->sp_evfd >= 0)
+		close(s->sp_evfd);
 	if (s->regs)
 		munmap((void *)s->regs, TOFFEE_REG_BAR_SIZE);
 	if (s->bar_fd >= 0)

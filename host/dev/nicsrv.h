@@ -13,7 +13,8 @@
  *  - the region table (MAP/UNMAP): IOVA -> local address in O(1), with
  *    bounds checks. A bad IOVA is counted and refused: reads return zeroes,
  *    writes are dropped. Nothing outside a mapped region is ever touched;
- *  - one eventfd per context (NOTIFY);
+ *  - one eventfd per context, and optionally one for the slow path
+ *    (NOTIFY; TOFFEE_DEV_CTX_SP: EXC/FB ring tails moved);
  *  - a pcap capture of every frame received from and sent to the wire
  *    (CAPTURE), and the MAC frame counters (STATS).
  *
@@ -126,6 +127,11 @@ void nicsrv_dma_write(struct nicsrv *s, uint64_t iova, const void *src, uint32_t
 void nicsrv_dma_write_entry(struct nicsrv *s, uint64_t iova, const void *src, uint32_t len);
 /** Signal context @p ctx's eventfd (if one was given with NOTIFY). */
 void nicsrv_notify(struct nicsrv *s, uint32_t ctx);
+
+/** If the slow path gave an eventfd (NOTIFY a = TOFFEE_DEV_CTX_SP) and the
+ *  EXC or FB ring's tail moved since the last call, signal it. Call once per
+ *  iteration of the NIC's main loop (two register reads when nothing moved). */
+void nicsrv_sp_notify_check(struct nicsrv *s);
 
 /** Fill @p plat with the callbacks above (priv = @p s) and a tx that calls
  *  cfg->tx and, when it accepts the frame, nicsrv_wire_tx(). */

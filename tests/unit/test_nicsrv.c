@@ -420,6 +420,27 @@ static void test_notify(void **state)
 	nicsrv_notify(f->s, 5);
 	assert_int_equal(read(efd, &v, sizeof(v)), -1);
 	assert_int_equal(errno, EAGAIN);
+	/* the slow path's eventfd: signalled when the EXC or FB tail moved */
+	volatile uint32_t *regs = nicsrv_regs(f->s);
+	const uint32_t exc_tail = TOFFEE_REG_SPQ_BASE + TOFFEE_SPQ_EXC * TOFFEE_REG_SPQ_STRIDE + TOFFEE_Q_TAIL;
+	const uint32_t fb_tail = TOFFEE_REG_SPQ_BASE + TOFFEE_SPQ_FB * TOFFEE_REG_SPQ_STRIDE + TOFFEE_Q_TAIL;
+	regs[exc_tail / 4] = 5;
+	nicsrv_sp_notify_check(f->s);                /* no eventfd yet: nothing */
+	assert_int_equal(req(f, TOFFEE_DEV_NOTIFY, TOFFEE_DEV_CTX_SP, 0, efd, NULL), 0);
+	nicsrv_sp_notify_check(f->s);                /* nothing moved since NOTIFY */
+	assert_int_equal(read(efd, &v, sizeof(v)), -1);
+	regs[exc_tail / 4] = 6;
+	nicsrv_sp_notify_check(f->s);
+	nicsrv_sp_notify_check(f->s);
+	assert_int_equal(read(efd, &v, sizeof(v)), 8);
+	assert_int_equal(v, 1);
+	regs[fb_tail / 4] = 1;
+	nicsrv_sp_notify_check(f->s);
+	assert_int_equal(read(efd, &v, sizeof(v)), 8);
+	assert_int_equal(req(f, TOFFEE_DEV_NOTIFY, TOFFEE_DEV_CTX_SP, 0, -1, NULL), 0);
+	regs[fb_tail / 4] = 2;
+	nicsrv_sp_notify_check(f->s);
+	assert_int_equal(read(efd, &v, sizeof(v)), -1);
 	close(pfd[0]);
 	close(pfd[1]);
 	close(efd);

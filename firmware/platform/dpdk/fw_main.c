@@ -405,6 +405,7 @@ static void run(struct fw *f)
 			work++;
 			tx_flush(f);
 		}
+		nicsrv_sp_notify_check(f->srv);
 		if (now >= next_ctl) {
 			next_ctl = now + CTL_PERIOD_NS;
 			if (nicsrv_poll(f->srv, 0) & NICSRV_EV_SHUTDOWN)
