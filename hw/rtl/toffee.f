@@ -11,3 +11,4 @@ hw/rtl/axil_regs.sv
 hw/rtl/ring_writer.sv
 hw/rtl/dma_wr_arb.sv
 hw/rtl/dma_rd_arb.sv
+hw/rtl/toffee_top.sv
