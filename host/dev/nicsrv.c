@@ -124,6 +124,9 @@ void nicsrv_dma_read(struct nicsrv *s, uint64_t iova, void *dst, uint32_t len)
 		dma_fault(s, "read", iova, len);
 		return;
 	}
+	/* Order this read after the index register the caller read before it
+	 * (free on x86; needed on Arm SoC NICs). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	memcpy(dst, p, len);
 }
 

@@ -50,6 +50,7 @@
 #define MBUF_CACHE     256u
 #define CTL_PERIOD_NS  1000000ull   /* control socket check */
 #define IDLE_SPINS     1024u        /* empty iterations before sleeping */
+#define IDLE_SLEEP_MIN_NS 2000u     /* first sleep; doubles up to --idle-sleep-us */
 #define RX_COPY_MAX    16384u       /* largest multi-segment frame copied out */
 
 struct fw_opts {
@@ -110,7 +111,8 @@ static void usage(FILE *f)
 		"  --pidfile FILE       write the process id there (removed on exit)\n"
 		"  --port N             DPDK port id (default: the first port)\n"
 		"  --no-promisc         leave the port's promiscuous mode off\n"
-		"  --idle-sleep-us N    sleep N us when idle (default 20; 0 = busy poll)\n"
+		"  --idle-sleep-us N    when idle, sleep with backoff up to N us (default 100;\n"
+		"                       0 = busy poll, lowest latency, one core at 100%%)\n"
 		"  --stats              print counters on exit\n"
 		"  -h, --help           this text\n");
 }
@@ -154,7 +156,7 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 	o->flows = 65536;
 	o->port = -1;
 	o->promisc = true;
-	o->idle_sleep_us = 20;
+	o->idle_sleep_us = 100;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
@@ -388,7 +390,7 @@ static void rx_one(struct fw *f, struct rte_mbuf *m, uint64_t now)
 static void run(struct fw *f)
 {
 	struct rte_mbuf *rx[RX_BURST];
-	uint64_t next_ctl = 0;
+	uint64_t next_ctl = 0, sleep_ns = IDLE_SLEEP_MIN_NS;
 	unsigned idle = 0;
 
 	while (!g_stop) {
@@ -413,10 +415,16 @@ static void run(struct fw *f)
 		}
 		if (work) {
 			idle = 0;
+			sleep_ns = IDLE_SLEEP_MIN_NS;
 		} else if (++idle >= IDLE_SPINS && f->o.idle_sleep_us) {
-			struct timespec ts = { 0, (long)f->o.idle_sleep_us * 1000 };
+			/* back off exponentially up to --idle-sleep-us */
+			struct timespec ts = { 0, (long)sleep_ns };
 
 			nanosleep(&ts, NULL);
+			if (sleep_ns < (uint64_t)f->o.idle_sleep_us * 1000)
+				sleep_ns *= 2;
+			if (sleep_ns > (uint64_t)f->o.idle_sleep_us * 1000)
+				sleep_ns = (uint64_t)f->o.idle_sleep_us * 1000;
 		}
 	}
 }
