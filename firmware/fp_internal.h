@@ -145,9 +145,48 @@ static inline uint64_t fp_csum_pseudo(uint32_t src, uint32_t dst, uint32_t tcp_l
 	       __builtin_bswap16(6) + __builtin_bswap16((uint16_t)tcp_len);
 }
 
-/* fp_flowtab.c: 4-tuple -> flow id. */
-uint32_t fp_flowtab_hash(uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
-uint32_t fp_flowtab_lookup(const struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
+/* fp_flowtab.c: 4-tuple -> flow id. The lookup is inline (the receive
+ * path's), insert and remove are in fp_flowtab.c. Two-choice hashing: a
+ * key lives in bucket h or in bucket bucket2(h); the RTL uses the same hash
+ * (hw/rtl/flow_lookup.sv). */
+/* murmur3's 32-bit finaliser: every input bit affects every output bit, so
+ * both bucket indices (low and high half) are well spread. */
+static inline uint32_t fp_fmix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	return x ^ (x >> 16);
+}
+static inline uint32_t fp_flowtab_hash(uint32_t local_ip, uint32_t remote_ip, uint32_t ports)
+{
+	return fp_fmix32(remote_ip ^ ((local_ip << 7) | (local_ip >> 25)) ^ (ports * 0x9e3779b1u));
+}
+static inline uint32_t fp_bucket2(uint32_t h) { return (h >> 16) | (h << 16); }
+/* The slot holding the key in bucket @p b, or NULL. Unrolled: the common
+ * miss on a slot costs one compare of the address pair. */
+static inline struct fp_slot *fp_bucket_find(struct fp_bucket *b, uint64_t ips, uint32_t ports)
+{
+	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++) {
+		struct fp_slot *s = &b->slot[i];
+		if (s->ips == ips && s->ports == ports && s->id_plus1)
+			return s;
+	}
+	return NULL;
+}
+static inline struct fp_slot *fp_flowtab_find(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
+{
+	uint32_t h = fp_flowtab_hash(lip, rip, ports);
+	uint64_t ips = (uint64_t)lip << 32 | rip;
+	struct fp_slot *s = fp_bucket_find(&fp->buckets[h & fp->bucket_mask], ips, ports);
+	return s ? s : fp_bucket_find(&fp->buckets[fp_bucket2(h) & fp->bucket_mask], ips, ports);
+}
+static inline uint32_t fp_flowtab_lookup(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
+{
+	const struct fp_slot *s = fp_flowtab_find(fp, lip, rip, ports);
+	return s ? s->id_plus1 - 1 : TOFFEE_FLOW_NONE;
+}
 int fp_flowtab_insert(struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports, uint32_t id);
 int fp_flowtab_remove(struct fp *fp, uint32_t local_ip, uint32_t remote_ip, uint32_t ports);
 static inline uint32_t fp_flow_ports(const struct toffee_flow *f)
