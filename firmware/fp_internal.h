@@ -202,9 +202,39 @@ struct fp_ev_slot {
 	uint32_t tail;
 	uint8_t phase;
 };
-bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_slot *slot);
-void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp_ev_slot *slot, uint32_t flow,
-		      uint32_t rx_bytes, uint32_t tx_freed, uint8_t flags);
+/* Inline: every data segment and every ACK that frees buffer space posts
+ * one. The ring geometry is read from the registers each time (the core
+ * keeps no copy, so the slow path may reset a ring by rewriting them). */
+static inline bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_slot *slot)
+{
+	volatile uint32_t *blk = fp->regs + ctx_reg(ctx, TOFFEE_CTX_EV) / 4;
+	uint32_t log2 = blk[TOFFEE_Q_LOG2 / 4];
+	uint32_t tail = blk[TOFFEE_Q_TAIL / 4];
+	uint32_t head = fp->regs[db_reg(ctx, TOFFEE_DB_EV_HEAD) / 4];
+	if (FP_UNLIKELY(!log2 || tail - head >= (1u << log2)))
+		return false;
+	uint64_t base = (uint64_t)blk[TOFFEE_Q_BASE_HI / 4] << 32 | blk[TOFFEE_Q_BASE_LO / 4];
+	slot->iova = base + (uint64_t)(tail & ((1u << log2) - 1)) * sizeof(struct toffee_ctx_ev);
+	slot->tail = tail;
+	slot->phase = toffee_phase(tail, log2);
+	return true;
+}
+void fp_ctx_notify(struct fp *fp, uint32_t ctx);
+static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp_ev_slot *slot, uint32_t flow,
+				    uint32_t rx_bytes, uint32_t tx_freed, uint8_t flags)
+{
+	struct toffee_ctx_ev ev;
+	ev.flow_id = flow;
+	ev.rx_bytes = rx_bytes;
+	ev.tx_freed = tx_freed;
+	ev.flags = flags;
+	ev.rsvd[0] = ev.rsvd[1] = 0;
+	ev.phase = slot->phase;
+	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, &ev, sizeof(ev));
+	fp->regs[ctx_reg(ctx, TOFFEE_CTX_EV + TOFFEE_Q_TAIL) / 4] = slot->tail + 1;
+	if (FP_UNLIKELY(fp->regs[db_reg(ctx, TOFFEE_DB_ARM) / 4]))
+		fp_ctx_notify(fp, ctx);
+}
 void fp_exc_post(struct fp *fp, uint32_t flow, unsigned reason, const uint8_t *frame, uint32_t len);
 bool fp_fb_space(struct fp *fp);
 void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);

@@ -4,34 +4,13 @@
  * the slow path can reset a ring by rewriting its registers. */
 #include "fp_internal.h"
 
-bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_slot *slot)
+/* The application asked to be woken (DB_ARM): disarm, raise its interrupt.
+ * Event reserve and commit are inline (fp_internal.h). */
+void fp_ctx_notify(struct fp *fp, uint32_t ctx)
 {
-	uint32_t blk = ctx_reg(ctx, TOFFEE_CTX_EV);
-	uint32_t log2 = reg_rd(fp, blk + TOFFEE_Q_LOG2);
-	uint32_t tail = reg_rd(fp, blk + TOFFEE_Q_TAIL);
-	uint32_t head = reg_rd(fp, db_reg(ctx, TOFFEE_DB_EV_HEAD));
-	if (FP_UNLIKELY(!log2 || tail - head >= (1u << log2)))
-		return false;
-	slot->iova = ring_base(fp, blk) + (uint64_t)(tail & ((1u << log2) - 1)) * sizeof(struct toffee_ctx_ev);
-	slot->tail = tail;
-	slot->phase = toffee_phase(tail, log2);
-	return true;
-}
-
-void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp_ev_slot *slot, uint32_t flow,
-		      uint32_t rx_bytes, uint32_t tx_freed, uint8_t flags)
-{
-	struct toffee_ctx_ev ev = {
-		.flow_id = flow, .rx_bytes = rx_bytes, .tx_freed = tx_freed,
-		.flags = flags, .phase = slot->phase,
-	};
-	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, &ev, sizeof(ev));
-	reg_wr(fp, ctx_reg(ctx, TOFFEE_CTX_EV + TOFFEE_Q_TAIL), slot->tail + 1);
-	if (FP_UNLIKELY(reg_rd(fp, db_reg(ctx, TOFFEE_DB_ARM)))) {
-		reg_wr(fp, db_reg(ctx, TOFFEE_DB_ARM), 0);
-		if (fp->plat->notify)
-			fp->plat->notify(fp->plat->priv, ctx);
-	}
+	reg_wr(fp, db_reg(ctx, TOFFEE_DB_ARM), 0);
+	if (fp->plat->notify)
+		fp->plat->notify(fp->plat->priv, ctx);
 }
 
 /* Claim the next slot of NIC-produced slow-path ring @p q, or return false

@@ -217,7 +217,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	}
 	bool in_order = seq == rcv_nxt;
 	bool new_ack = seq_gt(ack, f->snd_una);
-	struct fp_ev_slot ev;
+	struct fp_ev_slot ev = { 0, 0, 0 };
 	if ((new_ack || (in_order && (plen || fin))) && FP_UNLIKELY(!fp_ctx_ev_reserve(fp, f->ctx_id, &ev)))
 		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
 
