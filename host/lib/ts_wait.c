@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/* Global state of the sockets layer: the lock, the process context, the
+ * event pump, blocking waits and fork handling.
+ *
+ * Waking: the NIC writes the context's eventfd (when armed) and toffeed
+ * writes the control socket; every blocked thread has both in its wait set.
+ * The first thread to wake drains them and updates socket state; since the
+ * others may then find the descriptors drained and go back to sleep, it
+ * pokes the wake eventfd of every other registered waiter. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include "ts_internal.h"
+#include "tf_sys.h"
+
+struct ts_global ts = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.fallback = true,
+	.spin_us = 20,
+};
+
+static struct ts_obj ts_internal_obj = { .kind = TS_INTERNAL };
+static pthread_key_t ts_wake_key;
+static __thread int tls_wake = -1;
+static __thread uint32_t tls_wake_gen;
+
+void ts_lock(void)
+{
+	pthread_mutex_lock(&ts.lock);
+}
+
+void ts_unlock(void)
+{
+	pthread_mutex_unlock(&ts.lock);
+}
+
+uint64_t ts_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? 0 : tf_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
+
+int ts_ms_left(uint64_t deadline_ns)
+{
+	if (!deadline_ns)
+		return -1;
+	uint64_t now = tf_now_ns();
+	if (now >= deadline_ns)
+		return 0;
+	uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+static void wake_key_destroy(void *v)
+{
+	int fd = (int)(intptr_t)v - 1;
+	if (fd < 0)
+		return;
+	ts_lock();
+	if (ts_fd_get(fd) == &ts_internal_obj) {
+		ts_fd_clear(fd);
+		tf_sys_close(fd);
+	}
+	ts_unlock();
+}
+
+int ts_tls_wake_fd(void)
+{
+	if (tls_wake >= 0 && tls_wake_gen == ts.gen)
+		return tls_wake;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	ts_fd_set(fd, &ts_internal_obj);
+	tls_wake = fd;
+	tls_wake_gen = ts.gen;
+	pthread_setspecific(ts_wake_key, (void *)(intptr_t)(fd + 1));
+	return fd;
+}
+
+int ts_ctx_ensure(void)
+{
+	if (ts.ctx)
+		return ts.ctx->dead ? -ENETDOWN : 0;
+	if (ts.ctx_err)
+		return ts.ctx_err;
+	struct toffee_ctx *ctx;
+	int rc = toffee_ctx_open(&ctx, NULL);
+	if (rc < 0) {
+		ts.ctx_err = rc;
+		if (!ts.warned) {
+			ts.warned = true;
+			const char *rd = getenv("TOFFEE_RUNDIR");
+			fprintf(stderr, "toffee: cannot reach toffeed at %s/app.sock (%s)%s\n",
+				rd && *rd ? rd : "/run/toffee/default", strerror(-rc),
+				ts.fallback ? ": using the kernel's TCP stack" : "");
+		}
+		return rc;
+	}
+	ts.ctx = ctx;
+	int evfd, ctlfd;
+	toffee_ctx_fds(ctx, &evfd, &ctlfd);
+	ts_fd_mark_internal(evfd);
+	ts_fd_mark_internal(ctlfd);
+	return 0;
+}
+
+static void wake_others(void)
+{
+	uint64_t one = 1;
+	for (struct ts_waiter *w = ts.waiters; w; w = w->next)
+		if (w->wake_fd >= 0)
+			tf_sys_write(w->wake_fd, &one, sizeof(one));
+}
+
+/* Turn the context's news into socket state. The full pump also reads the
+ * control socket (one system call); the fast one, used on the data path,
+ * only looks at the event ring in memory. */
+static void pump(bool full)
+{
+	struct toffee_ctx *ctx = ts.ctx;
+	if (!ctx)
+		return;
+	if (full) {
+		toffee_ctx_process(ctx);
+	} else {
+		tf_ctx_drain_ev(ctx);
+		if (ctx->chead)
+			tf_ctx_flush(ctx);
+	}
+	struct toffee_event ev[64];
+	bool any = false;
+	int n;
+	while ((n = tf_ctx_collect(ctx, ev, 64)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct ts_sock *s = ev[i].user;
+			if (s)
+				ts_sock_on_event(s, &ev[i]);
+		}
+		any = true;
+	}
+	if (any)
+		wake_others();
+}
+
+void ts_pump(void)
+{
+	pump(true);
+}
+
+void ts_pump_fast(void)
+{
+	pump(false);
+}
+
+void ts_sock_changed(struct ts_sock *s)
+{
+	s->rgen++;
+	for (struct ts_epitem *it = s->items; it; it = it->snext)
+		ts_ep_queue(it);
+}
+
+void ts_fd_mark_internal(int fd)
+{
+	ts_fd_set(fd, &ts_internal_obj);
+}
+
+void ts_fd_unmark_internal(int fd)
+{
+	if (ts_fd_get(fd) == &ts_internal_obj)
+		ts_fd_clear(fd);
+}
+
+static void waiter_link(struct ts_waiter *w)
+{
+	w->prev = NULL;
+	w->next = ts.waiters;
+	if (ts.waiters)
+		ts.waiters->prev = w;
+	ts.waiters = w;
+}
+
+static void waiter_unlink(struct ts_waiter *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		ts.waiters = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+}
+
+void ts_waiter_add(struct ts_waiter *w)
+{
+	waiter_link(w);
+}
+
+void ts_waiter_del(struct ts_waiter *w)
+{
+	waiter_unlink(w);
+}
+
+bool ts_arm(void)
+{
+	struct toffee_ctx *ctx = ts.ctx;
+	return ctx && !ctx->dead && toffee_ctx_arm(ctx);
+}
+
+/* Spin (unlocked) for a little while on the event ring before sleeping. */
+static bool spin_for_events(void)
+{
+	struct toffee_ctx *ctx = ts.ctx;
+	if (!ctx || !ts.spin_us)
+		return false;
+	ts_unlock();
+	uint64_t end = tf_now_ns() + ts.spin_us * 1000ull;
+	bool got;
+	while (!(got = tf_ctx_ev_pending(ctx)) && tf_now_ns() < end)
+		;
+	ts_lock();
+	return got;
+}
+
+bool ts_spin(void)
+{
+	if (!spin_for_events())
+		return false;
+	ts_pump();
+	return true;
+}
+
+int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sigmask)
+{
+	if (ts_spin())
+		return 0;
+	struct ts_waiter w = { .wake_fd = ts_tls_wake_fd() };
+	waiter_link(&w);
+	struct toffee_ctx *ctx = ts.ctx;
+	if (ctx && !ctx->dead && toffee_ctx_arm(ctx)) {
+		waiter_unlink(&w);
+		ts_pump();
+		return 0;
+	}
+	struct pollfd small[16], *p = small;
+	if (nk + 3 > 16) {
+		p = malloc((nk + 3) * sizeof(*p));
+		if (!p) {
+			waiter_unlink(&w);
+			return -ENOMEM;
+		}
+	}
+	if (nk)
+		memcpy(p, kfds, nk * sizeof(*p));
+	nfds_t n = nk;
+	int evfd = -1, ctlfd = -1;
+	if (ctx && !ctx->dead) {
+		toffee_ctx_fds(ctx, &evfd, &ctlfd);
+		p[n++] = (struct pollfd){ evfd, POLLIN, 0 };
+		p[n++] = (struct pollfd){ ctlfd, POLLIN, 0 };
+		if (ctx->chead && (timeout_ms < 0 || timeout_ms > 1))
+			timeout_ms = 1;   /* commands wait for ring space: retry soon */
+	}
+	nfds_t wi = n;
+	p[n++] = (struct pollfd){ w.wake_fd, POLLIN, 0 };
+	if (ctx)
+		ctx->st.wakeups++;
+	ts_unlock();
+	struct timespec tsp, *tp = NULL;
+	if (timeout_ms >= 0) {
+		tsp.tv_sec = timeout_ms / 1000;
+		tsp.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tp = &tsp;
+	}
+	int r = ts_real.ppoll ? ts_real.ppoll(p, n, tp, sigmask)
+			      : (int)syscall(SYS_ppoll, p, n, tp, sigmask, (size_t)8);
+	int e = errno;
+	ts_lock();
+	waiter_unlink(&w);
+	int kready = 0;
+	if (r > 0) {
+		for (nfds_t i = 0; i < nk; i++) {
+			kfds[i].revents = p[i].revents;
+			if (p[i].revents)
+				kready++;
+		}
+		if (p[wi].revents && w.wake_fd >= 0) {
+			uint64_t v;
+			tf_sys_read(w.wake_fd, &v, sizeof(v));
+		}
+	}
+	if (p != small)
+		free(p);
+	ts_pump();
+	if (r < 0)
+		return -e;
+	return kready;
+}
+
+void ts_atfork_prepare(void)
+{
+	ts_lock();
+}
+
+void ts_atfork_parent(void)
+{
+	ts_unlock();
+}
+
+static void drop_internal(int fd, struct ts_obj *o, void *arg)
+{
+	(void)arg;
+	if (o == &ts_internal_obj)
+		ts_fd_clear(fd);
+}
+
+void ts_atfork_child(void)
+{
+	pthread_mutex_init(&ts.lock, NULL);
+	ts.gen++;
+	ts.waiters = NULL;
+	/* The context's rings belong to the parent: let go of our copies
+	 * (closing our fds does not hang up on toffeed, the parent keeps its
+	 * own) and open a new context if this process makes new sockets. */
+	if (ts.ctx) {
+		ts_fd_foreach(drop_internal, NULL);
+		toffee_ctx_close(ts.ctx);
+		ts.ctx = NULL;
+	}
+	if (tls_wake >= 0) {
+		ts_fd_clear(tls_wake);
+		tf_sys_close(tls_wake);
+		tls_wake = -1;
+	}
+	ts.ctx_err = 0;
+	ts_ep_fork_child();
+}
+
+void ts_global_init(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	const char *v = getenv("TOFFEE_DISABLE");
+	ts.disabled = v && *v && strcmp(v, "0") != 0;
+	v = getenv("TOFFEE_FALLBACK");
+	if (v && *v)
+		ts.fallback = strcmp(v, "0") != 0;
+	v = getenv("TOFFEE_SPIN_US");
+	if (v && *v)
+		ts.spin_us = (unsigned)strtoul(v, NULL, 10);
+	pthread_key_create(&ts_wake_key, wake_key_destroy);
+	pthread_atfork(ts_atfork_prepare, ts_atfork_parent, ts_atfork_child);
+}
