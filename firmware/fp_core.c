@@ -28,6 +28,8 @@ static void latch_config(struct fp *fp)
 	fp->mac[5] = (uint8_t)(hi >> 8);
 	memcpy(&fp->mac_lo32, fp->mac, 4);
 	memcpy(&fp->mac_hi16, fp->mac + 4, 2);
+	uint8_t eth[8] = { fp->mac[0], fp->mac[1], fp->mac[2], fp->mac[3], fp->mac[4], fp->mac[5], 0x08, 0x00 };
+	memcpy(&fp->mac_eth, eth, 8);
 }
 
 struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,

@@ -8,6 +8,10 @@
 #include <string.h>
 #include "fp.h"
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the fast path assumes a little-endian core (x86-64, aarch64)"
+#endif
+
 #define FP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define FP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -60,6 +64,7 @@ struct fp {
 	uint8_t mac[6];
 	uint16_t mac_hi16;                       /* mac[4..5] as loaded from memory */
 	uint32_t mac_lo32;                       /* mac[0..3] as loaded from memory */
+	uint64_t mac_eth;                        /* frame bytes 6..13: mac, IPv4 ethertype */
 	unsigned publish_next;                   /* next counter to publish */
 	/* Scheduler: ready FIFO and timing wheel, linked through sched_next. */
 	uint32_t ready_head, ready_tail;         /* TOFFEE_FLOW_NONE = empty */
@@ -81,6 +86,13 @@ static inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); re
 static inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return __builtin_bswap32(v); }
 static inline void wr16(uint8_t *p, uint16_t v) { v = __builtin_bswap16(v); memcpy(p, &v, 2); }
 static inline void wr32(uint8_t *p, uint32_t v) { v = __builtin_bswap32(v); memcpy(p, &v, 4); }
+
+/* Unaligned native-order (little-endian) loads and stores, for writing
+ * several header fields with one store. */
+static inline uint32_t ld32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t ld64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void st64(void *p, uint64_t v) { memcpy(p, &v, 8); }
 
 static inline uint32_t reg_rd(const struct fp *fp, uint32_t off) { return fp->regs[off / 4]; }
 static inline void reg_wr(struct fp *fp, uint32_t off, uint32_t v) { fp->regs[off / 4] = v; }
@@ -137,6 +149,13 @@ static inline uint16_t fp_csum_fold(uint64_t sum)
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)sum;
+}
+/* fp_csum_fold() of a sum known to be non-zero, in fewer instructions:
+ * folding keeps the value modulo 0xffff (2^16 = 1 mod 0xffff), and a
+ * non-zero sum folds to the representative in [1, 0xffff]. */
+static inline uint16_t fp_csum_fold_nz(uint64_t sum)
+{
+	return (uint16_t)(1 + (sum - 1) % 0xffffu);
 }
 /* Pseudo-header sum for TCP over IPv4: addresses in host order. */
 static inline uint64_t fp_csum_pseudo(uint32_t src, uint32_t dst, uint32_t tcp_len)

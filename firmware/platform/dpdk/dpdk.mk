@@ -12,8 +12,9 @@ $(FWDPDK_OBJS): $(B)/obj/firmware/platform/dpdk/%.o: firmware/platform/dpdk/%.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ihost/dev $(DPDK_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-# (the path, not $(NICSRV_OBJ): host/dev/nicsrv.mk is included after this file)
-$(FWDPDK_BIN): $(FWDPDK_OBJS) $(B)/obj/host/dev/nicsrv.o $(FW_LIB)
+# (paths, not $(NICSRV_OBJ): host/dev/nicsrv.mk is included after this file)
+FWDPDK_NICSRV := $(B)/obj/host/dev/nicsrv.o $(B)/obj/host/dev/nicsrv_dma.o
+$(FWDPDK_BIN): $(FWDPDK_OBJS) $(FWDPDK_NICSRV) $(FW_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(DPDK_LIBS) -o $@
 
