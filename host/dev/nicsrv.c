@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* NIC-process side of the device protocol: see nicsrv.h. */
-#include "nicsrv.h"
+/* nicsrv, the control side: BAR0, the socket and its requests (MAP/UNMAP,
+ * NOTIFY, CAPTURE, STATS, SHUTDOWN), device reset on detach, life cycle.
+ * The per-frame side is in nicsrv_dma.c; see nicsrv.h. */
+#include "nicsrv_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,51 +17,11 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-
-#define NICSRV_MAX_FDS      4u       /* descriptors accepted with one message */
-#define NICSRV_MSGS_PER_POLL 64u     /* bound on requests served per poll */
-#define NICSRV_CAP_BUF      (256u << 10)
-#define NICSRV_CAP_SNAPLEN  65535u
-
-struct nicsrv_region {
-	uint8_t *base;
-	uint64_t size;       /* 0 = not mapped */
-};
-
-struct nicsrv {
-	/* hot: DMA translation, wire hooks */
-	struct nicsrv_region reg[TOFFEE_MAX_REGIONS];
-	struct nicsrv_stats st;
-	int cap_fd;
-	uint32_t cap_len;        /* bytes buffered */
-	uint32_t cap_frames;     /* frames buffered */
-	uint8_t *cap_buf;
-	int evfd[TOFFEE_MAX_CTX];
-	int sp_evfd;             /* NOTIFY TOFFEE_DEV_CTX_SP: EXC/FB posted */
-	uint32_t sp_exc_tail, sp_fb_tail;
-	/* configuration */
-	struct nicsrv_config cfg;
-	char name[32];
-	/* BAR0 */
-	volatile uint32_t *regs;
-	int bar_fd;
-	/* control socket */
-	int lfd, cfd;
-	bool shutdown;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t sock_dev;
-	ino_t sock_ino;
-};
 
 /* ---- logging --------------------------------------------------------------- */
 
-static void logf_(const struct nicsrv_config *cfg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void logf_(const struct nicsrv_config *cfg, const char *fmt, ...)
+void nicsrv_log(const struct nicsrv_config *cfg, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -71,273 +33,6 @@ static void logf_(const struct nicsrv_config *cfg, const char *fmt, ...)
 		cfg->log(cfg->log_arg, msg);
 	else
 		fprintf(stderr, "nicsrv: %s\n", msg);
-}
-
-#define LOG(s, ...) logf_(&(s)->cfg, __VA_ARGS__)
-
-/* ---- DMA ------------------------------------------------------------------- */
-
-static inline void *xlate(const struct nicsrv *s, uint64_t iova, uint64_t len)
-{
-	uint32_t r = TOFFEE_IOVA_REGION(iova), off = TOFFEE_IOVA_OFFSET(iova);
-
-	if (r >= TOFFEE_MAX_REGIONS)
-		return NULL;
-	const struct nicsrv_region *g = &s->reg[r];
-	/* size 0 (unmapped) fails the bound; byte 0 of a region is never valid */
-	if (off == 0 || len > g->size || off > g->size - len)
-		return NULL;
-	return g->base + off;
-}
-
-void *nicsrv_translate(const struct nicsrv *s, uint64_t iova, uint64_t len)
-{
-	return len ? xlate(s, iova, len) : NULL;
-}
-
-/* Count a refused access; log the 1st, 2nd, 4th, 8th, ... */
-static void __attribute__((noinline, cold))
-dma_fault(struct nicsrv *s, const char *what, uint64_t iova, uint32_t len)
-{
-	uint64_t n = ++s->st.dma_faults;
-	uint32_t r = TOFFEE_IOVA_REGION(iova);
-
-	if (n & (n - 1))
-		return;
-	if (r >= TOFFEE_MAX_REGIONS || !s->reg[r].size)
-		LOG(s, "DMA %s refused (fault #%" PRIu64 "): iova 0x%" PRIx64 " len %u: region %u not mapped",
-		    what, n, iova, len, r);
-	else
-		LOG(s, "DMA %s refused (fault #%" PRIu64 "): iova 0x%" PRIx64 " len %u: outside region %u (size %" PRIu64 ")",
-		    what, n, iova, len, r, s->reg[r].size);
-}
-
-void nicsrv_dma_read(struct nicsrv *s, uint64_t iova, void *dst, uint32_t len)
-{
-	const void *p;
-
-	if (!len)
-		return;
-	p = xlate(s, iova, len);
-	if (__builtin_expect(!p, 0)) {
-		memset(dst, 0, len);
-		dma_fault(s, "read", iova, len);
-		return;
-	}
-	/* Order this read after the index register the caller read before it
-	 * (free on x86; needed on Arm SoC NICs). */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	memcpy(dst, p, len);
-}
-
-void nicsrv_dma_write(struct nicsrv *s, uint64_t iova, const void *src, uint32_t len)
-{
-	void *p;
-
-	if (!len)
-		return;
-	p = xlate(s, iova, len);
-	if (__builtin_expect(!p, 0)) {
-		dma_fault(s, "write", iova, len);
-		return;
-	}
-	memcpy(p, src, len);
-}
-
-void nicsrv_dma_write_entry(struct nicsrv *s, uint64_t iova, const void *src, uint32_t len)
-{
-	uint8_t *p;
-
-	if (!len)
-		return;
-	p = xlate(s, iova, len);
-	if (__builtin_expect(!p, 0)) {
-		dma_fault(s, "entry write", iova, len);
-		return;
-	}
-	memcpy(p, src, len - 1);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(p + len - 1, ((const uint8_t *)src)[len - 1], __ATOMIC_RELAXED);
-}
-
-void nicsrv_notify(struct nicsrv *s, uint32_t ctx)
-{
-	static const uint64_t one = 1;
-
-	if (ctx >= TOFFEE_MAX_CTX || s->evfd[ctx] < 0)
-		return;
-	if (write(s->evfd[ctx], &one, sizeof(one)) == (ssize_t)sizeof(one))
-		s->st.notifies++;
-}
-
-/* fp_platform trampolines: priv is the nicsrv. */
-static int plat_tx(void *priv, const uint8_t *frame, uint32_t len)
-{
-	struct nicsrv *s = priv;
-	int rc;
-
-	if (!s->cfg.tx)
-		return -EBUSY;
-	rc = s->cfg.tx(s->cfg.tx_arg, frame, len);
-	if (rc == 0)
-		nicsrv_wire_tx(s, frame, len);
-	return rc;
-}
-static void plat_dma_read(void *priv, uint64_t iova, void *dst, uint32_t len)
-{
-	nicsrv_dma_read(priv, iova, dst, len);
-}
-static void plat_dma_write(void *priv, uint64_t iova, const void *src, uint32_t len)
-{
-	nicsrv_dma_write(priv, iova, src, len);
-}
-static void plat_dma_write_entry(void *priv, uint64_t iova, const void *src, uint32_t len)
-{
-	nicsrv_dma_write_entry(priv, iova, src, len);
-}
-static void plat_notify(void *priv, uint32_t ctx)
-{
-	nicsrv_notify(priv, ctx);
-}
-
-void nicsrv_platform(struct nicsrv *s, struct fp_platform *plat)
-{
-	*plat = (struct fp_platform){
-		.priv = s, .tx = plat_tx, .dma_read = plat_dma_read,
-		.dma_write = plat_dma_write, .dma_write_entry = plat_dma_write_entry,
-		.notify = plat_notify,
-	};
-}
-
-/* ---- capture (pcap, DLT_EN10MB, microsecond timestamps) --------------------- */
-
-struct pcap_file_hdr {
-	uint32_t magic;
-	uint16_t major, minor;
-	int32_t  thiszone;
-	uint32_t sigfigs, snaplen, linktype;
-};
-struct pcap_rec_hdr {
-	uint32_t ts_sec, ts_usec, incl_len, orig_len;
-};
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void cap_stop(struct nicsrv *s);
-
-static void cap_flush(struct nicsrv *s)
-{
-	int rc;
-
-	if (s->cap_fd < 0 || !s->cap_len)
-		return;
-	rc = write_all(s->cap_fd, s->cap_buf, s->cap_len);
-	if (rc) {
-		s->st.capture_drops += s->cap_frames;
-		LOG(s, "capture: write failed (%s): %u frames lost, capture stopped",
-		    strerror(-rc), s->cap_frames);
-		s->cap_len = s->cap_frames = 0;
-		cap_stop(s);
-		return;
-	}
-	s->cap_len = s->cap_frames = 0;
-}
-
-static void cap_stop(struct nicsrv *s)
-{
-	if (s->cap_fd < 0)
-		return;
-	cap_flush(s);
-	if (s->cap_fd >= 0) {
-		close(s->cap_fd);
-		s->cap_fd = -1;
-	}
-}
-
-static void cap_frame(struct nicsrv *s, const uint8_t *frame, uint32_t len)
-{
-	struct timespec ts;
-	struct pcap_rec_hdr h;
-	uint32_t incl = len < NICSRV_CAP_SNAPLEN ? len : NICSRV_CAP_SNAPLEN;
-
-	if (s->cap_len + sizeof(h) + incl > NICSRV_CAP_BUF) {
-		cap_flush(s);
-		if (s->cap_fd < 0 || sizeof(h) + incl > NICSRV_CAP_BUF) {
-			s->st.capture_drops++;
-			return;
-		}
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	h.ts_sec = (uint32_t)ts.tv_sec;
-	h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
-	h.incl_len = incl;
-	h.orig_len = len;
-	memcpy(s->cap_buf + s->cap_len, &h, sizeof(h));
-	memcpy(s->cap_buf + s->cap_len + sizeof(h), frame, incl);
-	s->cap_len += (uint32_t)sizeof(h) + incl;
-	s->cap_frames++;
-}
-
-int nicsrv_capture(struct nicsrv *s, int fd)
-{
-	static const struct pcap_file_hdr fh = {
-		.magic = 0xa1b2c3d4u, .major = 2, .minor = 4,
-		.snaplen = NICSRV_CAP_SNAPLEN, .linktype = 1 /* DLT_EN10MB */,
-	};
-	int fl, rc;
-
-	cap_stop(s);
-	if (fd < 0)
-		return 0;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || ((fl & O_ACCMODE) != O_WRONLY && (fl & O_ACCMODE) != O_RDWR)) {
-		close(fd);
-		return -EBADF;
-	}
-	if (!s->cap_buf) {
-		s->cap_buf = malloc(NICSRV_CAP_BUF);
-		if (!s->cap_buf) {
-			close(fd);
-			return -ENOMEM;
-		}
-	}
-	rc = write_all(fd, &fh, sizeof(fh));
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	s->cap_fd = fd;
-	s->cap_len = s->cap_frames = 0;
-	return 0;
-}
-
-void nicsrv_wire_rx(struct nicsrv *s, const uint8_t *frame, uint32_t len)
-{
-	s->st.rx_frames++;
-	if (__builtin_expect(s->cap_fd >= 0, 0))
-		cap_frame(s, frame, len);
-}
-
-void nicsrv_wire_tx(struct nicsrv *s, const uint8_t *frame, uint32_t len)
-{
-	s->st.tx_frames++;
-	if (__builtin_expect(s->cap_fd >= 0, 0))
-		cap_frame(s, frame, len);
 }
 
 /* ---- regions and eventfds ---------------------------------------------------- */
@@ -404,8 +99,6 @@ static bool is_eventfd(int fd)
 	return strcmp(target, "anon_inode:[eventfd]") == 0;
 }
 
-#define SPQ_TAIL(q) ((TOFFEE_REG_SPQ_BASE + (q) * TOFFEE_REG_SPQ_STRIDE + TOFFEE_Q_TAIL) / 4)
-
 static int notify_set(struct nicsrv *s, uint64_t ctx, int fd)
 {
 	int *slot;
@@ -428,22 +121,6 @@ static int notify_set(struct nicsrv *s, uint64_t ctx, int fd)
 	return 0;
 }
 
-void nicsrv_sp_notify_check(struct nicsrv *s)
-{
-	static const uint64_t one = 1;
-	uint32_t exc, fb;
-
-	if (s->sp_evfd < 0)
-		return;
-	exc = s->regs[SPQ_TAIL(TOFFEE_SPQ_EXC)];
-	fb = s->regs[SPQ_TAIL(TOFFEE_SPQ_FB)];
-	if (exc == s->sp_exc_tail && fb == s->sp_fb_tail)
-		return;
-	s->sp_exc_tail = exc;
-	s->sp_fb_tail = fb;
-	if (write(s->sp_evfd, &one, sizeof(one)) == (ssize_t)sizeof(one))
-		s->st.notifies++;
-}
 
 /* ---- control socket -------------------------------------------------------- */
 
@@ -508,7 +185,7 @@ static void detach(struct nicsrv *s, const char *why)
 	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
 		notify_set(s, c, -1);
 	notify_set(s, TOFFEE_DEV_CTX_SP, -1);
-	cap_stop(s);
+	nicsrv_cap_stop(s);
 }
 
 static void accept_clients(struct nicsrv *s)
@@ -683,7 +360,7 @@ unsigned nicsrv_poll(struct nicsrv *s, int timeout_ms)
 			ev |= NICSRV_EV_WORK;
 		}
 	}
-	cap_flush(s);
+	nicsrv_cap_flush(s);
 	if (s->shutdown)
 		ev |= NICSRV_EV_SHUTDOWN;
 	return ev;
@@ -805,7 +482,7 @@ int nicsrv_create(const struct nicsrv_config *cfg, struct nicsrv **out)
 
 	*out = NULL;
 	if (!cfg || !cfg->rundir || !*cfg->rundir) {
-		logf_(cfg, "nicsrv_create: no run directory");
+		nicsrv_log(cfg, "nicsrv_create: no run directory");
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -852,7 +529,7 @@ void nicsrv_destroy(struct nicsrv *s)
 			unlink(s->path);
 		close(s->lfd);
 	}
-	cap_stop(s);
+	nicsrv_cap_stop(s);
 	free(s->cap_buf);
 	for (unsigned r = 0; r < TOFFEE_MAX_REGIONS; r++)
 		if (s->reg[r].size)

@@ -1,10 +1,11 @@
-# nicsrv: the NIC-process side of the device protocol (host/dev/nicsrv.[ch]),
+# nicsrv: the NIC-process side of the device protocol (host/dev/nicsrv*.[ch]),
 # linked into toffee-fw (firmware/platform/dpdk/) and later toffee-sim.
-# Its unit test tests/unit/test_nicsrv.c needs nicsrv.o and libpcap, so it
+# Its unit test tests/unit/test_nicsrv.c needs the nicsrv objects and libpcap, so it
 # gets explicit rules here (they take precedence over the generic pattern
 # rules of tests/tests.mk, which already list it in TESTS).
-NICSRV_OBJ      := $(B)/obj/host/dev/nicsrv.o
-NICSRV_ASAN_OBJ := $(B)/asan/host/dev/nicsrv.o
+NICSRV_SRCS     := host/dev/nicsrv.c host/dev/nicsrv_dma.c
+NICSRV_OBJ      := $(NICSRV_SRCS:%.c=$(B)/obj/%.o)
+NICSRV_ASAN_OBJ := $(NICSRV_SRCS:%.c=$(B)/asan/%.o)
 NICSRV_TEST_LIBS := -lcmocka -lpcap
 
 $(NICSRV_OBJ) $(NICSRV_ASAN_OBJ): CFLAGS += -Ihost/dev
