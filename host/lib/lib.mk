@@ -44,3 +44,11 @@ $(B)/test/asan/libtoffee/%: tests/libtoffee/%.c $(LIB_CORE_AOBJS) $(LIB_SOCK_AOB
 
 TEST_DEPS += $(LIBT_BINS) $(LIBT_ASAN_BINS)
 TESTS += $(LIBT_BINS) $(LIBT_ASAN_BINS)
+
+# toffee-fakenet: toffeed + NIC stand-in that loops flows back to each other
+# (tests/libtoffee/fakenet.c), for tests of the library without the daemons.
+FAKENET := $(B)/test/toffee-fakenet
+$(FAKENET): tests/libtoffee/fakenet.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $< -o $@
+TEST_DEPS += $(FAKENET)
