@@ -61,6 +61,7 @@ $(eval $(call hw_tb,dma_arb,dma_wr_arb,_wr,-GN=3 -GDATA_WIDTH=64,-DARB_WR))
 $(eval $(call hw_tb,dma_arb,dma_rd_arb,_rd,-GN=3 -GDATA_WIDTH=64 -GTAG_WIDTH=8,-DARB_RD))
 $(foreach w,64 512,$(eval $(call hw_tb,mac,mac_rx,_rx_dw$(w),-GDATA_WIDTH=$(w),-DMAC_RX -DDW=$(w))))
 $(foreach w,64 512,$(eval $(call hw_tb,mac,mac_tx,_tx_dw$(w),-GDATA_WIDTH=$(w),-DMAC_TX -DDW=$(w))))
+$(foreach l,1 3,$(eval $(call hw_tb,flow_state,flow_state,_lat$(l),-GFLOW_CAP=64 -GURAM=0 -GREAD_LATENCY=$(l),-DLAT=$(l))))
 
 TEST_DEPS += $(HW_TBS)
 TESTS += $(HW_TBS)

@@ -7,6 +7,7 @@ hw/rtl/mac_tx.sv
 hw/rtl/tcp_opt_parse.sv
 hw/rtl/rx_parser.sv
 hw/rtl/flow_lookup.sv
+hw/rtl/flow_state.sv
 hw/rtl/axil_regs.sv
 hw/rtl/ring_writer.sv
 hw/rtl/dma_wr_arb.sv

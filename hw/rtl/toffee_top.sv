@@ -3,7 +3,8 @@
 //
 // This is the foundation of the NIC, not the finished fast path: the
 // receive front end (mac_rx -> rx_parser -> flow_lookup, with the frame
-// bytes buffered for the payload DMA), the register file, the ring writers
+// bytes buffered for the payload DMA), the per-flow state RAM with its
+// forwarding, the register file, the ring writers
 // for context events and slow-path feedback behind the DMA write arbiter,
 // the DMA read arbiter and mac_tx. The protocol stage (rx_protocol.sv,
 // docs/rtl.md) will sit between the segment stream (m_axis_seg) and the
@@ -96,6 +97,16 @@ module toffee_top #(
     output wire                    m_axis_status_tvalid,
     input  wire                    m_axis_status_tready,
     output wire [15:0]             m_axis_status_status,
+    // Per-flow state (flow_state): reads by flow id, write-backs.
+    input  wire                    st_rd_tvalid,
+    input  wire [31:0]             st_rd_flow_id,
+    output wire                    st_tvalid,
+    output wire [31:0]             st_flow_id,
+    output wire [1023:0]           st_state,
+    input  wire                    st_wr_tvalid,
+    input  wire [31:0]             st_wr_flow_id,
+    input  wire [1023:0]           st_wr_state,
+    input  wire [31:0]             st_wr_strb,
     // Ring entries: context events and feedback records.
     input  wire                    s_axis_ev_tvalid,
     output wire                    s_axis_ev_tready,
@@ -273,6 +284,14 @@ flow_lookup #(.FLOW_CAP(FLOW_CAP), .USER_WIDTH(SEG_META_W), .URAM(1)) lookup_ins
     // verilator lint_off PINCONNECTEMPTY
     .busy_init()
     // verilator lint_on PINCONNECTEMPTY
+);
+
+flow_state #(.FLOW_CAP(FLOW_CAP), .READ_LATENCY(2), .URAM(1)) state_inst (
+    .clk(clk), .rst(rst),
+    .s_axis_rd_tvalid(st_rd_tvalid), .s_axis_rd_flow_id(st_rd_flow_id),
+    .m_axis_st_tvalid(st_tvalid), .m_axis_st_flow_id(st_flow_id), .m_axis_st_state(st_state),
+    .s_axis_wr_tvalid(st_wr_tvalid), .s_axis_wr_flow_id(st_wr_flow_id),
+    .s_axis_wr_state(st_wr_state), .s_axis_wr_strb(st_wr_strb)
 );
 
 // ---------------------------------------------------------------------------
