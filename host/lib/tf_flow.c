@@ -561,8 +561,8 @@ ssize_t toffee_send(struct toffee_conn *f, const void *buf, size_t len)
 
 /* Send CLOSE / SHUTDOWN_WR / ABORT for a flow with an id. CLOSE and
  * SHUTDOWN_WR follow our FIN (TOFFEE_CMDF_FIN, in order with the appends on
- * the CMD ring), which we let the NIC consume first so that nothing toffeed
- * does on the flow can overtake our appends. arg carries the sequence number
+ * the CMD ring). The NIC consumes the ring first, so that nothing toffeed
+ * does on the flow can overtake our commands. arg carries the sequence number
  * after the last byte appended. */
 static int flow_ctl(struct toffee_conn *f, uint32_t type)
 {
@@ -570,8 +570,10 @@ static int flow_ctl(struct toffee_conn *f, uint32_t type)
 	if (type != TOFFEE_APP_ABORT) {
 		f->fin_unposted = true;
 		tf_flow_post(f);
-		tf_ctx_wait_cmds(ctx);
 	}
+	/* Also before ABORT: a command still in the ring must not outlive the
+	 * flow and land on a later flow that reuses its id. */
+	tf_ctx_wait_cmds(ctx);
 	struct toffee_appmsg m = { .type = type, .id = f->id, .arg = f->tx_tail };
 	int rc = tf_ctl_send(ctx, &m);
 	if (rc == 0 && type != TOFFEE_APP_SHUTDOWN_WR)

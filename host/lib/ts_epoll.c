@@ -326,15 +326,18 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 			rc = 0;
 			break;
 		}
+		/* Register before spinning (see ts_block). */
+		struct ts_waiter w = { .wake_fd = ep->wake_fd };
+		ts_waiter_add(&w);
 		if (ts_spin()) {
+			ts_waiter_del(&w);
+			ts_pump();
 			if (!(ep = ep_get(epfd))) {
 				rc = 0;
 				break;
 			}
 			continue;
 		}
-		struct ts_waiter w = { .wake_fd = ep->wake_fd };
-		ts_waiter_add(&w);
 		if (ts_arm()) {
 			ts_waiter_del(&w);
 			continue;

@@ -183,7 +183,7 @@ TF_HIDDEN void ts_sock_changed(struct ts_sock *s);
  *  @return >= 0 kernel fds ready (their revents set); -EINTR; -errno. */
 TF_HIDDEN int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sigmask);
 /** Spin briefly (unlocked) on the event ring. @return true if events came
- *  (they were pumped). */
+ *  (the caller pumps them). */
 TF_HIDDEN bool ts_spin(void);
 /** Register / unregister a sleeper to be poked when events are processed. */
 TF_HIDDEN void ts_waiter_add(struct ts_waiter *w);

@@ -224,18 +224,20 @@ static bool spin_for_events(void)
 
 bool ts_spin(void)
 {
-	if (!spin_for_events())
-		return false;
-	ts_pump();
-	return true;
+	return spin_for_events();
 }
 
 int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sigmask)
 {
-	if (ts_spin())
-		return 0;
+	/* Register first: whatever another thread processes while we spin or
+	 * sleep pokes our wake fd, so no change goes unnoticed. */
 	struct ts_waiter w = { .wake_fd = ts_tls_wake_fd() };
 	waiter_link(&w);
+	if (ts_spin()) {
+		waiter_unlink(&w);
+		ts_pump();
+		return 0;
+	}
 	struct toffee_ctx *ctx = ts.ctx;
 	if (ctx && !ctx->dead && toffee_ctx_arm(ctx)) {
 		waiter_unlink(&w);

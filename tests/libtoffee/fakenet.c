@@ -78,6 +78,7 @@ static int bar_fd;
 static unsigned buf_log2 = 16, ring_log2 = 8;
 static bool early;
 static uint16_t next_port = 40000;
+static int flow_hi;                    /* flows[] in use lie below this */
 static volatile sig_atomic_t stop;
 static unsigned long long n_bytes, n_ev, n_cmd, n_flows, n_cmd_bad;
 
@@ -188,6 +189,8 @@ static int flow_new(int c)
 			flows[i].rx_written = flows[i].rx_consumed = seq0;
 			flows[i].tx_end = flows[i].tx_sent = seq0 + 12345u;
 			n_flows++;
+			if (i >= flow_hi)
+				flow_hi = i + 1;
 			return i;
 		}
 	}
@@ -453,7 +456,7 @@ static void nic_poll(void)
 				 x->cmd_head, __ATOMIC_RELEASE);
 	}
 	uint32_t size = 1u << buf_log2;
-	for (int i = 0; i < MAX_FLOWS; i++) {
+	for (int i = 0; i < flow_hi; i++) {
 		struct fflow *f = &flows[i];
 		if (!f->used || f->reset)
 			continue;
@@ -546,7 +549,11 @@ int main(int argc, char **argv)
 				map[n++] = c;
 			}
 		uint64_t before = n_cmd + n_ev;
-		int r = poll(p, (nfds_t)n, idle > 1000 ? 1 : 0);
+		int r = poll(p, (nfds_t)n, 0);
+		if (r <= 0 && idle > 2000) {
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+		}
 		if (r > 0) {
 			idle = 0;
 			for (int i = 0; i < n; i++) {
