@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-flow control loop. Every interval (about two RTTs while the flow
+ * is busy, backing off to tick_idle when it is idle) toffeed asks the NIC
+ * for the flow's feedback (TOFFEE_CMD_FEEDBACK: bytes acknowledged, of which
+ * ECN-marked, fast retransmits, an RTT sample, bytes in flight) and
+ *  - feeds the RTT sample to the RFC 6298 estimator;
+ *  - runs the congestion-control law and tells the NIC the new rate or
+ *    window (SET_RATE / SET_WINDOW) when it changed;
+ *  - runs the retransmission timer: data in flight without progress for an
+ *    RTO -> read the state and, if something is still unacknowledged, go
+ *    back N (RETRANSMIT) and back off;
+ *  - probes a zero window (persist) when the flow has data but the peer's
+ *    window is closed;
+ *  - polls closing flows for the acknowledgement of their FIN.
+ * The interval grows with the number of busy flows (tick_per_flow_ns), so
+ * the load of the loop on toffeed and on the NIC stays bounded. */
+#include <errno.h>
+#include <string.h>
+#include "sp.h"
+
+#define PERSIST_EVERY 4u     /* idle ticks between zero-window checks */
+
+static bool installed_state(uint8_t st)
+{
+	return st >= SP_ESTABLISHED && st <= SP_LAST_ACK;
+}
+
+static uint32_t busy_interval_us(struct sp_conn *c)
+{
+	struct sp *sp = c->sp;
+	uint64_t us = c->rto.sampled ? 2ull * c->rto.srtt_us : sp->cfg.tick_min_us;
+	uint64_t load = (uint64_t)sp->nactive * sp->cfg.tick_per_flow_ns / 1000u;
+	if (us < sp->cfg.tick_min_us)
+		us = sp->cfg.tick_min_us;
+	if (us < load)
+		us = load;
+	if (us > sp->cfg.tick_idle_us)
+		us = sp->cfg.tick_idle_us;
+	return (uint32_t)us;
+}
+
+static void set_busy(struct sp_conn *c, bool busy)
+{
+	if (c->busy == busy)
+		return;
+	c->busy = busy;
+	if (busy)
+		c->sp->nactive++;
+	else
+		c->sp->nactive--;
+}
+
+static void tick(struct sp_timer *t, uint64_t now)
+{
+	struct sp_conn *c = SP_CONTAINER(t, struct sp_conn, tick);
+	(void)now;
+	if (!installed_state(c->state))
+		return;
+	if (c->fin_req && !c->fin_acked)
+		sp_conn_read(c, SP_ACT_CLOSE);
+	/* The next tick is armed when the record arrives. */
+	sp_cmd(c->sp, TOFFEE_CMD_FEEDBACK, c->flow_id, 0, 0, SP_WHY_FEEDBACK, c, NULL);
+}
+
+void sp_ctl_start(struct sp_conn *c)
+{
+	struct sp *sp = c->sp;
+	c->tick.fn = tick;
+	c->tick_us = sp->cfg.tick_min_us;
+	c->last_fb_ns = sp->now;
+	c->progress_ns = sp->now;
+	c->retries = 0;
+	sp_arm(sp, &c->tick, sp->now + (uint64_t)c->tick_us * 1000u);
+}
+
+void sp_ctl_stop(struct sp_conn *c)
+{
+	sp_timer_cancel(&c->sp->timers, &c->tick);
+	set_busy(c, false);
+}
+
+static void apply_cc(struct sp_conn *c, const struct sp_cc_out *o)
+{
+	struct sp *sp = c->sp;
+	if (o->set_rate) {
+		sp_cmd(sp, TOFFEE_CMD_SET_RATE, c->flow_id, 0, o->ps_per_byte, SP_WHY_PLAIN, c, NULL);
+		sp_count(sp, SP_CNT_CC_RATE);
+	}
+	if (o->set_window) {
+		sp_cmd(sp, TOFFEE_CMD_SET_WINDOW, c->flow_id, 0, o->cwnd, SP_WHY_PLAIN, c, NULL);
+		sp_count(sp, SP_CNT_CC_WINDOW);
+	}
+}
+
+void sp_ctl_feedback(struct sp_conn *c, const struct toffee_sp_fb *fb)
+{
+	struct sp *sp = c->sp;
+	if (!installed_state(c->state))
+		return;
+	uint64_t now = sp->now;
+	uint64_t interval = now - c->last_fb_ns;
+	c->last_fb_ns = now;
+	sp_count(sp, SP_CNT_FEEDBACK);
+	if (fb->rtt_us)
+		sp_rto_sample(&c->rto, &sp->cfg.rto, fb->rtt_us);
+
+	struct sp_cc_in in = {
+		.acked = fb->acked_bytes, .ecn = fb->ecn_bytes, .fast_rexmits = fb->fast_rexmits,
+		.inflight = fb->inflight, .interval_us = (uint32_t)(interval / 1000u),
+	};
+	struct sp_cc_out out;
+	if (sp_cc_update(&c->cc, &sp->cfg.cc, &in, &out))
+		apply_cc(c, &out);
+
+	/* Retransmission timer (RFC 6298 §5): restarted by new ACKs, off when
+	 * nothing is in flight. */
+	if (fb->inflight == 0 || fb->acked_bytes) {
+		c->progress_ns = now;
+		if (c->rto.backoffs)
+			sp_rto_restart(&c->rto, &sp->cfg.rto, false);
+		c->retries = 0;
+	} else if (now - c->progress_ns >= (uint64_t)c->rto.rto_us * 1000u) {
+		c->progress_ns = now;            /* decided once the state is read */
+		sp_conn_read(c, SP_ACT_RTO);
+	}
+
+	bool busy = fb->inflight || fb->acked_bytes;
+	set_busy(c, busy);
+	if (busy) {
+		c->idle_ticks = 0;
+		c->tick_us = busy_interval_us(c);
+		/* Wake up in time for the RTO. */
+		uint64_t rto_left = c->progress_ns + (uint64_t)c->rto.rto_us * 1000u - now;
+		if (fb->inflight && rto_left / 1000u < c->tick_us)
+			c->tick_us = (uint32_t)(rto_left / 1000u) + 1;
+	} else {
+		if (++c->idle_ticks % PERSIST_EVERY == 0)
+			sp_conn_read(c, SP_ACT_PERSIST);
+		c->tick_us = c->tick_us * 2 > sp->cfg.tick_idle_us ? sp->cfg.tick_idle_us : c->tick_us * 2;
+	}
+	sp_arm(sp, &c->tick, now + (uint64_t)c->tick_us * 1000u);
+}
+
+void sp_ctl_state(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
+{
+	struct sp *sp = c->sp;
+	if (!installed_state(c->state))
+		return;
+	if ((act & SP_ACT_RTO) && f->snd_una != f->snd_max) {
+		sp_count(sp, SP_CNT_RTO_EXPIRED);
+		if (++c->retries > sp->cfg.data_retries) {
+			sp_count(sp, SP_CNT_DATA_TIMEOUT);
+			sp_close_reset(c, -ETIMEDOUT);
+			return;
+		}
+		sp_cmd(sp, TOFFEE_CMD_RETRANSMIT, c->flow_id, 0, 0, SP_WHY_PLAIN, c, NULL);
+		sp_count(sp, SP_CNT_RETRANSMITS);
+		sp_rto_backoff(&c->rto, &sp->cfg.rto);
+		struct sp_cc_out out;
+		if (sp_cc_on_rto(&c->cc, &sp->cfg.cc, f->snd_max - f->snd_una, &out))
+			apply_cc(c, &out);
+		c->progress_ns = sp->now;
+		if (sp_timer_armed(&c->tick) &&
+		    c->tick.when > sp->now + (uint64_t)c->rto.rto_us * 1000u)
+			sp_arm(sp, &c->tick, sp->now + (uint64_t)c->rto.rto_us * 1000u);
+	}
+	if ((act & SP_ACT_PERSIST) && f->snd_wnd == 0 && f->snd_una == f->snd_nxt &&
+	    sp_seq_lt(f->snd_nxt, f->tx_end)) {
+		/* Zero-window probe: an old sequence number makes the peer answer
+		 * with an ACK carrying its current window (RFC 9293 §3.8.6.1). */
+		sp_conn_send_ack(c, f->snd_una - 1, f->rcv_nxt, f->rx_avail, f->ts_recent);
+		sp_count(sp, SP_CNT_PERSIST_PROBES);
+	}
+}

@@ -1,0 +1,46 @@
+# toffeed (host/slowpath/), the device interface it uses (host/dev/dev*.c),
+# the `toffee` command (tools/toffee/), their unit tests (tests/slowpath/)
+# and system tests. Included by the top Makefile through host/slowpath/*.mk.
+SP_SRCS      := $(wildcard host/slowpath/*.c) host/dev/dev.c host/dev/dev_proc.c
+SP_OBJS      := $(SP_SRCS:%.c=$(B)/obj/%.o)
+SP_ASAN_OBJS := $(SP_SRCS:%.c=$(B)/asan/%.o)
+SP_MAIN      := host/slowpath/main.c
+SP_LIB_OBJS      := $(filter-out $(B)/obj/$(SP_MAIN:.c=.o),$(SP_OBJS))
+SP_LIB_ASAN_OBJS := $(filter-out $(B)/asan/$(SP_MAIN:.c=.o),$(SP_ASAN_OBJS))
+SP_BIN       := $(B)/bin/toffeed
+SP_ASAN_BIN  := $(B)/bin/toffeed-asan
+
+$(SP_OBJS) $(SP_ASAN_OBJS): CFLAGS += -Ihost/slowpath -Ihost/dev
+
+$(SP_BIN): $(SP_OBJS) $(FW_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@
+$(SP_ASAN_BIN): $(SP_ASAN_OBJS) $(FW_ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) $^ -o $@
+
+# The `toffee` command.
+CLI_SRCS := $(wildcard tools/toffee/*.c)
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+CLI_BIN  := $(B)/bin/toffee
+$(CLI_OBJS): CFLAGS += -Itools/toffee
+$(CLI_BIN): $(CLI_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@
+
+TARGETS += $(SP_BIN) $(SP_ASAN_BIN) $(CLI_BIN)
+
+# Unit tests of the pure modules: tests/slowpath/test_*.c, cmocka, plain and
+# with ASan+UBSan, linked with toffeed's objects (not main.o).
+SPT_SRCS      := $(wildcard tests/slowpath/test_*.c)
+SPT_BINS      := $(SPT_SRCS:tests/slowpath/%.c=$(B)/test/sp/%)
+SPT_ASAN_BINS := $(SPT_SRCS:tests/slowpath/%.c=$(B)/test/sp/asan/%)
+$(B)/test/sp/%: tests/slowpath/%.c $(SP_LIB_OBJS) $(FW_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< $(SP_LIB_OBJS) $(FW_LIB) -lcmocka -o $@
+$(B)/test/sp/asan/%: tests/slowpath/%.c $(SP_LIB_ASAN_OBJS) $(FW_ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(SANFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< $(SP_LIB_ASAN_OBJS) $(FW_ASAN_LIB) -lcmocka -o $@
+
+TEST_DEPS += $(SPT_BINS) $(SPT_ASAN_BINS)
+TESTS += $(SPT_BINS) $(SPT_ASAN_BINS)
