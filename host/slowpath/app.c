@@ -373,15 +373,18 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		reply(a, m, -ENOTCONN, 0);
 		return;
 	}
+	uint16_t lport = 0;
 	switch (m->type) {
 	case TOFFEE_APP_LISTEN:
 		rc = sp_open_listen(a, m, &id);
+		if (!rc)
+			lport = sp->lst_id[id]->port;
 		break;
 	case TOFFEE_APP_UNLISTEN:
 		rc = sp_open_unlisten(a, m->id);
 		break;
 	case TOFFEE_APP_CONNECT:
-		rc = sp_open_connect(a, m);
+		rc = sp_open_connect(a, m, &lport);
 		break;
 	case TOFFEE_APP_CLOSE:
 	case TOFFEE_APP_SHUTDOWN_WR:
@@ -396,18 +399,17 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		rc = -EOPNOTSUPP;
 		break;
 	}
-	if (m->type == TOFFEE_APP_LISTEN && rc == 0) {
-		struct toffee_appmsg r;
-		memset(&r, 0, sizeof(r));
-		r.type = TOFFEE_APP_REPLY;
-		r.req = m->req;
-		r.id = id;
-		r.local_ip = m->local_ip;
-		r.local_port = sp->lst_id[id]->port;
-		sp_app_send(a, &r, NULL, 0);
-		return;
+	struct toffee_appmsg r;
+	memset(&r, 0, sizeof(r));
+	r.type = TOFFEE_APP_REPLY;
+	r.req = m->req;
+	r.status = rc;
+	r.id = id;
+	if (lport) {                     /* LISTEN, CONNECT: the local end chosen */
+		r.local_ip = sp->cfg.route.ip;
+		r.local_port = lport;
 	}
-	reply(a, m, rc, id);
+	sp_app_send(a, &r, NULL, 0);
 }
 
 void sp_app_input(struct sp_app *a)

@@ -424,7 +424,7 @@ bool sp_open_segment(struct sp_conn *c, const struct sp_seg *s);
 void sp_open_installed(struct sp_conn *c, int status);
 void sp_open_reinstall(struct sp_conn *c);
 void sp_open_timer(struct sp_conn *c);
-int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m);
+int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m, uint16_t *port);
 void sp_open_send_syn(struct sp_conn *c);
 void sp_open_arp_failed(struct sp_conn *c);
 int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id);

@@ -519,7 +519,7 @@ void sp_open_reinstall(struct sp_conn *c)
 	       SP_WHY_INSTALL, c, NULL);
 }
 
-int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m)
+int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m, uint16_t *port)
 {
 	struct sp *sp = a->sp;
 	uint32_t lip = sp->cfg.route.ip, nh;
@@ -553,6 +553,7 @@ int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m)
 	c->nh_ip = nh;
 	c->iss = sp_conn_isn(sp, lip, lport, c->rip, c->rport);
 	sp_conn_set_state(c, SP_SYN_SENT);
+	*port = lport;
 	rc = sp_neigh_resolve(c);
 	if (rc == 0) {
 		sp_open_send_syn(c);
