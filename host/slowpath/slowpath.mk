@@ -30,17 +30,28 @@ $(CLI_BIN): $(CLI_OBJS)
 
 TARGETS += $(SP_BIN) $(SP_ASAN_BIN) $(CLI_BIN)
 
+# toffeed's modules as archives (without main.o): a unit test pulls in
+# only the modules it uses.
+SP_LIB      := $(B)/lib/libsp.a
+SP_ASAN_LIB := $(B)/lib/libsp-asan.a
+$(SP_LIB): $(SP_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(SP_ASAN_LIB): $(SP_LIB_ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
 # Unit tests of the pure modules: tests/slowpath/test_*.c, cmocka, plain and
-# with ASan+UBSan, linked with toffeed's objects (not main.o).
+# with ASan+UBSan.
 SPT_SRCS      := $(wildcard tests/slowpath/test_*.c)
 SPT_BINS      := $(SPT_SRCS:tests/slowpath/%.c=$(B)/test/sp/%)
 SPT_ASAN_BINS := $(SPT_SRCS:tests/slowpath/%.c=$(B)/test/sp/asan/%)
-$(B)/test/sp/%: tests/slowpath/%.c $(SP_LIB_OBJS) $(FW_LIB)
+$(B)/test/sp/%: tests/slowpath/%.c $(SP_LIB) $(FW_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< $(SP_LIB_OBJS) $(FW_LIB) -lcmocka -o $@
-$(B)/test/sp/asan/%: tests/slowpath/%.c $(SP_LIB_ASAN_OBJS) $(FW_ASAN_LIB)
+	$(CC) $(TEST_CFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< tests/lib/tpkt.c $(SP_LIB) $(FW_LIB) -lcmocka -o $@
+$(B)/test/sp/asan/%: tests/slowpath/%.c $(SP_ASAN_LIB) $(FW_ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $(SANFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< $(SP_LIB_ASAN_OBJS) $(FW_ASAN_LIB) -lcmocka -o $@
+	$(CC) $(TEST_CFLAGS) $(SANFLAGS) -Ihost/slowpath -Ihost/dev $(DEPFLAGS) $< tests/lib/tpkt.c $(SP_ASAN_LIB) $(FW_ASAN_LIB) -lcmocka -o $@
 
 TEST_DEPS += $(SPT_BINS) $(SPT_ASAN_BINS)
 TESTS += $(SPT_BINS) $(SPT_ASAN_BINS)
