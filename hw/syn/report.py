@@ -29,12 +29,17 @@ def cells(path):
     return c, mems
 
 def lut_levels(path):
-    txt = open(path).read()
-    m = re.search(r'Latest arrival time in .*? is (\d+):\n(.*?)\n(?:Warning|\n|Arrival)', txt, re.S)
-    if not m:
-        return None, None
-    path_lines = m.group(2)
-    return len(re.findall(r'\(LUT\d\.', path_lines)), int(m.group(1))
+    lines = open(path).read().splitlines()
+    for i, l in enumerate(lines):
+        m = re.match(r'Latest arrival time in .*? is (\d+):', l)
+        if m:
+            n = 0
+            for p in lines[i + 1:]:
+                if p.startswith('Warning: Endpoint') or p.startswith('Arrival') or not p.strip():
+                    break
+                n += bool(re.search(r'\(LUT\d\.', p))
+            return n, int(m.group(1))
+    return None, None
 
 def main():
     out, js, widths = sys.argv[1], sys.argv[2], sys.argv[3:]
