@@ -389,6 +389,10 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 	case TOFFEE_APP_CLOSE:
 	case TOFFEE_APP_SHUTDOWN_WR:
 	case TOFFEE_APP_ABORT:
+		/* The app may react to the peer's FIN (EV ring) before we saw the
+		 * NIC's FIN exception: take the exceptions first, so that who
+		 * closed first is known. */
+		sp_nicq_poll(sp);
 		rc = own_flow(a, m->id, &c);
 		if (!rc)
 			rc = sp_close_request(c, m->type, m->req);

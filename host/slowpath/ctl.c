@@ -125,14 +125,21 @@ void sp_ctl_feedback(struct sp_conn *c, const struct toffee_sp_fb *fb)
 	}
 
 	bool busy = fb->inflight || fb->acked_bytes;
-	set_busy(c, busy);
+	set_busy(c, fb->acked_bytes != 0);
 	if (busy) {
 		c->idle_ticks = 0;
 		c->tick_us = busy_interval_us(c);
-		/* Wake up in time for the RTO. */
-		uint64_t rto_left = c->progress_ns + (uint64_t)c->rto.rto_us * 1000u - now;
-		if (fb->inflight && rto_left / 1000u < c->tick_us)
-			c->tick_us = (uint32_t)(rto_left / 1000u) + 1;
+		if (!fb->acked_bytes) {
+			/* Waiting for ACKs: nothing to control, look about four
+			 * times per RTO, and wake up in time for it. */
+			uint64_t wait = c->rto.rto_us / 4;
+			if (wait > c->tick_us)
+				c->tick_us = (uint32_t)wait;
+			uint64_t due = c->progress_ns + (uint64_t)c->rto.rto_us * 1000u;
+			uint64_t left = due > now ? (due - now) / 1000u + 1 : 1;
+			if (left < c->tick_us)
+				c->tick_us = (uint32_t)left;
+		}
 	} else {
 		if (++c->idle_ticks % PERSIST_EVERY == 0)
 			sp_conn_read(c, SP_ACT_PERSIST);

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# toffeed and the `toffee` command against the Linux kernel's TCP (root;
+# skips without root, /dev/net/tun or toffee-fw):
+#  1. the command refuses wrong flags, non-root users and a missing daemon;
+#  2. `toffee start --backend fw` brings up toffee-fw + toffeed on a TAP that
+#     moves into a peer namespace (Linux at 10.A.B.1, toffee at .2);
+#  3. ARP and ping; a Linux client talks to a toffee server (under
+#     `toffee run`): echo, 64 MiB each way with sha256, 100 connections at
+#     once, 300 short connections in sequence; a closed port answers RST;
+#  4. a toffee client talks to a Linux server (active open: ARP, SYN, data
+#     both ways) and to a closed port (refused);
+#  5. the peer resets a connection; a toffee app is killed with SIGKILL in the
+#     middle of a transfer: the peer sees a reset, toffee status is back to
+#     no flows and no contexts, a second app works;
+#  6. `toffee capture` writes a pcap tcpdump reads; `toffee stop`.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/system/netns.sh
+ns_require_root
+TOFFEE=$PWD/build/bin/toffee
+PY=/usr/bin/python3
+PEER=$PWD/tests/system/tf_peer.py
+[ -x build/bin/toffee-fw ] || { echo "skip: build/bin/toffee-fw not built"; exit 77; }
+[ -f build/lib/libtoffee-preload.so ] || { echo "skip: libtoffee-preload.so not built"; exit 77; }
+[ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
+S=$NS_SUFFIX
+NS=tsp$S; TAP=tst$S
+NET=10.$((S % 200 + 20)).$((S / 200 % 250)); US=$NET.2; PEERIP=$NET.1
+export TOFFEE_RUNDIR=/tmp/tsys-$S
+LOGS=/tmp/tsys-$S-logs
+mkdir -p "$LOGS"
+ns_init
+cleanup() {
+	"$TOFFEE" stop >/dev/null 2>&1
+	cleanup_all
+	rm -rf /var/run/dpdk/toffee-$TAP
+	if [ -z "${KEEP:-}" ]; then rm -rf "$TOFFEE_RUNDIR" "$LOGS"; fi
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*"
+	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -25 "$l"; }; done
+	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
+	exit 1
+}
+peer() { ip netns exec "$NS" timeout 120 "$PY" "$PEER" "$@"; }
+status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
+# wait_idle: until no flows (TIME_WAIT excluded) and N contexts remain.
+wait_idle() {
+	local want_ctx=$1
+	for _ in $(seq 100); do
+		[ "$(status_field flows)" = 0 ] && [ "$(status_field contexts)" = "$want_ctx" ] && return 0
+		sleep 0.1
+	done
+	fail "not idle: $("$TOFFEE" status --brief) (want 0 flows, $want_ctx contexts)"
+}
+# start_app NAME CMD...: a program on toffee, in the background.
+start_app() {
+	local name=$1; shift
+	"$TOFFEE" run -- "$@" >"$LOGS/$name.log" 2>&1 &
+	BG_PID=$!
+	PIDS_STARTED+=("$BG_PID")
+}
+wait_listen() {
+	for _ in $(seq 100); do grep -q listening "$1" && return 0; sleep 0.05; done
+	fail "server $1 did not start"
+}
+
+# ---- 1. the command's errors ---------------------------------------------------------
+out=$("$TOFFEE" start --backend fw --tap "$TAP" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "are required" <<<"$out" || fail "missing --ip: rc $rc: $out"
+out=$("$TOFFEE" start --backend xrt --tap "$TAP" --ip $US/24 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "xrt is not available" <<<"$out" || fail "--backend xrt: rc $rc: $out"
+out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip 300.1.1.1/24 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "want ADDR/LEN" <<<"$out" || fail "bad --ip: rc $rc: $out"
+out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown option '--bogus'" <<<"$out" || fail "--bogus: rc $rc: $out"
+out=$("$TOFFEE" frobnicate 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown command" <<<"$out" || fail "unknown command: rc $rc: $out"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "needs root" <<<"$out" || fail "non-root start: rc $rc: $out"
+out=$("$TOFFEE" status 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "not running" <<<"$out" || fail "status without daemon: rc $rc: $out"
+out=$("$TOFFEE" run -- true 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "not running" <<<"$out" || fail "run without daemon: rc $rc: $out"
+out=$("$TOFFEE" stop 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "not running" <<<"$out" || fail "stop without daemon: rc $rc: $out"
+out=$(build/bin/toffeed --ip 10.0.0.1 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "ADDR/LEN" <<<"$out" || fail "toffeed --ip without length: rc $rc: $out"
+echo "errors: ok"
+
+# ---- 2. start ---------------------------------------------------------------------------
+"$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 --gw $PEERIP >"$LOGS/start.log" 2>&1 \
+	|| fail "toffee start: $(cat "$LOGS/start.log")"
+ns_add "$NS"
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link set "$TAP" netns "$NS" || fail "cannot move $TAP"
+ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
+ip -n "$NS" addr add $PEERIP/24 dev "$TAP"
+ip -n "$NS" link set "$TAP" up
+ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
+out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "already running" <<<"$out" || fail "second start: rc $rc: $out"
+echo "start: ok"
+
+# ---- 3. Linux client -> toffee server --------------------------------------------------
+ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 $US >"$LOGS/ping.log" 2>&1 || fail "ping $US"
+start_app srv1 "$PY" "$PEER" server 7000
+SRV1=$BG_PID
+wait_listen "$LOGS/srv1.log"
+peer echo $US 7000 || fail "echo"
+peer send $US 7000 $((64 << 20)) || fail "64 MiB Linux -> toffee"
+peer recv $US 7000 $((64 << 20)) || fail "64 MiB toffee -> Linux"
+peer concurrent $US 7000 100 || fail "100 concurrent connections"
+peer echo $US 7000 300 || fail "300 short connections"
+peer refused $US 7001 || fail "closed port"
+peer reset $US 7000 || fail "peer reset"
+wait_idle 1
+echo "passive: ok"
+
+# ---- 4. toffee client -> Linux server ----------------------------------------------------
+ip netns exec "$NS" timeout 120 "$PY" "$PEER" server 7100 >"$LOGS/linux-srv.log" 2>&1 &
+PIDS_STARTED+=($!)
+wait_listen "$LOGS/linux-srv.log"
+"$TOFFEE" run -- "$PY" "$PEER" echo $PEERIP 7100 5 >"$LOGS/tcli.log" 2>&1 || fail "toffee client echo: $(cat "$LOGS/tcli.log")"
+"$TOFFEE" run -- "$PY" "$PEER" send $PEERIP 7100 $((16 << 20)) >>"$LOGS/tcli.log" 2>&1 || fail "toffee client send"
+"$TOFFEE" run -- "$PY" "$PEER" recv $PEERIP 7100 $((16 << 20)) >>"$LOGS/tcli.log" 2>&1 || fail "toffee client recv"
+"$TOFFEE" run -- "$PY" "$PEER" refused $PEERIP 7101 >>"$LOGS/tcli.log" 2>&1 || fail "toffee client to a closed port"
+wait_idle 1
+echo "active: ok"
+
+# ---- 5. an app killed mid-transfer ------------------------------------------------------------
+ip netns exec "$NS" timeout 60 "$PY" "$PEER" hold $US 7000 $((1 << 34)) >"$LOGS/hold.log" 2>&1 &
+HOLD=$!
+for _ in $(seq 100); do grep -q holding "$LOGS/hold.log" && break; sleep 0.05; done
+sleep 0.5
+kill -KILL $SRV1
+wait $HOLD || fail "the peer did not see a reset: $(cat "$LOGS/hold.log")"
+wait_idle 0
+start_app srv2 "$PY" "$PEER" server 7002
+wait_listen "$LOGS/srv2.log"
+peer echo $US 7002 3 || fail "a second app after the kill"
+echo "kill: ok"
+
+# ---- 6. capture and stop -------------------------------------------------------------------
+"$TOFFEE" capture "$LOGS/cap.pcap" --seconds 2 2>"$LOGS/cap.log" &
+CAP=$!
+sleep 0.5
+peer echo $US 7002 2 || fail "echo during capture"
+wait $CAP || fail "toffee capture: $(cat "$LOGS/cap.log")"
+n=$(tcpdump -nr "$LOGS/cap.pcap" "tcp port 7002" 2>/dev/null | wc -l)
+[ "$n" -ge 10 ] || fail "capture has $n frames of port 7002"
+"$TOFFEE" status >"$LOGS/status.txt" || fail "toffee status"
+grep -q "toffeed counters" "$LOGS/status.txt" && grep -q "P4  no_flow" "$LOGS/status.txt" || fail "status report"
+"$TOFFEE" stop >/dev/null || fail "toffee stop"
+[ -e "$TOFFEE_RUNDIR/app.sock" ] && fail "app.sock left behind"
+out=$("$TOFFEE" status 2>&1); [ $? -eq 1 ] || fail "status after stop: $out"
+echo "capture, stop: ok"
+echo "ok"
