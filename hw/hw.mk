@@ -62,6 +62,11 @@ $(eval $(call hw_tb,dma_arb,dma_rd_arb,_rd,-GN=3 -GDATA_WIDTH=64 -GTAG_WIDTH=8,-
 $(foreach w,64 512,$(eval $(call hw_tb,mac,mac_rx,_rx_dw$(w),-GDATA_WIDTH=$(w),-DMAC_RX -DDW=$(w))))
 $(foreach w,64 512,$(eval $(call hw_tb,mac,mac_tx,_tx_dw$(w),-GDATA_WIDTH=$(w),-DMAC_TX -DDW=$(w))))
 $(foreach l,1 3,$(eval $(call hw_tb,flow_state,flow_state,_lat$(l),-GFLOW_CAP=64 -GURAM=0 -GREAD_LATENCY=$(l),-DLAT=$(l))))
+# Against fp_rx() itself, through the tests/lib harness.
+$(HW_B)/fphost.o: tests/lib/fphost.c tests/lib/fphost.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+$(eval $(call hw_tb,rx_classify,rx_classify,,,-I$(CURDIR)/firmware -I$(CURDIR)/tests/lib,$(HW_B)/fphost.o $(FW_LIB)))
 
 TEST_DEPS += $(HW_TBS)
 TESTS += $(HW_TBS)

@@ -6,6 +6,7 @@ hw/rtl/mac_rx.sv
 hw/rtl/mac_tx.sv
 hw/rtl/tcp_opt_parse.sv
 hw/rtl/rx_parser.sv
+hw/rtl/rx_classify.sv
 hw/rtl/flow_lookup.sv
 hw/rtl/flow_state.sv
 hw/rtl/axil_regs.sv

@@ -12,6 +12,7 @@
 #include "Vrx_parser.h"
 #include "tb_common.h"
 #include "ref_parse.h"
+#include "tb_frames.h"
 
 #ifndef DW
 #error "build with -DDW=<DATA_WIDTH>"
@@ -28,105 +29,6 @@ static void tick()
 	top->clk = 0;
 	top->eval();
 	cycles++;
-}
-
-static uint16_t csum16(const uint8_t *p, size_t n, uint64_t s = 0)
-{
-	for (size_t i = 0; i < n; i++)
-		s += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	return (uint16_t)~ref_fold(s);
-}
-
-// A TCP/IPv4 frame with correct checksums and a random option list.
-static tb_frame gen_tcp(tb_rng &r)
-{
-	uint8_t opt[40];
-	unsigned ol = 0;
-	unsigned target = 4 * r.below(11);              // 0..40 bytes of options
-	while (ol < target) {
-		unsigned room = target - ol, pick = r.below(10);
-		if (pick < 3) {
-			opt[ol++] = 1;                          // NOP
-		} else if (pick == 3 && r.chance(30)) {
-			opt[ol++] = 0;                          // EOL, then anything
-			while (ol < target)
-				opt[ol++] = (uint8_t)(r.chance(50) ? 0 : r.below(256));
-		} else if (pick < 6 && room >= 10) {            // TS
-			opt[ol] = 8; opt[ol + 1] = 10;
-			for (int i = 2; i < 10; i++) opt[ol + i] = (uint8_t)r.below(256);
-			ol += 10;
-		} else if (pick < 8 && room >= 10) {            // SACK, 1..4 blocks
-			unsigned n = 1 + r.below((room - 2) / 8 < 4 ? (room - 2) / 8 : 4);
-			opt[ol] = 5; opt[ol + 1] = (uint8_t)(2 + 8 * n);
-			for (unsigned i = 2; i < 2 + 8 * n; i++) opt[ol + i] = (uint8_t)r.below(256);
-			ol += 2 + 8 * n;
-		} else if (pick == 8 && room >= 4) {            // MSS: unknown here
-			opt[ol] = 2; opt[ol + 1] = 4; opt[ol + 2] = 5; opt[ol + 3] = 0xb4;
-			ol += 4;
-		} else {                                        // garbage TLV
-			opt[ol++] = (uint8_t)r.below(256);
-			if (ol < target) opt[ol++] = (uint8_t)r.below(r.chance(50) ? 12 : 256);
-		}
-	}
-	unsigned plen = r.chance(30) ? 0 : r.below(r.chance(50) ? 64 : 1460 - ol);
-	unsigned thl = 20 + ol, ip_len = 20 + thl + plen;
-	tb_frame f(14 + ip_len);
-	uint8_t *p = f.data();
-	for (int i = 0; i < 12; i++) p[i] = (uint8_t)r.below(256);
-	p[12] = 0x08; p[13] = 0x00;
-	uint8_t *ip = p + 14, *th = ip + 20;
-	ip[0] = 0x45; ip[1] = (uint8_t)r.below(256);
-	ip[2] = (uint8_t)(ip_len >> 8); ip[3] = (uint8_t)ip_len;
-	ip[4] = (uint8_t)r.below(256); ip[5] = (uint8_t)r.below(256);
-	ip[6] = r.chance(5) ? 0x20 : 0x40; ip[7] = 0;
-	ip[8] = 64; ip[9] = 6;
-	for (int i = 12; i < 20; i++) ip[i] = (uint8_t)r.below(256);
-	uint16_t c = csum16(ip, 20);
-	ip[10] = (uint8_t)(c >> 8); ip[11] = (uint8_t)c;
-	for (int i = 0; i < 12; i++) th[i] = (uint8_t)r.below(256);
-	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = (uint8_t)r.below(256);
-	th[14] = (uint8_t)r.below(256); th[15] = (uint8_t)r.below(256);
-	memcpy(th + 20, opt, ol);
-	for (unsigned i = 0; i < plen; i++) th[thl + i] = (uint8_t)r.below(256);
-	uint64_t ps = ref_be16(ip + 12) + ref_be16(ip + 14) + ref_be16(ip + 16) +
-		      ref_be16(ip + 18) + 6 + thl + plen;
-	c = csum16(th, thl + plen, ps);
-	th[16] = (uint8_t)(c >> 8); th[17] = (uint8_t)c;
-	if (f.size() < 60 && r.chance(70))
-		f.resize(60, 0);                                // Ethernet padding
-	return f;
-}
-
-static void mutate(tb_rng &r, tb_frame &f)
-{
-	switch (r.below(6)) {
-	case 0:                                                 // flip bits
-		for (unsigned n = 1 + r.below(3); n && !f.empty(); n--)
-			f[r.below((uint32_t)f.size())] ^= (uint8_t)(1u << r.below(8));
-		break;
-	case 1:                                                 // header byte
-		if (f.size() > 14)
-			f[r.below(f.size() < 96 ? (uint32_t)f.size() : 96)] = (uint8_t)r.below(256);
-		break;
-	case 2:                                                 // truncate
-		f.resize(r.below((uint32_t)f.size() + 1));
-		break;
-	case 3:                                                 // pad
-		f.resize(f.size() + 1 + r.below(100), (uint8_t)r.below(256));
-		break;
-	case 4:                                                 // bogus ip_len
-		if (f.size() > 18) { f[16] = (uint8_t)r.below(8); f[17] = (uint8_t)r.below(256); }
-		break;
-	default:                                                // bogus ihl/doff
-		if (f.size() > 47) {
-			f[14] = (uint8_t)(0x40 | r.below(16));
-			f[46] = (uint8_t)(r.below(16) << 4);
-		}
-		break;
-	}
-	if (f.empty())
-		f.push_back(0);
 }
 
 static void compare(const tb_frame &f, size_t n, const ref_meta &e)
