@@ -58,27 +58,71 @@ static void ctl_dead(struct toffee_ctx *ctx)
 		tf_ctl_hangup(ctx);
 }
 
+/* Keep a message read while sending; it is dispatched by tf_ctl_drain(),
+ * at a point where no caller holds a flow that dispatching could free. */
+static void inq_push(struct toffee_ctx *ctx, const struct toffee_appmsg *m)
+{
+	if (ctx->inq_len == ctx->inq_cap) {
+		unsigned cap = ctx->inq_cap ? ctx->inq_cap * 2 : 16;
+		struct toffee_appmsg *q = realloc(ctx->inq, cap * sizeof(*q));
+		if (!q)
+			return;                    /* lost; toffeed resends nothing: rare OOM */
+		ctx->inq = q;
+		ctx->inq_cap = cap;
+	}
+	ctx->inq[ctx->inq_len++] = *m;
+}
+
+/* The socket is full: toffeed may itself be blocked sending to us, so read
+ * what it sent (without acting on it) until we can write. */
+static void ctl_unjam(struct toffee_ctx *ctx)
+{
+	struct pollfd p = { ctx->ctl_fd, POLLIN | POLLOUT, 0 };
+	if (tf_sys_poll(&p, 1, 100) <= 0)
+		return;
+	if (p.revents & (POLLHUP | POLLERR))
+		ctx->hup = true;
+	while (p.revents & POLLIN) {
+		struct toffee_appmsg m;
+		int rc = tf_ctl_recv(ctx->ctl_fd, &m, NULL, NULL, false);
+		if (rc == 0 || rc == -ECONNRESET) {
+			ctx->hup = true;
+			break;
+		}
+		if (rc < 0)
+			break;
+		inq_push(ctx, &m);
+	}
+}
+
 int tf_ctl_send(struct toffee_ctx *ctx, struct toffee_appmsg *m)
 {
-	if (ctx->dead || ctx->ctl_fd < 0)
+	if (ctx->dead || ctx->hup || ctx->ctl_fd < 0)
 		return -ENOTCONN;
 	m->req = ++ctx->next_req;
 	if (!m->req)
 		m->req = ++ctx->next_req;
 	struct iovec iov = { m, sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-	do {
-		n = tf_sys_sendmsg(ctx->ctl_fd, &mh, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(*m))
-		return 0;
-	int e = n < 0 ? errno : EPROTO;
-	if (e == EPIPE || e == ECONNRESET || e == ENOTCONN) {
-		ctl_dead(ctx);
-		return -ENOTCONN;
+	for (;;) {
+		ssize_t n = tf_sys_sendmsg(ctx->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(*m))
+			return 0;
+		int e = n < 0 ? errno : EPROTO;
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN) {
+			ctl_unjam(ctx);
+			if (ctx->hup)
+				return -ENOTCONN;
+			continue;
+		}
+		if (e == EPIPE || e == ECONNRESET || e == ENOTCONN) {
+			ctx->hup = true;           /* processed by the next drain */
+			return -ENOTCONN;
+		}
+		return -e;
 	}
-	return -e;
 }
 
 int tf_ctl_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, struct toffee_appmsg *reply)
@@ -89,27 +133,35 @@ int tf_ctl_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, struct toffee_a
 	for (;;) {
 		rc = tf_ctl_recv(ctx->ctl_fd, reply, NULL, NULL, true);
 		if (rc == 0 || rc == -ECONNRESET) {
-			ctl_dead(ctx);
+			ctx->hup = true;
 			return -ENOTCONN;
 		}
 		if (rc < 0)
 			return rc;
 		if (reply->req == m->req && reply->type == TOFFEE_APP_REPLY)
 			return reply->status < 0 ? reply->status : 0;
-		tf_ctl_dispatch(ctx, reply);
+		inq_push(ctx, reply);
 	}
 }
 
 int tf_ctl_drain(struct toffee_ctx *ctx)
 {
 	int n = 0;
-	while (!ctx->dead) {
+	/* Messages set aside while sending come first, in order. A dispatch may
+	 * queue more (it can send), so index, do not cache the length. */
+	for (unsigned i = 0; i < ctx->inq_len; i++) {
+		struct toffee_appmsg m = ctx->inq[i];
+		tf_ctl_dispatch(ctx, &m);
+		n++;
+	}
+	ctx->inq_len = 0;
+	while (!ctx->dead && !ctx->hup) {
 		struct toffee_appmsg m;
 		int rc = tf_ctl_recv(ctx->ctl_fd, &m, NULL, NULL, false);
 		if (rc == -EAGAIN || rc == -EINTR)
 			break;
 		if (rc == 0 || rc == -ECONNRESET) {
-			ctl_dead(ctx);
+			ctx->hup = true;
 			break;
 		}
 		if (rc < 0)
@@ -117,6 +169,8 @@ int tf_ctl_drain(struct toffee_ctx *ctx)
 		tf_ctl_dispatch(ctx, &m);
 		n++;
 	}
+	if (ctx->hup)
+		ctl_dead(ctx);
 	return n;
 }
 

@@ -199,6 +199,7 @@ void toffee_ctx_close(struct toffee_ctx *ctx)
 	if (ctx->blk_map)
 		munmap(ctx->blk_map, TF_PAGE);
 	free(ctx->flows);
+	free(ctx->inq);
 	free(ctx);
 }
 
@@ -311,7 +312,7 @@ int toffee_ctx_process(struct toffee_ctx *ctx)
 		return -EINVAL;
 	tf_ctx_drain_ev(ctx);
 	if (!ctx->dead && ctx->ctl_fd >= 0)
-		tf_ctl_drain(ctx);
+		tf_ctl_drain(ctx);          /* also acts on a pending hang-up */
 	tf_ctx_flush(ctx);
 	if (ctx->dead && !ctx->dhead)
 		return -ENOTCONN;

@@ -181,7 +181,10 @@ struct toffee_ctx {
 	struct tf_req *reqs[TF_REQ_BUCKETS];
 	uint32_t next_req;
 	struct tf_stash stash[TF_STASH_SIZE];
-	bool     dead;                   /**< toffeed hung up */
+	bool     dead;                   /**< toffeed hung up (flows failed) */
+	bool     hup;                    /**< hang-up seen, not yet processed */
+	struct toffee_appmsg *inq;       /**< messages read while sending, to dispatch */
+	unsigned inq_len, inq_cap;
 	bool     draining;               /**< re-entrancy guard of tf_ctx_drain_ev */
 	unsigned spin_us;
 	struct toffee_ctx_stats st;

@@ -313,10 +313,10 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 				bool saw = false;
 				ep = ep_get(epfd);
 				m = filter_magic(ep, evs + n, m, &saw);
-				if (saw && ep) {
+				/* Not collected again now: level-triggered items
+				 * reported above would be reported twice. */
+				if (saw)
 					ts_pump();
-					m += ts_ep_collect(ep, evs + n + m, max - n - m);
-				}
 			}
 			rc = n + m;
 			break;

@@ -487,6 +487,7 @@ int ts_op_close(int fd)
 		ts_unlock();
 		return 0;                   /* the library's own fd: keep it */
 	}
+	ts_pump_fast();                     /* know about unread data (RST) */
 	ts_fd_drop(fd);
 	int rc = ts_real.close(fd) < 0 ? -errno : 0;
 	ts_unlock();

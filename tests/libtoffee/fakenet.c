@@ -40,6 +40,7 @@
 
 struct fctx {
 	bool used;
+	bool zombie;                   /* app gone; closed flows still finishing */
 	int sock, evfd, memfd;
 	uint8_t *region;
 	uint64_t bump;                 /* next free offset */
@@ -121,7 +122,7 @@ static void reply(int c, const struct toffee_appmsg *req, int status, uint32_t i
 
 static void event(int c, uint32_t type, uint32_t id, int status)
 {
-	if (c < 0 || !ctxs[c].used)
+	if (c < 0 || !ctxs[c].used || ctxs[c].zombie)
 		return;
 	struct toffee_appmsg m = { .type = type, .id = id, .status = status };
 	send_msg(ctxs[c].sock, &m, NULL, 0);
@@ -131,6 +132,8 @@ static void event(int c, uint32_t type, uint32_t id, int status)
 static bool post_ev(int c, uint32_t flow, uint32_t rx, uint32_t tx, uint8_t flags)
 {
 	struct fctx *x = &ctxs[c];
+	if (x->zombie)
+		return true;                   /* nobody reads it any more */
 	uint32_t head = *reg(TOFFEE_REG_DB_BASE + c * TOFFEE_REG_DB_STRIDE + TOFFEE_DB_EV_HEAD);
 	if (x->ev_tail - head >= (1u << x->ev_log2))
 		return false;
@@ -197,6 +200,18 @@ static int flow_new(int c)
 	return -1;
 }
 
+static void ctx_free(int c)
+{
+	struct fctx *x = &ctxs[c];
+	close(x->evfd);
+	close(x->memfd);
+	if (x->region)
+		munmap(x->region, REGION_SIZE);
+	x->used = x->zombie = false;
+	x->region = NULL;
+	*reg(TOFFEE_REG_CTX_BASE + c * TOFFEE_REG_CTX_STRIDE + TOFFEE_CTX_CMD + TOFFEE_Q_LOG2) = 0;
+}
+
 static void flow_free(int id)
 {
 	struct fflow *f = &flows[id];
@@ -205,6 +220,12 @@ static void flow_free(int id)
 	if (f->peer >= 0 && flows[f->peer].peer == id)
 		flows[f->peer].peer = -1;
 	f->used = false;
+	if (ctxs[f->ctx].zombie && ctxs[f->ctx].used) {
+		for (int i = 0; i < flow_hi; i++)
+			if (flows[i].used && flows[i].ctx == f->ctx)
+				return;
+		ctx_free(f->ctx);
+	}
 }
 
 static void fill_app_flow(struct toffee_app_flow *a, int id)
@@ -250,23 +271,32 @@ static void reset_peer(int id)
 	maybe_closed(pid);
 }
 
+/* The app hung up: reset its open flows; flows it closed (its FIN is
+ * posted) finish gracefully, as the kernel's orphaned sockets do. */
 static void ctx_gone(int c)
 {
-	for (int i = 0; i < MAX_FLOWS; i++)
-		if (flows[i].used && flows[i].ctx == c) {
-			reset_peer(i);
-			flow_free(i);
-		}
+	struct fctx *x = &ctxs[c];
+	close(x->sock);
+	x->sock = -1;
+	x->zombie = true;
 	for (int i = 0; i < MAX_LST; i++)
 		if (lsts[i].used && lsts[i].ctx == c)
 			lsts[i].used = false;
-	struct fctx *x = &ctxs[c];
-	close(x->sock);
-	close(x->evfd);
-	close(x->memfd);
-	munmap(x->region, REGION_SIZE);
-	x->used = false;
-	*reg(TOFFEE_REG_CTX_BASE + c * TOFFEE_REG_CTX_STRIDE + TOFFEE_CTX_CMD + TOFFEE_Q_LOG2) = 0;
+	bool left = false;
+	for (int i = 0; i < flow_hi; i++) {
+		if (!flows[i].used || flows[i].ctx != c)
+			continue;
+		if (flows[i].closed && flows[i].fin_req && !flows[i].reset) {
+			left = true;
+			continue;
+		}
+		reset_peer(i);
+		free_buf(c, flows[i].rx_off);
+		free_buf(c, flows[i].tx_off);
+		flows[i].used = false;
+	}
+	if (!left && x->used)
+		ctx_free(c);
 }
 
 static void do_hello(int c, const struct toffee_appmsg *m)
@@ -425,7 +455,7 @@ static void nic_poll(void)
 {
 	for (int c = 0; c < MAX_CTX; c++) {
 		struct fctx *x = &ctxs[c];
-		if (!x->used || !x->region)
+		if (!x->used || !x->region || x->zombie)
 			continue;
 		uint32_t db = TOFFEE_REG_DB_BASE + c * TOFFEE_REG_DB_STRIDE;
 		uint32_t tail = __atomic_load_n(reg(db + TOFFEE_DB_CMD_TAIL), __ATOMIC_ACQUIRE);
@@ -481,6 +511,8 @@ static void nic_poll(void)
 						sx->region[f->tx_off + ((f->tx_sent + k) & (size - 1))];
 				f->tx_sent += n;
 				q->rx_written += n;
+				if (dx->zombie)            /* an orphan discards what arrives */
+					q->rx_consumed = q->rx_written;
 				n_bytes += n;
 				if (fin) {
 					f->fin_sent = true;
@@ -544,7 +576,7 @@ int main(int argc, char **argv)
 		p[n] = (struct pollfd){ ls, POLLIN, 0 };
 		map[n++] = -1;
 		for (int c = 0; c < MAX_CTX; c++)
-			if (ctxs[c].used) {
+			if (ctxs[c].used && !ctxs[c].zombie) {
 				p[n] = (struct pollfd){ ctxs[c].sock, POLLIN, 0 };
 				map[n++] = c;
 			}
@@ -564,6 +596,10 @@ int main(int argc, char **argv)
 					int c = 0;
 					while (c < MAX_CTX && ctxs[c].used)
 						c++;
+					if (s >= 0) {           /* replies must not block the NIC loop */
+						int big = 8 << 20;
+						setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+					}
 					if (s >= 0 && c < MAX_CTX) {
 						memset(&ctxs[c], 0, sizeof(ctxs[c]));
 						ctxs[c].used = true;
