@@ -29,18 +29,22 @@ $(LIBTOFFEE_PRELOAD): $(LIB_CORE_OBJS) $(LIB_SOCK_OBJS)
 
 TARGETS += $(LIBTOFFEE_SO) $(LIBTOFFEE_A) $(LIBTOFFEE_PRELOAD)
 
-# Unit tests of the pure parts against memory of their own (no daemon).
+# Unit tests against memory of their own (no daemon): the library objects
+# without the interposer's symbol table (tests/libtoffee/tl_*.c stand in).
 LIBT_SRCS := $(wildcard tests/libtoffee/test_*.c)
+LIBT_HELPERS := $(wildcard tests/libtoffee/tl_*.c)
 LIBT_BINS := $(LIBT_SRCS:tests/libtoffee/%.c=$(B)/test/libtoffee/%)
 LIBT_ASAN_BINS := $(LIBT_SRCS:tests/libtoffee/%.c=$(B)/test/asan/libtoffee/%)
+LIBT_OBJS := $(filter-out %/preload.o,$(LIB_CORE_OBJS) $(LIB_SOCK_OBJS))
+LIBT_AOBJS := $(filter-out %/preload.o,$(LIB_CORE_AOBJS) $(LIB_SOCK_AOBJS))
 LIBT_CFLAGS = $(CFLAGS) -Ihost/lib -Itests/libtoffee
 
-$(B)/test/libtoffee/%: tests/libtoffee/%.c $(LIB_CORE_OBJS) $(LIB_SOCK_OBJS)
+$(B)/test/libtoffee/%: tests/libtoffee/%.c $(LIBT_HELPERS) $(LIBT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBT_CFLAGS) $(DEPFLAGS) $< $(LIB_CORE_OBJS) $(LIB_SOCK_OBJS) -lcmocka -ldl -lpthread -o $@
-$(B)/test/asan/libtoffee/%: tests/libtoffee/%.c $(LIB_CORE_AOBJS) $(LIB_SOCK_AOBJS)
+	$(CC) $(LIBT_CFLAGS) $(DEPFLAGS) $< $(LIBT_HELPERS) $(LIBT_OBJS) -lcmocka -lpthread -o $@
+$(B)/test/asan/libtoffee/%: tests/libtoffee/%.c $(LIBT_HELPERS) $(LIBT_AOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBT_CFLAGS) $(SANFLAGS) $(DEPFLAGS) $< $(LIB_CORE_AOBJS) $(LIB_SOCK_AOBJS) -lcmocka -ldl -lpthread -o $@
+	$(CC) $(LIBT_CFLAGS) $(SANFLAGS) $(DEPFLAGS) $< $(LIBT_HELPERS) $(LIBT_AOBJS) -lcmocka -lpthread -o $@
 
 TEST_DEPS += $(LIBT_BINS) $(LIBT_ASAN_BINS)
 TESTS += $(LIBT_BINS) $(LIBT_ASAN_BINS)
