@@ -12,6 +12,7 @@ static const char *const state_names[SP_STATE_COUNT] = {
 	[SP_ESTABLISHED] = "ESTABLISHED", [SP_FIN_WAIT_1] = "FIN_WAIT_1",
 	[SP_FIN_WAIT_2] = "FIN_WAIT_2", [SP_CLOSE_WAIT] = "CLOSE_WAIT", [SP_CLOSING] = "CLOSING",
 	[SP_LAST_ACK] = "LAST_ACK", [SP_TIME_WAIT] = "TIME_WAIT", [SP_RESET] = "RESET",
+	[SP_DONE] = "DONE",
 	[SP_DOOMED] = "CLOSED",
 };
 
@@ -72,10 +73,13 @@ struct sp_conn *sp_conn_new(struct sp *sp, uint32_t lip, uint16_t lport, uint32_
 	c->flow_id = TOFFEE_FLOW_NONE;
 	c->rx_off = c->tx_off = -1;
 	c->tmr.fn = conn_timer;
+	c->state = SP_SYN_SENT;                  /* set properly by the caller */
+	sp->nstate[SP_SYN_SENT]++;
 	sp_rto_init(&c->rto, &sp->cfg.rto);
 	uint32_t b = bucket(sp, lip, lport, rip, rport);
 	c->hnext = sp->hash[b];
 	sp->hash[b] = c;
+	c->hashed = true;
 	sp->nconns++;
 	return c;
 }
@@ -115,6 +119,8 @@ void sp_conn_set_state(struct sp_conn *c, enum sp_state st)
 	SP_DBG(sp, "conn %u.%u.%u.%u:%u flow %u: %s -> %s", c->rip >> 24, (c->rip >> 16) & 255,
 	       (c->rip >> 8) & 255, c->rip & 255, c->rport, c->flow_id, sp_state_name(c->state),
 	       sp_state_name(st));
+	sp->nstate[c->state]--;
+	sp->nstate[st]++;
 	if (c->state == SP_TIME_WAIT)
 		sp->ntw--;
 	if (st == SP_TIME_WAIT)
@@ -130,9 +136,12 @@ void sp_conn_set_state(struct sp_conn *c, enum sp_state st)
 		c->lst->ninst++;
 }
 
-static void unhash(struct sp_conn *c)
+void sp_conn_unhash(struct sp_conn *c)
 {
 	struct sp *sp = c->sp;
+	if (!c->hashed)
+		return;
+	c->hashed = false;
 	struct sp_conn **pp = &sp->hash[bucket(sp, c->lip, c->lport, c->rip, c->rport)];
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == c) {
@@ -164,7 +173,7 @@ void sp_conn_free(struct sp_conn *c)
 	if (c->arp_wait)
 		sp_neigh_forget(c);
 	sp_conn_set_state(c, SP_DOOMED);
-	unhash(c);
+	sp_conn_unhash(c);
 	sp_conn_release(c);
 	if (c->ephemeral)
 		sp_ports_unref(sp->ports, c->lport);
@@ -174,6 +183,7 @@ void sp_conn_free(struct sp_conn *c)
 	c->nheld = 0;
 	c->lst = NULL;
 	c->dead = true;
+	sp->nstate[c->state]--;
 	sp->nconns--;
 	if (!c->npend)
 		free(c);

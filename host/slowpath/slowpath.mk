@@ -55,3 +55,13 @@ $(B)/test/sp/asan/%: tests/slowpath/%.c $(SP_ASAN_LIB) $(FW_ASAN_LIB)
 
 TEST_DEPS += $(SPT_BINS) $(SPT_ASAN_BINS)
 TESTS += $(SPT_BINS) $(SPT_ASAN_BINS)
+
+# A raw app.sock client for the system test (isolation checks).
+SP_APPCHECK := $(B)/test/sp/appcheck
+$(SP_APPCHECK): tests/slowpath/appcheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $< -o $@
+
+# System test (root): toffee-fw + toffeed + libtoffee against Linux.
+TEST_DEPS += $(SP_APPCHECK)
+TESTS += tests/system/test_toffee.sh

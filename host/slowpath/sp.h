@@ -155,6 +155,7 @@ enum sp_state {
 	SP_FIN_WAIT_1, SP_FIN_WAIT_2, SP_CLOSE_WAIT, SP_CLOSING, SP_LAST_ACK,
 	SP_TIME_WAIT,              /* host only: the NIC flow is gone */
 	SP_RESET,                  /* reset/timed out: out of the NIC, app must CLOSE */
+	SP_DONE,                   /* closed both ways, out of the NIC, app must CLOSE */
 	SP_DOOMED,                 /* being removed; freed once the NIC let go */
 	SP_STATE_COUNT
 };
@@ -232,6 +233,7 @@ struct sp_conn {
 	uint64_t close_ns;
 	uint32_t npend;                  /* commands in flight naming this conn */
 	bool dead;                       /* free once npend == 0 */
+	bool hashed;                     /* in sp->hash */
 };
 
 struct sp_listener {
@@ -307,6 +309,7 @@ struct sp {
 	struct sp_conn **hash;
 	uint32_t hash_mask;
 	uint32_t nconns, ntw;
+	uint32_t nstate[SP_STATE_COUNT];  /* connections by state */
 	struct sp_listener **lst_port;   /* by local port */
 	struct sp_listener **lst_id;     /* by listener id */
 	struct sp_app *apps;
@@ -389,6 +392,8 @@ void sp_conn_free(struct sp_conn *c);
 /** Give back the flow slot and the buffers and leave the app (the NIC no
  *  longer uses them): TIME_WAIT lives on without them. */
 void sp_conn_release(struct sp_conn *c);
+/** Take @p c out of the 4-tuple table (the tuple may be reused). */
+void sp_conn_unhash(struct sp_conn *c);
 void sp_conn_put(struct sp_conn *c);
 uint32_t sp_conn_isn(struct sp *sp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
 uint32_t sp_ts_now(struct sp *sp);

@@ -34,36 +34,49 @@ static void ip_str(uint32_t ip, char *b, size_t n)
 	snprintf(b, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
+static void flow_line(FILE *f, const struct sp_conn *c)
+{
+	char l[24], r[24], lip[16], rip[16], cc[40], id[12];
+	ip_str(c->lip, lip, sizeof(lip));
+	ip_str(c->rip, rip, sizeof(rip));
+	snprintf(l, sizeof(l), "%s:%u", lip, c->lport);
+	snprintf(r, sizeof(r), "%s:%u", rip, c->rport);
+	if (c->flow_id == TOFFEE_FLOW_NONE)
+		snprintf(id, sizeof(id), "-");
+	else
+		snprintf(id, sizeof(id), "%u", c->flow_id);
+	if (c->cc.algo == SP_CC_NEWRENO)
+		snprintf(cc, sizeof(cc), "cwnd %u", c->cc.cwnd);
+	else if (c->cc.rate)
+		snprintf(cc, sizeof(cc), "rate %" PRIu64 " Mbit/s", c->cc.rate * 8 / 1000000);
+	else
+		snprintf(cc, sizeof(cc), "rate unlimited");
+	fprintf(f, "  %-6s %-4d %-12s %-21s %-21s %9u %9u %s\n", id,
+		c->app ? c->app->ctx : -1, sp_state_name(c->state), l, r,
+		c->rto.srtt_us, c->rto.rto_us / 1000, cc);
+}
+
+/* Every connection: those of the apps, then the TIME_WAIT entries left. */
 static void flows(struct sp *sp, FILE *f, bool all)
 {
 	unsigned shown = 0, total = 0;
 	fprintf(f, "\nflows:\n  %-6s %-4s %-12s %-21s %-21s %9s %9s %s\n", "id", "ctx", "state",
 		"local", "remote", "srtt_us", "rto_ms", "cc");
+	for (struct sp_app *a = sp->apps; a; a = a->next)
+		for (struct sp_conn *c = a->conns; c; c = c->anext, total++)
+			if (all || shown < 50) {
+				flow_line(f, c);
+				shown++;
+			}
 	for (uint32_t b = 0; b <= sp->hash_mask; b++)
-		for (struct sp_conn *c = sp->hash[b]; c; c = c->hnext) {
-			total++;
-			if (!all && shown >= 50)
-				continue;
-			shown++;
-			char l[24], r[24], lip[16], rip[16], cc[40], id[12];
-			ip_str(c->lip, lip, sizeof(lip));
-			ip_str(c->rip, rip, sizeof(rip));
-			snprintf(l, sizeof(l), "%s:%u", lip, c->lport);
-			snprintf(r, sizeof(r), "%s:%u", rip, c->rport);
-			if (c->flow_id == TOFFEE_FLOW_NONE)
-				snprintf(id, sizeof(id), "-");
-			else
-				snprintf(id, sizeof(id), "%u", c->flow_id);
-			if (c->cc.algo == SP_CC_NEWRENO)
-				snprintf(cc, sizeof(cc), "cwnd %u", c->cc.cwnd);
-			else if (c->cc.rate)
-				snprintf(cc, sizeof(cc), "rate %" PRIu64 " Mbit/s", c->cc.rate * 8 / 1000000);
-			else
-				snprintf(cc, sizeof(cc), "rate unlimited");
-			fprintf(f, "  %-6s %-4d %-12s %-21s %-21s %9u %9u %s\n", id,
-				c->app ? c->app->ctx : -1, sp_state_name(c->state), l, r,
-				c->rto.srtt_us, c->rto.rto_us / 1000, cc);
-		}
+		for (struct sp_conn *c = sp->hash[b]; c; c = c->hnext)
+			if (!c->app) {
+				total++;
+				if (all || shown < 50) {
+					flow_line(f, c);
+					shown++;
+				}
+			}
 	if (shown < total)
 		fprintf(f, "  ... %u more (toffee status --all)\n", total - shown);
 }
@@ -87,16 +100,13 @@ int sp_status_write(struct sp *sp, int fd, bool all)
 	fprintf(f, "address %s/%u, gateway %s, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, cc %s\n", ip,
 		sp->cfg.route.prefix, sp->cfg.route.gw ? gw : "none", m[0], m[1], m[2], m[3], m[4], m[5],
 		sp->cfg.mtu, sp->cfg.cc.algo == SP_CC_NEWRENO ? "newreno" : "dctcp");
-	unsigned by_state[SP_STATE_COUNT] = { 0 }, nlst = 0;
-	for (uint32_t b = 0; b <= sp->hash_mask; b++)
-		for (struct sp_conn *c = sp->hash[b]; c; c = c->hnext)
-			by_state[c->state]++;
+	unsigned nlst = 0;
 	fprintf(f, "contexts %u, flows %u (NIC slots in use %u), time_wait %u\n", sp->ctx_ids.used,
 		sp->nconns - sp->ntw, sp->flow_ids.used, sp->ntw);
 	fprintf(f, "connections:");
 	for (unsigned s = 0; s < SP_STATE_COUNT; s++)
-		if (by_state[s])
-			fprintf(f, " %s %u", sp_state_name(s), by_state[s]);
+		if (sp->nstate[s])
+			fprintf(f, " %s %u", sp_state_name(s), sp->nstate[s]);
 	fprintf(f, "\n\ncontexts:\n");
 	for (struct sp_app *a = sp->apps; a; a = a->next) {
 		if (a->ctx < 0)

@@ -90,18 +90,34 @@ void sp_close_state(struct sp_conn *c, const struct toffee_flow *f)
 	}
 }
 
+/* The app lets go of a flow that is out of the NIC: CLOSED, and its
+ * buffers and id are free (a TIME_WAIT entry lives on without them). */
+static void let_go(struct sp_conn *c)
+{
+	c->orphan = true;
+	sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
+	if (c->state == SP_TIME_WAIT && c->hashed)
+		sp_conn_release(c);
+	else
+		sp_conn_free(c);
+}
+
 int sp_close_request(struct sp_conn *c, uint32_t type, uint32_t req)
 {
 	struct sp *sp = c->sp;
-	if (c->state == SP_RESET || (c->state == SP_DOOMED && type != TOFFEE_APP_ABORT)) {
+	switch (c->state) {
+	case SP_RESET:
+	case SP_DONE:
+	case SP_TIME_WAIT:
 		if (type == TOFFEE_APP_SHUTDOWN_WR)
-			return -ENOTCONN;
-		c->orphan = true;
-		if (c->state == SP_RESET) {             /* the app lets go of a reset flow */
-			sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
-			sp_conn_free(c);
-		}
+			return c->state == SP_RESET ? -ECONNRESET : 0;
+		let_go(c);
 		return 0;
+	case SP_DOOMED:
+		c->orphan = true;                  /* CLOSED follows the removal */
+		return 0;
+	default:
+		break;
 	}
 	if (!installed_state(c->state))
 		return -ENOTCONN;
@@ -139,27 +155,37 @@ void sp_close_removed(struct sp_conn *c)
 		return;
 	}
 	sp_count(sp, SP_CNT_FLOWS_REMOVED);
-	bool alive = c->app && !c->app->dying;
+	/* Whether the app still holds the flow (it may read what arrived):
+	 * then its buffers and id stay until it sends CLOSE. */
+	bool held = c->app && !c->app->dying && c->app_knows && !c->orphan;
 	switch (c->state) {
 	case SP_TIME_WAIT:
-		if (alive && c->app_knows)
-			sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
-		sp_conn_release(c);
+		if (!held) {
+			if (c->app && !c->app->dying && c->app_knows)
+				sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
+			sp_conn_release(c);
+		}
 		sp_arm(sp, &c->tmr, sp->now + sp->cfg.time_wait_ns);
 		break;
 	case SP_RESET:
-		if (alive && c->app_knows && !c->orphan) {
+		if (held) {
 			/* The app keeps its buffers (to read what arrived) until it
 			 * sends CLOSE; the flow id stays reserved meanwhile. */
 			sp_conn_notify(c, TOFFEE_APP_RESET, c->reset_status);
+			sp_conn_unhash(c);
 			break;
 		}
-		if (alive && c->app_knows)
+		if (c->app && !c->app->dying && c->app_knows)
 			sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
 		sp_conn_free(c);
 		break;
 	default:
-		if (alive && c->app_knows)
+		if (held && c->fin_rcvd && c->fin_acked) {
+			sp_conn_set_state(c, SP_DONE);  /* graceful end, app still reading */
+			sp_conn_unhash(c);
+			break;
+		}
+		if (c->app && !c->app->dying && c->app_knows)
 			sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
 		sp_conn_free(c);
 		break;
@@ -222,7 +248,11 @@ void sp_close_app_gone(struct sp_conn *c)
 		sp_conn_remove(c, true, SP_DOOMED);
 		break;
 	case SP_RESET:
+	case SP_DONE:
 		sp_conn_free(c);
+		break;
+	case SP_TIME_WAIT:
+		sp_conn_release(c);                   /* the entry lives on */
 		break;
 	default:
 		break;                                /* DOOMED: removal under way */
@@ -234,7 +264,13 @@ void sp_close_timer(struct sp_timer *t, uint64_t now)
 	struct sp_conn *c = SP_CONTAINER(t, struct sp_conn, tmr);
 	(void)now;
 	if (c->state == SP_TIME_WAIT) {
-		sp_conn_free(c);
+		if (c->app) {
+			/* The app still holds the flow: it stays, out of the table. */
+			sp_conn_set_state(c, SP_DONE);
+			sp_conn_unhash(c);
+		} else {
+			sp_conn_free(c);
+		}
 	} else if (c->state == SP_FIN_WAIT_2 && c->orphan) {
 		sp_count(c->sp, SP_CNT_FIN_WAIT2_TIMEOUT);
 		sp_conn_remove(c, true, SP_DOOMED);

@@ -318,6 +318,7 @@ static void passive_established(struct sp_conn *c, const struct sp_seg *s)
 		sp_count_n(sp, SP_CNT_EARLY_BYTES, n);
 		if ((s->flags & SP_TH_FIN) && n == s->plen) {
 			c->early_fin = c->fin_rcvd = true;
+			sp_count(sp, SP_CNT_FIN_RCVD);
 			rcv_nxt++;
 		}
 	}
@@ -512,6 +513,7 @@ void sp_open_reinstall(struct sp_conn *c)
 	if (fin && !(f.flags & TOFFEE_FLOWF_FIN_RCVD)) {
 		f.rcv_nxt++;
 		c->early_fin = c->fin_rcvd = true;
+		sp_count(sp, SP_CNT_FIN_RCVD);
 	}
 	c->snap = f;
 	*sp_image(sp, c->flow_id) = f;

@@ -8,10 +8,14 @@
 #     `toffee run`): echo, 64 MiB each way with sha256, 100 connections at
 #     once, 300 short connections in sequence; a closed port answers RST;
 #  4. a toffee client talks to a Linux server (active open: ARP, SYN, data
-#     both ways) and to a closed port (refused);
-#  5. the peer resets a connection; a toffee app is killed with SIGKILL in the
-#     middle of a transfer: the peer sees a reset, toffee status is back to
-#     no flows and no contexts, a second app works;
+#     both ways), through the gateway to an address off the subnet, to a
+#     closed port (refused), and to a server that reads late (zero window,
+#     persist probes);
+#  5. isolation: another context naming the server's flow and listener is
+#     refused (-EPERM, counted); the peer resets a connection; a toffee app
+#     is killed with SIGKILL in the middle of a transfer: the peer sees a
+#     reset, toffee status is back to no flows and no contexts, a second app
+#     works;
 #  6. `toffee capture` writes a pcap tcpdump reads; `toffee stop`.
 set -u
 cd "$(dirname "$0")/../.."
@@ -20,6 +24,7 @@ ns_require_root
 TOFFEE=$PWD/build/bin/toffee
 PY=/usr/bin/python3
 PEER=$PWD/tests/system/tf_peer.py
+APPCHECK=$PWD/build/test/sp/appcheck
 [ -x build/bin/toffee-fw ] || { echo "skip: build/bin/toffee-fw not built"; exit 77; }
 [ -f build/lib/libtoffee-preload.so ] || { echo "skip: libtoffee-preload.so not built"; exit 77; }
 [ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
@@ -39,6 +44,11 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "FAIL: $*"
+	if [ -s "$LOGS/wire.pcap" ]; then
+		sleep 0.5
+		bad=$(tcpdump -vvnr "$LOGS/wire.pcap" "src host $US and tcp" 2>/dev/null | grep -c "incorrect")
+		echo "wire: $bad frames from toffee with a bad TCP checksum (headers captured in $LOGS/wire.pcap)"
+	fi
 	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -25 "$l"; }; done
 	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
 	exit 1
@@ -98,7 +108,12 @@ ip link set "$TAP" netns "$NS" || fail "cannot move $TAP"
 ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
 ip -n "$NS" addr add $PEERIP/24 dev "$TAP"
 ip -n "$NS" link set "$TAP" up
+ip -n "$NS" addr add 192.0.2.77/32 dev lo       # off the subnet: via the gateway
+ip -n "$NS" link set lo up
 ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
+# Headers of everything on the wire, for the diagnosis of a failure.
+ip netns exec "$NS" tcpdump -s 128 -ni "$TAP" -w "$LOGS/wire.pcap" >/dev/null 2>&1 &
+PIDS_STARTED+=($!)
 out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "already running" <<<"$out" || fail "second start: rc $rc: $out"
 echo "start: ok"
@@ -126,14 +141,27 @@ wait_listen "$LOGS/linux-srv.log"
 "$TOFFEE" run -- "$PY" "$PEER" send $PEERIP 7100 $((16 << 20)) >>"$LOGS/tcli.log" 2>&1 || fail "toffee client send"
 "$TOFFEE" run -- "$PY" "$PEER" recv $PEERIP 7100 $((16 << 20)) >>"$LOGS/tcli.log" 2>&1 || fail "toffee client recv"
 "$TOFFEE" run -- "$PY" "$PEER" refused $PEERIP 7101 >>"$LOGS/tcli.log" 2>&1 || fail "toffee client to a closed port"
+"$TOFFEE" run -- "$PY" "$PEER" echo 192.0.2.77 7100 3 >>"$LOGS/tcli.log" 2>&1 || fail "toffee client via the gateway"
+"$TOFFEE" run -- "$PY" "$PEER" sendslow $PEERIP 7100 $((16 << 20)) >>"$LOGS/tcli.log" 2>&1 || fail "toffee client, late reader"
+probes=$("$TOFFEE" status | awk '$1 == "persist_probes" { print $2 }')
+[ "${probes:-0}" -gt 0 ] || fail "no zero-window probe was sent"
 wait_idle 1
 echo "active: ok"
 
-# ---- 5. an app killed mid-transfer ------------------------------------------------------------
+# ---- 5. isolation, an app killed mid-transfer ----------------------------------------------
 ip netns exec "$NS" timeout 60 "$PY" "$PEER" hold $US 7000 $((1 << 34)) >"$LOGS/hold.log" 2>&1 &
 HOLD=$!
 for _ in $(seq 100); do grep -q holding "$LOGS/hold.log" && break; sleep 0.05; done
 sleep 0.5
+flow=$("$TOFFEE" status | awk '/^flows/ { f = 1; next } f && $3 == "ESTABLISHED" { print $1; exit }')
+lst=$("$TOFFEE" status | awk '/^listeners/ { f = 1; next } f && $1 == "id" { print $2; exit }')
+[ -n "$flow" ] && [ -n "$lst" ] || fail "no flow/listener of the server in toffee status"
+"$APPCHECK" "$TOFFEE_RUNDIR" abort "$flow" close "$flow" shutdown "$flow" unlisten "$lst" \
+	listen 7000 >"$LOGS/appcheck.log" 2>&1 || fail "appcheck"
+[ "$(grep -c -- ' -1$' "$LOGS/appcheck.log")" = 4 ] || fail "another context's requests not refused: $(cat "$LOGS/appcheck.log")"
+grep -q "listen 7000 -98" "$LOGS/appcheck.log" || fail "second listener on a port: $(cat "$LOGS/appcheck.log")"
+n=$("$TOFFEE" status | awk '$1 == "app_not_owner" { print $2 }')
+[ "${n:-0}" -ge 4 ] || fail "app_not_owner counter is ${n:-none}"
 kill -KILL $SRV1
 wait $HOLD || fail "the peer did not see a reset: $(cat "$LOGS/hold.log")"
 wait_idle 0

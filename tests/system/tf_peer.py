@@ -5,8 +5,21 @@
 # checked by sha256.
 import hashlib, random, socket, struct, sys, threading, time
 
-def stream(n, seed=1):
-    return random.Random(seed).randbytes(n)
+CHUNK = 1 << 20
+
+def chunks(n, seed=1):
+    """The seeded stream of n bytes, in 1 MiB pieces."""
+    r = random.Random(seed)
+    while n > 0:
+        k = min(n, CHUNK)
+        yield r.randbytes(CHUNK)[:k]
+        n -= k
+
+def stream_sha(n, seed=1):
+    h = hashlib.sha256()
+    for c in chunks(n, seed):
+        h.update(c)
+    return h.hexdigest()
 
 def serve(port, handler, threaded=True):
     s = socket.socket()
@@ -43,7 +56,10 @@ def svc(c):
                 if not d:
                     break
                 c.sendall(d)
-        elif cmd == b"R":
+        elif cmd == b"Z":
+            time.sleep(2)              # let the sender hit a zero window
+            cmd = b"R"
+        if cmd == b"R":
             h = hashlib.sha256()
             while True:
                 d = c.recv(1 << 20)
@@ -53,7 +69,8 @@ def svc(c):
             c.sendall(h.hexdigest().encode())
         elif cmd == b"S":
             n = struct.unpack("!Q", recv_exact(c, 8))[0]
-            c.sendall(stream(n))
+            for piece in chunks(n):
+                c.sendall(piece)
     except OSError:
         pass
     finally:
@@ -73,14 +90,15 @@ def do_echo(host, port, n=1):
             sys.exit("echo %d: got %r" % (i, got))
     print("echo ok", n)
 
-def do_send(host, port, n):
-    data = stream(n, 2)
+def do_send(host, port, n, cmd=b"R"):
     s = client(host, port)
-    s.sendall(b"R" + data)
+    s.sendall(cmd)
+    for piece in chunks(n, 2):
+        s.sendall(piece)
     s.shutdown(socket.SHUT_WR)
     got = recv_exact(s, 64).decode()
     s.close()
-    want = hashlib.sha256(data).hexdigest()
+    want = stream_sha(n, 2)
     if got != want:
         sys.exit("send %d: peer got %s, want %s" % (n, got, want))
     print("send ok", n)
@@ -97,7 +115,7 @@ def do_recv(host, port, n):
         h.update(d)
         got += len(d)
     s.close()
-    if got != n or h.hexdigest() != hashlib.sha256(stream(n)).hexdigest():
+    if got != n or h.hexdigest() != stream_sha(n):
         sys.exit("recv: %d bytes, sha %s" % (got, h.hexdigest()))
     print("recv ok", n)
 
@@ -151,6 +169,8 @@ if __name__ == "__main__":
         do_echo(args[0], int(args[1]), int(args[2]) if len(args) > 2 else 1)
     elif cmd == "send":
         do_send(args[0], int(args[1]), int(args[2]))
+    elif cmd == "sendslow":
+        do_send(args[0], int(args[1]), int(args[2]), b"Z")
     elif cmd == "recv":
         do_recv(args[0], int(args[1]), int(args[2]))
     elif cmd == "refused":

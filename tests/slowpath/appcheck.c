@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* appcheck: a raw client of app.sock for system tests. Says HELLO, then
+ * sends the requests given on the command line and prints each reply's
+ * status, e.g. to check that toffeed refuses flows and listeners of other
+ * contexts.
+ *   appcheck RUNDIR {close|abort|shutdown|unlisten} ID ...
+ *   appcheck RUNDIR listen PORT
+ *   appcheck RUNDIR hello-only */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "toffee/appproto.h"
+
+static int sock;
+static uint32_t next_req = 1;
+
+static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
+{
+	m->req = next_req++;
+	if (send(sock, m, sizeof(*m), 0) != (ssize_t)sizeof(*m))
+		return -errno;
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		if (poll(&p, 1, 5000) != 1)
+			return -ETIMEDOUT;
+		char cbuf[256];
+		struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			return -ECONNRESET;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_type == SCM_RIGHTS)
+				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+					int fd;
+					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+					close(fd);
+				}
+		if (r->req == m->req)
+			return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: appcheck RUNDIR OP [ID]...\n");
+		return 2;
+	}
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/app.sock", argv[1]);
+	sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("appcheck: connect");
+		return 1;
+	}
+	struct toffee_appmsg m = { .type = TOFFEE_APP_HELLO }, r;
+	if (request(&m, &r) || r.type != TOFFEE_APP_HELLO_OK) {
+		fprintf(stderr, "appcheck: HELLO failed (%d)\n", r.status);
+		return 1;
+	}
+	printf("hello ctx %u\n", r.ctx);
+	for (int i = 2; i < argc; i++) {
+		memset(&m, 0, sizeof(m));
+		const char *op = argv[i];
+		if (strcmp(op, "hello-only") == 0)
+			continue;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "appcheck: %s needs an argument\n", op);
+			return 2;
+		}
+		uint32_t v = (uint32_t)strtoul(argv[++i], NULL, 0);
+		if (strcmp(op, "close") == 0)
+			m.type = TOFFEE_APP_CLOSE;
+		else if (strcmp(op, "abort") == 0)
+			m.type = TOFFEE_APP_ABORT;
+		else if (strcmp(op, "shutdown") == 0)
+			m.type = TOFFEE_APP_SHUTDOWN_WR;
+		else if (strcmp(op, "unlisten") == 0)
+			m.type = TOFFEE_APP_UNLISTEN;
+		else if (strcmp(op, "listen") == 0)
+			m.type = TOFFEE_APP_LISTEN;
+		else {
+			fprintf(stderr, "appcheck: unknown op %s\n", op);
+			return 2;
+		}
+		if (m.type == TOFFEE_APP_LISTEN)
+			m.local_port = (uint16_t)v;
+		else
+			m.id = v;
+		int rc = request(&m, &r);
+		printf("%s %u %d\n", op, v, rc ? rc : r.status);
+	}
+	close(sock);
+	return 0;
+}
