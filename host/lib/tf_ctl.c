@@ -298,6 +298,8 @@ static void on_accepted(struct toffee_ctx *ctx, const struct toffee_appmsg *m)
 		tf_flow_free(f);
 		return;
 	}
+	if (l)
+		f->lst = l;                    /* queued: no events of its own yet */
 	tf_stash_take(ctx, f);
 	/* Bytes (and a FIN) the slow path delivered during the handshake. */
 	if (m->arg || (m->flags & TOFFEE_APPF_FIN))
@@ -306,7 +308,6 @@ static void on_accepted(struct toffee_ctx *ctx, const struct toffee_appmsg *m)
 		adopt_and_abort(ctx, f);
 		return;
 	}
-	f->lst = l;
 	f->anext = NULL;
 	if (l->qtail)
 		l->qtail->anext = f;

@@ -139,7 +139,7 @@ void tf_flow_fail(struct toffee_conn *f, uint8_t phase, int32_t err)
 	f->phase = phase;
 	f->err = err;
 	f->src.status = err;
-	if (!f->user_closed)
+	if (!f->user_closed && !f->lst)
 		tf_src_mark(f->ctx, &f->src, TOFFEE_EV_ERROR | TOFFEE_EV_RX | TOFFEE_EV_TX);
 }
 
@@ -167,7 +167,8 @@ void tf_flow_on_ev(struct toffee_conn *f, uint32_t rx, uint32_t tx, uint8_t flag
 		f->fin_rx = true;
 		ev |= TOFFEE_EV_RX | TOFFEE_EV_FIN;
 	}
-	if (ev && !f->user_closed)
+	/* No news for connections nobody holds yet (queued for accept). */
+	if (ev && !f->user_closed && !f->lst)
 		tf_src_mark(ctx, &f->src, ev);
 }
 
