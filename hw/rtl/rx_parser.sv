@@ -4,7 +4,7 @@
 // Input: received frames (no FCS), DATA_WIDTH bits per beat, tkeep
 // contiguous. Output: the same beats, unchanged, on m_axis_data, and one
 // metadata record per frame on m_axis_meta, issued a fixed number of cycles
-// (15) after the frame's last beat, when both checksums are known. One frame
+// (17) after the frame's last beat, when both checksums are known. One frame
 // per cycle is sustained (a 64-byte frame is one beat at DATA_WIDTH 512).
 //
 // What the record holds, for any frame (garbage in, defined garbage out;
@@ -30,7 +30,7 @@
 // two checksum regions and sums groups of four 16-bit words; D accumulates
 // and, at the last beat, emits the frame record; E extracts fields, folds
 // the IPv4 sum and adds the pseudo header; E2 forms the TCP sum; then the
-// option walk (9 stages); F folds the TCP sum and holds the output record.
+// option walk (11 stages); F folds the TCP sum and holds the output record.
 // Data and metadata back-pressure both stall the input (s_axis_rx_tready);
 // stages B..F advance together (pipe_ce) whenever the metadata output is
 // free, so a consumer that waits for a frame's record before taking its

@@ -188,6 +188,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nmin; i++) { mins.push_back(gen_tcp(r)); mins.back().resize(64); }
 	size_t mi = 0, mb = 0;
 	uint64_t t_in = 0;                              // cycles until all accepted
+	int64_t first_last = -1, first_meta = -1;       // latency of the first frame
 	while (got < nmin) {
 		bool send = mi < nmin;
 		if (send) {
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 		top->m_axis_meta_tready = 1;
 		top->eval();
 		bool fire = send && top->s_axis_rx_tready;
+		if (fire && top->s_axis_rx_tlast && first_last < 0) first_last = (int64_t)cycles;
+		if (top->m_axis_meta_tvalid && first_meta < 0) first_meta = (int64_t)cycles;
 		got += top->m_axis_meta_tvalid;
 		tick();
 		if (fire && ++mb * K >= 64) { mi++; mb = 0; }
@@ -211,6 +214,8 @@ int main(int argc, char **argv)
 	printf("rx_parser DW=%u: %zu frames (%d trace files, %llu known-good checked), "
 	       "%llu cycles; 64-byte frames: %.2f beats/cycle\n", DW, frames.size(), files,
 	       (unsigned long long)good_seen, (unsigned long long)cycles, eff);
+	TB_CHECK(first_meta - first_last == 17, "metadata latency %lld cycles, documented 17",
+		 (long long)(first_meta - first_last));
 	TB_CHECK(eff > 0.99, "parser does not sustain one beat per cycle (%.2f)", eff);
 	top->final();
 	top.reset();
