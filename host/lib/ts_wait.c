@@ -65,6 +65,13 @@ static void wake_key_destroy(void *v)
 	ts_unlock();
 }
 
+static pthread_once_t ts_wake_once = PTHREAD_ONCE_INIT;
+
+static void wake_key_create(void)
+{
+	pthread_key_create(&ts_wake_key, wake_key_destroy);
+}
+
 int ts_tls_wake_fd(void)
 {
 	if (tls_wake >= 0 && tls_wake_gen == ts.gen)
@@ -75,6 +82,7 @@ int ts_tls_wake_fd(void)
 	ts_fd_set(fd, &ts_internal_obj);
 	tls_wake = fd;
 	tls_wake_gen = ts.gen;
+	pthread_once(&ts_wake_once, wake_key_create);
 	pthread_setspecific(ts_wake_key, (void *)(intptr_t)(fd + 1));
 	return fd;
 }
@@ -352,6 +360,5 @@ void ts_global_init(void)
 	v = getenv("TOFFEE_SPIN_US");
 	if (v && *v)
 		ts.spin_us = (unsigned)strtoul(v, NULL, 10);
-	pthread_key_create(&ts_wake_key, wake_key_destroy);
 	pthread_atfork(ts_atfork_prepare, ts_atfork_parent, ts_atfork_child);
 }
