@@ -1,5 +1,5 @@
 # toffee: one entry point. `make` builds, `make test` tests, `make run` demos.
-# Component fragments (*.mk) add to TARGETS / TESTS; see docs/build.md.
+# Component fragments (*.mk) add to TARGETS / TESTS (see README.md).
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
@@ -7,6 +7,10 @@ B       := build
 CC      ?= cc
 CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -fno-strict-aliasing -D_GNU_SOURCE -Iinclude -Ifirmware
+# The Linux traces the tests replay (a copy of ../shared/traces, vendored so
+# that a clean clone on any machine has them).
+export TOFFEE_TRACES ?= $(CURDIR)/tests/data/traces/linux
+
 SANFLAGS:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 DEPFLAGS = -MMD -MP
 
