@@ -370,6 +370,8 @@ void sp_conn_notify(struct sp_conn *c, uint32_t type, int status)
 	m.remote_ip = c->rip;
 	m.local_port = c->lport;
 	m.remote_port = c->rport;
+	SP_DBG(c->sp, "ctx %d: message %u flow %u port %u status %d arg %u flags %#x", a->ctx, type,
+	       c->flow_id, c->rport, status, m.arg, m.flags);
 	sp_app_send(a, &m, NULL, 0);
 }
 

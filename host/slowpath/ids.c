@@ -39,6 +39,30 @@ int64_t sp_ids_alloc(struct sp_ids *ids)
 	return -ENOSPC;
 }
 
+int64_t sp_ids_alloc_next(struct sp_ids *ids)
+{
+	uint32_t words = (ids->n + 63) / 64;
+	if (ids->used >= ids->n || !words)
+		return -ENOSPC;
+	uint32_t start = ids->cursor < ids->n ? ids->cursor : 0;
+	for (uint32_t k = 0; k <= words; k++) {
+		uint32_t w = (start / 64 + k) % words;
+		uint64_t free_bits = ~ids->bits[w];
+		if (k == 0)
+			free_bits &= ~0ull << (start % 64);      /* from the cursor on */
+		if (!free_bits)
+			continue;
+		uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
+		if (id >= ids->n)
+			continue;
+		ids->bits[w] |= 1ull << (id % 64);
+		ids->used++;
+		ids->cursor = id + 1;
+		return id;
+	}
+	return -ENOSPC;
+}
+
 int sp_ids_take(struct sp_ids *ids, uint32_t id)
 {
 	if (id >= ids->n)

@@ -16,6 +16,7 @@ struct sp_ids {
 	uint32_t n;            /* ids [0, n) */
 	uint32_t used;
 	uint32_t hint;         /* no free id below this word */
+	uint32_t cursor;       /* next-fit: where the next search starts */
 };
 
 /** Create an allocator of @p n ids. 0 or -ENOMEM. */
@@ -23,6 +24,13 @@ int sp_ids_init(struct sp_ids *ids, uint32_t n);
 void sp_ids_free_all(struct sp_ids *ids);
 /** Lowest free id (marked used), or -ENOSPC. */
 int64_t sp_ids_alloc(struct sp_ids *ids);
+/**
+ * Next free id at or after the one handed out last, wrapping around
+ * (marked used), or -ENOSPC. Flow ids use this: an id comes back only after
+ * all others were used, so an application cannot mistake the events of a
+ * new flow for those of an old one whose CLOSED it has not read yet.
+ */
+int64_t sp_ids_alloc_next(struct sp_ids *ids);
 /** Mark @p id used; -EBUSY if it is, -EINVAL if out of range. */
 int sp_ids_take(struct sp_ids *ids, uint32_t id);
 /** Release @p id (ignored when free or out of range). */

@@ -279,7 +279,7 @@ static void rx_deposit(struct sp_conn *c, uint32_t seq, const uint8_t *data, uin
 static int take_resources(struct sp_conn *c)
 {
 	struct sp *sp = c->sp;
-	int64_t id = sp_ids_alloc(&sp->flow_ids);
+	int64_t id = sp_ids_alloc_next(&sp->flow_ids);
 	if (id < 0) {
 		sp_count(sp, SP_CNT_NO_FLOW_SLOT);
 		return -ENOSPC;

@@ -68,7 +68,9 @@ enum toffee_appmsg_type {
  *    flow is installed; toffeed sends ACCEPTED right after): an app that sees
  *    an unknown flow id keeps those events until the message arrives.
  *  - Every flow the app was given ends with CLOSED, after which its id and
- *    buffers may be reused: CLOSE -> CLOSED once both FINs are exchanged and
+ *    buffers may be reused (toffeed hands flow ids out round-robin: an id
+ *    comes back only after all the others, so EV entries of a new flow are
+ *    not taken for those of an old one whose CLOSED is still unread): CLOSE -> CLOSED once both FINs are exchanged and
  *    acknowledged (or the peer reset it); RESET (peer RST, or retransmission
  *    timeout) removes the flow from the NIC, the buffers stay readable until
  *    the app sends CLOSE (or ABORT), answered by CLOSED; ABORT -> REPLY, then

@@ -36,6 +36,27 @@ static void ids_lowest_first(void **st)
 	sp_ids_free_all(&ids);
 }
 
+static void ids_next_fit(void **st)
+{
+	(void)st;
+	struct sp_ids ids;
+	assert_int_equal(sp_ids_init(&ids, 100), 0);
+	assert_int_equal(sp_ids_alloc_next(&ids), 0);
+	assert_int_equal(sp_ids_alloc_next(&ids), 1);
+	sp_ids_put(&ids, 0);
+	/* a freed id comes back only after the others */
+	assert_int_equal(sp_ids_alloc_next(&ids), 2);
+	for (int i = 3; i < 100; i++)
+		assert_int_equal(sp_ids_alloc_next(&ids), i);
+	assert_int_equal(sp_ids_alloc_next(&ids), 0);      /* wrapped */
+	assert_int_equal(sp_ids_alloc_next(&ids), -ENOSPC);
+	sp_ids_put(&ids, 64);
+	sp_ids_put(&ids, 63);
+	assert_int_equal(sp_ids_alloc_next(&ids), 63);     /* first free after the cursor, wrapping */
+	assert_int_equal(sp_ids_alloc_next(&ids), 64);
+	sp_ids_free_all(&ids);
+}
+
 static void buddy(void **st)
 {
 	(void)st;
@@ -144,6 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_lowest_first),
+		cmocka_unit_test(ids_next_fit),
 		cmocka_unit_test(buddy),
 		cmocka_unit_test(buddy_churn),
 		cmocka_unit_test(timers),
