@@ -30,6 +30,7 @@ static void latch_config(struct fp *fp)
 	memcpy(&fp->mac_hi16, fp->mac + 4, 2);
 	uint8_t eth[8] = { fp->mac[0], fp->mac[1], fp->mac[2], fp->mac[3], fp->mac[4], fp->mac[5], 0x08, 0x00 };
 	memcpy(&fp->mac_eth, eth, 8);
+	fp->rx_mac_key = (fp->ctrl & TOFFEE_CTRL_ENABLE) ? ((uint64_t)fp->mac_hi16 << 32 | fp->mac_lo32) << 16 : 1;
 }
 
 struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,

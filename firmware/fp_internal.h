@@ -4,6 +4,7 @@
 #define TOFFEE_FP_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "fp.h"
@@ -65,6 +66,8 @@ struct fp {
 	uint16_t mac_hi16;                       /* mac[4..5] as loaded from memory */
 	uint32_t mac_lo32;                       /* mac[0..3] as loaded from memory */
 	uint64_t mac_eth;                        /* frame bytes 6..13: mac, IPv4 ethertype */
+	uint64_t rx_mac_key;                     /* frame bytes 0..5 << 16 of a frame for
+						    us while enabled; 1 (never) if disabled */
 	unsigned publish_next;                   /* next counter to publish */
 	/* Scheduler: ready FIFO and timing wheel, linked through sched_next. */
 	uint32_t ready_head, ready_tail;         /* TOFFEE_FLOW_NONE = empty */
@@ -187,6 +190,7 @@ static inline uint32_t fp_bucket2(uint32_t h) { return (h >> 16) | (h << 16); }
  * miss on a slot costs one compare of the address pair. */
 static inline struct fp_slot *fp_bucket_find(struct fp_bucket *b, uint64_t ips, uint32_t ports)
 {
+#pragma GCC unroll 4
 	for (unsigned i = 0; i < FP_BUCKET_SLOTS; i++) {
 		struct fp_slot *s = &b->slot[i];
 		if (s->ips == ips && s->ports == ports && s->id_plus1)
@@ -217,6 +221,8 @@ static inline uint32_t fp_flow_ports(const struct toffee_flow *f)
 /* A context event is reserved before a segment changes any state (a full
  * ring drops the segment) and committed once its contents are known. */
 struct fp_ev_slot {
+	volatile uint32_t *blk;   /* the context's EV ring registers */
+	volatile uint32_t *db;    /* its doorbell page */
 	uint64_t iova;
 	uint32_t tail;
 	uint8_t phase;
@@ -227,12 +233,15 @@ struct fp_ev_slot {
 static inline bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_slot *slot)
 {
 	volatile uint32_t *blk = fp->regs + ctx_reg(ctx, TOFFEE_CTX_EV) / 4;
+	volatile uint32_t *db = fp->regs + db_reg(ctx, 0) / 4;
 	uint32_t log2 = blk[TOFFEE_Q_LOG2 / 4];
 	uint32_t tail = blk[TOFFEE_Q_TAIL / 4];
-	uint32_t head = fp->regs[db_reg(ctx, TOFFEE_DB_EV_HEAD) / 4];
+	uint32_t head = db[TOFFEE_DB_EV_HEAD / 4];
 	if (FP_UNLIKELY(!log2 || tail - head >= (1u << log2)))
 		return false;
 	uint64_t base = (uint64_t)blk[TOFFEE_Q_BASE_HI / 4] << 32 | blk[TOFFEE_Q_BASE_LO / 4];
+	slot->blk = blk;
+	slot->db = db;
 	slot->iova = base + (uint64_t)(tail & ((1u << log2) - 1)) * sizeof(struct toffee_ctx_ev);
 	slot->tail = tail;
 	slot->phase = toffee_phase(tail, log2);
@@ -242,26 +251,21 @@ void fp_ctx_notify(struct fp *fp, uint32_t ctx);
 static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp_ev_slot *slot, uint32_t flow,
 				    uint32_t rx_bytes, uint32_t tx_freed, uint8_t flags)
 {
-	struct toffee_ctx_ev ev;
-	ev.flow_id = flow;
-	ev.rx_bytes = rx_bytes;
-	ev.tx_freed = tx_freed;
-	ev.flags = flags;
-	ev.rsvd[0] = ev.rsvd[1] = 0;
-	ev.phase = slot->phase;
-	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, &ev, sizeof(ev));
-	fp->regs[ctx_reg(ctx, TOFFEE_CTX_EV + TOFFEE_Q_TAIL) / 4] = slot->tail + 1;
-	if (FP_UNLIKELY(fp->regs[db_reg(ctx, TOFFEE_DB_ARM) / 4]))
+	/* struct toffee_ctx_ev as two little-endian words: flow_id, rx_bytes |
+	 * tx_freed, flags, rsvd[2] = 0, phase */
+	uint64_t ev[2] = { flow | (uint64_t)rx_bytes << 32,
+			   tx_freed | (uint64_t)flags << 32 | (uint64_t)slot->phase << 56 };
+	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, ev, sizeof(struct toffee_ctx_ev));
+	slot->blk[TOFFEE_Q_TAIL / 4] = slot->tail + 1;
+	if (FP_UNLIKELY(slot->db[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
 }
+_Static_assert(sizeof(struct toffee_ctx_ev) == 16 && offsetof(struct toffee_ctx_ev, rx_bytes) == 4 &&
+	       offsetof(struct toffee_ctx_ev, tx_freed) == 8 && offsetof(struct toffee_ctx_ev, flags) == 12 &&
+	       offsetof(struct toffee_ctx_ev, phase) == 15, "ctx event layout");
 void fp_exc_post(struct fp *fp, uint32_t flow, unsigned reason, const uint8_t *frame, uint32_t len);
 bool fp_fb_space(struct fp *fp);
 void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
-
-/* fp_ack.c: the ACK field of an accepted segment. Returns bytes freed in
- * the transmit buffer. */
-uint32_t fp_ack_process(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t ack,
-			uint32_t wnd, bool pure, bool ece, uint64_t now);
 
 /* fp_tx.c: segments built from flow state. */
 /* IDLE: nothing sent (no data or no window); SENT: sent, nothing more now;
@@ -275,10 +279,142 @@ static inline bool fp_tx_pending(const struct toffee_flow *f)
 	       ((f->flags & TOFFEE_FLOWF_TX_FIN) && f->snd_nxt == f->tx_end);
 }
 
-/* fp_sched.c: transmit scheduler. */
+/*
+ * Write Ethernet, IPv4 and TCP headers (+ timestamps) of flow @p f for a
+ * segment carrying @p plen payload bytes into fp->frame. Both checksums are
+ * computed from the field values as they are written (no second pass over
+ * the bytes): a one's-complement sum of host-order 32-bit words, folded, is
+ * the host-order value of the big-endian checksum. *sum gets the TCP
+ * partial sum without the payload (the TCP checksum field is left 0, see
+ * fp_put_tcp_csum). Returns the header length. Fields are stored 4 or 8
+ * bytes at a time. Always inline: the ACK (no payload, tos 0) folds its
+ * constants, and the receive path's ACK needs no call.
+ */
+static inline __attribute__((always_inline)) uint32_t
+fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, uint32_t seq, uint8_t th_flags,
+		    uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum, bool ts)
+{
+	uint8_t *p = fp->frame;
+	uint32_t lip = f->local_ip, rip = f->remote_ip, ports = fp_flow_ports(f);
+	uint32_t opt_len = ts ? FP_TS_OPT_LEN : 0;
+	uint32_t tcp_hlen = FP_TCP_LEN + opt_len;
+	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
+
+	/* Ethernet: the next hop (8 bytes loaded, the last two are overwritten
+	 * by the next store), our MAC, the IPv4 ethertype. */
+	st64(p, ld64(f->remote_mac));
+	st64(p + 6, fp->mac_eth);
+	/* IPv4 bytes 0-7: ihl 5, tos, total length, ID 0, DF; 8-11: TTL 64,
+	 * TCP, checksum; 12-19: addresses. */
+	uint64_t ips = (uint64_t)lip + rip;
+	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ips + (0x4500u | tos) + ip_len + 0x40004006u);
+	st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
+		     (uint64_t)0x40 << 48);
+	st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
+	st64(p + 26, __builtin_bswap64((uint64_t)lip << 32 | rip));
+
+	/* TCP: ports, seq, ack, offset/flags/window, checksum 0, urgent
+	 * pointer 0, options. */
+	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
+	uint32_t ack = f->rcv_nxt;
+	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
+	uint32_t hdr_flags_win = (tcp_hlen / 4) << 28 | (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
+	st32(th, __builtin_bswap32(ports));
+	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
+	st64(th + 12, __builtin_bswap32(hdr_flags_win));
+	uint64_t s = ips + 6u + tcp_hlen + plen + ports + seq + ack + hdr_flags_win;
+	if (opt_len) {
+		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
+		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */
+		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | f->ts_recent));
+		s += 0x0101080au + tsval + f->ts_recent;
+	}
+	*sum = s;
+	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
+}
+/* With and without timestamps: two copies, each with its lengths constant. */
+static inline __attribute__((always_inline)) uint32_t
+fp_build_headers(struct fp *fp, const struct toffee_flow *f, uint32_t seq, uint8_t th_flags,
+		 uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum)
+{
+	if (f->flags & TOFFEE_FLOWF_TS)
+		return fp_build_headers_ts(fp, f, seq, th_flags, plen, tos, now, sum, true);
+	return fp_build_headers_ts(fp, f, seq, th_flags, plen, tos, now, sum, false);
+}
+
+/* Store the TCP checksum from a host-order partial sum. */
+static inline void fp_put_tcp_csum(struct fp *fp, uint64_t host_sum)
+{
+	wr16(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, (uint16_t)~fp_csum_fold_nz(host_sum));
+}
+
+/* Send a pure ACK (inline for the receive path; fp_tx_ack() is the
+ * out-of-line form). */
+static inline __attribute__((always_inline)) void
+fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint64_t now, bool ece)
+{
+	uint64_t sum;
+	uint8_t fl = FP_TH_ACK | (ece ? FP_TH_ECE : 0);
+	uint32_t len = fp_build_headers(fp, f, f->snd_nxt, fl, 0, 0, now, &sum);
+	fp_put_tcp_csum(fp, sum);
+	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, len) != 0)) {
+		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
+		return;
+	}
+	fp_count(fp, TOFFEE_CNT_TX_ACKS);
+}
+
+/* fp_sched.c: transmit scheduler. fp_sched_kick() queues a flow that has
+ * something to send and is not queued yet (fp_sched_enqueue: out of line). */
 void fp_sched_init(struct fp *fp, uint64_t now);
-void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id);
+void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id);
+static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
+{
+	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f))
+		fp_sched_enqueue(fp, f, id);
+}
 unsigned fp_sched_run(struct fp *fp, uint64_t now, unsigned budget);
+
+/* fp_ack.c: the ACK field of an accepted segment (RFC 9293 §3.10.7.4,
+ * RFC 5681 §3.2). Returns bytes freed in the transmit buffer. Inline: a new
+ * cumulative ACK, and the duplicate that changes nothing; fp_ack_same()
+ * (fp_ack.c) takes an ACK of snd_una that counts as a duplicate or updates
+ * the window. */
+uint32_t fp_ack_same(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t peer_wnd, bool pure);
+static inline uint32_t fp_ack_process(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t ack,
+				      uint32_t wnd, bool pure, bool ece, uint64_t now)
+{
+	uint32_t una = f->snd_una;
+	uint32_t peer_wnd = wnd << f->snd_wscale;
+
+	if (seq_gt(ack, una)) {
+		uint32_t acked = ack - una;
+		/* Bytes freed exclude our FIN, which occupies tx_end. */
+		uint32_t data_end = seq_gt(ack, f->tx_end) ? f->tx_end : ack;
+		uint32_t freed = seq_gt(data_end, una) ? data_end - una : 0;
+		f->snd_una = ack;
+		if (seq_lt(f->snd_nxt, ack))
+			f->snd_nxt = ack;          /* after go-back-N */
+		f->dupacks = 0;
+		f->snd_wnd = peer_wnd;
+		f->fb_acked += acked;
+		if (ece)
+			f->fb_ecn_acked += acked;
+		if ((f->nic_flags & FP_NF_RTT) && seq_geq(ack, f->rtt_seq)) {
+			f->fb_rtt_us = ((uint32_t)now - f->rtt_start) / 1000u;
+			f->nic_flags &= (uint8_t)~FP_NF_RTT;
+		}
+		fp_count(fp, TOFFEE_CNT_RX_ACKS);
+		fp_sched_kick(fp, f, id);
+		return freed;
+	}
+	/* An old ACK is ignored; so is an ACK of snd_una that neither counts
+	 * as a duplicate (it carries data, or nothing is outstanding) nor
+	 * changes the window. */
+	if (ack != una || (peer_wnd == f->snd_wnd && (!pure || una == f->snd_max)))
+		return 0;
+	return fp_ack_same(fp, f, id, peer_wnd, pure);
+}
 
 /* fp_cmd.c: slow-path commands, raw frames and application commands. */
 unsigned fp_cmd_poll_sp(struct fp *fp, uint64_t now);

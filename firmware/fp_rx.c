@@ -25,58 +25,63 @@
  * order and not mergeable with the one out-of-order interval (duplicate ACK
  * sent), or when the context's event ring is full (not ACKed: the peer
  * retransmits).
+ *
+ * The checks are written out in their defining order in
+ * rx_headers_ordered() and rx_segment(); that is where the tags are. The
+ * common segment takes shortcuts that are equivalent to them: rx_headers()
+ * tests all header conditions at once and runs the ordered checks only to
+ * pick the reason when one fails; fp_rx() predicts the segment (in order,
+ * plain ACK, in the window) and hands every other one to rx_segment().
  */
 #include "fp_internal.h"
 
-/* What the parser extracted from a TCP option list. */
-struct rx_opts {
-	bool ts;
-	uint32_t tsval;
-};
+/* TCP options [P9]: the parser's result packs whether the list is one the
+ * fast path handles, whether it holds a timestamp, and the peer's TSval. */
+#define OPT_OK  (1ull << 32)
+#define OPT_TS  (1ull << 33)
 
-/* Parse TCP options; returns false for a kind the fast path does not handle
- * or a malformed list [P9]. SACK blocks are accepted and ignored. */
-static bool parse_options(const uint8_t *o, uint32_t len, struct rx_opts *out)
+/* The general option list: NOP, EOL, timestamps, SACK (accepted and
+ * ignored); anything else, or a malformed list, is not OPT_OK. */
+static __attribute__((noinline)) uint64_t parse_options_list(const uint8_t *o, uint32_t len)
 {
-	out->ts = false;
-	out->tsval = 0;
-	/* Common case first: NOP NOP TS, as Linux and toffee send it. */
-	if (len == FP_TS_OPT_LEN && rd32(o) == 0x0101080au) {
-		out->ts = true;
-		out->tsval = rd32(o + 4);
-		return true;
-	}
+	uint64_t r = OPT_OK;
 	uint32_t i = 0;
 	while (i < len) {
 		uint8_t kind = o[i];
 		if (kind == 0)                     /* EOL */
-			return true;
+			return r;
 		if (kind == 1) {                   /* NOP */
 			i++;
 			continue;
 		}
 		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
-			return false;
+			return 0;
 		uint8_t olen = o[i + 1];
-		if (kind == 8 && olen == 10) {
-			out->ts = true;
-			out->tsval = rd32(o + i + 2);
-		} else if (!(kind == 5 && olen >= 10 && (olen - 2) % 8 == 0)) {
-			return false;
-		}
+		if (kind == 8 && olen == 10)
+			r = OPT_OK | OPT_TS | rd32(o + i + 2);
+		else if (!(kind == 5 && olen >= 10 && (olen - 2) % 8 == 0))
+			return 0;
 		i += olen;
 	}
-	return true;
+	return r;
+}
+
+static inline uint64_t parse_options(const uint8_t *o, uint32_t len)
+{
+	/* Common cases first: NOP NOP TS, as Linux and toffee send it; none. */
+	if (len == FP_TS_OPT_LEN && rd32(o) == 0x0101080au)
+		return OPT_OK | OPT_TS | rd32(o + 4);
+	return len == 0 ? OPT_OK : parse_options_list(o, len);
 }
 
 /* Write @p len payload bytes with sequence number @p seq into the flow's
  * circular receive buffer. */
-static void deposit(struct fp *fp, const struct toffee_flow *f, uint32_t seq,
-		    const uint8_t *data, uint32_t len)
+static inline void deposit(struct fp *fp, const struct toffee_flow *f, uint32_t seq,
+			   const uint8_t *data, uint32_t len)
 {
 	uint32_t mask = (1u << f->rx_buf_log2) - 1;
 	uint32_t off = seq & mask, first = mask + 1 - off;
-	if (first >= len) {
+	if (FP_LIKELY(first >= len)) {
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, len);
 	} else {
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, first);
@@ -111,15 +116,52 @@ static inline void punt(struct fp *fp, uint32_t flow, unsigned reason, const uin
 	fp_exc_post(fp, flow, reason, frame, len);
 }
 
-void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
+/* Checksums. A one's-complement sum is kept modulo 0xffff by folding, and
+ * by adding 64-bit words with end-around carry (2^64 - 1 is a multiple of
+ * 0xffff): the sums below are congruent to fp_csum_add()'s. A header with a
+ * right checksum sums to 0 modulo 0xffff, and these sums are never zero
+ * (version 4 / protocol 6 are in them), so fp_csum_fold(sum) == 0xffff
+ * exactly when sum % 0xffff == 0. */
+static inline uint64_t csum_add64(uint64_t sum, uint64_t w)
 {
-	fp_count(fp, TOFFEE_CNT_RX_FRAMES);
+	sum += w;
+	return sum + (sum < w);
+}
+static inline bool ip_csum_ok(const uint8_t *ip)
+{
+	uint64_t s = csum_add64(csum_add64(ld64(ip), ld64(ip + 8)), ld32(ip + 16));
+	return s % 0xffffu == 0;
+}
+static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
+{
+	const uint8_t *th = ip + FP_IP_LEN;
+	/* pseudo header: addresses, protocol, TCP length (native order) */
+	uint64_t s = csum_add64(ld64(ip + 12), __builtin_bswap16(6) + __builtin_bswap16((uint16_t)tcp_len));
+	if (FP_LIKELY(thl == FP_TCP_LEN + FP_TS_OPT_LEN)) {
+		s = csum_add64(s, ld64(th));
+		s = csum_add64(s, ld64(th + 8));
+		s = csum_add64(s, ld64(th + 16));
+		s = csum_add64(s, ld64(th + 24));
+	} else {
+		s = csum_add64(s, fp_csum_add(0, th, thl));
+	}
+	if (tcp_len > thl)
+		s = csum_add64(s, fp_csum_payload(0, th + thl, tcp_len - thl));
+	return s % 0xffffu == 0;
+}
+
+/* Ethernet, IPv4 and TCP header checks in their defining order: drops,
+ * [P1]-[P3]. Returns the TCP header length of a frame that passed (IPv4
+ * header 20 bytes, total length consistent with the frame), or 0 when the
+ * frame was dropped or punted. */
+static __attribute__((noinline)) uint32_t rx_headers_ordered(struct fp *fp, const uint8_t *frame, uint32_t len)
+{
 	if (FP_UNLIKELY(!(fp->ctrl & TOFFEE_CTRL_ENABLE)))
-		return fp_drop(fp, TOFFEE_DROP_DISABLED);
+		return fp_drop(fp, TOFFEE_DROP_DISABLED), 0;
 	if (FP_UNLIKELY(len > TOFFEE_MAX_FRAME))
-		return fp_drop(fp, TOFFEE_DROP_OVERSIZE);
+		return fp_drop(fp, TOFFEE_DROP_OVERSIZE), 0;
 	if (FP_UNLIKELY(len < FP_ETH_LEN))
-		return fp_drop(fp, TOFFEE_DROP_RUNT);
+		return fp_drop(fp, TOFFEE_DROP_RUNT), 0;
 	/* Our MAC, or broadcast/multicast (group bit) for the slow path. */
 	uint32_t d32;
 	uint16_t d16;
@@ -127,63 +169,89 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	memcpy(&d16, frame + 4, 2);
 	if (FP_UNLIKELY((d32 != fp->mac_lo32 || d16 != fp->mac_hi16) && !(frame[0] & 1) &&
 			!(fp->ctrl & TOFFEE_CTRL_PROMISC)))
-		return fp_drop(fp, TOFFEE_DROP_NOT_FOR_US);
+		return fp_drop(fp, TOFFEE_DROP_NOT_FOR_US), 0;
 	if (rd16(frame + 12) != 0x0800)
-		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NOT_IPV4, frame, len);       /* [P1] */
+		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NOT_IPV4, frame, len), 0;       /* [P1] */
 
 	/* IPv4 header. */
 	const uint8_t *ip = frame + FP_ETH_LEN;
 	if (FP_UNLIKELY(len < FP_ETH_LEN + FP_IP_LEN))
-		return fp_drop(fp, TOFFEE_DROP_RUNT);
+		return fp_drop(fp, TOFFEE_DROP_RUNT), 0;
 	if (FP_UNLIKELY((ip[0] >> 4) != 4 || (ip[0] & 15) < 5))
-		return fp_drop(fp, TOFFEE_DROP_IP_HDR);
+		return fp_drop(fp, TOFFEE_DROP_IP_HDR), 0;
 	uint32_t ip_len = rd16(ip + 2);
 	if (FP_UNLIKELY(ip_len < (uint32_t)(ip[0] & 15) * 4 || FP_ETH_LEN + ip_len > len))
-		return fp_drop(fp, TOFFEE_DROP_IP_HDR);
+		return fp_drop(fp, TOFFEE_DROP_IP_HDR), 0;
 	if ((ip[0] & 15) != 5 || (rd16(ip + 6) & 0x3fff))
-		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_IP_OPTS_FRAG, frame, len);   /* [P2] */
-	if (FP_UNLIKELY(fp_csum_fold(fp_csum_add(0, ip, FP_IP_LEN)) != 0xffff))
-		return fp_drop(fp, TOFFEE_DROP_IP_CSUM);
+		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_IP_OPTS_FRAG, frame, len), 0;   /* [P2] */
+	if (FP_UNLIKELY(!ip_csum_ok(ip)))
+		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
 	if (ip[9] != 6)
-		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NOT_TCP, frame, len);        /* [P3] */
+		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NOT_TCP, frame, len), 0;        /* [P3] */
 	len = FP_ETH_LEN + ip_len;                 /* strip Ethernet padding */
 
 	/* TCP header and checksum. */
 	const uint8_t *th = ip + FP_IP_LEN;
 	uint32_t tcp_len = ip_len - FP_IP_LEN;
 	if (FP_UNLIKELY(tcp_len < FP_TCP_LEN))
-		return fp_drop(fp, TOFFEE_DROP_RUNT);
+		return fp_drop(fp, TOFFEE_DROP_RUNT), 0;
 	uint32_t thl = (uint32_t)(th[12] >> 4) * 4;
 	if (FP_UNLIKELY(thl < FP_TCP_LEN || thl > tcp_len))
-		return fp_drop(fp, TOFFEE_DROP_TCP_HDR);
-	uint32_t src_ip = rd32(ip + 12), dst_ip = rd32(ip + 16);
-	uint32_t plen = tcp_len - thl;
-	const uint8_t *payload = th + thl;
-	uint64_t sum = fp_csum_pseudo(src_ip, dst_ip, tcp_len);
-	sum = FP_LIKELY(thl == FP_TCP_LEN + FP_TS_OPT_LEN) ? fp_csum_add(sum, th, FP_TCP_LEN + FP_TS_OPT_LEN)
-							  : fp_csum_add(sum, th, thl);
-	if (plen)
-		sum = fp_csum_payload(sum, payload, plen);
-	if (FP_UNLIKELY(fp_csum_fold(sum) != 0xffff))
-		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM);
+		return fp_drop(fp, TOFFEE_DROP_TCP_HDR), 0;
+	if (FP_UNLIKELY(!tcp_csum_ok(ip, tcp_len, thl)))
+		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
+	return thl;
+}
 
-	/* Flow lookup: local = destination, remote = source. */
-	uint32_t ports = (uint32_t)rd16(th + 2) << 16 | rd16(th);
-	uint32_t id = fp_flowtab_lookup(fp, dst_ip, src_ip, ports);
-	if (id == TOFFEE_FLOW_NONE)
-		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame, len);        /* [P4] */
+/* The same checks, the common frame first: for our MAC while enabled, IPv4
+ * without options or fragmentation, TCP, consistent lengths. These tests
+ * are the conjunction of every check of rx_headers_ordered() but the two
+ * checksums (all pure), so if they pass only a checksum can fail, and the
+ * IPv4 one is tested first as there; if any fails, the ordered checks run
+ * and pick the reason. */
+static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t len)
+{
+	const uint8_t *ip = frame + FP_ETH_LEN;
+	uint32_t ip_len = rd16(ip + 2);
+	uint32_t thl = (uint32_t)(ip[FP_IP_LEN + 12] >> 4) * 4;
+	if (FP_UNLIKELY(len - FP_HDRS_LEN > TOFFEE_MAX_FRAME - FP_HDRS_LEN ||
+			ld64(frame) << 16 != fp->rx_mac_key ||            /* our MAC, enabled */
+			(ld32(frame + 12) & 0xffffffu) != 0x450008u ||    /* IPv4, ihl 5 */
+			(ld32(ip + 6) & 0xff00ff3fu) != 0x06000000u ||    /* no MF/offset, TCP */
+			ip_len < FP_IP_LEN + FP_TCP_LEN || FP_ETH_LEN + ip_len > len ||
+			thl < FP_TCP_LEN || thl > ip_len - FP_IP_LEN))
+		return rx_headers_ordered(fp, frame, len);
+	if (FP_UNLIKELY(!ip_csum_ok(ip)))
+		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
+	if (FP_UNLIKELY(!tcp_csum_ok(ip, ip_len - FP_IP_LEN, thl)))
+		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
+	return thl;
+}
+
+/* The protocol part of the receive path, for a segment of flow @p id
+ * (found in the table) that passed the header checks: [P5]-[P13], the
+ * drops, the ACK. Takes every segment the prediction in fp_rx() does not. */
+static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, const uint8_t *frame,
+						 uint32_t thl, uint64_t now)
+{
 	struct toffee_flow *f = &fp->flows[id];
-	if (FP_UNLIKELY(f->flags & TOFFEE_FLOWF_SLOWPATH))
-		return punt(fp, id, TOFFEE_EXC_SLOW_FLOW, frame, len);                    /* [P5] */
+	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
+	uint32_t len = FP_ETH_LEN + rd16(ip + 2);  /* without Ethernet padding */
+	uint32_t plen = len - FP_ETH_LEN - FP_IP_LEN - thl;
+	const uint8_t *payload = th + thl;
 	uint8_t fl = th[13];
-	if (fl & FP_TH_SYN)
-		return punt(fp, id, TOFFEE_EXC_SYN, frame, len);                          /* [P6] */
-	if (fl & FP_TH_RST)
-		return punt(fp, id, TOFFEE_EXC_RST, frame, len);                          /* [P7] */
-	if (FP_UNLIKELY(!(fl & FP_TH_ACK)))
+	if (FP_UNLIKELY((f->flags & TOFFEE_FLOWF_SLOWPATH) ||
+			(fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK)) != FP_TH_ACK)) {
+		if (f->flags & TOFFEE_FLOWF_SLOWPATH)
+			return punt(fp, id, TOFFEE_EXC_SLOW_FLOW, frame, len);            /* [P5] */
+		if (fl & FP_TH_SYN)
+			return punt(fp, id, TOFFEE_EXC_SYN, frame, len);                  /* [P6] */
+		if (fl & FP_TH_RST)
+			return punt(fp, id, TOFFEE_EXC_RST, frame, len);                  /* [P7] */
 		return punt(fp, id, TOFFEE_EXC_NO_ACK, frame, len);                       /* [P8] */
-	struct rx_opts opt;
-	if (FP_UNLIKELY(!parse_options(th + FP_TCP_LEN, thl - FP_TCP_LEN, &opt)))
+	}
+	uint64_t opt = parse_options(th + FP_TCP_LEN, thl - FP_TCP_LEN);
+	if (FP_UNLIKELY(!(opt & OPT_OK)))
 		return punt(fp, id, TOFFEE_EXC_OPTIONS, frame, len);                      /* [P9] */
 
 	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
@@ -192,39 +260,50 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 
 	/* Acceptability (RFC 9293 §3.10.7.4). */
 	bool fin = fl & FP_TH_FIN;
-	uint32_t rcv_nxt = f->rcv_nxt, wnd_end = rcv_nxt + f->rx_avail;
-	if (seq_lt(seq, rcv_nxt) && seq_leq(seq + plen + fin, rcv_nxt)) {
-		fp_drop(fp, TOFFEE_DROP_OLD_DATA);  /* duplicate: tell the peer where we are */
-		return fp_tx_ack(fp, f, now, false);
-	}
-	if (plen && f->rx_avail == 0)
-		return punt(fp, id, TOFFEE_EXC_ZERO_WINDOW, frame, len);                  /* [P12] */
-	/* A pure ACK may sit on the right edge; anything else must start inside. */
-	if (seq_gt(seq, rcv_nxt) && seq_geq(seq, wnd_end + (plen == 0 && !fin)))
-		return punt(fp, id, TOFFEE_EXC_OUT_OF_WINDOW, frame, len);                /* [P11] */
+	uint32_t rcv_nxt = f->rcv_nxt, rx_avail = f->rx_avail;
+	if (FP_LIKELY(seq == rcv_nxt)) {
+		/* In order: the tests below, with seq == rcv_nxt. */
+		if (FP_UNLIKELY(plen && rx_avail == 0))
+			return punt(fp, id, TOFFEE_EXC_ZERO_WINDOW, frame, len);          /* [P12] */
+		if (FP_UNLIKELY(plen > rx_avail)) {
+			plen = rx_avail;
+			fin = false;
+		}
+	} else {
+		uint32_t wnd_end = rcv_nxt + rx_avail;
+		if (seq_lt(seq, rcv_nxt) && seq_leq(seq + plen + fin, rcv_nxt)) {
+			fp_drop(fp, TOFFEE_DROP_OLD_DATA);  /* duplicate: tell the peer where we are */
+			return fp_tx_ack(fp, f, now, false);
+		}
+		if (plen && rx_avail == 0)
+			return punt(fp, id, TOFFEE_EXC_ZERO_WINDOW, frame, len);          /* [P12] */
+		/* A pure ACK may sit on the right edge; anything else must start inside. */
+		if (seq_gt(seq, rcv_nxt) && seq_geq(seq, wnd_end + (plen == 0 && !fin)))
+			return punt(fp, id, TOFFEE_EXC_OUT_OF_WINDOW, frame, len);        /* [P11] */
 
-	/* Trim to the window: the front below rcv_nxt, the tail beyond it. */
-	if (seq_lt(seq, rcv_nxt)) {
-		uint32_t cut = rcv_nxt - seq;
-		cut = cut > plen ? plen : cut;
-		payload += cut;
-		plen -= cut;
-		seq += cut;
-	}
-	if (plen > wnd_end - seq) {
-		plen = wnd_end - seq;
-		fin = false;
+		/* Trim to the window: the front below rcv_nxt, the tail beyond it. */
+		if (seq_lt(seq, rcv_nxt)) {
+			uint32_t cut = rcv_nxt - seq;
+			cut = cut > plen ? plen : cut;
+			payload += cut;
+			plen -= cut;
+			seq += cut;
+		}
+		if (plen > wnd_end - seq) {
+			plen = wnd_end - seq;
+			fin = false;
+		}
 	}
 	bool in_order = seq == rcv_nxt;
 	bool new_ack = seq_gt(ack, f->snd_una);
-	struct fp_ev_slot ev = { 0, 0, 0 };
+	struct fp_ev_slot ev = { 0, 0, 0, 0, 0 };
 	if ((new_ack || (in_order && (plen || fin))) && FP_UNLIKELY(!fp_ctx_ev_reserve(fp, f->ctx_id, &ev)))
 		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
 
 	/* Timestamps (RFC 7323 §4.3): remember the peer's TSval from a segment
 	 * that covers rcv_nxt (we ACK every segment, so Last.ACK.sent = rcv_nxt). */
-	if (opt.ts && seq_leq(seq, rcv_nxt) && (int32_t)(opt.tsval - f->ts_recent) >= 0)
-		f->ts_recent = opt.tsval;
+	if ((opt & OPT_TS) && seq_leq(seq, rcv_nxt) && (int32_t)((uint32_t)opt - f->ts_recent) >= 0)
+		f->ts_recent = (uint32_t)opt;
 
 	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), plen == 0 && !fin,
 					fl & FP_TH_ECE, now);
@@ -235,7 +314,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
 		return;
 	}
-	if (!in_order) {
+	if (FP_UNLIKELY(!in_order)) {
 		if (plen && ooo_accept(fp, f, seq, payload, plen))
 			fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
 		else
@@ -250,7 +329,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 		deposit(fp, f, seq, payload, plen);
 		rcv_nxt += plen;
 		f->rx_avail -= plen;
-		if (f->ooo_len && seq_geq(rcv_nxt, f->ooo_start)) {
+		if (FP_UNLIKELY(f->ooo_len) && seq_geq(rcv_nxt, f->ooo_start)) {
 			uint32_t oend = f->ooo_start + f->ooo_len;
 			if (seq_gt(oend, rcv_nxt)) {
 				f->rx_avail -= oend - rcv_nxt;
@@ -264,7 +343,7 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	}
 	uint8_t evf = 0;
 	uint32_t delivered = rcv_nxt - f->rcv_nxt;
-	if (fin) {
+	if (FP_UNLIKELY(fin)) {
 		rcv_nxt++;                         /* the FIN consumes one sequence number */
 		f->flags |= TOFFEE_FLOWF_FIN_RCVD;
 		evf = TOFFEE_EVF_FIN;
@@ -272,6 +351,68 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	f->rcv_nxt = rcv_nxt;
 	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, delivered, freed, evf);
 	fp_tx_ack(fp, f, now, ce);
-	if (fin)
+	if (FP_UNLIKELY(fin))
 		punt(fp, id, TOFFEE_EXC_FIN, frame, len);                                 /* [P13] */
+}
+
+/*
+ * Header prediction (as in Van Jacobson's BSD TCP): most segments are the
+ * next in sequence, carry only ACK (and PSH), no options but timestamps,
+ * fit the window, acknowledge nothing unsent, and find no out-of-order
+ * interval or slow-path mark. For those, fp_rx() does what rx_segment()
+ * would do, without the tests that cannot fire; every other segment goes to
+ * rx_segment(). The two must stay equivalent (the differential tests
+ * compare every frame, memory write and counter).
+ */
+void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
+{
+	fp_count(fp, TOFFEE_CNT_RX_FRAMES);
+	uint32_t thl = rx_headers(fp, frame, len);
+	if (!thl)
+		return;
+	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
+
+	/* Flow lookup: local = destination, remote = source. */
+	uint64_t addrs = __builtin_bswap64(ld64(ip + 12));     /* src << 32 | dst */
+	uint32_t src_ip = (uint32_t)(addrs >> 32), dst_ip = (uint32_t)addrs;
+	uint32_t ports = __builtin_bswap32(ld32(th));
+	ports = ports << 16 | ports >> 16;                      /* dst << 16 | src */
+	uint32_t id = fp_flowtab_lookup(fp, dst_ip, src_ip, ports);
+	if (id == TOFFEE_FLOW_NONE)
+		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame,
+			    FP_ETH_LEN + rd16(ip + 2));                                   /* [P4] */
+	struct toffee_flow *f = &fp->flows[id];
+
+	uint8_t fl = th[13];
+	uint32_t plen = rd16(ip + 2) - FP_IP_LEN - thl;
+	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
+	bool ts = thl == FP_TCP_LEN + FP_TS_OPT_LEN && rd32(th + FP_TCP_LEN) == 0x0101080au;
+	if (FP_UNLIKELY((f->flags & TOFFEE_FLOWF_SLOWPATH) ||
+			(fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) != FP_TH_ACK ||
+			(thl != FP_TCP_LEN && !ts) || seq != f->rcv_nxt || plen > f->rx_avail ||
+			seq_gt(ack, f->snd_max) || f->ooo_len))
+		return rx_segment(fp, id, frame, thl, now);
+
+	bool new_ack = seq_gt(ack, f->snd_una);
+	struct fp_ev_slot ev = { 0, 0, 0, 0, 0 };
+	if ((new_ack || plen) && FP_UNLIKELY(!fp_ctx_ev_reserve(fp, f->ctx_id, &ev)))
+		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
+	if (ts) {
+		uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
+		if ((int32_t)(tsval - f->ts_recent) >= 0)
+			f->ts_recent = tsval;
+	}
+	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), plen == 0, fl & FP_TH_ECE, now);
+	if (!plen) {                               /* pure ACK */
+		if (freed)
+			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
+		return;
+	}
+	deposit(fp, f, seq, th + thl, plen);
+	f->rcv_nxt = seq + plen;
+	f->rx_avail -= plen;
+	fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
+	fp->cnt[TOFFEE_CNT_RX_BYTES] += plen;
+	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, plen, freed, 0);
+	fp_send_ack(fp, f, now, (f->flags & TOFFEE_FLOWF_ECN) && (ip[1] & 3) == 3);
 }

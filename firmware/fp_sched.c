@@ -24,12 +24,12 @@ static void list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t 
 	*tail = id;
 }
 
-void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
+/* The tail of fp_sched_kick() (fp_internal.h): queue a flow with something
+ * to send that is not queued yet. */
+void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id)
 {
-	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f)) {
-		f->nic_flags |= FP_NF_QUEUED;
-		list_append(fp, &fp->ready_head, &fp->ready_tail, id);
-	}
+	f->nic_flags |= FP_NF_QUEUED;
+	list_append(fp, &fp->ready_head, &fp->ready_tail, id);
 }
 
 static void wheel_insert(struct fp *fp, uint32_t id, uint64_t when)
