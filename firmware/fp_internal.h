@@ -72,6 +72,7 @@ struct fp {
 	/* Scheduler: ready FIFO and timing wheel, linked through sched_next. */
 	uint32_t ready_head, ready_tail;         /* TOFFEE_FLOW_NONE = empty */
 	uint64_t wheel_time;                     /* start of the next slot to expire */
+	uint32_t wheel_busy;                     /* wheel slots that hold flows */
 	uint32_t wheel_head[FP_WHEEL_SLOTS];
 	uint32_t wheel_tail[FP_WHEEL_SLOTS];
 	uint64_t cnt[TOFFEE_CNT_COUNT];

@@ -12,6 +12,7 @@ void fp_sched_init(struct fp *fp, uint64_t now)
 	for (unsigned i = 0; i < FP_WHEEL_SLOTS; i++)
 		fp->wheel_head[i] = fp->wheel_tail[i] = TOFFEE_FLOW_NONE;
 	fp->wheel_time = now >> FP_WHEEL_SHIFT << FP_WHEEL_SHIFT;
+	fp->wheel_busy = 0;
 }
 
 static void list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t id)
@@ -40,13 +41,22 @@ static void wheel_insert(struct fp *fp, uint32_t id, uint64_t when)
 	if ((int64_t)(when - horizon) > 0)
 		when = horizon;                 /* re-inserted when it pops early */
 	uint32_t s = (uint32_t)(when >> FP_WHEEL_SHIFT) & (FP_WHEEL_SLOTS - 1);
+	fp->wheel_busy += fp->wheel_tail[s] == TOFFEE_FLOW_NONE;
 	list_append(fp, &fp->wheel_head[s], &fp->wheel_tail[s], id);
 }
 
 /* Move every wheel slot that has expired by @p now to the ready FIFO. At
- * most one revolution per call: after that every slot has been visited. */
+ * most one revolution per call: after that every slot has been visited.
+ * With every slot empty the walk moves nothing and ends with wheel_time the
+ * first slot start after now (wheel_time is a multiple of the slot size):
+ * that is computed directly. */
 static void wheel_advance(struct fp *fp, uint64_t now)
 {
+	if (fp->wheel_busy == 0) {
+		if ((int64_t)(now - fp->wheel_time) >= 0)
+			fp->wheel_time = (now >> FP_WHEEL_SHIFT << FP_WHEEL_SHIFT) + (1u << FP_WHEEL_SHIFT);
+		return;
+	}
 	for (unsigned n = 0; n < FP_WHEEL_SLOTS && (int64_t)(now - fp->wheel_time) >= 0; n++) {
 		uint32_t s = (uint32_t)(fp->wheel_time >> FP_WHEEL_SHIFT) & (FP_WHEEL_SLOTS - 1);
 		if (fp->wheel_head[s] != TOFFEE_FLOW_NONE) {
@@ -56,6 +66,7 @@ static void wheel_advance(struct fp *fp, uint64_t now)
 				fp->flows[fp->ready_tail].sched_next = fp->wheel_head[s];
 			fp->ready_tail = fp->wheel_tail[s];
 			fp->wheel_head[s] = fp->wheel_tail[s] = TOFFEE_FLOW_NONE;
+			fp->wheel_busy--;
 		}
 		fp->wheel_time += 1u << FP_WHEEL_SHIFT;
 	}
