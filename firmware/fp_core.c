@@ -74,7 +74,7 @@ static void publish_some(struct fp *fp)
 
 unsigned fp_poll_tx(struct fp *fp, uint64_t now_ns, unsigned tx_budget)
 {
-	return (fp->ctrl & TOFFEE_CTRL_ENABLE) ? fp_sched_run(fp, now_ns, tx_budget) : 0;
+	return (fp->ctrl & TOFFEE_CTRL_ENABLE) ? fp_tx_run(fp, now_ns, tx_budget) : 0;
 }
 
 unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget)
@@ -87,7 +87,7 @@ unsigned fp_poll(struct fp *fp, uint64_t now_ns, unsigned tx_budget)
 		n += fp_cmd_poll_sp(fp, now_ns);
 		n += fp_cmd_poll_raw(fp);
 		n += fp_cmd_poll_ctx(fp, now_ns);
-		n += fp_sched_run(fp, now_ns, tx_budget);
+		n += fp_tx_run(fp, now_ns, tx_budget);
 	}
 	publish_some(fp);
 	return n;

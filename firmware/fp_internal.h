@@ -273,7 +273,9 @@ void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
  * MORE: sent, more to send; WAIT_RATE: over rate until tb_time; BUSY: MAC full. */
 enum fp_tx_result { FP_TX_IDLE, FP_TX_SENT, FP_TX_MORE, FP_TX_WAIT_RATE, FP_TX_BUSY };
 void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece);
-enum fp_tx_result fp_tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t now);
+/* Serve the scheduler's ready flows: up to @p budget segments, one per
+ * flow per turn. Returns the number sent. */
+unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget);
 static inline bool fp_tx_pending(const struct toffee_flow *f)
 {
 	return seq_lt(f->snd_nxt, f->tx_end) ||
@@ -365,16 +367,60 @@ fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint64_t now, bool ece)
 	fp_count(fp, TOFFEE_CNT_TX_ACKS);
 }
 
-/* fp_sched.c: transmit scheduler. fp_sched_kick() queues a flow that has
- * something to send and is not queued yet (fp_sched_enqueue: out of line). */
+/* fp_sched.c: transmit scheduler (ready FIFO and timing wheel, lists
+ * linked through sched_next; FP_NF_QUEUED marks a flow in one of them). */
 void fp_sched_init(struct fp *fp, uint64_t now);
-void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id);
+void fp_sched_wheel_walk(struct fp *fp, uint64_t now);
+void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t when);
+void fp_sched_push_front(struct fp *fp, struct toffee_flow *f, uint32_t id);
+static inline void fp_sched_list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t id)
+{
+	fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
+	if (*tail == TOFFEE_FLOW_NONE)
+		*head = id;
+	else
+		fp->flows[*tail].sched_next = id;
+	*tail = id;
+}
+/* Queue flow @p id at the end of the ready FIFO. */
+static inline void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id)
+{
+	f->nic_flags |= FP_NF_QUEUED;
+	fp_sched_list_append(fp, &fp->ready_head, &fp->ready_tail, id);
+}
+/* Queue a flow that has something to send and is not queued yet (the
+ * test inline, the queueing out of line: kicks come from the receive path,
+ * where most find nothing to do). */
+void fp_sched_enqueue_ool(struct fp *fp, struct toffee_flow *f, uint32_t id);
 static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
 {
 	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f))
-		fp_sched_enqueue(fp, f, id);
+		fp_sched_enqueue_ool(fp, f, id);
 }
-unsigned fp_sched_run(struct fp *fp, uint64_t now, unsigned budget);
+/* Take the first flow of the ready FIFO (not empty). */
+static inline uint32_t fp_sched_pop(struct fp *fp)
+{
+	uint32_t id = fp->ready_head;
+	struct toffee_flow *f = &fp->flows[id];
+	fp->ready_head = f->sched_next;
+	if (fp->ready_head == TOFFEE_FLOW_NONE)
+		fp->ready_tail = TOFFEE_FLOW_NONE;
+	f->nic_flags &= (uint8_t)~FP_NF_QUEUED;
+	return id;
+}
+/* Move the wheel slots that expired by @p now to the ready FIFO. With
+ * every slot empty the walk would move nothing and end with wheel_time at
+ * the first slot start after now (wheel_time is a multiple of the slot
+ * size): that is computed directly. */
+static inline void fp_sched_advance(struct fp *fp, uint64_t now)
+{
+	if (FP_LIKELY(fp->wheel_busy == 0)) {
+		if ((int64_t)(now - fp->wheel_time) >= 0)
+			fp->wheel_time = (now >> FP_WHEEL_SHIFT << FP_WHEEL_SHIFT) + (1u << FP_WHEEL_SHIFT);
+		return;
+	}
+	fp_sched_wheel_walk(fp, now);
+}
 
 /* fp_ack.c: the ACK field of an accepted segment (RFC 9293 §3.10.7.4,
  * RFC 5681 §3.2). Returns bytes freed in the transmit buffer. Inline: a new

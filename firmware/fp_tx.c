@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Transmit: headers built from flow state (fp_build_headers, inline in
- * fp_internal.h: the receive path builds its ACKs with it too), payload read
- * from the flow's circular transmit buffer, IPv4 and TCP checksums,
- * timestamps. */
+/* Transmit: the ready flows of the scheduler (fp_sched.c) served in turn,
+ * headers built from flow state (fp_build_headers, inline in fp_internal.h:
+ * the receive path builds its ACKs with it too), payload read from the
+ * flow's circular transmit buffer, IPv4 and TCP checksums, timestamps. */
 #include <errno.h>
 #include "fp_internal.h"
 
@@ -11,7 +11,8 @@ void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece)
 	fp_send_ack(fp, f, now, ece);
 }
 
-enum fp_tx_result fp_tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t now)
+/* Send flow @p f's next segment if its windows and rate allow. */
+static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t now)
 {
 	uint32_t nxt = f->snd_nxt, end = f->tx_end;
 	bool fin_wanted = f->flags & TOFFEE_FLOWF_TX_FIN;
@@ -76,4 +77,33 @@ enum fp_tx_result fp_tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t n
 	fp_count(fp, TOFFEE_CNT_TX_SEGS);
 	fp->cnt[TOFFEE_CNT_TX_BYTES] += len;
 	return fp_tx_pending(f) ? FP_TX_MORE : FP_TX_SENT;
+}
+
+unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget)
+{
+	unsigned sent = 0;
+	fp_sched_advance(fp, now);
+	while (sent < budget && fp->ready_head != TOFFEE_FLOW_NONE) {
+		uint32_t id = fp_sched_pop(fp);
+		struct toffee_flow *f = &fp->flows[id];
+		enum fp_tx_result r = (f->nic_flags & FP_NF_VALID) ? tx_segment(fp, f, now) : FP_TX_IDLE;
+		switch (r) {
+		case FP_TX_MORE:
+			sent++;
+			fp_sched_enqueue(fp, f, id);
+			break;
+		case FP_TX_WAIT_RATE:
+			fp_sched_wait(fp, f, id, f->tb_time);
+			break;
+		case FP_TX_BUSY:             /* MAC full: retry first, next time */
+			fp_sched_push_front(fp, f, id);
+			return sent;
+		case FP_TX_SENT:
+			sent++;
+			break;
+		case FP_TX_IDLE:
+			break;
+		}
+	}
+	return sent;
 }
