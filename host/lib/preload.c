@@ -49,6 +49,12 @@ __attribute__((constructor)) static void ts_preload_ctor(void)
 	ts_real_init();
 }
 
+/* Exit: sockets left open are closed gracefully, as the kernel would. */
+__attribute__((destructor)) static void ts_preload_dtor(void)
+{
+	ts_exit_linger();
+}
+
 #define REAL(name) (*({ if (TF_UNLIKELY(!ts_real.name)) ts_real_init(); &ts_real.name; }))
 
 /* Convert a ts_op result to the libc convention, keeping errno on success. */
@@ -172,6 +178,9 @@ static int cmp_int(const void *x, const void *y)
 static int do_close_range(unsigned first, unsigned last, int flags)
 {
 	ts_real_init();
+	if (ts_in_vfork_child())
+		return real_close_range ? real_close_range(first, last, flags)
+					: (int)syscall(SYS_close_range, first, last, flags);
 	struct range_arg a = { .first = first, .last = last, .cloexec = (flags & 4 /* CLOSE_RANGE_CLOEXEC */) != 0 };
 	ts_lock();
 	ts_fd_foreach(range_visit, &a);

@@ -102,6 +102,7 @@ int tf_ctl_send(struct toffee_ctx *ctx, struct toffee_appmsg *m)
 	m->req = ++ctx->next_req;
 	if (!m->req)
 		m->req = ++ctx->next_req;
+	TF_TRACE("toffee[%d]: send type %u req %u id %u arg %u", (int)getpid(), m->type, m->req, m->id, m->arg);
 	struct iovec iov = { m, sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	for (;;) {
@@ -345,6 +346,9 @@ static void on_closed(struct toffee_ctx *ctx, uint32_t id)
 void tf_ctl_dispatch(struct toffee_ctx *ctx, const struct toffee_appmsg *m)
 {
 	ctx->st.ctl_msgs++;
+	TF_TRACE("toffee[%d]: ctl type %u req %u id %u status %d arg %u flags %#x flow %u rx_seq %u tx_seq %u",
+		 (int)getpid(), m->type, m->req, m->id, m->status, m->arg, m->flags, m->flow.flow_id,
+		 m->flow.rx_seq, m->flow.tx_seq);
 	struct toffee_conn *f;
 	struct tf_req *r;
 	switch (m->type) {

@@ -2,6 +2,7 @@
 /* Contexts: HELLO and the mappings, the event ring pump, arming and the
  * blocking event poll of the low-level API. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -14,6 +15,23 @@
 #define TF_PAGE 4096u
 #define TF_DEFAULT_RUNDIR "/run/toffee/default"
 #define TF_DEFAULT_SPIN_US 20u
+
+int tf_trace;
+
+void tf_trace_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	tf_sys_write(2, buf, (size_t)n);
+}
 
 uint64_t tf_now_ns(void)
 {
@@ -56,6 +74,8 @@ int tf_ctx_attach(struct toffee_ctx **out, const struct tf_ctx_layout *lay)
 	ctx->next_req = 1;
 	for (unsigned i = 0; i < TF_STASH_SIZE; i++)
 		ctx->stash[i].id = TOFFEE_FLOW_NONE;
+	const char *tr = getenv("TOFFEE_TRACE");
+	tf_trace = tr && *tr && *tr != '0';
 	const char *spin = getenv("TOFFEE_SPIN_US");
 	ctx->spin_us = spin ? (unsigned)strtoul(spin, NULL, 10) : TF_DEFAULT_SPIN_US;
 	tf_evq_init(&ctx->evq, lay->region + lay->ev_off, lay->ev_log2,
@@ -261,6 +281,8 @@ unsigned tf_ctx_drain_ev(struct toffee_ctx *ctx)
 		tf_evq_pop(&ctx->evq);
 		n++;
 		struct toffee_conn *f = tf_flow_lookup(ctx, id);
+		TF_TRACE("toffee[%d]: ev %u flow %u rx %u tx %u fl %u%s", (int)getpid(), ctx->evq.head - 1,
+			 id, rx, tx, fl, f ? "" : " (unknown: stashed)");
 		if (f)
 			tf_flow_on_ev(f, rx, tx, fl);
 		else

@@ -190,6 +190,11 @@ struct toffee_ctx {
 	struct toffee_ctx_stats st;
 };
 
+/* Debug trace (TOFFEE_TRACE=1: control messages and events to stderr). */
+extern int tf_trace TF_HIDDEN;
+#define TF_TRACE(...) do { if (TF_UNLIKELY(tf_trace)) tf_trace_printf(__VA_ARGS__); } while (0)
+TF_HIDDEN void tf_trace_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* tf_ctx.c */
 /** Geometry of a context whose memory is already mapped (the open path
  *  after HELLO, and tests with memory of their own). */

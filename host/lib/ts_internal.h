@@ -160,6 +160,7 @@ struct ts_global {
 	bool     disabled;              /**< TOFFEE_DISABLE: everything passes through */
 	bool     warned;
 	unsigned spin_us;
+	pid_t    pid;                   /**< this process (a vfork child differs) */
 	struct ts_waiter *waiters;
 	struct ts_ep *eps;
 };
@@ -198,11 +199,16 @@ TF_HIDDEN int ts_tls_wake_fd(void);
 /** Milliseconds left until @p deadline_ns (-1 if deadline is 0 = none). */
 TF_HIDDEN int ts_ms_left(uint64_t deadline_ns);
 TF_HIDDEN uint64_t ts_deadline(int timeout_ms);
+/** True in a vfork() child (posix_spawn, Python's subprocess): it shares
+ *  our memory, so it must not change library state; its fds are its own. */
+TF_HIDDEN bool ts_in_vfork_child(void);
 /** fork() handlers. */
 TF_HIDDEN void ts_atfork_prepare(void);
 TF_HIDDEN void ts_atfork_parent(void);
 TF_HIDDEN void ts_atfork_child(void);
 TF_HIDDEN void ts_global_init(void);
+/** Process exit: close what is open and wait (bounded) for the closes. */
+TF_HIDDEN void ts_exit_linger(void);
 
 /* ------------------------------------------------------------------------ */
 /* Readiness (ts_ready.c, pure)                                             */

@@ -307,6 +307,8 @@ out:
 int ts_op_dup(int oldfd, int newfd, int flags, bool is_dup2)
 {
 	int rc;
+	if (ts_in_vfork_child())
+		return TS_PASS;
 	ts_lock();
 	struct ts_obj *o = ts_fd_get(oldfd);
 	struct ts_obj *target = newfd >= 0 ? ts_fd_get(newfd) : NULL;

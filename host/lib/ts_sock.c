@@ -477,6 +477,8 @@ void ts_fd_drop(int fd)
 
 int ts_op_close(int fd)
 {
+	if (ts_in_vfork_child())
+		return TS_PASS;                 /* its fd table is its own, our memory is not */
 	ts_lock();
 	struct ts_obj *o = ts_fd_get(fd);
 	if (!o) {

@@ -307,6 +307,11 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 	return kready;
 }
 
+bool ts_in_vfork_child(void)
+{
+	return (pid_t)syscall(SYS_getpid) != ts.pid;
+}
+
 void ts_atfork_prepare(void)
 {
 	ts_lock();
@@ -328,6 +333,7 @@ void ts_atfork_child(void)
 {
 	pthread_mutex_init(&ts.lock, NULL);
 	ts.gen++;
+	ts.pid = getpid();
 	ts.waiters = NULL;
 	/* The context's rings belong to the parent: let go of our copies
 	 * (closing our fds does not hang up on toffeed, the parent keeps its
@@ -346,12 +352,47 @@ void ts_atfork_child(void)
 	ts_ep_fork_child();
 }
 
+static void exit_close(int fd, struct ts_obj *o, void *arg)
+{
+	(void)arg;
+	if (o->kind == TS_SOCK && o->gen == ts.gen)
+		ts_fd_drop(fd);
+}
+
+void ts_exit_linger(void)
+{
+	if (ts.disabled)
+		return;
+	ts_lock();
+	struct toffee_ctx *ctx = ts.ctx;
+	if (!ctx || ctx->dead) {
+		ts_unlock();
+		return;
+	}
+	/* As the kernel does when a process exits: every socket still open is
+	 * closed (FIN, or RST with unread data) ... */
+	ts_fd_foreach(exit_close, NULL);
+	/* ... and, unlike a hang-up (toffeed resets what is left), we stay
+	 * until the closes completed (CLOSED) or TOFFEE_LINGER_MS passed. */
+	const char *v = getenv("TOFFEE_LINGER_MS");
+	int ms = v && *v ? atoi(v) : 2000;
+	uint64_t deadline = tf_now_ns() + (uint64_t)(ms > 0 ? ms : 0) * 1000000ull;
+	while (ctx->st.flows && !ctx->dead && tf_now_ns() < deadline) {
+		ts_pump();
+		if (!ctx->st.flows)
+			break;
+		ts_block(NULL, 0, ts_ms_left(deadline) > 10 ? 10 : ts_ms_left(deadline), NULL);
+	}
+	ts_unlock();
+}
+
 void ts_global_init(void)
 {
 	static bool done;
 	if (done)
 		return;
 	done = true;
+	ts.pid = getpid();
 	const char *v = getenv("TOFFEE_DISABLE");
 	ts.disabled = v && *v && strcmp(v, "0") != 0;
 	v = getenv("TOFFEE_FALLBACK");

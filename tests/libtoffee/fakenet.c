@@ -11,8 +11,11 @@
  * ABORT), so the library's side of both protocols is exercised for real.
  *
  * Usage: toffee-fakenet RUNDIR [--buf-log2 N] [--ring-log2 N] [--early]
+ *                       [--reset-orphans]
  *   --early: deliver a new flow's first data before ACCEPTED (the race the
  *            library must survive by stashing events of unknown flows).
+ *   --reset-orphans: when an app hangs up, reset even the flows it closed
+ *            (what toffeed does today) instead of letting them finish.
  * It exits when RUNDIR/stop exists or on SIGTERM, printing counters.
  */
 #include <errno.h>
@@ -61,6 +64,7 @@ struct fflow {
 	uint16_t local_port, remote_port;
 	struct toffee_appmsg pending;  /* ACCEPTED held back (--early) */
 	int pending_ctx;
+	uint64_t pending_until;        /* ... at most until then (ns) */
 };
 
 struct flst {
@@ -78,10 +82,18 @@ static uint8_t *bar;
 static int bar_fd;
 static unsigned buf_log2 = 16, ring_log2 = 8;
 static bool early;
+static bool reset_orphans;             /* as toffeed: a hang-up resets every flow */
 static uint16_t next_port = 40000;
 static int flow_hi;                    /* flows[] in use lie below this */
 static volatile sig_atomic_t stop;
 static unsigned long long n_bytes, n_ev, n_cmd, n_flows, n_cmd_bad;
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 static void on_term(int sig)
 {
@@ -112,6 +124,16 @@ static int send_msg(int fd, const struct toffee_appmsg *m, const int *fds, int n
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static void announce_pending(struct fflow *q)
+{
+	if (!q->pending.type)
+		return;
+	if (ctxs[q->pending_ctx].used && !ctxs[q->pending_ctx].zombie)
+		send_msg(ctxs[q->pending_ctx].sock, &q->pending, NULL, 0);
+	q->pending.type = 0;
+	q->announced = true;
 }
 
 static void reply(int c, const struct toffee_appmsg *req, int status, uint32_t id)
@@ -286,7 +308,7 @@ static void ctx_gone(int c)
 	for (int i = 0; i < flow_hi; i++) {
 		if (!flows[i].used || flows[i].ctx != c)
 			continue;
-		if (flows[i].closed && flows[i].fin_req && !flows[i].reset) {
+		if (flows[i].closed && flows[i].fin_req && !flows[i].reset && !reset_orphans) {
 			left = true;
 			continue;
 		}
@@ -366,6 +388,7 @@ static void do_connect(int c, const struct toffee_appmsg *m)
 	if (early) {                       /* announce after the first delivery */
 		flows[b].pending = acc;
 		flows[b].pending_ctx = lsts[l].ctx;
+		flows[b].pending_until = now_ns() + 2000000;
 	} else {
 		send_msg(ctxs[lsts[l].ctx].sock, &acc, NULL, 0);
 		flows[b].announced = true;
@@ -486,6 +509,12 @@ static void nic_poll(void)
 				 x->cmd_head, __ATOMIC_RELEASE);
 	}
 	uint32_t size = 1u << buf_log2;
+	if (early) {                       /* no data came: announce anyway */
+		uint64_t t = now_ns();
+		for (int i = 0; i < flow_hi; i++)
+			if (flows[i].used && flows[i].pending.type && t >= flows[i].pending_until)
+				announce_pending(&flows[i]);
+	}
 	for (int i = 0; i < flow_hi; i++) {
 		struct fflow *f = &flows[i];
 		if (!f->used || f->reset)
@@ -521,11 +550,7 @@ static void nic_poll(void)
 				post_ev(q->ctx, (uint32_t)p, n, 0, fin ? TOFFEE_EVF_FIN : 0);
 				if (n)
 					post_ev(f->ctx, (uint32_t)i, 0, n, 0);
-				if (q->pending.type) {
-					send_msg(ctxs[q->pending_ctx].sock, &q->pending, NULL, 0);
-					q->pending.type = 0;
-					q->announced = true;
-				}
+				announce_pending(q);    /* after its first data (--early) */
 				if (fin) {
 					maybe_closed(i);
 					maybe_closed(p);
@@ -552,6 +577,8 @@ int main(int argc, char **argv)
 			ring_log2 = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--early"))
 			early = true;
+		else if (!strcmp(argv[i], "--reset-orphans"))
+			reset_orphans = true;
 	}
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);

@@ -340,6 +340,8 @@ def fork_child_rules():
             c.close()
             n = socket.create_connection((PEER, p), timeout=5)   # fresh context
             n.sendall(b"from child")
+            n.shutdown(socket.SHUT_WR)
+            recv_all(n)             # wait for the parent's close: _exit skips the linger
             n.close()
         except Exception:
             traceback.print_exc()
@@ -347,12 +349,32 @@ def fork_child_rules():
         os._exit(code)
     a, _ = ls.accept()
     assert recv_all(a) == b"from child"
+    a.close()
     _, st = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(st) == 0, os.WEXITSTATUS(st)
     c.sendall(b"parent still works")
     assert recv_all(s, 18) == b"parent still works"
-    for x in (a, c, s, ls):
+    for x in (c, s, ls):
         x.close()
+
+
+@case
+def exit_with_open_socket():
+    """A process that exits (normally) with a socket open: the peer gets every
+    byte and an orderly EOF, as with the kernel (the library closes and
+    lingers at exit; a hang-up alone would reset the flow)."""
+    import subprocess
+    p = port()
+    ls = listener(p)
+    code = ("import socket,sys; c=socket.create_connection((%r,%d)); "
+            "c.sendall(bytes(range(256))*4096); sys.exit(0)" % (PEER, p))
+    child = subprocess.Popen([sys.executable, "-c", code])
+    a, _ = ls.accept()
+    got = recv_all(a)
+    a.close()
+    assert child.wait(10) == 0
+    assert got == bytes(range(256)) * 4096, len(got)
+    ls.close()
 
 
 @case
