@@ -56,3 +56,7 @@ $(FAKENET): tests/libtoffee/fakenet.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< -o $@
 TEST_DEPS += $(FAKENET)
+
+# The interposer end to end on toffee-fakenet (no root): socket-API cases,
+# redis, memcached, http.server + curl.
+TESTS += tests/libtoffee/test_preload.sh
