@@ -65,3 +65,4 @@ $(SP_APPCHECK): tests/slowpath/appcheck.c
 # System test (root): toffee-fw + toffeed + libtoffee against Linux.
 TEST_DEPS += $(SP_APPCHECK)
 TESTS += tests/system/test_toffee.sh
+TESTS += tests/system/test_toffee_impair.sh

@@ -112,7 +112,7 @@ ip -n "$NS" addr add 192.0.2.77/32 dev lo       # off the subnet: via the gatewa
 ip -n "$NS" link set lo up
 ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
 # Headers of everything on the wire, for the diagnosis of a failure.
-ip netns exec "$NS" tcpdump -s 128 -ni "$TAP" -w "$LOGS/wire.pcap" >/dev/null 2>&1 &
+ip netns exec "$NS" tcpdump -s 256 -ni "$TAP" -w "$LOGS/wire.pcap" >/dev/null 2>&1 &
 PIDS_STARTED+=($!)
 out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "already running" <<<"$out" || fail "second start: rc $rc: $out"

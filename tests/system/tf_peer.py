@@ -3,7 +3,7 @@
 # and clients that run either on toffee (under `toffee run`) or on the Linux
 # peer in its namespace. Every byte stream is a seeded pseudo-random stream
 # checked by sha256.
-import hashlib, random, socket, struct, sys, threading, time
+import hashlib, os, random, socket, struct, sys, threading, time
 
 CHUNK = 1 << 20
 
@@ -76,8 +76,10 @@ def svc(c):
     finally:
         c.close()
 
-def client(host, port, timeout=30):
-    return socket.create_connection((host, port), timeout=timeout)
+TIMEOUT = float(os.environ.get("TF_TIMEOUT", "30"))   # seconds per socket operation
+
+def client(host, port, timeout=None):
+    return socket.create_connection((host, port), timeout=timeout or TIMEOUT)
 
 def do_echo(host, port, n=1):
     for i in range(n):
