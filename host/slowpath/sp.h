@@ -229,6 +229,7 @@ struct sp_conn {
 	uint64_t last_ack_ns;            /* rate limit of exception ACKs */
 	uint32_t tick_us;
 	uint32_t close_tail;             /* ctx CMD tail when the app closed */
+	bool close_drained;              /* the CMD ring was consumed up to close_tail */
 	uint32_t tw_seq, tw_rcv;         /* TIME_WAIT: our final seq, the peer's */
 	uint64_t close_ns;
 	uint32_t npend;                  /* commands in flight naming this conn */

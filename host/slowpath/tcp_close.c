@@ -57,12 +57,16 @@ void sp_close_state(struct sp_conn *c, const struct toffee_flow *f)
 	if (!c->fin_req || !installed_state(c->state) || !c->app)
 		return;
 	if (!(f->flags & TOFFEE_FLOWF_TX_FIN)) {
-		/* The app said CLOSE but posted no FIN: once its CMD ring has
-		 * been consumed up to where it was then, send the FIN for it. */
+		/* The app said CLOSE but its FIN is not in the flow. Its CMD ring
+		 * may still hold it (the NIC serves our commands first): only a
+		 * state read after the ring was seen consumed up to where it was
+		 * at CLOSE is conclusive. Then send the FIN for it. */
 		uint32_t head = dev_rd32(sp->dev, ctx_reg(c->app->ctx, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD));
-		if ((int32_t)(head - c->close_tail) >= 0) {
+		if (c->close_drained) {
 			sp_count(sp, SP_CNT_TXFIN_FALLBACK);
 			sp_cmd(sp, TOFFEE_CMD_TX_FIN, c->flow_id, 0, 0, SP_WHY_PLAIN, c, NULL);
+		} else if ((int32_t)(head - c->close_tail) >= 0) {
+			c->close_drained = true;
 		}
 		return;
 	}
