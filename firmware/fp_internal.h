@@ -330,7 +330,7 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, uint32_t seq, ui
 		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
 		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */
 		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | f->ts_recent));
-		s += 0x0101080au + tsval + f->ts_recent;
+		s += (uint64_t)0x0101080au + tsval + f->ts_recent;   /* 64-bit: keep carries */
 	}
 	*sum = s;
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
