@@ -39,6 +39,7 @@
  * fast path handles, whether it holds a timestamp, and the peer's TSval. */
 #define OPT_OK  (1ull << 32)
 #define OPT_TS  (1ull << 33)
+#define TS_WORD 0x0a080101u     /* NOP NOP kind 8 len 10, as a native word */
 
 /* The general option list: NOP, EOL, timestamps, SACK (accepted and
  * ignored); anything else, or a malformed list, is not OPT_OK. */
@@ -386,11 +387,11 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	uint8_t fl = th[13];
 	uint32_t plen = rd16(ip + 2) - FP_IP_LEN - thl;
 	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
-	bool ts = thl == FP_TCP_LEN + FP_TS_OPT_LEN && rd32(th + FP_TCP_LEN) == 0x0101080au;
+	bool ts = thl != FP_TCP_LEN;               /* then predicted: NOP NOP TS */
 	if (FP_UNLIKELY((f->flags & TOFFEE_FLOWF_SLOWPATH) ||
 			(fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) != FP_TH_ACK ||
-			(thl != FP_TCP_LEN && !ts) || seq != f->rcv_nxt || plen > f->rx_avail ||
-			seq_gt(ack, f->snd_max) || f->ooo_len))
+			(ts && (thl != FP_TCP_LEN + FP_TS_OPT_LEN || ld32(th + FP_TCP_LEN) != TS_WORD)) ||
+			seq != f->rcv_nxt || plen > f->rx_avail || seq_gt(ack, f->snd_max) || f->ooo_len))
 		return rx_segment(fp, id, frame, thl, now);
 
 	bool new_ack = seq_gt(ack, f->snd_una);
