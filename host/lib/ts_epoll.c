@@ -273,6 +273,17 @@ static int filter_magic(struct ts_ep *ep, struct epoll_event *evs, int n, bool *
 static void ep_sync_ctx(struct ts_ep *ep)
 {
 	struct toffee_ctx *ctx = ts.ctx;
+	if (ep->ctx_added && (!ctx || ctx->dead || ep->ctx_added != ctx)) {
+		/* toffeed hung up (its socket would read as ready forever) or
+		 * the context changed (fork): take the old descriptors out. */
+		int evfd, ctlfd;
+		if (ctx == ep->ctx_added) {     /* (an old context may be freed) */
+			toffee_ctx_fds(ctx, &evfd, &ctlfd);
+			ts_real.epoll_ctl(ep->epfd, EPOLL_CTL_DEL, evfd, NULL);
+			ts_real.epoll_ctl(ep->epfd, EPOLL_CTL_DEL, ctlfd, NULL);
+		}
+		ep->ctx_added = NULL;
+	}
 	if (!ctx || ctx->dead || ep->ctx_added == ctx)
 		return;
 	int evfd, ctlfd;
@@ -301,7 +312,12 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		int n = ts_ep_collect(ep, evs, max);
 		if (n > 0 || timeout_ms == 0) {
 			int m = 0;
-			if (n < max) {
+			/* While toffee sockets keep it busy, the kernel fds (and the
+			 * control socket) are looked at every 100 us, not every call:
+			 * it saves a system call per event-loop iteration. */
+			uint64_t now = tf_now_ns();
+			if (n < max && (n == 0 || now - ep->last_kcheck >= 100000ull)) {
+				ep->last_kcheck = now;
 				ts_unlock();
 				m = ts_real.epoll_wait(epfd, evs + n, max - n, 0);
 				int e = errno;
@@ -357,8 +373,11 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		bool saw = false;
 		ep = ep_get(epfd);
 		m = filter_magic(ep, evs, m, &saw);
-		if (saw)
+		if (saw) {
 			ts_pump();
+			if (ep)
+				ep_sync_ctx(ep);        /* a hang-up just seen */
+		}
 		if (!ep) {
 			rc = m;
 			break;

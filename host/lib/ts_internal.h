@@ -175,6 +175,9 @@ TF_HIDDEN int ts_ctx_ensure(void);
 TF_HIDDEN void ts_pump(void);
 /** Like ts_pump() but only the event ring (no system call): data paths. */
 TF_HIDDEN void ts_pump_fast(void);
+/** ts_pump() if the control socket was not read in the last 100 us, else
+ *  ts_pump_fast(): for calls that may be made in a tight loop. */
+TF_HIDDEN void ts_pump_auto(void);
 /** Readiness of a socket changed: bump its generation, queue its epoll items. */
 TF_HIDDEN void ts_sock_changed(struct ts_sock *s);
 
@@ -303,6 +306,7 @@ struct ts_ep {
 	int      epfd;                  /**< the real epoll instance */
 	int      wake_fd;               /**< eventfd registered in it (magic data) */
 	struct toffee_ctx *ctx_added;   /**< context whose fds are registered */
+	uint64_t last_kcheck;           /**< last look at the kernel fds (ns) */
 	struct ts_epitem *items;
 	struct ts_epitem *rhead, *rtail;
 	struct ts_ep *next;             /**< ts.eps */

@@ -74,7 +74,7 @@ int ts_op_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *sig
 	int rc;
 	ts_lock();
 	for (;;) {
-		ts_pump();
+		ts_pump_auto();
 		int ready = scan_toffee(fds, n, is_ts);
 		if (ready || timeout_ms == 0) {
 			int kr = 0;

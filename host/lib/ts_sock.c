@@ -239,7 +239,7 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 	ts_sock_hold(s);
 	uint64_t deadline = ts_deadline(s->rcvtimeo_ms ? s->rcvtimeo_ms : -1);
 	for (;;) {
-		ts_pump();
+		ts_pump_auto();
 		if (s->closed || s->mode != TS_LISTEN) {
 			rc = s->closed ? -EBADF : -EINVAL;
 			break;
@@ -301,7 +301,7 @@ static int connect_wait(struct ts_sock *s)
 	ts_sock_hold(s);
 	uint64_t deadline = ts_deadline(s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 	for (;;) {
-		ts_pump();
+		ts_pump_auto();
 		if (s->closed) {
 			rc = -EBADF;
 			break;

@@ -152,9 +152,22 @@ static void pump(bool full)
 		wake_others();
 }
 
+/* The control socket is read at most this often by ts_pump_auto(). */
+#define TS_CTL_CHECK_NS 100000ull
+static uint64_t last_full_pump;
+
 void ts_pump(void)
 {
+	last_full_pump = tf_now_ns();
 	pump(true);
+}
+
+void ts_pump_auto(void)
+{
+	if (tf_now_ns() - last_full_pump >= TS_CTL_CHECK_NS)
+		ts_pump();
+	else
+		pump(false);
 }
 
 void ts_pump_fast(void)
@@ -309,7 +322,7 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 
 bool ts_in_vfork_child(void)
 {
-	return (pid_t)syscall(SYS_getpid) != ts.pid;
+	return ts.pid && (pid_t)syscall(SYS_getpid) != ts.pid;
 }
 
 void ts_atfork_prepare(void)

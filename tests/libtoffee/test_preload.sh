@@ -46,7 +46,7 @@ on() { LD_PRELOAD=$PRELOAD TOFFEE_RUNDIR=$RD TOFFEE_FALLBACK=0 "$@"; }
 # bg NAME CMD...: a program on the fake network, in the background.
 bg() {
 	local name=$1; shift
-	on "$@" >"$WORK/$name.log" 2>&1 &
+	LD_PRELOAD=$PRELOAD TOFFEE_RUNDIR=$RD TOFFEE_FALLBACK=0 "$@" >"$WORK/$name.log" 2>&1 &
 	BG=$!
 	PIDS+=("$BG")
 }
