@@ -372,7 +372,6 @@ fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint64_t now, bool ece)
 void fp_sched_init(struct fp *fp, uint64_t now);
 void fp_sched_wheel_walk(struct fp *fp, uint64_t now);
 void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t when);
-void fp_sched_push_front(struct fp *fp, struct toffee_flow *f, uint32_t id);
 static inline void fp_sched_list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t id)
 {
 	fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
@@ -397,16 +396,24 @@ static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t 
 	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f))
 		fp_sched_enqueue_ool(fp, f, id);
 }
-/* Take the first flow of the ready FIFO (not empty). */
-static inline uint32_t fp_sched_pop(struct fp *fp)
+/* Remove flow @p f, the first of the ready FIFO, from it. */
+static inline void fp_sched_pop(struct fp *fp, struct toffee_flow *f)
 {
-	uint32_t id = fp->ready_head;
-	struct toffee_flow *f = &fp->flows[id];
 	fp->ready_head = f->sched_next;
 	if (fp->ready_head == TOFFEE_FLOW_NONE)
 		fp->ready_tail = TOFFEE_FLOW_NONE;
 	f->nic_flags &= (uint8_t)~FP_NF_QUEUED;
-	return id;
+}
+/* Move flow @p id, the first of the ready FIFO, to its end (what removing
+ * and queueing it again does, without touching what stays the same). */
+static inline void fp_sched_rotate(struct fp *fp, struct toffee_flow *f, uint32_t id)
+{
+	if (f->sched_next == TOFFEE_FLOW_NONE)
+		return;                            /* alone: already the last */
+	fp->ready_head = f->sched_next;
+	fp->flows[fp->ready_tail].sched_next = id;
+	fp->ready_tail = id;
+	f->sched_next = TOFFEE_FLOW_NONE;
 }
 /* Move the wheel slots that expired by @p now to the ready FIFO. With
  * every slot empty the walk would move nothing and end with wheel_time at

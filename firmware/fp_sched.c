@@ -58,13 +58,3 @@ void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t w
 	f->nic_flags |= FP_NF_QUEUED;
 	fp_sched_list_append(fp, &fp->wheel_head[s], &fp->wheel_tail[s], id);
 }
-
-/* The MAC refused flow @p id's segment: it goes first, next time. */
-void fp_sched_push_front(struct fp *fp, struct toffee_flow *f, uint32_t id)
-{
-	f->nic_flags |= FP_NF_QUEUED;
-	f->sched_next = fp->ready_head;
-	fp->ready_head = id;
-	if (fp->ready_tail == TOFFEE_FLOW_NONE)
-		fp->ready_tail = id;
-}

@@ -79,29 +79,35 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 	return fp_tx_pending(f) ? FP_TX_MORE : FP_TX_SENT;
 }
 
+/* Each turn serves the first flow of the ready FIFO: after a segment with
+ * more to send it goes to the end, after a refused one (MAC full) it stays
+ * first for the next call, otherwise it leaves the FIFO (for the wheel if
+ * over its rate). */
 unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget)
 {
 	unsigned sent = 0;
 	fp_sched_advance(fp, now);
 	while (sent < budget && fp->ready_head != TOFFEE_FLOW_NONE) {
-		uint32_t id = fp_sched_pop(fp);
+		uint32_t id = fp->ready_head;
 		struct toffee_flow *f = &fp->flows[id];
 		enum fp_tx_result r = (f->nic_flags & FP_NF_VALID) ? tx_segment(fp, f, now) : FP_TX_IDLE;
 		switch (r) {
 		case FP_TX_MORE:
 			sent++;
-			fp_sched_enqueue(fp, f, id);
+			fp_sched_rotate(fp, f, id);
 			break;
+		case FP_TX_BUSY:
+			return sent;
 		case FP_TX_WAIT_RATE:
+			fp_sched_pop(fp, f);
 			fp_sched_wait(fp, f, id, f->tb_time);
 			break;
-		case FP_TX_BUSY:             /* MAC full: retry first, next time */
-			fp_sched_push_front(fp, f, id);
-			return sent;
 		case FP_TX_SENT:
 			sent++;
+			fp_sched_pop(fp, f);
 			break;
 		case FP_TX_IDLE:
+			fp_sched_pop(fp, f);
 			break;
 		}
 	}
