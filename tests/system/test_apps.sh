@@ -9,6 +9,11 @@
 #  clients on toffee, servers on the peer:
 #    redis-benchmark -> redis-server, curl -> python http.server (sha256)
 # and at the end no flows and no contexts are left (`toffee status`).
+# Each must really run on toffee: a server's pid holds a toffee context, and
+# the NIC's counters grew by at least one installed flow per client
+# connection (toffeed's flows_installed) and by at least the payload the
+# client moved (the fast path's rx_bytes/tx_bytes); the host namespace has no
+# route to the peer, so the kernel could not have carried it anyway.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
@@ -58,6 +63,24 @@ wait_for() {   # wait_for FILE PATTERN
 	fail "$1: no '$2'"
 }
 status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
+counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2; exit }'; }
+# Payload in: the fast path's rx_bytes plus what toffeed delivered itself
+# (data right behind a handshake, before the flow was installed).
+rx_in() { echo $(($(counter rx_bytes) + $(counter early_data_bytes))); }
+snap() { echo "$(counter flows_installed) $(rx_in) $(counter tx_bytes)"; }
+# on_toffee NAME PID: the process holds a toffee context.
+on_toffee() {
+	"$TOFFEE" status | grep -Eq "^  ctx [0-9]+ +pid $2 " || fail "$1 (pid $2) has no toffee context"
+}
+# moved NAME FLOWS0 RX0 TX0 MINFLOWS MINRX MINTX: the NIC's counters grew since snap.
+moved() {
+	local f r t
+	f=$(($(counter flows_installed) - $2)); r=$(($(rx_in) - $3)); t=$(($(counter tx_bytes) - $4))
+	[ "$f" -ge "$5" ] || fail "$1: the NIC installed $f flows, want >= $5"
+	[ "$r" -ge "$6" ] || fail "$1: the NIC received $r payload bytes, want >= $6"
+	[ "$t" -ge "$7" ] || fail "$1: the NIC sent $t payload bytes, want >= $7"
+	MOVED="$f flows, NIC payload in $r B, out $t B"
+}
 
 "$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 --gw $PEERIP >"$LOGS/start.log" 2>&1 \
 	|| fail "toffee start: $(cat "$LOGS/start.log")"
@@ -74,47 +97,75 @@ peer ping -c 2 -i 0.2 -W 2 $US >/dev/null 2>&1 || fail "ping $US"
 # ---- servers on toffee -------------------------------------------------------------
 on redis redis-server --port 6379 --save '' --appendonly no --protected-mode no
 wait_for "$LOGS/redis.log" "Ready to accept"
+on_toffee redis-server $BG_PID
+c0=$(snap)
 out=$(peer timeout 120 redis-benchmark -h $US -p 6379 -n 20000 -c 50 -q -t set,get,incr,lpush,lpop 2>&1 |
       tr '\r' '\n' | grep "requests per second")
 [ "$(grep -c 'requests per second' <<<"$out")" = 5 ] || fail "redis-benchmark from the peer: $out"
+for op in SET GET; do
+	rate=$(sed -n "s/^ *$op: \([0-9.]*\) requests per second.*/\1/p" <<<"$out")
+	[ -n "$rate" ] && [ "$(echo "$rate > 0" | bc)" = 1 ] || fail "redis-benchmark: no $op rate > 0: $out"
+done
 [ "$(peer redis-cli -h $US -p 6379 incrby n 41)" = 41 ] || fail "redis-cli"
+# 100,000 requests of >= 20 bytes in, replies of >= 4 bytes (":1\r\n") out
+moved redis $c0 50 2000000 400000
 peer redis-cli -h $US -p 6379 shutdown nosave >/dev/null 2>&1
-echo "redis on toffee: ok ($(grep -o 'GET: [0-9.]* requests per second' <<<"$out"))"
+echo "redis on toffee: ok ($(grep -o 'SET: [0-9.]* requests per second' <<<"$out"), $(grep -o 'GET: [0-9.]* requests per second' <<<"$out"); $MOVED)"
 
 on memcached memcached -u root -p 11211 -U 0 -t 4
 sleep 0.5
-out=$(peer timeout 120 memcslap --servers=$US:11211 --concurrency=8 --execute-number=4000 2>&1)
-grep -q "Time to set" <<<"$out" && ! grep -qi "error\|fail" <<<"$out" || fail "memcslap from the peer: $out"
+on_toffee memcached $BG_PID
+c0=$(snap)
+out=$(peer timeout 120 memcslap --servers=$US:11211 --concurrency=8 --execute-number=4000 --test=set 2>&1)
+grep -q "Time to set *32000 keys by *8 threads" <<<"$out" && ! grep -qi "error\|fail" <<<"$out" ||
+	fail "memcslap --test=set from the peer: $out"
+out2=$(peer timeout 120 memcslap --servers=$US:11211 --concurrency=8 --execute-number=2000 --test=get 2>&1)
+grep -q "Time to get *16000 keys by *8 threads" <<<"$out2" && ! grep -qi "error\|fail" <<<"$out2" ||
+	fail "memcslap --test=get from the peer: $out2"
+# memcached's own statistics, over toffee too: every get was a hit.
+mst=$(peer timeout 10 memcstat --servers=$US:11211 2>&1)
+st() { awk -v k="$1:" '$1 == k { print $2 }' <<<"$mst"; }
+[ "$(st cmd_set)" -ge 34000 ] && [ "$(st cmd_get)" -ge 16000 ] && [ "$(st get_hits)" = "$(st cmd_get)" ] ||
+	fail "memcached's statistics: cmd_set $(st cmd_set) cmd_get $(st cmd_get) get_hits $(st get_hits)"
+# 8 + 9 connections; 34,000 sets of >= 100 bytes in; 16,000 hits of >= 100 bytes out
+moved memcached $c0 17 3400000 1600000
 kill "$BG_PID"
-echo "memcached on toffee: ok ($(grep -o 'Time to set.*' <<<"$out" | tr -s ' '))"
+echo "memcached on toffee: ok ($(grep -o 'Time to set.*' <<<"$out" | tr -s ' '), $(grep -o 'Time to get.*' <<<"$out2" | tr -s ' '), $(st get_hits) hits; $MOVED)"
 
 mkdir -p "$LOGS/www"
 head -c $((16 << 20)) /dev/urandom >"$LOGS/www/blob"
 want=$(sha256sum <"$LOGS/www/blob" | cut -d' ' -f1)
 on http "$PY" -u -m http.server 8080 --directory "$LOGS/www"
 wait_for "$LOGS/http.log" "Serving HTTP"
+on_toffee http.server $BG_PID
+c0=$(snap)
 for i in 1 2 3; do
 	got=$(peer timeout 120 curl -s http://$US:8080/blob | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$want" ] || fail "curl from the peer ($i): sha256 $got, want $want"
 done
+moved http.server $c0 3 150 $((3 * (16 << 20)))
 kill "$BG_PID"
-echo "http.server on toffee: ok (3 x 16 MiB, sha256)"
+echo "http.server on toffee: ok (3 x 16 MiB, sha256; $MOVED)"
 
 # ---- clients on toffee --------------------------------------------------------------
 peer redis-server --port 6380 --save '' --appendonly no --protected-mode no >"$LOGS/peer-redis.log" 2>&1 &
 PIDS_STARTED+=($!)
 wait_for "$LOGS/peer-redis.log" "Ready to accept"
+c0=$(snap)
 out=$("$TOFFEE" run -- timeout 120 redis-benchmark -h $PEERIP -p 6380 -n 20000 -c 20 -q -t set,get 2>&1 |
       tr '\r' '\n' | grep "requests per second")
 [ "$(grep -c 'requests per second' <<<"$out")" = 2 ] || fail "redis-benchmark on toffee: $out"
-echo "redis-benchmark on toffee: ok ($(grep -o 'GET: [0-9.]* requests per second' <<<"$out"))"
+moved redis-benchmark $c0 20 200000 800000
+echo "redis-benchmark on toffee: ok ($(grep -o 'GET: [0-9.]* requests per second' <<<"$out"); $MOVED)"
 
 peer "$PY" -u -m http.server 8081 --directory "$LOGS/www" >"$LOGS/peer-http.log" 2>&1 &
 PIDS_STARTED+=($!)
 wait_for "$LOGS/peer-http.log" "Serving HTTP"
+c0=$(snap)
 got=$("$TOFFEE" run -- timeout 120 curl -s http://$PEERIP:8081/blob | sha256sum | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "curl on toffee: sha256 $got, want $want"
-echo "curl on toffee: ok (16 MiB, sha256)"
+moved curl $c0 1 $((16 << 20)) 50
+echo "curl on toffee: ok (16 MiB, sha256; $MOVED)"
 
 # ---- nothing left -------------------------------------------------------------------
 for _ in $(seq 100); do
