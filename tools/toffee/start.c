@@ -122,8 +122,8 @@ static bool daemon_ready(const struct cli *c)
 int cli_start(struct cli *c, int argc, char **argv)
 {
 	const char *backend = NULL, *tap = NULL, *ip = NULL, *gw = NULL, *cc = NULL;
-	const char *extra[MAX_EXTRA];
-	int nextra = 0;
+	const char *extra[MAX_EXTRA], *nic_extra[MAX_EXTRA];
+	int nextra = 0, nnic = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
@@ -143,6 +143,13 @@ int cli_start(struct cli *c, int argc, char **argv)
 				return 2;
 			}
 			extra[nextra++] = argv[++i];
+			continue;
+		} else if (strcmp(a, "--nic-arg") == 0) {
+			if (i + 1 >= argc || nnic >= MAX_EXTRA) {
+				cli_err("start: --nic-arg needs a value (at most %d)", MAX_EXTRA);
+				return 2;
+			}
+			nic_extra[nnic++] = argv[++i];
 			continue;
 		} else {
 			cli_err("start: unknown option '%s' (see `toffee help`)", a);
@@ -215,7 +222,7 @@ int cli_start(struct cli *c, int argc, char **argv)
 	char prefix[64], vdev[96];
 	snprintf(prefix, sizeof(prefix), "toffee-%s", tap);
 	snprintf(vdev, sizeof(vdev), "--vdev=net_tap0,iface=%s", tap);
-	char *nic_argv[24];
+	char *nic_argv[24 + MAX_EXTRA];
 	int k = 0;
 	nic_argv[k++] = nic_bin;
 	if (strcmp(backend, "fw") == 0) {
@@ -231,6 +238,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 	nic_argv[k++] = c->rundir;
 	nic_argv[k++] = "--pidfile";
 	nic_argv[k++] = nic_pid;
+	for (int i = 0; i < nnic; i++)
+		nic_argv[k++] = (char *)nic_extra[i];
 	nic_argv[k] = NULL;
 	pid_t nic = spawn(nic_argv, nic_log);
 	if (nic < 0) {

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: toffee COMMAND [--rundir DIR] [OPTIONS]\n"
 		"  start --backend fw|sim --tap NAME --ip ADDR/LEN [--gw ADDR] [--cc dctcp|newreno]\n"
-		"        [--toffeed-arg ARG]...   start the NIC and toffeed in the background (root)\n"
+		"        [--toffeed-arg ARG]... [--nic-arg ARG]...\n"
+		"                                 start the NIC and toffeed in the background (root)\n"
 		"  stop                           stop them (root)\n"
 		"  status [--all|--brief]         contexts, flows, counters\n"
 		"  run -- CMD [ARGS...]           run an unmodified program on toffee (LD_PRELOAD)\n"
