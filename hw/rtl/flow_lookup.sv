@@ -20,7 +20,7 @@
 //   H3 x ^= x >> 13, * C3   H4 bucket addresses    R  RAM read (both buckets)
 //   O  compare 8 slots, result register
 // Updates (insert/remove) travel the same pipeline and write the chosen
-// bucket at O through port A; while one is in flight no new request is
+// bucket through port A in the cycle after O; while one is in flight no new request is
 // accepted, so a request sees every update accepted before it (never stale
 // state) and lookups run back to back otherwise. After reset the table is
 // cleared by a sweep of FLOW_CAP / 2 cycles (inputs stalled meanwhile).
@@ -320,8 +320,8 @@ always_ff @(posedge clk) begin
         o_user <= r_user;
         o_status <= upd_status;
     end
-    // The update's write happens in the cycle it moves from R to O; the
-    // next request is accepted in the following cycle.
+    // An update is decided when it moves from R to O (its write follows
+    // one cycle later); the next request is accepted after the decision.
     if (take_upd)
         upd_busy_reg <= 1'b1;
     else if (ce && r_is_upd)
@@ -339,15 +339,31 @@ always_ff @(posedge clk) begin
     end
 end
 
+// The update's write is registered (it leaves the compare logic out of the
+// RAM address path) and performed in the cycle after the decision. The
+// request accepted next reads the RAM five cycles later, after the write,
+// and port A is free for it: only bubbles follow an update.
+logic wr_pend_reg = 1'b0;
+logic [BA_W-1:0] wr_addr_reg;
+logic [BUCKET_W-1:0] wr_data_reg;
+
+always_ff @(posedge clk) begin
+    wr_pend_reg <= ce && r_is_upd && upd_write;
+    wr_addr_reg <= upd_addr;
+    wr_data_reg <= upd_data;
+    if (rst)
+        wr_pend_reg <= 1'b0;
+end
+
 always_comb begin
     wr_en = 1'b0;
-    wr_addr = upd_addr;
-    wr_data = upd_data;
+    wr_addr = wr_addr_reg;
+    wr_data = wr_data_reg;
     if (init_reg) begin
         wr_en = 1'b1;
         wr_addr = init_addr_reg;
         wr_data = '0;
-    end else if (ce && r_is_upd && upd_write) begin
+    end else if (wr_pend_reg) begin
         wr_en = 1'b1;
     end
 end
