@@ -1,0 +1,90 @@
+# A toffee system with a Linux peer, for scripts that source this after
+# tests/system/netns.sh (test_apps.sh, test_scale.sh, scripts/run-demo.sh,
+# bench/system/run.sh). Everything carries the suffix $NS_SUFFIX and is removed
+# by sys_cleanup (installed as the EXIT trap by sys_init).
+#
+#   sys_init TAG        names: namespace ${TAG}p$S, TAP ${TAG}t$S, run directory
+#                       /tmp/$TAG-$S (TOFFEE_RUNDIR), logs /tmp/$TAG-$S-logs ($LOGS);
+#                       the subnet 10.X.Y.0/24 with toffee at $US, Linux at $PEERIP
+#   sys_up [ARGS...]    toffee start --backend fw (extra ARGS passed on), the TAP
+#                       moved into the peer namespace with its own MAC and $PEERIP
+#   peer_exec CMD...    run CMD in the peer namespace
+#   start_app NAME CMD… CMD under `toffee run` in the background (log $LOGS/NAME.log,
+#                       pid in $BG_PID)
+#   wait_log FILE RE    until FILE matches RE (5 s)
+#   counter NAME        a counter of `toffee status` (NIC or toffeed)
+#   status_field NAME   flows / contexts of `toffee status --brief`
+#   wait_idle N         until 0 flows (TIME_WAIT excluded) and N contexts (10 s)
+#   fail MSG            print MSG, the logs' tails and toffee's non-zero counters; exit 1
+TOFFEE=${TOFFEE:-$PWD/build/bin/toffee}
+
+sys_init() {
+	local tag=$1 S=$NS_SUFFIX
+	SYS_TAG=$tag
+	NS=${tag}p$S
+	TAP=${tag}t$S
+	NET=10.$((S % 200 + 20)).$((S / 200 % 250))
+	US=$NET.2
+	PEERIP=$NET.1
+	export TOFFEE_RUNDIR=/tmp/$tag-$S
+	LOGS=/tmp/$tag-$S-logs
+	mkdir -p "$LOGS"
+	trap sys_cleanup EXIT
+}
+
+sys_cleanup() {
+	"$TOFFEE" stop >/dev/null 2>&1
+	cleanup_all
+	rm -rf "/var/run/dpdk/toffee-$TAP"
+	if [ -z "${KEEP:-}" ]; then rm -rf "$TOFFEE_RUNDIR" "$LOGS"; fi
+}
+
+fail() {
+	echo "FAIL: $*"
+	local l
+	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -15 "$l"; }; done
+	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
+	exit 1
+}
+
+sys_up() {
+	"$TOFFEE" start --backend fw --tap "$TAP" --ip "$US/24" "$@" >"$LOGS/start.log" 2>&1 ||
+		fail "toffee start: $(cat "$LOGS/start.log")"
+	ns_add "$NS" || fail "cannot create namespace $NS"
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link set "$TAP" netns "$NS" || fail "cannot move $TAP into $NS"
+	ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
+	ip -n "$NS" addr add "$PEERIP/24" dev "$TAP"
+	ip -n "$NS" link set "$TAP" up
+	# The peer sends checksummed frames (toffee checks every checksum).
+	ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
+	return 0
+}
+
+peer_exec() { ip netns exec "$NS" "$@"; }
+
+start_app() {
+	local name=$1
+	shift
+	"$TOFFEE" run -- "$@" >"$LOGS/$name.log" 2>&1 &
+	BG_PID=$!
+	PIDS_STARTED+=("$BG_PID")
+}
+
+wait_log() {
+	local i
+	for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	fail "$1 never showed '$2'"
+}
+
+counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2; exit }'; }
+status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
+
+wait_idle() {
+	local i
+	for i in $(seq 100); do
+		[ "$(status_field flows)" = 0 ] && [ "$(status_field contexts)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "not idle: $("$TOFFEE" status --brief) (want 0 flows, $1 contexts)"
+}
