@@ -78,6 +78,8 @@ int tf_ctx_attach(struct toffee_ctx **out, const struct tf_ctx_layout *lay)
 	tf_trace = tr && *tr && *tr != '0';
 	const char *spin = getenv("TOFFEE_SPIN_US");
 	ctx->spin_us = spin ? (unsigned)strtoul(spin, NULL, 10) : TF_DEFAULT_SPIN_US;
+	const char *slice = getenv("TOFFEE_WAIT_SLICE_MS");
+	ctx->slice_ms = slice && atoi(slice) > 0 ? (unsigned)atoi(slice) : TF_WAIT_SLICE_MS;
 	tf_evq_init(&ctx->evq, lay->region + lay->ev_off, lay->ev_log2,
 		    &lay->db[TOFFEE_DB_EV_HEAD / 4]);
 	tf_cmdq_init(&ctx->cmdq, lay->region + lay->cmd_off, lay->cmd_log2,
@@ -345,6 +347,9 @@ int toffee_ctx_arm(struct toffee_ctx *ctx)
 {
 	tf_ctx_clear_notify(ctx);
 	__atomic_store_n(&ctx->db[TOFFEE_DB_ARM / 4], 1u, __ATOMIC_SEQ_CST);
+	/* Read it back: on a real device this flushes the posted MMIO write
+	 * before we look at the ring (the NIC must see ARM before we sleep). */
+	(void)__atomic_load_n(&ctx->db[TOFFEE_DB_ARM / 4], __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return tf_ctx_ev_pending(ctx) || ctx->dhead ? 1 : 0;
 }
@@ -403,6 +408,8 @@ int toffee_poll(struct toffee_ctx *ctx, struct toffee_event *evs, unsigned max, 
 		}
 		if (ctx->chead && (ms < 0 || ms > 1))
 			ms = 1;                   /* deferred commands: retry soon */
+		if (ms < 0 || ms > (int)ctx->slice_ms)
+			ms = (int)ctx->slice_ms;  /* see TF_WAIT_SLICE_MS */
 		struct pollfd p[2] = { { ctx->ev_fd, POLLIN, 0 }, { ctx->ctl_fd, POLLIN, 0 } };
 		ctx->st.wakeups++;
 		if (tf_sys_poll(p, 2, ms) < 0 && errno == EINTR)

@@ -151,6 +151,12 @@ struct tf_stash {
 };
 #define TF_STASH_SIZE 64u
 
+/** A sleeper re-checks the event ring at least this often (ms): a guard
+ *  against a lost notification (a NIC that reads DB_ARM before its event
+ *  write is visible); costs ~10 wake-ups per second per idle sleeper.
+ *  TOFFEE_WAIT_SLICE_MS overrides. */
+#define TF_WAIT_SLICE_MS 100u
+
 /** An asynchronous request waiting for its reply. */
 struct tf_req {
 	struct tf_req *next;
@@ -187,6 +193,7 @@ struct toffee_ctx {
 	unsigned inq_len, inq_cap;
 	bool     draining;               /**< re-entrancy guard of tf_ctx_drain_ev */
 	unsigned spin_us;
+	unsigned slice_ms;               /**< longest sleep without looking (TF_WAIT_SLICE_MS) */
 	struct toffee_ctx_stats st;
 };
 

@@ -360,6 +360,8 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		}
 		if (ts.ctx && ts.ctx->chead && (left < 0 || left > 1))
 			left = 1;                   /* deferred commands: retry soon */
+		if (ts.ctx && (left < 0 || left > (int)ts.ctx->slice_ms))
+			left = (int)ts.ctx->slice_ms;   /* TF_WAIT_SLICE_MS */
 		ts_unlock();
 		int m = sigmask ? ts_real.epoll_pwait(epfd, evs, max, left, sigmask)
 				: ts_real.epoll_wait(epfd, evs, max, left);

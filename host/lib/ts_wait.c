@@ -283,6 +283,8 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 		p[n++] = (struct pollfd){ ctlfd, POLLIN, 0 };
 		if (ctx->chead && (timeout_ms < 0 || timeout_ms > 1))
 			timeout_ms = 1;   /* commands wait for ring space: retry soon */
+		if (timeout_ms < 0 || timeout_ms > (int)ctx->slice_ms)
+			timeout_ms = (int)ctx->slice_ms;   /* callers loop and re-check */
 	}
 	nfds_t wi = n;
 	p[n++] = (struct pollfd){ w.wake_fd, POLLIN, 0 };

@@ -37,7 +37,7 @@
 #include "toffee/appproto.h"
 
 #define MAX_CTX   64
-#define MAX_FLOWS 65536
+#define MAX_FLOWS 4096
 #define MAX_LST   256
 #define REGION_SIZE (256ull << 20)
 
@@ -197,10 +197,17 @@ static void free_buf(int c, uint64_t off)
 		x->free_rx[x->nfree++] = off;
 }
 
+/* Ids are handed out round-robin, as toffeed does: an id comes back only
+ * after a full cycle, long after the app read the CLOSED of its last user
+ * (events of a new flow must not be taken for those of an old one whose
+ * CLOSED is still unread). */
 static int flow_new(int c)
 {
-	for (int i = 0; i < MAX_FLOWS; i++) {
+	static int next_id;
+	for (int k = 0; k < MAX_FLOWS; k++) {
+		int i = (next_id + k) % MAX_FLOWS;
 		if (!flows[i].used) {
+			next_id = i + 1;
 			uint64_t rx = alloc_buf(c), tx = rx ? alloc_buf(c) : 0;
 			if (!rx || !tx)
 				return -1;

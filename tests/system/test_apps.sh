@@ -50,7 +50,7 @@ fail() {
 	"$TOFFEE" status 2>/dev/null | sed -n '1,14p'
 	exit 1
 }
-peer() { ip netns exec "$NS" "$@"; }
+peer() { ip netns exec "$NS" "$@"; }   # (foreground only: in the background $! would be a subshell)
 # on NAME CMD...: a program on toffee in the background (BG_PID).
 on() {
 	local name=$1; shift
@@ -148,7 +148,7 @@ kill "$BG_PID"
 echo "http.server on toffee: ok (3 x 16 MiB, sha256; $MOVED)"
 
 # ---- clients on toffee --------------------------------------------------------------
-peer redis-server --port 6380 --save '' --appendonly no --protected-mode no >"$LOGS/peer-redis.log" 2>&1 &
+ip netns exec "$NS" redis-server --port 6380 --save '' --appendonly no --protected-mode no >"$LOGS/peer-redis.log" 2>&1 &
 PIDS_STARTED+=($!)
 wait_for "$LOGS/peer-redis.log" "Ready to accept"
 c0=$(snap)
@@ -158,7 +158,7 @@ out=$("$TOFFEE" run -- timeout 120 redis-benchmark -h $PEERIP -p 6380 -n 20000 -
 moved redis-benchmark $c0 20 200000 800000
 echo "redis-benchmark on toffee: ok ($(grep -o 'GET: [0-9.]* requests per second' <<<"$out"); $MOVED)"
 
-peer "$PY" -u -m http.server 8081 --directory "$LOGS/www" >"$LOGS/peer-http.log" 2>&1 &
+ip netns exec "$NS" "$PY" -u -m http.server 8081 --directory "$LOGS/www" >"$LOGS/peer-http.log" 2>&1 &
 PIDS_STARTED+=($!)
 wait_for "$LOGS/peer-http.log" "Serving HTTP"
 c0=$(snap)
