@@ -14,3 +14,16 @@ $(SYSB_DIR)/%: bench/system/%.c
 TARGETS += $(SYSB_BINS)
 TESTS += tests/system/test_apps.sh
 TESTS += tests/system/test_scale.sh
+
+# make bench-system (root, not in make test): RPC echo, toffee against Linux;
+# bench/system/README.md. spinprof.so splits toffee-fw's polling into work
+# and idle spin.
+SYSB_SPINPROF := $(SYSB_DIR)/spinprof.so
+$(SYSB_SPINPROF): bench/system/spinprof.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared $(DEPFLAGS) $< -ldl -o $@
+
+bench-system: $(DEPS_STAMP) $(TARGETS) $(SYSB_SPINPROF)
+	@bench/system/run.sh
+
+.PHONY: bench-system

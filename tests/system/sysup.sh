@@ -6,8 +6,9 @@
 #   sys_init TAG        names: namespace ${TAG}p$S, TAP ${TAG}t$S, run directory
 #                       /tmp/$TAG-$S (TOFFEE_RUNDIR), logs /tmp/$TAG-$S-logs ($LOGS);
 #                       the subnet 10.X.Y.0/24 with toffee at $US, Linux at $PEERIP
-#   sys_up [ARGS...]    toffee start --backend fw (extra ARGS passed on), the TAP
-#                       moved into the peer namespace with its own MAC and $PEERIP
+#   sys_up [ARGS...]    toffee start --backend fw (extra ARGS passed on; environment
+#                       for it in the array SYS_START_ENV), the TAP moved into the
+#                       peer namespace with its own MAC and $PEERIP
 #   peer_exec CMD...    run CMD in the peer namespace
 #   start_app NAME CMD… CMD under `toffee run` in the background (log $LOGS/NAME.log,
 #                       pid in $BG_PID)
@@ -48,7 +49,8 @@ fail() {
 }
 
 sys_up() {
-	"$TOFFEE" start --backend fw --tap "$TAP" --ip "$US/24" "$@" >"$LOGS/start.log" 2>&1 ||
+	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend fw --tap "$TAP" --ip "$US/24" "$@" \
+		>"$LOGS/start.log" 2>&1 ||
 		fail "toffee start: $(cat "$LOGS/start.log")"
 	ns_add "$NS" || fail "cannot create namespace $NS"
 	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
