@@ -526,7 +526,10 @@ void sp_app_shutdown_all(struct sp *sp)
 int sp_app_bufs(struct sp_app *a, struct sp_conn *c)
 {
 	struct sp *sp = a->sp;
-	for (unsigned order = sp->cfg.buf_log2; order >= sp->cfg.buf_log2_min; order--) {
+	/* Smaller buffers as the region fills (sp_bufpool_order), then any
+	 * size that still fits. */
+	unsigned first = sp_bufpool_order(&a->pool, sp->cfg.buf_log2, sp->cfg.buf_log2_min);
+	for (unsigned order = first; order >= sp->cfg.buf_log2_min; order--) {
 		int64_t rx = sp_bufpool_alloc(&a->pool, order);
 		if (rx < 0)
 			continue;

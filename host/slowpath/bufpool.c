@@ -90,6 +90,15 @@ int64_t sp_bufpool_alloc(struct sp_bufpool *bp, unsigned order)
 	return (int64_t)(bp->base + ((uint64_t)i << bp->min_order));
 }
 
+unsigned sp_bufpool_order(const struct sp_bufpool *bp, unsigned max, unsigned min)
+{
+	uint64_t total = (uint64_t)bp->nblk << bp->min_order;
+	unsigned order = max;
+	while (order > min && bp->free_bytes * 2 < total >> (max - order))
+		order--;
+	return order;
+}
+
 void sp_bufpool_free(struct sp_bufpool *bp, uint64_t off, unsigned order)
 {
 	uint32_t i = (uint32_t)((off - bp->base) >> bp->min_order);

@@ -37,4 +37,14 @@ int64_t sp_bufpool_alloc(struct sp_bufpool *bp, unsigned order);
 /** Free a block returned by sp_bufpool_alloc() with the same order. */
 void sp_bufpool_free(struct sp_bufpool *bp, uint64_t off, unsigned order);
 
+/**
+ * The buffer order to hand out next: @p max while at least half of the pool
+ * is free, one less each time the free part halves again, never below
+ * @p min. A pool that gives full-size buffers until it is empty serves
+ * size / (2 x buffer) flows and then none, although smaller buffers would
+ * still fit; this way it serves about four times as many (with orders
+ * max .. max-3) before the smallest run out.
+ */
+unsigned sp_bufpool_order(const struct sp_bufpool *bp, unsigned max, unsigned min);
+
 #endif /* TOFFEE_SP_BUFPOOL_H */

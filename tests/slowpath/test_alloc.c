@@ -128,6 +128,40 @@ static void buddy_churn(void **st)
 
 static uint64_t fired[64];
 static unsigned nfired;
+/* Buffers halve as the pool fills: pairs of 128 KiB down to 16 KiB in 16 MiB,
+ * full size only while half is free: 157 flows where full size until empty
+ * gives 64. */
+static void buddy_order(void **st)
+{
+	(void)st;
+	struct sp_bufpool bp;
+	uint64_t total = 16u << 20;
+	assert_int_equal(sp_bufpool_init(&bp, 0, total, 14, 20), 0);
+	unsigned flows = 0, last = 17, seen[18] = { 0 };
+	for (;;) {
+		unsigned o = sp_bufpool_order(&bp, 17, 14);
+		assert_true(o <= last);                    /* never grows while filling */
+		assert_true(bp.free_bytes * 2 >= total >> (17 - o) || o == 14);
+		last = o;
+		if (sp_bufpool_alloc(&bp, o) < 0 || sp_bufpool_alloc(&bp, o) < 0)
+			break;
+		seen[o]++;
+		flows++;
+	}
+	/* 256 KiB flows while >= 8 MiB free (33: from 16 down to 7.75 MiB), 128
+	 * KiB while >= 4 MiB, 64 KiB while >= 2 MiB, then 32 KiB to the end. */
+	assert_int_equal(seen[17], 33);
+	assert_int_equal(seen[16], 31);
+	assert_int_equal(seen[15], 31);
+	assert_int_equal(seen[14], 62);
+	assert_int_equal(flows, 157);
+	sp_bufpool_fini(&bp);
+	assert_int_equal(sp_bufpool_init(&bp, 0, total, 14, 20), 0);
+	assert_int_equal(sp_bufpool_order(&bp, 17, 14), 17);
+	assert_int_equal(sp_bufpool_order(&bp, 17, 17), 17);
+	sp_bufpool_fini(&bp);
+}
+
 static void fire(struct sp_timer *t, uint64_t now)
 {
 	(void)now;
@@ -168,6 +202,7 @@ int main(void)
 		cmocka_unit_test(ids_next_fit),
 		cmocka_unit_test(buddy),
 		cmocka_unit_test(buddy_churn),
+		cmocka_unit_test(buddy_order),
 		cmocka_unit_test(timers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
