@@ -297,10 +297,9 @@ unsigned tf_ctx_drain_ev(struct toffee_ctx *ctx)
 
 void tf_ctx_clear_notify(struct toffee_ctx *ctx)
 {
-	uint64_t v;
+	uint64_t v;                       /* one read takes the whole counter */
 	if (ctx->ev_fd >= 0)
-		while (tf_sys_read(ctx->ev_fd, &v, sizeof(v)) == sizeof(v))
-			;
+		tf_sys_read(ctx->ev_fd, &v, sizeof(v));
 }
 
 void tf_ctx_wait_cmds(struct toffee_ctx *ctx)
@@ -343,15 +342,20 @@ int toffee_ctx_process(struct toffee_ctx *ctx)
 	return (int)ctx_ndirty(ctx);
 }
 
-int toffee_ctx_arm(struct toffee_ctx *ctx)
+int tf_ctx_arm_only(struct toffee_ctx *ctx)
 {
-	tf_ctx_clear_notify(ctx);
 	__atomic_store_n(&ctx->db[TOFFEE_DB_ARM / 4], 1u, __ATOMIC_SEQ_CST);
 	/* Read it back: on a real device this flushes the posted MMIO write
 	 * before we look at the ring (the NIC must see ARM before we sleep). */
 	(void)__atomic_load_n(&ctx->db[TOFFEE_DB_ARM / 4], __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return tf_ctx_ev_pending(ctx) || ctx->dhead ? 1 : 0;
+}
+
+int toffee_ctx_arm(struct toffee_ctx *ctx)
+{
+	tf_ctx_clear_notify(ctx);
+	return tf_ctx_arm_only(ctx);
 }
 
 int tf_ctx_collect(struct toffee_ctx *ctx, struct toffee_event *evs, unsigned max)
@@ -397,7 +401,7 @@ int toffee_poll(struct toffee_ctx *ctx, struct toffee_event *evs, unsigned max, 
 			if (tf_ctx_ev_pending(ctx))
 				continue;
 		}
-		if (toffee_ctx_arm(ctx))
+		if (tf_ctx_arm_only(ctx))
 			continue;
 		int ms = -1;
 		if (timeout_ms > 0) {
@@ -414,6 +418,8 @@ int toffee_poll(struct toffee_ctx *ctx, struct toffee_event *evs, unsigned max, 
 		ctx->st.wakeups++;
 		if (tf_sys_poll(p, 2, ms) < 0 && errno == EINTR)
 			return -EINTR;
+		if (p[0].revents)
+			tf_ctx_clear_notify(ctx);    /* only when it fired: no idle read */
 	}
 }
 

@@ -224,6 +224,9 @@ TF_HIDDEN void tf_src_mark(struct toffee_ctx *ctx, struct tf_src *s, uint32_t ev
 TF_HIDDEN void tf_src_unmark(struct toffee_ctx *ctx, struct tf_src *s);
 /** True if the EV ring holds an unconsumed entry. */
 TF_HIDDEN bool tf_ctx_ev_pending(const struct toffee_ctx *ctx);
+/** Arm without touching the eventfd (callers clear it when it fires).
+ *  @return 1 if events are pending. */
+TF_HIDDEN int tf_ctx_arm_only(struct toffee_ctx *ctx);
 /** Read (clear) the eventfd without blocking. */
 TF_HIDDEN void tf_ctx_clear_notify(struct toffee_ctx *ctx);
 /** Move queued events into @p evs (what toffee_poll returns). */

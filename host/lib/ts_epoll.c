@@ -363,11 +363,13 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 		if (ts.ctx && (left < 0 || left > (int)ts.ctx->slice_ms))
 			left = (int)ts.ctx->slice_ms;   /* TF_WAIT_SLICE_MS */
 		ts_unlock();
+		uint64_t t0 = tf_now_ns();
 		int m = sigmask ? ts_real.epoll_pwait(epfd, evs, max, left, sigmask)
 				: ts_real.epoll_wait(epfd, evs, max, left);
 		int e = errno;
 		ts_lock();
 		ts_waiter_del(&w);
+		ts_slept(tf_now_ns() - t0, m > 0);
 		if (m < 0) {
 			rc = -e;
 			break;

@@ -189,6 +189,9 @@ TF_HIDDEN int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sig
 /** Spin briefly (unlocked) on the event ring. @return true if events came
  *  (the caller pumps them). */
 TF_HIDDEN bool ts_spin(void);
+/** Tell the spin heuristic how long a sleep lasted and whether something
+ *  (rather than the timeout) ended it. */
+TF_HIDDEN void ts_slept(uint64_t slept_ns, bool by_event);
 /** Register / unregister a sleeper to be poked when events are processed. */
 TF_HIDDEN void ts_waiter_add(struct ts_waiter *w);
 TF_HIDDEN void ts_waiter_del(struct ts_waiter *w);

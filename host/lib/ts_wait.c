@@ -225,17 +225,24 @@ void ts_waiter_del(struct ts_waiter *w)
 bool ts_arm(void)
 {
 	struct toffee_ctx *ctx = ts.ctx;
-	return ctx && !ctx->dead && toffee_ctx_arm(ctx);
+	return ctx && !ctx->dead && tf_ctx_arm_only(ctx);
 }
 
-/* Spin (unlocked) for a little while on the event ring before sleeping. */
+/* Adaptive spinning: spin at most ts.spin_us, and only as long as it pays.
+ * After a sleep, ts_slept() learns whether the event came soon enough that
+ * spinning would have caught it (spin more) or not (spin less, down to
+ * nothing), so a server idling between requests does not burn a core. */
+static unsigned spin_cur_us = ~0u;
+
 static bool spin_for_events(void)
 {
 	struct toffee_ctx *ctx = ts.ctx;
-	if (!ctx || !ts.spin_us)
+	if (spin_cur_us > ts.spin_us)
+		spin_cur_us = ts.spin_us;
+	if (!ctx || !spin_cur_us)
 		return false;
 	ts_unlock();
-	uint64_t end = tf_now_ns() + ts.spin_us * 1000ull;
+	uint64_t end = tf_now_ns() + spin_cur_us * 1000ull;
 	bool got;
 	while (!(got = tf_ctx_ev_pending(ctx)) && tf_now_ns() < end)
 		;
@@ -246,6 +253,14 @@ static bool spin_for_events(void)
 bool ts_spin(void)
 {
 	return spin_for_events();
+}
+
+void ts_slept(uint64_t slept_ns, bool by_event)
+{
+	if (by_event && slept_ns < ts.spin_us * 1000ull)
+		spin_cur_us = spin_cur_us * 2 + 1 > ts.spin_us ? ts.spin_us : spin_cur_us * 2 + 1;
+	else
+		spin_cur_us /= 2;
 }
 
 int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sigmask)
@@ -260,7 +275,7 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 		return 0;
 	}
 	struct toffee_ctx *ctx = ts.ctx;
-	if (ctx && !ctx->dead && toffee_ctx_arm(ctx)) {
+	if (ctx && !ctx->dead && tf_ctx_arm_only(ctx)) {
 		waiter_unlink(&w);
 		ts_pump();
 		return 0;
@@ -291,6 +306,7 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 	if (ctx)
 		ctx->st.wakeups++;
 	ts_unlock();
+	uint64_t t0 = tf_now_ns();
 	struct timespec tsp, *tp = NULL;
 	if (timeout_ms >= 0) {
 		tsp.tv_sec = timeout_ms / 1000;
@@ -313,7 +329,10 @@ int ts_block(struct pollfd *kfds, nfds_t nk, int timeout_ms, const sigset_t *sig
 			uint64_t v;
 			tf_sys_read(w.wake_fd, &v, sizeof(v));
 		}
+		if (evfd >= 0 && p[nk].revents && ts.ctx == ctx)
+			tf_ctx_clear_notify(ctx);
 	}
+	ts_slept(tf_now_ns() - t0, r > 0);
 	if (p != small)
 		free(p);
 	ts_pump();

@@ -78,24 +78,27 @@ done
 
 # ---- 2. unmodified programs -------------------------------------------------------
 fakenet apps
+# Ports of their own (other tests may use the usual ones on the kernel's
+# stack), IPv4 only (an IPv6 listener would be the kernel's and could clash).
+RPORT=$((20000 + $$ % 10000)); MPORT=$((RPORT + 1)); HPORT=$((RPORT + 2))
 if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
-	bg redis redis-server --port 6390 --save '' --appendonly no --protected-mode no
+	bg redis redis-server --port $RPORT --bind 0.0.0.0 --save '' --appendonly no --protected-mode no
 	for _ in $(seq 100); do grep -q "Ready to accept" "$WORK/redis.log" && break; sleep 0.05; done
-	out=$(on timeout 120 redis-benchmark -h 10.0.0.2 -p 6390 -n 20000 -c 16 -q -t set,get,incr,lpush,lpop 2>&1 |
+	out=$(on timeout 120 redis-benchmark -h 10.0.0.2 -p $RPORT -n 20000 -c 16 -q -t set,get,incr,lpush,lpop 2>&1 |
 	      tr '\r' '\n' | grep "requests per second")
 	[ "$(grep -c 'requests per second' <<<"$out")" = 5 ] || fail "redis-benchmark: $out"
-	on timeout 10 redis-cli -h 10.0.0.2 -p 6390 set k toffee >/dev/null
-	[ "$(on timeout 10 redis-cli -h 10.0.0.2 -p 6390 get k)" = toffee ] || fail "redis-cli get"
-	on timeout 10 redis-cli -h 10.0.0.2 -p 6390 shutdown nosave >/dev/null 2>&1
+	on timeout 10 redis-cli -h 10.0.0.2 -p $RPORT set k toffee >/dev/null
+	[ "$(on timeout 10 redis-cli -h 10.0.0.2 -p $RPORT get k)" = toffee ] || fail "redis-cli get"
+	on timeout 10 redis-cli -h 10.0.0.2 -p $RPORT shutdown nosave >/dev/null 2>&1
 	wait "$BG" 2>/dev/null
 	echo "redis: ok ($(grep -o 'GET: [0-9.]* requests per second' <<<"$out"))"
 else
 	echo "redis: skipped (not installed)"
 fi
 if command -v memcached >/dev/null && command -v memcslap >/dev/null; then
-	bg memcached memcached -u root -p 11299 -U 0 -t 4
+	bg memcached memcached -u root -l 0.0.0.0 -p $MPORT -U 0 -t 4
 	sleep 0.5
-	out=$(on timeout 120 memcslap --servers=10.0.0.2:11299 --concurrency=8 --execute-number=2000 2>&1)
+	out=$(on timeout 120 memcslap --servers=10.0.0.2:$MPORT --concurrency=8 --execute-number=2000 2>&1)
 	grep -q "Time to set" <<<"$out" && ! grep -qi "error\|fail" <<<"$out" || fail "memcslap: $out"
 	kill "$BG"; wait "$BG" 2>/dev/null
 	echo "memcached: ok"
@@ -106,10 +109,10 @@ if command -v curl >/dev/null; then
 	mkdir -p "$WORK/www"
 	head -c $((8 << 20)) /dev/urandom >"$WORK/www/blob"
 	want=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
-	bg http $PY -u -m http.server 8088 --directory "$WORK/www"
+	bg http $PY -u -m http.server $HPORT --bind 0.0.0.0 --directory "$WORK/www"
 	for _ in $(seq 100); do grep -q "Serving HTTP" "$WORK/http.log" && break; sleep 0.05; done
 	for i in 1 2 3; do
-		got=$(on timeout 60 curl -s http://10.0.0.2:8088/blob | sha256sum | cut -d' ' -f1)
+		got=$(on timeout 60 curl -s http://10.0.0.2:$HPORT/blob | sha256sum | cut -d' ' -f1)
 		[ "$got" = "$want" ] || fail "curl $i: sha256 $got, want $want"
 	done
 	kill "$BG"; wait "$BG" 2>/dev/null
