@@ -238,14 +238,15 @@ static inline bool fp_ctx_ev_reserve(struct fp *fp, uint32_t ctx, struct fp_ev_s
 	uint32_t log2 = blk[TOFFEE_Q_LOG2 / 4];
 	uint32_t tail = blk[TOFFEE_Q_TAIL / 4];
 	uint32_t head = db[TOFFEE_DB_EV_HEAD / 4];
-	if (FP_UNLIKELY(!log2 || tail - head >= (1u << log2)))
+	uint32_t size = 1u << log2;
+	if (FP_UNLIKELY(!log2 || tail - head >= size))
 		return false;
 	uint64_t base = (uint64_t)blk[TOFFEE_Q_BASE_HI / 4] << 32 | blk[TOFFEE_Q_BASE_LO / 4];
 	slot->blk = blk;
 	slot->db = db;
-	slot->iova = base + (uint64_t)(tail & ((1u << log2) - 1)) * sizeof(struct toffee_ctx_ev);
+	slot->iova = base + (uint64_t)(tail & (size - 1)) * sizeof(struct toffee_ctx_ev);
 	slot->tail = tail;
-	slot->phase = toffee_phase(tail, log2);
+	slot->phase = !(tail & size);             /* toffee_phase(tail, log2) */
 	return true;
 }
 void fp_ctx_notify(struct fp *fp, uint32_t ctx);
@@ -299,6 +300,7 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, uint32_t seq, ui
 {
 	uint8_t *p = fp->frame;
 	uint32_t lip = f->local_ip, rip = f->remote_ip, ports = fp_flow_ports(f);
+	uint32_t ts_recent = f->ts_recent;       /* before the stores, which may alias it */
 	uint32_t opt_len = ts ? FP_TS_OPT_LEN : 0;
 	uint32_t tcp_hlen = FP_TCP_LEN + opt_len;
 	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
@@ -329,8 +331,8 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, uint32_t seq, ui
 	if (opt_len) {
 		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
 		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */
-		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | f->ts_recent));
-		s += (uint64_t)0x0101080au + tsval + f->ts_recent;   /* 64-bit: keep carries */
+		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | ts_recent));
+		s += (uint64_t)0x0101080au + tsval + ts_recent;   /* 64-bit: keep carries */
 	}
 	*sum = s;
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;

@@ -80,9 +80,9 @@ static inline uint64_t parse_options(const uint8_t *o, uint32_t len)
 static inline void deposit(struct fp *fp, const struct toffee_flow *f, uint32_t seq,
 			   const uint8_t *data, uint32_t len)
 {
-	uint32_t mask = (1u << f->rx_buf_log2) - 1;
-	uint32_t off = seq & mask, first = mask + 1 - off;
-	if (FP_LIKELY(first >= len)) {
+	uint32_t size = 1u << f->rx_buf_log2;
+	uint32_t off = seq & (size - 1), first = size - off;
+	if (FP_LIKELY(off + len <= size)) {           /* first >= len: no wrap */
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, len);
 	} else {
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, first);
@@ -128,10 +128,17 @@ static inline uint64_t csum_add64(uint64_t sum, uint64_t w)
 	sum += w;
 	return sum + (sum < w);
 }
+/* sum % 0xffff == 0, written as the multiply-by-inverse test (0xffff is
+ * odd: n is a multiple iff n * 0xffff^-1 mod 2^64 <= (2^64 - 1) / 0xffff),
+ * which the compiler does not always find by itself. */
+static inline bool csum_zero(uint64_t sum)
+{
+	return sum * 0xfffefffefffeffffull <= 0x0001000100010001ull;
+}
 static inline bool ip_csum_ok(const uint8_t *ip)
 {
 	uint64_t s = csum_add64(csum_add64(ld64(ip), ld64(ip + 8)), ld32(ip + 16));
-	return s % 0xffffu == 0;
+	return csum_zero(s);
 }
 static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
 {
@@ -148,7 +155,7 @@ static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl
 	}
 	if (tcp_len > thl)
 		s = csum_add64(s, fp_csum_payload(0, th + thl, tcp_len - thl));
-	return s % 0xffffu == 0;
+	return csum_zero(s);
 }
 
 /* Ethernet, IPv4 and TCP header checks in their defining order: drops,
