@@ -28,7 +28,7 @@ include tests/tests.mk
 # Component fragments that exist (each registers its targets and tests).
 include $(sort $(wildcard hw/hw.mk bench/bench.mk tests/fuzz/fuzz.mk tests/trace/trace.mk \
                  host/dev/*.mk host/slowpath/*.mk host/lib/*.mk firmware/platform/*/*.mk \
-                 tools/impair/impair.mk))
+                 tools/impair/impair.mk tests/system/system.mk))
 
 all: $(DEPS_STAMP) $(TARGETS)
 
