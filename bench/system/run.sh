@@ -11,7 +11,8 @@
 # build/bench/system.json.
 #
 # BENCH_SECS=N (default 10), BENCH_CONNS="1 100", BENCH_IDLE_SLEEP_US=N
-# (toffee-fw's idle backoff; unset = its default), BENCH_SIZE=64.
+# (toffee-fw's idle backoff; unset = its default), BENCH_SPIN_US=N (libtoffee's
+# spin before blocking, TOFFEE_SPIN_US; unset = its default), BENCH_SIZE=64.
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then
@@ -54,7 +55,11 @@ ip -n "$LNS" link set "$VB" up
 peer_exec ping -c 1 -W 2 "$US" >/dev/null 2>&1 || fail "ping toffee at $US"
 peer_exec ping -c 1 -W 2 $LNET.2 >/dev/null 2>&1 || fail "ping Linux at $LNET.2"
 
-start_app toffee-srv "$SRV" -p 7000
+if [ -n "${BENCH_SPIN_US:-}" ]; then
+	TOFFEE_SPIN_US=$BENCH_SPIN_US start_app toffee-srv "$SRV" -p 7000
+else
+	start_app toffee-srv "$SRV" -p 7000
+fi
 TSRV=$BG_PID
 wait_log "$LOGS/toffee-srv.log" listening
 ip netns exec "$LNS" "$SRV" -p 7000 >"$LOGS/linux-srv.log" 2>&1 &
@@ -65,7 +70,8 @@ FW=$(cat "$TOFFEE_RUNDIR/nic.pid")
 SP=$(cat "$TOFFEE_RUNDIR/toffeed.pid")
 grep -q spinprof "/proc/$FW/maps" || echo "bench-system: spinprof.so not in toffee-fw: no spin split" >&2
 
-echo "bench-system: toffee-fw pid $FW (${nic_args[*]:-default options}), toffeed $SP, servers: toffee $TSRV, linux $LSRV;" \
+echo "bench-system: toffee-fw pid $FW (${nic_args[*]:-default options}), toffeed $SP," \
+	"servers: toffee $TSRV (TOFFEE_SPIN_US ${BENCH_SPIN_US:-default}), linux $LSRV;" \
 	"$SECS s per run, $SIZE-byte requests; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 results=()
 for c in $CONNS; do
