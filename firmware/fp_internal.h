@@ -199,12 +199,16 @@ static inline struct fp_slot *fp_bucket_find(struct fp_bucket *b, uint64_t ips, 
 	}
 	return NULL;
 }
-static inline struct fp_slot *fp_flowtab_find(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
+/* The slot of key @p ips (local_ip << 32 | remote_ip), @p ports, or NULL. */
+static inline struct fp_slot *fp_flowtab_find_key(const struct fp *fp, uint64_t ips, uint32_t ports)
 {
-	uint32_t h = fp_flowtab_hash(lip, rip, ports);
-	uint64_t ips = (uint64_t)lip << 32 | rip;
+	uint32_t h = fp_flowtab_hash((uint32_t)(ips >> 32), (uint32_t)ips, ports);
 	struct fp_slot *s = fp_bucket_find(&fp->buckets[h & fp->bucket_mask], ips, ports);
 	return s ? s : fp_bucket_find(&fp->buckets[fp_bucket2(h) & fp->bucket_mask], ips, ports);
+}
+static inline struct fp_slot *fp_flowtab_find(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
+{
+	return fp_flowtab_find_key(fp, (uint64_t)lip << 32 | rip, ports);
 }
 static inline uint32_t fp_flowtab_lookup(const struct fp *fp, uint32_t lip, uint32_t rip, uint32_t ports)
 {

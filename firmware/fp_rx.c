@@ -125,8 +125,9 @@ static inline void punt(struct fp *fp, uint32_t flow, unsigned reason, const uin
  * exactly when sum % 0xffff == 0. */
 static inline uint64_t csum_add64(uint64_t sum, uint64_t w)
 {
-	sum += w;
-	return sum + (sum < w);
+	uint64_t r;
+	bool carry = __builtin_add_overflow(sum, w, &r);   /* add, then adc */
+	return r + carry;
 }
 /* sum % 0xffff == 0, written as the multiply-by-inverse test (0xffff is
  * odd: n is a multiple iff n * 0xffff^-1 mod 2^64 <= (2^64 - 1) / 0xffff),
@@ -381,14 +382,15 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
 
 	/* Flow lookup: local = destination, remote = source. */
-	uint64_t addrs = __builtin_bswap64(ld64(ip + 12));     /* src << 32 | dst */
-	uint32_t src_ip = (uint32_t)(addrs >> 32), dst_ip = (uint32_t)addrs;
+	uint64_t ips = __builtin_bswap64(ld64(ip + 12));       /* src << 32 | dst */
+	ips = ips << 32 | ips >> 32;                            /* dst << 32 | src */
 	uint32_t ports = __builtin_bswap32(ld32(th));
 	ports = ports << 16 | ports >> 16;                      /* dst << 16 | src */
-	uint32_t id = fp_flowtab_lookup(fp, dst_ip, src_ip, ports);
-	if (id == TOFFEE_FLOW_NONE)
+	const struct fp_slot *slot = fp_flowtab_find_key(fp, ips, ports);
+	if (!slot)
 		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame,
 			    FP_ETH_LEN + rd16(ip + 2));                                   /* [P4] */
+	uint32_t id = slot->id_plus1 - 1;
 	struct toffee_flow *f = &fp->flows[id];
 
 	uint8_t fl = th[13];
