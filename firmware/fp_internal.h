@@ -378,29 +378,14 @@ fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint64_t now, bool ece)
 void fp_sched_init(struct fp *fp, uint64_t now);
 void fp_sched_wheel_walk(struct fp *fp, uint64_t now);
 void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t when);
-static inline void fp_sched_list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t id)
-{
-	fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
-	if (*tail == TOFFEE_FLOW_NONE)
-		*head = id;
-	else
-		fp->flows[*tail].sched_next = id;
-	*tail = id;
-}
-/* Queue flow @p id at the end of the ready FIFO. */
-static inline void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id)
-{
-	f->nic_flags |= FP_NF_QUEUED;
-	fp_sched_list_append(fp, &fp->ready_head, &fp->ready_tail, id);
-}
 /* Queue a flow that has something to send and is not queued yet (the
  * test inline, the queueing out of line: kicks come from the receive path,
  * where most find nothing to do). */
-void fp_sched_enqueue_ool(struct fp *fp, struct toffee_flow *f, uint32_t id);
+void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id);
 static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
 {
 	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f))
-		fp_sched_enqueue_ool(fp, f, id);
+		fp_sched_enqueue(fp, f, id);
 }
 /* Remove flow @p f, the first of the ready FIFO, from it. */
 static inline void fp_sched_pop(struct fp *fp, struct toffee_flow *f)

@@ -4,9 +4,9 @@
  * slot for the time its token bucket allows the next segment. Both are
  * singly linked lists through toffee_flow.sched_next, so every operation is
  * constant time; a flow is in at most one list (FP_NF_QUEUED). The hot
- * operations (append, pop, the empty-wheel test) are inline in
- * fp_internal.h; the transmit loop that serves the FIFO is fp_tx_run()
- * (fp_tx.c). */
+ * operations (pop, rotate, the kick's test, the empty-wheel test) are
+ * inline in fp_internal.h; the transmit loop that serves the FIFO is
+ * fp_tx_run() (fp_tx.c). */
 #include "fp_internal.h"
 
 void fp_sched_init(struct fp *fp, uint64_t now)
@@ -40,9 +40,21 @@ void fp_sched_wheel_walk(struct fp *fp, uint64_t now)
 		fp->wheel_time = (now >> FP_WHEEL_SHIFT << FP_WHEEL_SHIFT) + (1u << FP_WHEEL_SHIFT);
 }
 
-void fp_sched_enqueue_ool(struct fp *fp, struct toffee_flow *f, uint32_t id)
+static void list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t id)
 {
-	fp_sched_enqueue(fp, f, id);
+	fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
+	if (*tail == TOFFEE_FLOW_NONE)
+		*head = id;
+	else
+		fp->flows[*tail].sched_next = id;
+	*tail = id;
+}
+
+/* Queue flow @p id at the end of the ready FIFO (fp_sched_kick()). */
+void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id)
+{
+	f->nic_flags |= FP_NF_QUEUED;
+	list_append(fp, &fp->ready_head, &fp->ready_tail, id);
 }
 
 /* Flow @p id is over its rate: wait in the wheel slot of @p when. */
@@ -56,5 +68,5 @@ void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t w
 	uint32_t s = (uint32_t)(when >> FP_WHEEL_SHIFT) & (FP_WHEEL_SLOTS - 1);
 	fp->wheel_busy += fp->wheel_tail[s] == TOFFEE_FLOW_NONE;
 	f->nic_flags |= FP_NF_QUEUED;
-	fp_sched_list_append(fp, &fp->wheel_head[s], &fp->wheel_tail[s], id);
+	list_append(fp, &fp->wheel_head[s], &fp->wheel_tail[s], id);
 }
