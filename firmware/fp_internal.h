@@ -263,6 +263,9 @@ static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp
 			   tx_freed | (uint64_t)flags << 32 | (uint64_t)slot->phase << 56 };
 	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, ev, sizeof(struct toffee_ctx_ev));
 	slot->blk[TOFFEE_Q_TAIL / 4] = slot->tail + 1;
+	/* The event must be visible before ARM is read, or an application that
+	 * armed and re-checked the ring in between sleeps through it. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (FP_UNLIKELY(slot->db[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
 }
