@@ -145,6 +145,7 @@ static void setup_regs(const struct fwb_cfg *cfg)
 	fwb_ring_setup(&H, &r_acmd, ctxq(TOFFEE_CTX_CMD, 0), 8, sizeof(struct toffee_ctx_cmd), 0,
 		       db(TOFFEE_DB_CMD_TAIL), ctxq(TOFFEE_CTX_CMD, TOFFEE_Q_HEAD));
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+	fwb_wreg(&H, TOFFEE_REG_CTX_LIMIT, 1);     /* one context in use: bound the doorbell scan */
 	fwb_wreg(&H, TOFFEE_REG_CTRL, TOFFEE_CTRL_ENABLE);
 }
 
