@@ -20,6 +20,27 @@ static int io_wait(uint64_t deadline)
 	return r < 0 ? r : 0;
 }
 
+/* The start of every receive/send loop turn, before data moves: 0 when
+ * connected, 1 after waiting for a connection still being set up (go
+ * round again), or a negative errno to return. */
+static int io_step(struct ts_sock *s, bool nb, uint64_t deadline)
+{
+	ts_pump_fast();
+	if (s->closed)
+		return -EBADF;
+	if (s->mode == TS_CONNECTING) {
+		if (nb)
+			return -EAGAIN;
+		int rc = io_wait(deadline);
+		return rc < 0 ? rc : 1;
+	}
+	if (s->mode != TS_CONNECTED || !s->conn) {
+		int e = ts_sock_take_error(s);
+		return e ? -e : -ENOTCONN;
+	}
+	return 0;
+}
+
 /* After a reset: the error once, then end of file (reads) or EPIPE. */
 static int reset_error(struct ts_sock *s)
 {
@@ -62,25 +83,13 @@ ssize_t ts_op_recv(int fd, const struct iovec *iov, int iovcnt, int flags,
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
 	uint64_t deadline = ts_deadline(s->rcvtimeo_ms ? s->rcvtimeo_ms : -1);
 	for (;;) {
-		ts_pump_fast();
-		if (s->closed) {
-			rc = -EBADF;
+		int st = io_step(s, nb, deadline);
+		if (st < 0) {
+			rc = st;
 			break;
 		}
-		if (s->mode == TS_CONNECTING) {
-			if (nb) {
-				rc = -EAGAIN;
-				break;
-			}
-			if ((rc = io_wait(deadline)) < 0)
-				break;
+		if (st > 0)
 			continue;
-		}
-		if (s->mode != TS_CONNECTED || !s->conn) {
-			int e = ts_sock_take_error(s);
-			rc = e ? -e : -ENOTCONN;
-			break;
-		}
 		if (want == 0)
 			break;
 		void *p1, *p2;
@@ -143,25 +152,13 @@ ssize_t ts_op_send(int fd, const struct iovec *iov, int iovcnt, int flags)
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
 	uint64_t deadline = ts_deadline(s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 	for (;;) {
-		ts_pump_fast();
-		if (s->closed) {
-			rc = -EBADF;
+		int st = io_step(s, nb, deadline);
+		if (st < 0) {
+			rc = st;
 			break;
 		}
-		if (s->mode == TS_CONNECTING) {
-			if (nb) {
-				rc = -EAGAIN;
-				break;
-			}
-			if ((rc = io_wait(deadline)) < 0)
-				break;
+		if (st > 0)
 			continue;
-		}
-		if (s->mode != TS_CONNECTED || !s->conn) {
-			int e = ts_sock_take_error(s);
-			rc = e ? -e : -ENOTCONN;
-			break;
-		}
 		if (s->shut_wr) {
 			rc = -EPIPE;
 			break;
