@@ -44,6 +44,12 @@ counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2 }'; }
 "$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 >"$LOGS/start.log" 2>&1 || fail "toffee start"
 ns_add "$NS"
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+# The peer's congestion control: cubic (or reno), the loss-based default of
+# most distributions. A host default of BBR paces the sender by its
+# delivery-rate estimate, which this much loss and reordering drives down to
+# ~100 kbit/s: the transfer then crawls for minutes whatever toffee does.
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_congestion_control=cubic 2>/dev/null ||
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_congestion_control=reno
 veth_add "$VA" "$VB"
 ip link set "$VB" netns "$NS"
 ip -n "$NS" addr add $PEERIP/24 dev "$VB"
