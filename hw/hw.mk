@@ -68,6 +68,9 @@ $(HW_B)/fphost.o: tests/lib/fphost.c tests/lib/fphost.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 $(eval $(call hw_tb,rx_classify,rx_classify,,,-I$(CURDIR)/firmware -I$(CURDIR)/tests/lib,$(HW_B)/fphost.o $(FW_LIB)))
 
+# Further testbenches, one fragment per module group (hw/sim/*.mk).
+include $(sort $(wildcard hw/sim/*.mk))
+
 TEST_DEPS += $(HW_TBS)
 TESTS += $(HW_TBS)
 hw-tb: $(HW_TBS)
