@@ -6,18 +6,22 @@
 #   sys_init TAG        names: namespace ${TAG}p$S, TAP ${TAG}t$S, run directory
 #                       /tmp/$TAG-$S (TOFFEE_RUNDIR), logs /tmp/$TAG-$S-logs ($LOGS);
 #                       the subnet 10.X.Y.0/24 with toffee at $US, Linux at $PEERIP
-#   sys_up [ARGS...]    toffee start --backend fw (extra ARGS passed on; environment
-#                       for it in the array SYS_START_ENV), the TAP moved into the
-#                       peer namespace with its own MAC and $PEERIP
+#   sys_start [ARGS...] toffee start --backend $SYS_BACKEND (TOFFEE_BACKEND, default
+#                       fw; extra ARGS passed on; environment for it in the array
+#                       SYS_START_ENV) and the peer namespace
+#   sys_up [ARGS...]    sys_start, then the TAP moved into the peer namespace with
+#                       its own MAC and $PEERIP
 #   peer_exec CMD...    run CMD in the peer namespace
 #   start_app NAME CMD… CMD under `toffee run` in the background (log $LOGS/NAME.log,
 #                       pid in $BG_PID)
 #   wait_log FILE RE    until FILE matches RE (5 s)
+#   wait_listen FILE    until FILE says "listening" (a tf_peer.py server)
 #   counter NAME        a counter of `toffee status` (NIC or toffeed)
 #   status_field NAME   flows / contexts of `toffee status --brief`
 #   wait_idle N         until 0 flows (TIME_WAIT excluded) and N contexts (10 s)
 #   fail MSG            print MSG, the logs' tails and toffee's non-zero counters; exit 1
 TOFFEE=${TOFFEE:-$PWD/build/bin/toffee}
+SYS_BACKEND=${TOFFEE_BACKEND:-fw}
 
 sys_init() {
 	local tag=$1 S=$NS_SUFFIX
@@ -42,18 +46,27 @@ sys_cleanup() {
 
 fail() {
 	echo "FAIL: $*"
-	local l
-	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -15 "$l"; }; done
+	local l bad
+	if [ -s "$LOGS/wire.pcap" ]; then      # a test's own capture of the wire
+		sleep 0.5
+		bad=$(tcpdump -vvnr "$LOGS/wire.pcap" "src host $US and tcp" 2>/dev/null | grep -c "incorrect")
+		echo "wire: $bad frames from toffee with a bad TCP checksum (headers in $LOGS/wire.pcap)"
+	fi
+	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -25 "$l"; }; done
 	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
 	exit 1
 }
 
-sys_up() {
-	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend fw --tap "$TAP" --ip "$US/24" "$@" \
-		>"$LOGS/start.log" 2>&1 ||
+sys_start() {
+	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend "$SYS_BACKEND" --tap "$TAP" \
+		--ip "$US/24" "$@" >"$LOGS/start.log" 2>&1 ||
 		fail "toffee start: $(cat "$LOGS/start.log")"
 	ns_add "$NS" || fail "cannot create namespace $NS"
 	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+sys_up() {
+	sys_start "$@"
 	ip link set "$TAP" netns "$NS" || fail "cannot move $TAP into $NS"
 	ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
 	ip -n "$NS" addr add "$PEERIP/24" dev "$TAP"
@@ -78,6 +91,8 @@ wait_log() {
 	for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	fail "$1 never showed '$2'"
 }
+
+wait_listen() { wait_log "$1" listening; }
 
 counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2; exit }'; }
 status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }

@@ -20,61 +20,16 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
+. tests/system/sysup.sh
 ns_require_root
-TOFFEE=$PWD/build/bin/toffee
 PY=/usr/bin/python3
 PEER=$PWD/tests/system/tf_peer.py
 APPCHECK=$PWD/build/test/sp/appcheck
-[ -x build/bin/toffee-fw ] || { echo "skip: build/bin/toffee-fw not built"; exit 77; }
+[ -x build/bin/toffee-$SYS_BACKEND ] || { echo "skip: build/bin/toffee-$SYS_BACKEND not built"; exit 77; }
 [ -f build/lib/libtoffee-preload.so ] || { echo "skip: libtoffee-preload.so not built"; exit 77; }
 [ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
-S=$NS_SUFFIX
-NS=tsp$S; TAP=tst$S
-NET=10.$((S % 200 + 20)).$((S / 200 % 250)); US=$NET.2; PEERIP=$NET.1
-export TOFFEE_RUNDIR=/tmp/tsys-$S
-LOGS=/tmp/tsys-$S-logs
-mkdir -p "$LOGS"
-ns_init
-cleanup() {
-	"$TOFFEE" stop >/dev/null 2>&1
-	cleanup_all
-	rm -rf /var/run/dpdk/toffee-$TAP
-	if [ -z "${KEEP:-}" ]; then rm -rf "$TOFFEE_RUNDIR" "$LOGS"; fi
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	if [ -s "$LOGS/wire.pcap" ]; then
-		sleep 0.5
-		bad=$(tcpdump -vvnr "$LOGS/wire.pcap" "src host $US and tcp" 2>/dev/null | grep -c "incorrect")
-		echo "wire: $bad frames from toffee with a bad TCP checksum (headers captured in $LOGS/wire.pcap)"
-	fi
-	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -25 "$l"; }; done
-	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
-	exit 1
-}
+sys_init tsys
 peer() { ip netns exec "$NS" timeout 120 "$PY" "$PEER" "$@"; }
-status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
-# wait_idle: until no flows (TIME_WAIT excluded) and N contexts remain.
-wait_idle() {
-	local want_ctx=$1
-	for _ in $(seq 100); do
-		[ "$(status_field flows)" = 0 ] && [ "$(status_field contexts)" = "$want_ctx" ] && return 0
-		sleep 0.1
-	done
-	fail "not idle: $("$TOFFEE" status --brief) (want 0 flows, $want_ctx contexts)"
-}
-# start_app NAME CMD...: a program on toffee, in the background.
-start_app() {
-	local name=$1; shift
-	"$TOFFEE" run -- "$@" >"$LOGS/$name.log" 2>&1 &
-	BG_PID=$!
-	PIDS_STARTED+=("$BG_PID")
-}
-wait_listen() {
-	for _ in $(seq 100); do grep -q listening "$1" && return 0; sleep 0.05; done
-	fail "server $1 did not start"
-}
 
 # ---- 1. the command's errors ---------------------------------------------------------
 out=$("$TOFFEE" start --backend fw --tap "$TAP" 2>&1); rc=$?
@@ -100,21 +55,12 @@ out=$(build/bin/toffeed --ip 10.0.0.1 2>&1); rc=$?
 echo "errors: ok"
 
 # ---- 2. start ---------------------------------------------------------------------------
-"$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 --gw $PEERIP >"$LOGS/start.log" 2>&1 \
-	|| fail "toffee start: $(cat "$LOGS/start.log")"
-ns_add "$NS"
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link set "$TAP" netns "$NS" || fail "cannot move $TAP"
-ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
-ip -n "$NS" addr add $PEERIP/24 dev "$TAP"
-ip -n "$NS" link set "$TAP" up
+sys_up --gw "$PEERIP"
 ip -n "$NS" addr add 192.0.2.77/32 dev lo       # off the subnet: via the gateway
-ip -n "$NS" link set lo up
-ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
 # Headers of everything on the wire, for the diagnosis of a failure.
 ip netns exec "$NS" tcpdump -s 256 -ni "$TAP" -w "$LOGS/wire.pcap" >/dev/null 2>&1 &
 PIDS_STARTED+=($!)
-out=$("$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 2>&1); rc=$?
+out=$("$TOFFEE" start --backend "$SYS_BACKEND" --tap "$TAP" --ip $US/24 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "already running" <<<"$out" || fail "second start: rc $rc: $out"
 echo "start: ok"
 

@@ -8,42 +8,23 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
+. tests/system/sysup.sh
 ns_require_root
-TOFFEE=$PWD/build/bin/toffee
 PY=/usr/bin/python3
 PEER=$PWD/tests/system/tf_peer.py
-for f in build/bin/toffee-fw build/bin/toffee-impair build/lib/libtoffee-preload.so; do
+for f in build/bin/toffee-$SYS_BACKEND build/bin/toffee-impair build/lib/libtoffee-preload.so; do
 	[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
 done
 [ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
-S=$NS_SUFFIX
-NS=tip$S; TAP=tit$S; VA=tia$S; VB=tib$S
-NET=10.$((S % 200 + 20)).$((S / 200 % 250 + 1)); US=$NET.2; PEERIP=$NET.1
-export TOFFEE_RUNDIR=/tmp/timp-$S
-LOGS=/tmp/timp-$S-logs
-mkdir -p "$LOGS"
-ns_init
-cleanup() {
-	"$TOFFEE" stop >/dev/null 2>&1
-	cleanup_all
-	rm -rf /var/run/dpdk/toffee-$TAP
-	if [ -z "${KEEP:-}" ]; then rm -rf "$TOFFEE_RUNDIR" "$LOGS"; fi
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -15 "$l"; }; done
-	"$TOFFEE" status 2>/dev/null | awk '/toffeed counters/ { f = 1 } f && $2 != "0"'
-	exit 1
-}
+sys_init timp
+VA=${SYS_TAG}a$NS_SUFFIX; VB=${SYS_TAG}b$NS_SUFFIX
 # Without SACK and with one out-of-order interval in the NIC, a Linux sender
 # recovers slowly from heavy loss: allow long stalls.
 peer() { ip netns exec "$NS" env TF_TIMEOUT=150 timeout 300 "$PY" "$PEER" "$@"; }
-counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2 }'; }
 
-"$TOFFEE" start --backend fw --tap "$TAP" --ip $US/24 >"$LOGS/start.log" 2>&1 || fail "toffee start"
-ns_add "$NS"
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+# The TAP stays here; a veth pair reaches the peer namespace, and
+# toffee-impair bridges the TAP and the veth's near end.
+sys_start
 # The peer's congestion control: cubic (or reno), the loss-based default of
 # most distributions. A host default of BBR paces the sender by its
 # delivery-rate estimate, which this much loss and reordering drives down to
@@ -60,9 +41,8 @@ sysctl -qw net.ipv6.conf.$TAP.disable_ipv6=1 net.ipv6.conf.$VA.disable_ipv6=1
 ethtool -K "$VA" tx off >/dev/null 2>&1
 ip netns exec "$NS" ethtool -K "$VB" tx off >/dev/null 2>&1
 
-"$TOFFEE" run -- "$PY" "$PEER" server 7000 >"$LOGS/srv.log" 2>&1 &
-PIDS_STARTED+=($!)
-for _ in $(seq 100); do grep -q listening "$LOGS/srv.log" && break; sleep 0.05; done
+start_app srv "$PY" "$PEER" server 7000
+wait_listen "$LOGS/srv.log"
 
 bg build/bin/toffee-impair --a "$TAP" --b "$VA" --loss 0.01 --seed 11
 IMP=$BG_PID
