@@ -13,4 +13,5 @@ hw/rtl/axil_regs.sv
 hw/rtl/ring_writer.sv
 hw/rtl/dma_wr_arb.sv
 hw/rtl/dma_rd_arb.sv
+hw/rtl/rx_protocol.sv
 hw/rtl/toffee_top.sv
