@@ -14,4 +14,5 @@ hw/rtl/ring_writer.sv
 hw/rtl/dma_wr_arb.sv
 hw/rtl/dma_rd_arb.sv
 hw/rtl/rx_protocol.sv
+hw/rtl/cmd_exec.sv
 hw/rtl/toffee_top.sv

@@ -1,0 +1,4 @@
+# Testbenches of the command path: cmd_exec (against the firmware itself,
+# through the tests/lib harness), ring_reader and dma_read_block (against a
+# model with a simulated host memory). Included by hw/hw.mk.
+$(eval $(call hw_tb,cmd_exec,cmd_exec,_cap64,-GFLOW_CAP=64,-DCAP=64 -I$(CURDIR)/firmware -I$(CURDIR)/tests/lib,$(HW_B)/fphost.o $(FW_LIB)))
