@@ -1,0 +1,5 @@
+# Transmit side of the protocol engine (docs/rtl.md): tx_frame, tx_segment,
+# tx_sched, each against the firmware (libfp.a, through tests/lib/fphost
+# where frames are involved). Included by hw/hw.mk.
+TX_FW_FLAGS := -I$(CURDIR)/firmware -I$(CURDIR)/tests/lib
+$(foreach w,64 512,$(eval $(call hw_tb,tx_frame,tx_frame,_dw$(w),-GDATA_WIDTH=$(w),-DDW=$(w) $(TX_FW_FLAGS),$(HW_B)/fphost.o $(FW_LIB))))
