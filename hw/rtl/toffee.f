@@ -13,10 +13,7 @@ hw/rtl/axil_regs.sv
 hw/rtl/ring_writer.sv
 hw/rtl/dma_wr_arb.sv
 hw/rtl/dma_rd_arb.sv
-hw/rtl/tx_frame.sv
 hw/rtl/rx_protocol.sv
 hw/rtl/cmd_exec.sv
-hw/rtl/engine.sv
-hw/rtl/dma_write_bytes.sv
-hw/rtl/dma_read_bytes.sv
+hw/rtl/tx_frame.sv
 hw/rtl/toffee_top.sv
