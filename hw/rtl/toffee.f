@@ -16,4 +16,5 @@ hw/rtl/dma_rd_arb.sv
 hw/rtl/rx_protocol.sv
 hw/rtl/cmd_exec.sv
 hw/rtl/tx_frame.sv
+hw/rtl/engine.sv
 hw/rtl/toffee_top.sv

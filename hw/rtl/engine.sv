@@ -1,0 +1,1654 @@
+// SPDX-License-Identifier: MIT
+// engine: the sequencer of the protocol engine (v1, docs/rtl.md "The
+// protocol engine"). One job at a time, in the firmware's order:
+//
+//   received segment   (fp_rx): classify (rx_classify, inside), read the
+//                      flow state, rx_protocol, write the state back, then
+//                      the actions in fp_rx()'s order: payload deposit,
+//                      context event (+ ARM -> notification), ACK,
+//                      exception (frame copy + EXC entry)
+//   poll (fp_poll), one per token on s_axis_poll (budget = tx_budget):
+//     slow-path commands (fp_cmd_poll_sp): entry read, cmd_exec, flow
+//                      table insert/remove, state write, READ_STATE copy,
+//                      FB entry, head
+//     raw frames       (fp_cmd_poll_raw): entry read, frame DMA read ->
+//                      MAC, head
+//     context commands (fp_cmd_poll_ctx): contexts with a pending CMD_TAIL
+//                      doorbell in index order (a bitmap, not a scan),
+//                      at most 64 commands each per poll, cmd_exec, window
+//                      update ACK, head
+//     transmit         (fp_tx_run): scheduler advance, then up to budget
+//                      turns: tx_segment, frame (tx_frame + dma_read_bytes
+//                      payload), state write, rotate/pop/wait
+//
+// Received segments may start between any two jobs (they come first, as
+// the platform loop of the firmware calls fp_rx before fp_poll). A job
+// takes a bounded number of cycles (constant per segment / entry); v1 does
+// not overlap jobs.
+//
+// The step modules (rx_protocol, cmd_exec, tx_segment, tx_frame, tx_sched)
+// and the byte movers (dma_write_bytes for deposits, exception copies and
+// READ_STATE images from the engine's frame buffer; dma_read_bytes for
+// transmit payload) sit outside: their interfaces are ports of this module
+// (prefixes rxp_, cmx_, txs_, txf_, sch_, mvw_, mvr_), wired in toffee_top.
+// The engine owns the DMA write channel (ring writers inside, the mover's
+// writes passed through, one source at a time so the host sees the writes
+// in the firmware's order), its own read port (ring entries, INSTALL
+// images, raw frames) and the MAC transmit stream (tx_frame's frames and
+// raw frames).
+//
+// Counters: the engine counts RX_FRAMES (including the frames mac_rx drops
+// as oversize, stat_oversize), exceptions (EXC_BASE + reason, EXC_FULL),
+// TX_ACKS, TX_SEGS/TX_BYTES, TX_RAW, RAW_BAD and CMD_BAD of the slow-path
+// rings; the step modules' cnt_inc outputs are added for their own events
+// (their exception / transmit bits are masked).
+`default_nettype none
+
+module engine #(
+    // DMA and stream width in bits (64 .. 512).
+    parameter DATA_WIDTH = 64,
+    // Bytes per beat (derived).
+    parameter KEEP_WIDTH = DATA_WIDTH / 8,
+    // Flow state capacity (power of two): ids at or above are invalid.
+    parameter FLOW_CAP = 65536,
+    // Contexts implemented (axil_regs CTX_CAP).
+    parameter CTX_CAP = 256
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+    input  wire [63:0]             now_ns,
+
+    // Poll tokens: one fp_poll() each (budget = tx segments). Tie valid high
+    // with a large budget on hardware; the differential harness hands one
+    // token per fp_poll(). The token is taken when the poll is done.
+    input  wire                    s_axis_poll_tvalid,
+    output wire                    s_axis_poll_tready,
+    input  wire [15:0]             s_axis_poll_budget,
+    output wire                    idle,               // no job running or waiting
+
+    // Received segments (flow_lookup result with the parser fields).
+    input  wire                    s_axis_seg_tvalid,
+    output wire                    s_axis_seg_tready,
+    input  wire                    s_axis_seg_hit,
+    input  wire [31:0]             s_axis_seg_flow_id,
+    input  wire [15:0]             s_axis_seg_frame_len,
+    input  wire [47:0]             s_axis_seg_dst_mac,
+    input  wire [15:0]             s_axis_seg_ethertype,
+    input  wire [3:0]              s_axis_seg_ip_ver,
+    input  wire [3:0]              s_axis_seg_ip_ihl,
+    input  wire [7:0]              s_axis_seg_ip_tos,
+    input  wire [15:0]             s_axis_seg_ip_len,
+    input  wire                    s_axis_seg_ip_frag,
+    input  wire [7:0]              s_axis_seg_ip_proto,
+    input  wire                    s_axis_seg_ip_csum_ok,
+    input  wire [31:0]             s_axis_seg_tcp_seq,
+    input  wire [31:0]             s_axis_seg_tcp_ack,
+    input  wire [3:0]              s_axis_seg_tcp_doff,
+    input  wire [7:0]              s_axis_seg_tcp_flags,
+    input  wire [15:0]             s_axis_seg_tcp_win,
+    input  wire                    s_axis_seg_tcp_csum_ok,
+    input  wire                    s_axis_seg_opt_ok,
+    input  wire                    s_axis_seg_ts,
+    input  wire [31:0]             s_axis_seg_ts_val,
+    input  wire [15:0]             s_axis_seg_pay_off,
+    input  wire [15:0]             s_axis_seg_pay_len,
+    input  wire                    stat_oversize,      // mac_rx dropped a frame (RX_FRAMES)
+
+    // Frame bytes (frame FIFO), one frame per segment, in segment order.
+    input  wire [DATA_WIDTH-1:0]   s_axis_frame_tdata,
+    input  wire [KEEP_WIDTH-1:0]   s_axis_frame_tkeep,
+    input  wire                    s_axis_frame_tvalid,
+    output wire                    s_axis_frame_tready,
+    input  wire                    s_axis_frame_tlast,
+
+    // Configuration and slow-path rings (axil_regs).
+    input  wire [31:0]             cfg_ctrl,
+    input  wire [47:0]             cfg_mac,
+    input  wire [31:0]             cfg_ctx_limit,
+    input  wire [4*64-1:0]         cfg_spq_base,
+    input  wire [4*32-1:0]         cfg_spq_log2,
+    input  wire [4*64-1:0]         cfg_spq_buf,
+    input  wire [4*32-1:0]         cfg_spq_head,
+    input  wire [4*32-1:0]         cfg_spq_tail,
+    output wire [3:0]              spq_head_we,
+    output wire [4*32-1:0]         spq_head_wdata,
+    output wire [3:0]              spq_tail_we,
+    output wire [4*32-1:0]         spq_tail_wdata,
+    // Context RAM port B (one-cycle read latency).
+    output wire                    ctx_en,
+    output wire [10:0]             ctx_we,
+    output wire [7:0]              ctx_addr,
+    output wire [11*32-1:0]        ctx_wdata,
+    input  wire [11*32-1:0]        ctx_rdata,
+    // Doorbells.
+    input  wire                    s_axis_db_tvalid,
+    output wire                    s_axis_db_tready,
+    input  wire [7:0]              s_axis_db_ctx,
+    input  wire [1:0]              s_axis_db_reg,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [31:0]             s_axis_db_value,    // the RAM holds it
+    // verilator lint_on UNUSEDSIGNAL
+    // Counters.
+    output wire [63:0]             cnt_inc,
+    output wire [15:0]             cnt_rx_bytes,
+    output wire [15:0]             cnt_tx_bytes,
+    // Notifications (fp_ctx_notify): context ids.
+    output wire                    m_axis_notify_tvalid,
+    input  wire                    m_axis_notify_tready,
+    output wire [7:0]              m_axis_notify_ctx,
+
+    // Flow state (flow_state).
+    output wire                    st_rd_tvalid,
+    output wire [31:0]             st_rd_flow_id,
+    input  wire                    st_tvalid,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [31:0]             st_flow_id,
+    // verilator lint_on UNUSEDSIGNAL
+    input  wire [1023:0]           st_state,
+    output wire                    st_wr_tvalid,
+    output wire [31:0]             st_wr_flow_id,
+    output wire [1023:0]           st_wr_state,
+    output wire [31:0]             st_wr_strb,
+
+    // Flow table updates (flow_lookup).
+    output wire                    m_axis_upd_tvalid,
+    input  wire                    m_axis_upd_tready,
+    output wire                    m_axis_upd_remove,
+    output wire [31:0]             m_axis_upd_local_ip,
+    output wire [31:0]             m_axis_upd_remote_ip,
+    output wire [31:0]             m_axis_upd_ports,
+    output wire [31:0]             m_axis_upd_flow_id,
+    input  wire                    s_axis_upd_status_tvalid,
+    output wire                    s_axis_upd_status_tready,
+    input  wire [15:0]             s_axis_upd_status,
+
+    // rx_protocol.
+    output wire                    rxp_in_valid,
+    output wire [31:0]             rxp_flow_id,
+    output wire [1023:0]           rxp_state,
+    output wire [7:0]              rxp_flags,
+    output wire [31:0]             rxp_seq,
+    output wire [31:0]             rxp_ack,
+    output wire [15:0]             rxp_wnd,
+    output wire                    rxp_ts_ok,
+    output wire [31:0]             rxp_tsval,
+    output wire                    rxp_ce,
+    output wire [15:0]             rxp_pay_off,
+    output wire [15:0]             rxp_pay_len,
+    output wire [15:0]             rxp_frame_len,
+    output wire                    rxp_ev_ok,
+    input  wire                    rxp_out_valid,
+    input  wire [1023:0]           rxp_out_state,
+    input  wire                    rxp_drop,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [7:0]              rxp_drop_reason,    // counted by rxp_cnt_inc
+    // verilator lint_on UNUSEDSIGNAL
+    input  wire                    rxp_punt,
+    input  wire [7:0]              rxp_punt_reason,
+    input  wire                    rxp_dep_valid,
+    input  wire [15:0]             rxp_dep_off,
+    input  wire [63:0]             rxp_dep_iova0,
+    input  wire [15:0]             rxp_dep_len0,
+    input  wire [63:0]             rxp_dep_iova1,
+    input  wire [15:0]             rxp_dep_len1,
+    input  wire                    rxp_ev_valid,
+    input  wire [31:0]             rxp_ev_rx_bytes,
+    input  wire [31:0]             rxp_ev_tx_freed,
+    input  wire [7:0]              rxp_ev_flags,
+    input  wire                    rxp_ack_valid,
+    input  wire                    rxp_ack_ece,
+    input  wire                    rxp_kick,
+    input  wire [63:0]             rxp_cnt_inc,
+    input  wire [31:0]             rxp_rx_bytes_add,
+
+    // cmd_exec: a slow-path command (32-byte entry) or a context command
+    // (16-byte entry in the low bits, cmx_ctx its context).
+    output wire                    cmx_in_valid,
+    output wire                    cmx_ctx_cmd,
+    output wire                    cmx_phase_ok,
+    output wire [7:0]              cmx_ctx,
+    output wire [255:0]            cmx_cmd,
+    output wire [1023:0]           cmx_state,           // current (nic_flags VALID bit)
+    output wire [1023:0]           cmx_image,           // INSTALL image
+    input  wire                    cmx_out_valid,
+    input  wire [1023:0]           cmx_out_state,
+    input  wire                    cmx_out_state_wr,    // write cmx_out_state back
+    input  wire [15:0]             cmx_status,          // 0 / -errno (slow path)
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire                    cmx_fb_valid,        // every slow-path command has one
+    // verilator lint_on UNUSEDSIGNAL
+    input  wire [255:0]            cmx_fb,
+    input  wire                    cmx_dma_wr_valid,    // READ_STATE
+    input  wire [63:0]             cmx_dma_wr_iova,
+    input  wire [1:0]              cmx_tab_op,          // 0 none, 1 insert, 2 remove
+    input  wire [31:0]             cmx_tab_local_ip,
+    input  wire [31:0]             cmx_tab_remote_ip,
+    input  wire [31:0]             cmx_tab_ports,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire                    cmx_kick,            // kick_pend is the one that matters
+    // verilator lint_on UNUSEDSIGNAL
+    input  wire                    cmx_kick_pend,
+    input  wire                    cmx_ack,             // window-update ACK
+    input  wire [63:0]             cmx_cnt_inc,
+
+    // tx_segment.
+    output wire                    txs_in_valid,
+    output wire [1023:0]           txs_state,
+    input  wire                    txs_out_valid,
+    input  wire [1:0]              txs_result,          // TXR_*
+    input  wire                    txs_more,            // fp_tx_pending after the send
+    input  wire [31:0]             txs_seq,
+    input  wire [15:0]             txs_len,
+    input  wire [7:0]              txs_flags,
+    input  wire [7:0]              txs_tos,
+    input  wire [63:0]             txs_iova0,
+    input  wire [15:0]             txs_len0,
+    input  wire [63:0]             txs_iova1,
+    input  wire [15:0]             txs_len1,
+    input  wire [1023:0]           txs_out_state,
+
+    // tx_frame: a segment or ACK to build from the state (payload from
+    // dma_read_bytes, wired to tx_frame in toffee_top); its frame comes back
+    // on s_axis_txf.
+    output wire                    txf_req_valid,
+    input  wire                    txf_req_ready,
+    output wire                    txf_req_is_ack,
+    output wire                    txf_req_ece,
+    output wire [1023:0]           txf_req_state,
+    output wire [31:0]             txf_req_seq,
+    output wire [7:0]              txf_req_flags,
+    output wire [15:0]             txf_req_len,
+    output wire [7:0]              txf_req_tos,
+    input  wire [DATA_WIDTH-1:0]   s_axis_txf_tdata,
+    input  wire [KEEP_WIDTH-1:0]   s_axis_txf_tkeep,
+    input  wire                    s_axis_txf_tvalid,
+    output wire                    s_axis_txf_tready,
+    input  wire                    s_axis_txf_tlast,
+
+    // dma_read_bytes: transmit payload, two pieces.
+    output wire                    mvr_req_valid,
+    input  wire                    mvr_req_ready,
+    output wire [63:0]             mvr_req_iova0,
+    output wire [15:0]             mvr_req_len0,
+    output wire [63:0]             mvr_req_iova1,
+    output wire [15:0]             mvr_req_len1,
+
+    // tx_sched: operations and the head of the ready FIFO.
+    output wire                    sch_op_valid,
+    input  wire                    sch_op_ready,
+    output wire [2:0]              sch_op,              // SCH_*
+    output wire [31:0]             sch_op_id,
+    output wire [63:0]             sch_op_time,
+    input  wire                    sch_busy,            // an operation in progress
+    input  wire                    sch_head_valid,
+    input  wire [31:0]             sch_head_id,
+
+    // dma_write_bytes: bytes [off, off + len0 + len1) of the frame stream
+    // m_axis_mvw (the engine's frame buffer replayed from byte 0, consumed
+    // through tlast: drain) to iova0 (len0 bytes) and iova1 (len1 bytes);
+    // its DMA writes pass through the engine; done when busy falls.
+    output wire                    mvw_req_valid,
+    input  wire                    mvw_req_ready,
+    output wire [15:0]             mvw_req_skip,
+    output wire [63:0]             mvw_req_iova0,
+    output wire [15:0]             mvw_req_len0,
+    output wire [63:0]             mvw_req_iova1,
+    output wire [15:0]             mvw_req_len1,
+    output wire [DATA_WIDTH-1:0]   m_axis_mvw_tdata,
+    output wire [KEEP_WIDTH-1:0]   m_axis_mvw_tkeep,
+    output wire                    m_axis_mvw_tvalid,
+    input  wire                    m_axis_mvw_tready,
+    output wire                    m_axis_mvw_tlast,
+    input  wire                    mvw_busy,
+    input  wire                    s_axis_mvw_wr_tvalid,
+    output wire                    s_axis_mvw_wr_tready,
+    input  wire [63:0]             s_axis_mvw_wr_addr,
+    input  wire [DATA_WIDTH-1:0]   s_axis_mvw_wr_data,
+    input  wire [KEEP_WIDTH-1:0]   s_axis_mvw_wr_strb,
+    input  wire                    s_axis_mvw_wr_last,
+
+    // DMA write channel (to the shell).
+    output wire                    m_axis_dma_wr_tvalid,
+    input  wire                    m_axis_dma_wr_tready,
+    output wire [63:0]             m_axis_dma_wr_addr,
+    output wire [DATA_WIDTH-1:0]   m_axis_dma_wr_data,
+    output wire [KEEP_WIDTH-1:0]   m_axis_dma_wr_strb,
+    output wire                    m_axis_dma_wr_last,
+    // The engine's DMA reads (through dma_rd_arb).
+    output wire                    m_axis_rd_req_tvalid,
+    input  wire                    m_axis_rd_req_tready,
+    output wire [63:0]             m_axis_rd_req_addr,
+    output wire [15:0]             m_axis_rd_req_len,
+    input  wire                    s_axis_rd_resp_tvalid,
+    output wire                    s_axis_rd_resp_tready,
+    input  wire [DATA_WIDTH-1:0]   s_axis_rd_resp_data,
+    input  wire                    s_axis_rd_resp_last,
+
+    // MAC transmit (to mac_tx).
+    output wire [DATA_WIDTH-1:0]   m_axis_tx_tdata,
+    output wire [KEEP_WIDTH-1:0]   m_axis_tx_tkeep,
+    output wire                    m_axis_tx_tvalid,
+    input  wire                    m_axis_tx_tready,
+    output wire                    m_axis_tx_tlast
+);
+
+localparam B = KEEP_WIDTH;
+localparam LG_B = $clog2(B);
+localparam ID_W = $clog2(FLOW_CAP);
+localparam FB_DEPTH = 2048 / B;              // frame buffer beats (one frame slot)
+localparam FBA_W = $clog2(FB_DEPTH);
+localparam RD_BEATS = 128 / B + 1;           // 128 bytes at any alignment
+localparam RDB_W = RD_BEATS * DATA_WIDTH;
+localparam RDC_W = $clog2(RD_BEATS + 1);
+
+if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << LG_B) != B || B * 8 != DATA_WIDTH) begin : g_err_dw
+    $error("engine: DATA_WIDTH must be a power of two in 64 .. 512");
+end
+if ((1 << ID_W) != FLOW_CAP) begin : g_err_cap
+    $error("engine: FLOW_CAP must be a power of two");
+end
+if (CTX_CAP < 1 || CTX_CAP > 256) begin : g_err_ctx
+    $error("engine: CTX_CAP must be in 1 .. 256");
+end
+
+// Scheduler operations and tx_segment results.
+localparam [2:0] SCH_KICK = 3'd0, SCH_POP = 3'd1, SCH_ROTATE = 3'd2, SCH_WAIT = 3'd3, SCH_ADVANCE = 3'd4;
+localparam [1:0] TXR_IDLE = 2'd0, TXR_WAIT_RATE = 2'd1, TXR_SEND = 2'd2;
+// rx_classify verdicts.
+localparam [1:0] V_DROP = 2'd1, V_PUNT = 2'd2;         // else PASS
+
+// Field offsets in struct toffee_flow (bits).
+localparam O_CTX = 8 * toffee_abi_pkg::FLOW_CTX_ID_OFF;
+localparam O_FLAGS = 8 * toffee_abi_pkg::FLOW_FLAGS_OFF;
+localparam O_NICF = 8 * toffee_abi_pkg::FLOW_NIC_FLAGS_OFF;
+localparam O_SNDNXT = 8 * toffee_abi_pkg::FLOW_SND_NXT_OFF;
+localparam O_TXEND = 8 * toffee_abi_pkg::FLOW_TX_END_OFF;
+localparam O_TBTIME = 8 * toffee_abi_pkg::FLOW_TB_TIME_OFF;
+// Context RAM row words.
+localparam W_EV_BASE_LO = 0, W_EV_BASE_HI = 1, W_EV_LOG2 = 2, W_EV_TAIL = 3;
+localparam W_CMD_BASE_LO = 4, W_CMD_BASE_HI = 5, W_CMD_LOG2 = 6, W_CMD_HEAD = 7;
+localparam W_CMD_TAIL = 8, W_EV_HEAD = 9, W_ARM = 10;
+// Slow-path rings.
+localparam Q_EXC = 0, Q_RAW = 1, Q_CMD = 2, Q_FB = 3;
+localparam [31:0] CTX_BUDGET = 32'd64;        // FP_CTX_CMD_BUDGET
+
+// verilator lint_off UNUSEDSIGNAL
+function automatic [63:0] cbit(input [31:0] idx);
+    cbit = 64'd1 << idx[5:0];
+endfunction
+function automatic [31:0] w32(input [11*32-1:0] row, input integer w);
+    w32 = row[32*w +: 32];
+endfunction
+// toffee_phase(idx, log2)
+function automatic [7:0] phase_of(input [31:0] idx, input [31:0] log2);
+    phase_of = {7'd0, !idx[log2[4:0]]};
+endfunction
+function automatic [31:0] size_of(input [31:0] log2);
+    size_of = 32'd1 << log2[4:0];
+endfunction
+function automatic seq_lt(input [31:0] a, input [31:0] b);
+    logic [31:0] d;
+    d = a - b;
+    seq_lt = d[31];
+endfunction
+// verilator lint_on UNUSEDSIGNAL
+
+// ---------------------------------------------------------------------------
+// States.
+// ---------------------------------------------------------------------------
+localparam [6:0]
+    S_IDLE        = 7'd0,
+    // receive
+    S_RX_LOAD     = 7'd1,   // frame FIFO -> frame buffer
+    S_RX_STRD     = 7'd2,   // flow state read
+    S_RX_STW      = 7'd3,
+    S_RX_CLS      = 7'd4,   // rx_classify
+    S_RX_CLSW     = 7'd5,
+    S_RX_CTX      = 7'd6,   // context row (event ring)
+    S_RX_CTXW     = 7'd7,
+    S_RX_STEP     = 7'd8,   // rx_protocol
+    S_RX_STEPW    = 7'd9,
+    S_RX_WB       = 7'd10,  // state write, kick
+    S_RX_DEP      = 7'd11,  // deposit
+    S_RX_EV       = 7'd12,  // event
+    S_RX_ACK      = 7'd13,  // ACK
+    S_RX_EXC      = 7'd14,  // exception
+    // shared action sub-sequences
+    S_MV_REQ      = 7'd20,  // mover request + frame replay
+    S_MV_WAIT     = 7'd21,
+    S_EV_ENTRY    = 7'd22,  // event entry
+    S_EV_WAIT     = 7'd23,
+    S_EV_ARM      = 7'd24,  // tail write, row re-read
+    S_EV_ARMW     = 7'd25,
+    S_EV_NOTIFY   = 7'd26,
+    S_EXC_CLAIM   = 7'd27,
+    S_EXC_ENTRY   = 7'd28,
+    S_EXC_WAIT    = 7'd29,
+    S_TXF_REQ     = 7'd30,  // frame request (+ payload read)
+    S_TXF_WAIT    = 7'd31,
+    S_SCH_OP      = 7'd32,  // scheduler operation
+    S_SCH_WAIT    = 7'd33,
+    S_RD_REQ      = 7'd34,  // engine DMA read of up to 128 bytes
+    S_RD_WAIT     = 7'd35,
+    S_FB_ENTRY    = 7'd36,
+    S_FB_WAIT     = 7'd37,
+    // poll
+    S_POLL        = 7'd40,
+    S_SP_NEXT     = 7'd41,
+    S_SP_CMD      = 7'd42,  // entry read back
+    S_SP_IMG      = 7'd43,  // INSTALL image read back
+    S_SP_STRD     = 7'd44,
+    S_SP_STW      = 7'd45,
+    S_SP_EXEC     = 7'd46,
+    S_SP_EXECW    = 7'd47,
+    S_SP_TAB      = 7'd48,
+    S_SP_TABW     = 7'd49,
+    S_SP_WB       = 7'd50,
+    S_SP_RDST     = 7'd51,  // READ_STATE: state -> frame buffer
+    S_SP_FB       = 7'd52,
+    S_SP_DONE     = 7'd53,
+    S_RAW_START   = 7'd54,
+    S_RAW_NEXT    = 7'd55,
+    S_RAW_ENT     = 7'd56,
+    S_RAW_RDREQ   = 7'd57,
+    S_RAW_STREAM  = 7'd58,
+    S_RAW_DONE    = 7'd59,
+    S_CTX_START   = 7'd60,
+    S_CTX_PICK    = 7'd61,
+    S_CTX_ROW     = 7'd62,
+    S_CTX_ROWW    = 7'd63,
+    S_CTX_NEXT    = 7'd64,
+    S_CTX_CMD     = 7'd65,
+    S_CTX_STRD    = 7'd66,
+    S_CTX_STW     = 7'd67,
+    S_CTX_EXEC    = 7'd68,
+    S_CTX_EXECW   = 7'd69,
+    S_CTX_WB      = 7'd70,
+    S_CTX_ACK     = 7'd71,
+    S_CTX_END     = 7'd72,
+    S_TX_START    = 7'd80,
+    S_TX_NEXT     = 7'd81,
+    S_TX_STRD     = 7'd82,
+    S_TX_STW      = 7'd83,
+    S_TX_SEG      = 7'd84,
+    S_TX_SEGW     = 7'd85,
+    S_TX_WB       = 7'd87,
+    S_TX_SCHED    = 7'd88,
+    S_POLL_DONE   = 7'd89;
+
+logic [6:0] state_reg = S_IDLE;
+logic [6:0] ret_reg = S_IDLE;        // return state of a sub-sequence
+logic [6:0] ret2_reg = S_IDLE;       // second level (event / exception -> TXF / MV)
+logic [6:0] resume_reg = S_IDLE;     // where the poll continues after a job
+
+// ---------------------------------------------------------------------------
+// Job registers.
+// ---------------------------------------------------------------------------
+// segment
+logic seg_hit_reg = 1'b0;
+logic [31:0] seg_flow_reg = '0;
+logic [15:0] seg_frame_len_reg = '0, seg_ip_len_reg = '0, seg_ethertype_reg = '0;
+logic [47:0] seg_dst_mac_reg = '0;
+logic [3:0] seg_ip_ver_reg = '0, seg_ip_ihl_reg = '0, seg_tcp_doff_reg = '0;
+logic [7:0] seg_ip_tos_reg = '0, seg_ip_proto_reg = '0, seg_tcp_flags_reg = '0;
+logic seg_ip_frag_reg = 1'b0, seg_ip_csum_ok_reg = 1'b0, seg_tcp_csum_ok_reg = 1'b0;
+logic seg_opt_ok_reg = 1'b0, seg_ts_reg = 1'b0;
+logic [31:0] seg_seq_reg = '0, seg_ack_reg = '0, seg_ts_val_reg = '0;
+logic [15:0] seg_win_reg = '0, seg_pay_off_reg = '0, seg_pay_len_reg = '0;
+
+logic [1023:0] fst_reg = '0;         // flow state as read
+logic [1023:0] nst_reg = '0;         // new state
+logic [11*32-1:0] row_reg = '0;      // context row
+logic [1:0] vkind_reg = '0;
+logic [7:0] vreason_reg = '0;
+logic [31:0] vflow_reg = '0;
+
+// rx_protocol outputs
+logic r_drop_reg = 1'b0, r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
+logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
+logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
+logic [15:0] r_dep_off_reg = '0, r_dep_len0_reg = '0, r_dep_len1_reg = '0;
+logic [63:0] r_dep_iova0_reg = '0, r_dep_iova1_reg = '0;
+logic [31:0] r_ev_rx_reg = '0, r_ev_freed_reg = '0;
+
+// action parameters
+logic [31:0] ev_flow_reg = '0;       // event: flow id, ctx
+logic [7:0] ev_ctx_reg = '0;
+logic [7:0] exc_reason_reg = '0;     // exception
+logic [31:0] exc_flow_reg = '0;
+logic [15:0] exc_len_reg = '0;
+logic [31:0] exc_idx_reg = '0;
+logic [15:0] mv_off_reg = '0, mv_len0_reg = '0, mv_len1_reg = '0, mv_frame_len_reg = '0;
+logic [63:0] mv_iova0_reg = '0, mv_iova1_reg = '0;
+logic mv_req_done_reg = 1'b0;
+logic [1023:0] txf_state_reg = '0;   // frame request
+logic [31:0] txf_seq_reg = '0;
+logic [7:0] txf_flags_reg = '0, txf_tos_reg = '0;
+logic [15:0] txf_len_reg = '0;
+logic [63:0] txf_iova0_reg = '0, txf_iova1_reg = '0;
+logic [15:0] txf_len0_reg = '0, txf_len1_reg = '0;
+logic txf_req_done_reg = 1'b0, mvr_req_done_reg = 1'b0;
+logic txf_is_ack_reg = 1'b0;
+logic [2:0] sch_op_reg = '0;         // scheduler op
+logic [31:0] sch_id_reg = '0;
+logic [63:0] sch_time_reg = '0;
+logic [63:0] rd_addr_reg = '0;       // engine read
+logic [15:0] rd_len_reg = '0;
+logic [RDB_W-1:0] rd_buf_reg = '0;
+logic [RDC_W-1:0] rd_cnt_reg = '0;
+logic [255:0] fb_entry_reg = '0;     // FB entry
+logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
+
+// poll
+logic in_poll_reg = 1'b0;
+logic [15:0] budget_reg = '0, sent_reg = '0;
+logic [31:0] n_reg = '0, done_reg = '0, head_reg = '0, log2_reg = '0, tail_reg = '0;
+logic [255:0] cmd_reg = '0;
+logic [1023:0] img_reg = '0;
+logic [15:0] status_reg = '0;
+logic c_wr_reg = 1'b0, c_kick_reg = 1'b0, c_ack_reg = 1'b0, c_rdst_reg = 1'b0;
+logic [1:0] c_tab_reg = '0;
+logic [7:0] cur_ctx_reg = '0;
+logic [8:0] cursor_reg = '0;
+logic [255:0] pend_reg = '0;         // contexts with a CMD_TAIL doorbell
+logic [1:0] txr_reg = '0;
+logic t_more_reg = 1'b0;
+logic phase_ok_reg = 1'b0, flow_ok_reg = 1'b0;
+logic txf_ece_reg = 1'b0;
+logic [63:0] tab_lip_rip_reg = '0;
+logic [31:0] tab_ports_reg = '0;
+logic [63:0] rdst_iova_reg = '0;
+logic [15:0] raw_len_reg = '0, raw_left_reg = '0;
+logic [4:0] rdst_beat_reg = '0;
+
+// outputs driven from the FSM
+logic [63:0] cnt_reg = '0;
+logic [15:0] cnt_rxb_reg = '0, cnt_txb_reg = '0;
+logic [3:0] oversize_pend_reg = '0;
+logic [3:0] hw_we_reg = '0, tw_we_reg = '0;
+logic [4*32-1:0] hw_d_reg = '0, tw_d_reg = '0;
+logic ctx_en_r, ctx_we_any;
+logic [10:0] ctx_we_r;
+logic [7:0] ctx_addr_r;
+logic [11*32-1:0] ctx_wdata_r;
+logic notify_valid_reg = 1'b0;
+logic [7:0] notify_ctx_reg = '0;
+
+wire enabled = cfg_ctrl[0];
+
+// ---------------------------------------------------------------------------
+// rx_classify (inside: it needs the flow's flags, read here).
+// ---------------------------------------------------------------------------
+logic cls_valid_reg = 1'b0;
+wire cls_ready, v_valid;
+wire [1:0] v_kind;
+wire [7:0] v_reason;
+wire [31:0] v_flow;
+
+rx_classify cls_inst (
+    .clk(clk), .rst(rst),
+    .ctrl(cfg_ctrl), .mac(cfg_mac),
+    .s_axis_seg_tvalid(cls_valid_reg), .s_axis_seg_tready(cls_ready),
+    .s_axis_seg_frame_len(seg_frame_len_reg), .s_axis_seg_dst_mac(seg_dst_mac_reg),
+    .s_axis_seg_ethertype(seg_ethertype_reg), .s_axis_seg_ip_ver(seg_ip_ver_reg),
+    .s_axis_seg_ip_ihl(seg_ip_ihl_reg), .s_axis_seg_ip_len(seg_ip_len_reg),
+    .s_axis_seg_ip_frag(seg_ip_frag_reg), .s_axis_seg_ip_proto(seg_ip_proto_reg),
+    .s_axis_seg_ip_csum_ok(seg_ip_csum_ok_reg), .s_axis_seg_tcp_doff(seg_tcp_doff_reg),
+    .s_axis_seg_tcp_flags(seg_tcp_flags_reg), .s_axis_seg_tcp_csum_ok(seg_tcp_csum_ok_reg),
+    .s_axis_seg_opt_ok(seg_opt_ok_reg), .s_axis_seg_hit(seg_hit_reg),
+    .s_axis_seg_flow_id(seg_flow_reg), .s_axis_seg_flow_flags(fst_reg[O_FLAGS +: 16]),
+    .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(state_reg == S_RX_CLSW),
+    .m_axis_verdict_kind(v_kind), .m_axis_verdict_reason(v_reason),
+    .m_axis_verdict_flow_id(v_flow)
+);
+
+// ---------------------------------------------------------------------------
+// Frame buffer: the current frame (or a READ_STATE image), replayed to the
+// write mover as often as the actions need it.
+// ---------------------------------------------------------------------------
+logic [DATA_WIDTH-1:0] fbuf [FB_DEPTH];
+logic fb_we;
+logic [FBA_W-1:0] fb_waddr;
+logic [DATA_WIDTH-1:0] fb_wdata;
+logic [FBA_W-1:0] load_addr_reg = '0;
+
+always_ff @(posedge clk) begin
+    if (fb_we)
+        fbuf[fb_waddr] <= fb_wdata;
+end
+
+// Replay: beats 0 .. ceil(len / B) - 1 of the buffer.
+logic rp_active_reg = 1'b0;
+logic [FBA_W:0] rp_addr_reg = '0;
+logic [FBA_W:0] rp_end_reg = '0;               // last beat index
+logic [15:0] rp_len_reg = '0;
+logic rp_valid_reg = 1'b0;
+logic rp_last_reg = 1'b0;
+logic [DATA_WIDTH-1:0] rp_data_reg = '0;
+logic [KEEP_WIDTH-1:0] rp_keep_reg = '0;
+wire rp_adv = !rp_valid_reg || m_axis_mvw_tready;
+logic rp_start;
+
+wire [15:0] rp_last_bytes = rp_len_reg - 16'({rp_end_reg[FBA_W-1:0], LG_B'(0)});
+
+always_ff @(posedge clk) begin
+    if (rp_adv) begin
+        rp_valid_reg <= 1'b0;
+        if (rp_active_reg) begin
+            rp_data_reg <= fbuf[rp_addr_reg[FBA_W-1:0]];
+            rp_valid_reg <= 1'b1;
+            rp_last_reg <= rp_addr_reg == rp_end_reg;
+            rp_keep_reg <= rp_addr_reg == rp_end_reg ?
+                KEEP_WIDTH'((65'd1 << rp_last_bytes[LG_B:0]) - 65'd1) : {KEEP_WIDTH{1'b1}};
+            rp_addr_reg <= rp_addr_reg + 1'b1;
+            if (rp_addr_reg == rp_end_reg)
+                rp_active_reg <= 1'b0;
+        end
+    end
+    if (rp_start) begin
+        rp_valid_reg <= 1'b0;
+        rp_active_reg <= 1'b1;
+        rp_addr_reg <= '0;
+        rp_len_reg <= mv_frame_len_reg;
+        rp_end_reg <= (FBA_W+1)'((mv_frame_len_reg - 16'd1) >> LG_B);
+    end
+    if (rst) begin
+        rp_active_reg <= 1'b0;
+        rp_valid_reg <= 1'b0;
+    end
+end
+
+assign m_axis_mvw_tdata = rp_data_reg;
+assign m_axis_mvw_tkeep = rp_keep_reg;
+assign m_axis_mvw_tvalid = rp_valid_reg;
+assign m_axis_mvw_tlast = rp_last_reg;
+
+// ---------------------------------------------------------------------------
+// Ring writers (EV and EXC entries: 16 bytes; FB: 32 bytes) and the write
+// channel: one source at a time, chosen by the state.
+// ---------------------------------------------------------------------------
+logic rw16_valid, rw32_valid;
+logic [127:0] rw16_data;
+logic [63:0] rw16_base;
+logic [4:0] rw16_log2;
+logic [31:0] rw16_idx;
+wire rw16_ready, rw32_ready;
+wire w16_valid, w32_valid, w16_last, w32_last;
+wire [63:0] w16_addr, w32_addr;
+wire [DATA_WIDTH-1:0] w16_data, w32_data;
+wire [KEEP_WIDTH-1:0] w16_strb, w32_strb;
+wire w16_ready, w32_ready;
+
+ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(16)) rw16_inst (
+    .clk(clk), .rst(rst),
+    .s_axis_entry_tvalid(rw16_valid), .s_axis_entry_tready(rw16_ready),
+    .s_axis_entry_data(rw16_data), .s_axis_entry_base(rw16_base),
+    .s_axis_entry_log2(rw16_log2), .s_axis_entry_idx(rw16_idx),
+    .m_axis_dma_wr_tvalid(w16_valid), .m_axis_dma_wr_tready(w16_ready),
+    .m_axis_dma_wr_addr(w16_addr), .m_axis_dma_wr_data(w16_data),
+    .m_axis_dma_wr_strb(w16_strb), .m_axis_dma_wr_last(w16_last)
+);
+
+ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(32)) rw32_inst (
+    .clk(clk), .rst(rst),
+    .s_axis_entry_tvalid(rw32_valid), .s_axis_entry_tready(rw32_ready),
+    .s_axis_entry_data(fb_entry_reg), .s_axis_entry_base(cfg_spq_base[64*Q_FB +: 64]),
+    .s_axis_entry_log2(cfg_spq_log2[32*Q_FB +: 5]), .s_axis_entry_idx(cfg_spq_tail[32*Q_FB +: 32]),
+    .m_axis_dma_wr_tvalid(w32_valid), .m_axis_dma_wr_tready(w32_ready),
+    .m_axis_dma_wr_addr(w32_addr), .m_axis_dma_wr_data(w32_data),
+    .m_axis_dma_wr_strb(w32_strb), .m_axis_dma_wr_last(w32_last)
+);
+
+wire sel16 = state_reg == S_EV_ENTRY || state_reg == S_EV_WAIT ||
+             state_reg == S_EXC_ENTRY || state_reg == S_EXC_WAIT;
+wire sel32 = state_reg == S_FB_ENTRY || state_reg == S_FB_WAIT;
+wire selmv = state_reg == S_MV_REQ || state_reg == S_MV_WAIT;
+
+assign m_axis_dma_wr_tvalid = sel16 ? w16_valid : sel32 ? w32_valid : selmv && s_axis_mvw_wr_tvalid;
+assign m_axis_dma_wr_addr = sel16 ? w16_addr : sel32 ? w32_addr : s_axis_mvw_wr_addr;
+assign m_axis_dma_wr_data = sel16 ? w16_data : sel32 ? w32_data : s_axis_mvw_wr_data;
+assign m_axis_dma_wr_strb = sel16 ? w16_strb : sel32 ? w32_strb : s_axis_mvw_wr_strb;
+assign m_axis_dma_wr_last = sel16 ? w16_last : sel32 ? w32_last : s_axis_mvw_wr_last;
+assign w16_ready = sel16 && m_axis_dma_wr_tready;
+assign w32_ready = sel32 && m_axis_dma_wr_tready;
+assign s_axis_mvw_wr_tready = selmv && m_axis_dma_wr_tready;
+wire wr_last_fire = m_axis_dma_wr_tvalid && m_axis_dma_wr_tready && m_axis_dma_wr_last;
+
+// ---------------------------------------------------------------------------
+// MAC transmit: tx_frame's frames, or raw frames read from the RAW slots.
+// ---------------------------------------------------------------------------
+wire raw_mode = state_reg == S_RAW_STREAM;
+wire [15:0] raw_keep_n = raw_left_reg >= 16'(B) ? 16'(B) : raw_left_reg;
+assign m_axis_tx_tdata = raw_mode ? s_axis_rd_resp_data : s_axis_txf_tdata;
+assign m_axis_tx_tkeep = raw_mode ? KEEP_WIDTH'((65'd1 << raw_keep_n[LG_B:0]) - 65'd1) : s_axis_txf_tkeep;
+assign m_axis_tx_tvalid = raw_mode ? s_axis_rd_resp_tvalid : s_axis_txf_tvalid;
+assign m_axis_tx_tlast = raw_mode ? s_axis_rd_resp_last : s_axis_txf_tlast;
+assign s_axis_txf_tready = !raw_mode && m_axis_tx_tready;
+wire txf_last_fire = s_axis_txf_tvalid && s_axis_txf_tready && s_axis_txf_tlast;
+
+// Engine reads: entries and images collected in rd_buf_reg; raw frames
+// streamed to the MAC.
+assign m_axis_rd_req_tvalid = state_reg == S_RD_REQ || state_reg == S_RAW_RDREQ;
+assign m_axis_rd_req_addr = rd_addr_reg;
+assign m_axis_rd_req_len = rd_len_reg;
+assign s_axis_rd_resp_tready = state_reg == S_RD_WAIT || (raw_mode && m_axis_tx_tready);
+wire [LG_B-1:0] rd_shift = rd_addr_reg[LG_B-1:0];
+wire [RDB_W-1:0] rd_aligned = rd_buf_reg >> {rd_shift, 3'b000};
+
+// ---------------------------------------------------------------------------
+// Step module inputs.
+// ---------------------------------------------------------------------------
+wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
+wire [31:0] ev_used = w32(row_reg, W_EV_TAIL) - w32(row_reg, W_EV_HEAD);
+wire ev_ok = ev_log2 != 32'd0 && ev_used < size_of(ev_log2);
+
+assign rxp_in_valid = state_reg == S_RX_STEP;
+assign rxp_flow_id = seg_flow_reg;
+assign rxp_state = fst_reg;
+assign rxp_flags = seg_tcp_flags_reg;
+assign rxp_seq = seg_seq_reg;
+assign rxp_ack = seg_ack_reg;
+assign rxp_wnd = seg_win_reg;
+assign rxp_ts_ok = seg_ts_reg;
+assign rxp_tsval = seg_ts_val_reg;
+assign rxp_ce = seg_ip_tos_reg[1:0] == 2'b11;
+assign rxp_pay_off = seg_pay_off_reg;
+assign rxp_pay_len = seg_pay_len_reg;
+assign rxp_frame_len = 16'd14 + seg_ip_len_reg;
+assign rxp_ev_ok = ev_ok;
+
+assign cmx_in_valid = state_reg == S_SP_EXEC || state_reg == S_CTX_EXEC;
+assign cmx_ctx_cmd = state_reg == S_CTX_EXEC;
+assign cmx_phase_ok = phase_ok_reg;
+assign cmx_ctx = cur_ctx_reg;
+assign cmx_cmd = cmd_reg;
+assign cmx_state = fst_reg;
+assign cmx_image = img_reg;
+
+assign txs_in_valid = state_reg == S_TX_SEG;
+assign txs_state = fst_reg;
+
+assign txf_req_valid = state_reg == S_TXF_REQ && !txf_req_done_reg;
+assign txf_req_state = txf_state_reg;
+assign txf_req_is_ack = txf_is_ack_reg;
+assign txf_req_ece = txf_ece_reg;
+assign txf_req_seq = txf_seq_reg;
+assign txf_req_flags = txf_flags_reg;
+assign txf_req_len = txf_len_reg;
+assign txf_req_tos = txf_tos_reg;
+assign mvr_req_valid = state_reg == S_TXF_REQ && !mvr_req_done_reg && txf_len_reg != 16'd0;
+assign mvr_req_iova0 = txf_iova0_reg;
+assign mvr_req_len0 = txf_len0_reg;
+assign mvr_req_iova1 = txf_iova1_reg;
+assign mvr_req_len1 = txf_len1_reg;
+
+assign mvw_req_valid = state_reg == S_MV_REQ && !mv_req_done_reg;
+assign mvw_req_skip = mv_off_reg;
+assign mvw_req_iova0 = mv_iova0_reg;
+assign mvw_req_len0 = mv_len0_reg;
+assign mvw_req_iova1 = mv_iova1_reg;
+assign mvw_req_len1 = mv_len1_reg;
+
+assign sch_op_valid = state_reg == S_SCH_OP;
+assign sch_op = sch_op_reg;
+assign sch_op_id = sch_id_reg;
+assign sch_op_time = sch_time_reg;
+
+// Flow state port.
+assign st_rd_tvalid = state_reg == S_RX_STRD || state_reg == S_SP_STRD ||
+                      state_reg == S_CTX_STRD || state_reg == S_TX_STRD;
+assign st_rd_flow_id = state_reg == S_RX_STRD ? seg_flow_reg :
+                       state_reg == S_TX_STRD ? sch_id_reg :
+                       state_reg == S_CTX_STRD ? cmd_reg[31:0] : cmd_reg[63:32];
+assign st_wr_tvalid = state_reg == S_RX_WB || (state_reg == S_SP_WB && c_wr_reg) ||
+                      (state_reg == S_CTX_WB && c_wr_reg) || state_reg == S_TX_WB;
+assign st_wr_flow_id = state_reg == S_RX_WB ? seg_flow_reg :
+                       state_reg == S_TX_WB ? sch_id_reg :
+                       state_reg == S_CTX_WB ? cmd_reg[31:0] : cmd_reg[63:32];
+assign st_wr_state = nst_reg;
+assign st_wr_strb = '1;
+
+// Flow table updates: the key from the image (INSTALL) or the state (REMOVE).
+assign m_axis_upd_tvalid = state_reg == S_SP_TAB;
+assign m_axis_upd_remove = c_tab_reg == 2'd2;
+assign m_axis_upd_local_ip = tab_lip_rip_reg[31:0];
+assign m_axis_upd_remote_ip = tab_lip_rip_reg[63:32];
+assign m_axis_upd_ports = tab_ports_reg;
+assign m_axis_upd_flow_id = cmd_reg[63:32];
+assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
+
+// Segments and frames.
+assign s_axis_seg_tready = state_reg == S_IDLE;
+assign s_axis_frame_tready = state_reg == S_RX_LOAD;
+assign s_axis_db_tready = 1'b1;
+
+// The scheduler's tx_pending() of a new state (fp_sched_kick's test).
+// verilator lint_off UNUSEDSIGNAL
+function automatic tx_pending(input [1023:0] s);
+    tx_pending = seq_lt(s[O_SNDNXT +: 32], s[O_TXEND +: 32]) ||
+                 ((s[O_FLAGS +: 16] & toffee_abi_pkg::FLOWF_TX_FIN) != 16'd0 &&
+                  s[O_SNDNXT +: 32] == s[O_TXEND +: 32]);
+endfunction
+// verilator lint_on UNUSEDSIGNAL
+
+// Exception frame length: the whole frame for P1..P3, IPv4 total length + 14
+// from P4 on (fp_rx strips the Ethernet padding there).
+wire [15:0] exc_len_of_verdict = v_reason <= toffee_abi_pkg::EXC_NOT_TCP ? seg_frame_len_reg
+                                                                        : 16'd14 + seg_ip_len_reg;
+
+// Lowest pending context at or above the cursor, below the limit.
+wire [31:0] lim0 = cfg_ctx_limit == 32'd0 || cfg_ctx_limit > 32'(CTX_CAP) ? 32'(CTX_CAP) : cfg_ctx_limit;
+logic pick_any;
+logic [7:0] pick_ctx;
+always_comb begin
+    pick_any = 1'b0;
+    pick_ctx = '0;
+    for (int i = 255; i >= 0; i = i - 1)
+        if (pend_reg[i] && 32'(i) >= 32'(cursor_reg) && 32'(i) < lim0) begin
+            pick_any = 1'b1;
+            pick_ctx = 8'(i);
+        end
+end
+
+
+// ---------------------------------------------------------------------------
+// The sequencer.
+// ---------------------------------------------------------------------------
+always_comb begin
+    fb_we = 1'b0;
+    fb_waddr = load_addr_reg;
+    fb_wdata = s_axis_frame_tdata;
+    if (state_reg == S_RX_LOAD && s_axis_frame_tvalid)
+        fb_we = 1'b1;
+    if (state_reg == S_SP_RDST) begin
+        fb_we = 1'b1;
+        fb_waddr = FBA_W'(rdst_beat_reg);
+        fb_wdata = nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH];
+    end
+    rp_start = state_reg == S_MV_REQ && !mv_req_done_reg && mvw_req_ready;
+    rw16_valid = state_reg == S_EV_ENTRY || state_reg == S_EXC_ENTRY;
+    rw16_data = '0;
+    rw16_base = '0;
+    rw16_log2 = '0;
+    rw16_idx = '0;
+    if (state_reg == S_EV_ENTRY) begin
+        rw16_data = {8'd0, 16'd0, r_ev_flags_reg, r_ev_freed_reg, r_ev_rx_reg, ev_flow_reg};
+        rw16_base = {w32(row_reg, W_EV_BASE_HI), w32(row_reg, W_EV_BASE_LO)};
+        rw16_log2 = ev_log2[4:0];
+        rw16_idx = w32(row_reg, W_EV_TAIL);
+    end else begin
+        rw16_data = {8'd0, 64'd0, exc_reason_reg, exc_len_reg, exc_flow_reg};
+        rw16_base = cfg_spq_base[64*Q_EXC +: 64];
+        rw16_log2 = cfg_spq_log2[32*Q_EXC +: 5];
+        rw16_idx = exc_idx_reg;
+    end
+    rw32_valid = state_reg == S_FB_ENTRY;
+end
+
+// Context RAM port B.
+always_comb begin
+    ctx_en_r = 1'b0;
+    ctx_we_r = '0;
+    ctx_addr_r = ev_ctx_reg;
+    ctx_wdata_r = '0;
+    ctx_we_any = 1'b0;
+    case (state_reg)
+        S_RX_CTX: begin
+            ctx_en_r = 1'b1;
+            ctx_addr_r = fst_reg[O_CTX +: 8];
+        end
+        S_EV_ARM: begin                      // tail + 1, read the row again (ARM)
+            ctx_en_r = 1'b1;
+            ctx_we_r[W_EV_TAIL] = 1'b1;
+            ctx_wdata_r[32*W_EV_TAIL +: 32] = w32(row_reg, W_EV_TAIL) + 32'd1;
+        end
+        S_EV_NOTIFY: begin                   // disarm
+            ctx_en_r = !notify_valid_reg && w32(row_reg, W_ARM) != 32'd0;
+            ctx_we_r[W_ARM] = ctx_en_r;
+        end
+        S_CTX_ROW: begin
+            ctx_en_r = 1'b1;
+            ctx_addr_r = pick_ctx;
+        end
+        S_CTX_END: begin                     // head
+            ctx_en_r = 1'b1;
+            ctx_addr_r = cur_ctx_reg;
+            ctx_we_r[W_CMD_HEAD] = 1'b1;
+            ctx_wdata_r[32*W_CMD_HEAD +: 32] = head_reg;
+        end
+        default: ;
+    endcase
+    ctx_we_any = ctx_we_r != '0;
+end
+// verilator lint_off UNUSEDSIGNAL
+wire unused_we_any = ctx_we_any;
+// verilator lint_on UNUSEDSIGNAL
+
+assign ctx_en = ctx_en_r;
+assign ctx_we = ctx_we_r;
+assign ctx_addr = ctx_addr_r;
+assign ctx_wdata = ctx_wdata_r;
+
+// Step counters: exceptions and transmissions are the engine's.
+localparam [63:0] STEP_MASK = ~((64'hffff << toffee_abi_pkg::CNT_EXC_BASE) |
+                                cbit(toffee_abi_pkg::CNT_TX_ACKS) | cbit(toffee_abi_pkg::CNT_TX_SEGS) |
+                                cbit(toffee_abi_pkg::CNT_TX_BYTES) | cbit(toffee_abi_pkg::CNT_RX_FRAMES));
+
+always_ff @(posedge clk) begin
+    logic [63:0] cnt;
+    logic [15:0] rxb, txb;
+    cnt = '0;
+    rxb = '0;
+    txb = '0;
+    hw_we_reg <= '0;
+    tw_we_reg <= '0;
+
+    case (state_reg)
+        // ------------------------------------------------------------------
+        S_IDLE: begin
+            if (s_axis_seg_tvalid) begin
+                seg_hit_reg <= s_axis_seg_hit;
+                seg_flow_reg <= s_axis_seg_flow_id;
+                seg_frame_len_reg <= s_axis_seg_frame_len;
+                seg_dst_mac_reg <= s_axis_seg_dst_mac;
+                seg_ethertype_reg <= s_axis_seg_ethertype;
+                seg_ip_ver_reg <= s_axis_seg_ip_ver;
+                seg_ip_ihl_reg <= s_axis_seg_ip_ihl;
+                seg_ip_tos_reg <= s_axis_seg_ip_tos;
+                seg_ip_len_reg <= s_axis_seg_ip_len;
+                seg_ip_frag_reg <= s_axis_seg_ip_frag;
+                seg_ip_proto_reg <= s_axis_seg_ip_proto;
+                seg_ip_csum_ok_reg <= s_axis_seg_ip_csum_ok;
+                seg_seq_reg <= s_axis_seg_tcp_seq;
+                seg_ack_reg <= s_axis_seg_tcp_ack;
+                seg_tcp_doff_reg <= s_axis_seg_tcp_doff;
+                seg_tcp_flags_reg <= s_axis_seg_tcp_flags;
+                seg_win_reg <= s_axis_seg_tcp_win;
+                seg_tcp_csum_ok_reg <= s_axis_seg_tcp_csum_ok;
+                seg_opt_ok_reg <= s_axis_seg_opt_ok;
+                seg_ts_reg <= s_axis_seg_ts;
+                seg_ts_val_reg <= s_axis_seg_ts_val;
+                seg_pay_off_reg <= s_axis_seg_pay_off;
+                seg_pay_len_reg <= s_axis_seg_pay_len;
+                load_addr_reg <= '0;
+                fst_reg <= '0;
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
+                state_reg <= S_RX_LOAD;
+            end else if (in_poll_reg) begin
+                state_reg <= resume_reg;         // resume the poll
+            end else if (s_axis_poll_tvalid) begin
+                in_poll_reg <= 1'b1;
+                budget_reg <= s_axis_poll_budget;
+                state_reg <= S_POLL;
+            end
+        end
+
+        // ------------------------------------------------------------------
+        // Received segment.
+        S_RX_LOAD: if (s_axis_frame_tvalid) begin
+            load_addr_reg <= load_addr_reg + 1'b1;
+            if (s_axis_frame_tlast)
+                state_reg <= seg_hit_reg ? S_RX_STRD : S_RX_CLS;
+        end
+        S_RX_STRD: state_reg <= S_RX_STW;
+        S_RX_STW: if (st_tvalid) begin
+            fst_reg <= st_state;
+            state_reg <= S_RX_CLS;
+        end
+        S_RX_CLS: begin
+            cls_valid_reg <= 1'b1;
+            if (cls_valid_reg && cls_ready) begin
+                cls_valid_reg <= 1'b0;
+                state_reg <= S_RX_CLSW;
+            end
+        end
+        S_RX_CLSW: if (v_valid) begin
+            vkind_reg <= v_kind;
+            vreason_reg <= v_reason;
+            vflow_reg <= v_flow;
+            if (v_kind == V_DROP) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
+                state_reg <= S_IDLE;
+            end else if (v_kind == V_PUNT) begin
+                exc_reason_reg <= v_reason;
+                exc_flow_reg <= v_flow;
+                exc_len_reg <= exc_len_of_verdict;
+                ret2_reg <= S_IDLE;
+                state_reg <= S_EXC_CLAIM;
+            end else begin
+                state_reg <= S_RX_CTX;
+            end
+        end
+        S_RX_CTX: state_reg <= S_RX_CTXW;
+        S_RX_CTXW: begin
+            row_reg <= ctx_rdata;
+            state_reg <= S_RX_STEP;
+        end
+        S_RX_STEP: state_reg <= S_RX_STEPW;
+        S_RX_STEPW: if (rxp_out_valid) begin
+            nst_reg <= rxp_out_state;
+            r_drop_reg <= rxp_drop;
+            r_punt_reg <= rxp_punt;
+            r_punt_reason_reg <= rxp_punt_reason;
+            r_dep_reg <= rxp_dep_valid;
+            r_dep_off_reg <= rxp_dep_off;
+            r_dep_iova0_reg <= rxp_dep_iova0;
+            r_dep_len0_reg <= rxp_dep_len0;
+            r_dep_iova1_reg <= rxp_dep_iova1;
+            r_dep_len1_reg <= rxp_dep_len1;
+            r_ev_reg <= rxp_ev_valid;
+            r_ev_rx_reg <= rxp_ev_rx_bytes;
+            r_ev_freed_reg <= rxp_ev_tx_freed;
+            r_ev_flags_reg <= rxp_ev_flags;
+            r_ack_reg <= rxp_ack_valid;
+            r_ece_reg <= rxp_ack_ece;
+            r_kick_reg <= rxp_kick;
+            cnt = cnt | (rxp_cnt_inc & STEP_MASK);
+            rxb = rxp_rx_bytes_add[15:0];
+            state_reg <= S_RX_WB;
+        end
+        S_RX_WB: begin                           // state written (st_wr), then the kick
+            if (r_kick_reg && tx_pending(nst_reg)) begin
+                sch_op_reg <= SCH_KICK;
+                sch_id_reg <= seg_flow_reg;
+                ret_reg <= S_RX_DEP;
+                state_reg <= S_SCH_OP;
+            end else begin
+                state_reg <= S_RX_DEP;
+            end
+        end
+        S_RX_DEP: begin
+            if (r_dep_reg) begin
+                mv_off_reg <= r_dep_off_reg;
+                mv_iova0_reg <= r_dep_iova0_reg;
+                mv_len0_reg <= r_dep_len0_reg;
+                mv_iova1_reg <= r_dep_iova1_reg;
+                mv_len1_reg <= r_dep_len1_reg;
+                mv_frame_len_reg <= seg_frame_len_reg;
+                mv_req_done_reg <= 1'b0;
+                ret_reg <= S_RX_EV;
+                state_reg <= S_MV_REQ;
+            end else begin
+                state_reg <= S_RX_EV;
+            end
+        end
+        S_RX_EV: begin
+            if (r_ev_reg) begin
+                ev_flow_reg <= seg_flow_reg;
+                ev_ctx_reg <= fst_reg[O_CTX +: 8];
+                ret_reg <= S_RX_ACK;
+                state_reg <= S_EV_ENTRY;
+            end else begin
+                state_reg <= S_RX_ACK;
+            end
+        end
+        S_RX_ACK: begin
+            if (r_ack_reg) begin
+                txf_state_reg <= nst_reg;
+                txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
+                txf_flags_reg <= 8'h10 | (r_ece_reg ? 8'h40 : 8'h00);
+                txf_ece_reg <= r_ece_reg;
+                txf_len_reg <= '0;
+                txf_tos_reg <= '0;
+                txf_is_ack_reg <= 1'b1;
+                txf_req_done_reg <= 1'b0;
+                mvr_req_done_reg <= 1'b0;
+                ret_reg <= S_RX_EXC;
+                state_reg <= S_TXF_REQ;
+            end else begin
+                state_reg <= S_RX_EXC;
+            end
+        end
+        S_RX_EXC: begin
+            if (r_punt_reg) begin
+                exc_reason_reg <= r_punt_reason_reg;
+                exc_flow_reg <= seg_flow_reg;
+                exc_len_reg <= 16'd14 + seg_ip_len_reg;
+                ret2_reg <= S_IDLE;
+                state_reg <= S_EXC_CLAIM;
+            end else begin
+                state_reg <= S_IDLE;
+            end
+        end
+
+        // ------------------------------------------------------------------
+        // Mover: request, replay the frame buffer, wait for its writes.
+        S_MV_REQ: begin
+            if (mvw_req_ready && !mv_req_done_reg)
+                mv_req_done_reg <= 1'b1;
+            if (mv_req_done_reg || mvw_req_ready)
+                state_reg <= S_MV_WAIT;
+        end
+        S_MV_WAIT: if (!mvw_busy && !rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;
+
+        // Context event: entry, tail + 1, ARM -> notify.
+        S_EV_ENTRY: begin
+            lastcnt_reg <= '0;
+            if (rw16_ready)
+                state_reg <= S_EV_WAIT;
+        end
+        S_EV_WAIT: begin
+            if (wr_last_fire)
+                lastcnt_reg <= lastcnt_reg + 1'b1;
+            if (wr_last_fire && lastcnt_reg == 2'd1)
+                state_reg <= S_EV_ARM;
+        end
+        S_EV_ARM: state_reg <= S_EV_ARMW;
+        S_EV_ARMW: begin
+            row_reg <= ctx_rdata;
+            state_reg <= S_EV_NOTIFY;
+        end
+        S_EV_NOTIFY: begin
+            if (w32(row_reg, W_ARM) == 32'd0) begin
+                state_reg <= ret_reg;
+            end else if (!notify_valid_reg) begin
+                notify_valid_reg <= 1'b1;
+                notify_ctx_reg <= ev_ctx_reg;
+                state_reg <= ret_reg;
+            end
+        end
+
+        // Exception: claim the EXC slot, copy the frame, write the entry.
+        S_EXC_CLAIM: begin
+            cnt = cnt | cbit(toffee_abi_pkg::CNT_EXC_BASE + 32'(exc_reason_reg));
+            exc_idx_reg <= cfg_spq_tail[32*Q_EXC +: 32];
+            if (cfg_spq_log2[32*Q_EXC +: 32] == 32'd0 ||
+                cfg_spq_tail[32*Q_EXC +: 32] - cfg_spq_head[32*Q_EXC +: 32] >= size_of(cfg_spq_log2[32*Q_EXC +: 32])) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_EXC_FULL));
+                state_reg <= ret2_reg;
+            end else begin
+                mv_off_reg <= '0;
+                mv_iova0_reg <= cfg_spq_buf[64*Q_EXC +: 64] +
+                    ({32'd0, cfg_spq_tail[32*Q_EXC +: 32] & (size_of(cfg_spq_log2[32*Q_EXC +: 32]) - 32'd1)} << 11);
+                mv_len0_reg <= exc_len_reg;
+                mv_iova1_reg <= '0;
+                mv_len1_reg <= '0;
+                mv_frame_len_reg <= seg_frame_len_reg;
+                mv_req_done_reg <= 1'b0;
+                ret_reg <= S_EXC_ENTRY;
+                state_reg <= S_MV_REQ;
+            end
+        end
+        S_EXC_ENTRY: begin
+            lastcnt_reg <= '0;
+            if (rw16_ready)
+                state_reg <= S_EXC_WAIT;
+        end
+        S_EXC_WAIT: begin
+            if (wr_last_fire)
+                lastcnt_reg <= lastcnt_reg + 1'b1;
+            if (wr_last_fire && lastcnt_reg == 2'd1) begin
+                tw_we_reg[Q_EXC] <= 1'b1;
+                tw_d_reg[32*Q_EXC +: 32] <= exc_idx_reg + 32'd1;
+                state_reg <= ret2_reg;
+            end
+        end
+
+        // Frame to the MAC: request to tx_frame (and the payload read).
+        S_TXF_REQ: begin
+            if (txf_req_ready)
+                txf_req_done_reg <= 1'b1;
+            if (mvr_req_ready)
+                mvr_req_done_reg <= 1'b1;
+            if ((txf_req_done_reg || txf_req_ready) &&
+                (mvr_req_done_reg || mvr_req_ready || txf_len_reg == 16'd0))
+                state_reg <= S_TXF_WAIT;
+        end
+        S_TXF_WAIT: if (txf_last_fire) begin
+            if (txf_is_ack_reg) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_ACKS);
+            end else begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_SEGS);
+                txb = txf_len_reg;
+            end
+            state_reg <= ret_reg;
+        end
+
+        // Scheduler operation.
+        S_SCH_OP: if (sch_op_ready) state_reg <= S_SCH_WAIT;
+        S_SCH_WAIT: if (!sch_busy) state_reg <= ret_reg;
+
+        // Engine read of rd_len_reg bytes at rd_addr_reg into rd_buf_reg.
+        S_RD_REQ: begin
+            rd_cnt_reg <= '0;
+            if (m_axis_rd_req_tready)
+                state_reg <= S_RD_WAIT;
+        end
+        S_RD_WAIT: if (s_axis_rd_resp_tvalid) begin
+            if (rd_cnt_reg < RDC_W'(RD_BEATS))
+                rd_buf_reg[DATA_WIDTH*rd_cnt_reg +: DATA_WIDTH] <= s_axis_rd_resp_data;
+            rd_cnt_reg <= rd_cnt_reg + 1'b1;
+            if (s_axis_rd_resp_last)
+                state_reg <= ret_reg;
+        end
+
+        // FB entry (fb_entry_reg) at the FB tail, tail + 1.
+        S_FB_ENTRY: begin
+            lastcnt_reg <= '0;
+            if (rw32_ready)
+                state_reg <= S_FB_WAIT;
+        end
+        S_FB_WAIT: begin
+            if (wr_last_fire)
+                lastcnt_reg <= lastcnt_reg + 1'b1;
+            if (wr_last_fire && lastcnt_reg == 2'd1) begin
+                tw_we_reg[Q_FB] <= 1'b1;
+                tw_d_reg[32*Q_FB +: 32] <= cfg_spq_tail[32*Q_FB +: 32] + 32'd1;
+                state_reg <= ret_reg;
+            end
+        end
+
+        // ------------------------------------------------------------------
+        // Poll: slow-path commands.
+        S_POLL: begin
+            if (!enabled) begin
+                state_reg <= S_POLL_DONE;
+            end else begin
+                log2_reg <= cfg_spq_log2[32*Q_CMD +: 32];
+                head_reg <= cfg_spq_head[32*Q_CMD +: 32];
+                done_reg <= '0;
+                n_reg <= cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32];
+                if (cfg_spq_log2[32*Q_CMD +: 32] == 32'd0) begin
+                    n_reg <= '0;
+                end else if (cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32] >
+                             size_of(cfg_spq_log2[32*Q_CMD +: 32])) begin
+                    cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
+                    hw_we_reg[Q_CMD] <= 1'b1;
+                    hw_d_reg[32*Q_CMD +: 32] <= cfg_spq_tail[32*Q_CMD +: 32];
+                    n_reg <= '0;
+                end
+                state_reg <= S_SP_NEXT;
+            end
+        end
+        S_SP_NEXT: begin
+            if (done_reg == n_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
+                cfg_spq_tail[32*Q_FB +: 32] - cfg_spq_head[32*Q_FB +: 32] >= size_of(cfg_spq_log2[32*Q_FB +: 32])) begin
+                state_reg <= S_RAW_START;
+            end else begin
+                rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
+                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 5);
+                rd_len_reg <= 16'd32;
+                ret_reg <= S_SP_CMD;
+                state_reg <= S_RD_REQ;
+            end
+        end
+        S_SP_CMD: begin
+            cmd_reg <= rd_aligned[255:0];
+            fst_reg <= '0;
+            img_reg <= '0;
+            flow_ok_reg <= rd_aligned[32 +: 32] < 32'(FLOW_CAP);
+            phase_ok_reg <= rd_aligned[248 +: 8] == phase_of(head_reg, log2_reg);
+            if (rd_aligned[248 +: 8] == phase_of(head_reg, log2_reg) &&
+                rd_aligned[7:0] == toffee_abi_pkg::CMD_INSTALL) begin
+                rd_addr_reg <= rd_aligned[64 +: 64];
+                rd_len_reg <= 16'd128;
+                ret_reg <= S_SP_IMG;
+                state_reg <= S_RD_REQ;
+            end else begin
+                state_reg <= rd_aligned[32 +: 32] < 32'(FLOW_CAP) ? S_SP_STRD : S_SP_EXEC;
+            end
+        end
+        S_SP_IMG: begin
+            img_reg <= rd_aligned[1023:0];
+            state_reg <= flow_ok_reg ? S_SP_STRD : S_SP_EXEC;
+        end
+        S_SP_STRD: state_reg <= S_SP_STW;
+        S_SP_STW: if (st_tvalid) begin
+            fst_reg <= st_state;
+            state_reg <= S_SP_EXEC;
+        end
+        S_SP_EXEC: state_reg <= S_SP_EXECW;
+        S_SP_EXECW: if (cmx_out_valid) begin
+            nst_reg <= cmx_out_state;
+            status_reg <= cmx_status;
+            fb_entry_reg <= cmx_fb;
+            c_wr_reg <= cmx_out_state_wr;
+            c_kick_reg <= cmx_kick_pend;
+            c_tab_reg <= cmx_tab_op;
+            c_rdst_reg <= cmx_dma_wr_valid;
+            rdst_iova_reg <= cmx_dma_wr_iova;
+            tab_lip_rip_reg <= {cmx_tab_remote_ip, cmx_tab_local_ip};
+            tab_ports_reg <= cmx_tab_ports;
+            cnt = cnt | (cmx_cnt_inc & STEP_MASK);
+            state_reg <= cmx_tab_op != 2'd0 ? S_SP_TAB : S_SP_WB;
+        end
+        S_SP_TAB: if (m_axis_upd_tready) state_reg <= S_SP_TABW;
+        S_SP_TABW: if (s_axis_upd_status_tvalid) begin
+            if (c_tab_reg == 2'd1 && s_axis_upd_status != 16'd0) begin
+                // INSTALL refused by the table: no state, no kick, its status
+                fb_entry_reg[8*toffee_abi_pkg::SP_FB_STATUS_OFF +: 16] <= s_axis_upd_status;
+                c_wr_reg <= 1'b0;
+                c_kick_reg <= 1'b0;
+            end
+            state_reg <= S_SP_WB;
+        end
+        S_SP_WB: begin                           // state written (st_wr if c_wr)
+            rdst_beat_reg <= '0;
+            if (c_kick_reg && c_wr_reg) begin
+                sch_op_reg <= SCH_KICK;
+                sch_id_reg <= cmd_reg[63:32];
+                ret_reg <= c_rdst_reg ? S_SP_RDST : S_SP_FB;
+                state_reg <= S_SCH_OP;
+            end else begin
+                state_reg <= c_rdst_reg ? S_SP_RDST : S_SP_FB;
+            end
+        end
+        S_SP_RDST: begin                         // state image (cmx_out_state) -> frame buffer
+            rdst_beat_reg <= rdst_beat_reg + 1'b1;
+            if (rdst_beat_reg == 5'(128 / B - 1)) begin
+                mv_off_reg <= '0;
+                mv_iova0_reg <= rdst_iova_reg;
+                mv_len0_reg <= 16'd128;
+                mv_iova1_reg <= '0;
+                mv_len1_reg <= '0;
+                mv_frame_len_reg <= 16'd128;
+                mv_req_done_reg <= 1'b0;
+                ret_reg <= S_SP_FB;
+                state_reg <= S_MV_REQ;
+            end
+        end
+        S_SP_FB: begin
+            ret_reg <= S_SP_DONE;
+            state_reg <= S_FB_ENTRY;
+        end
+        S_SP_DONE: begin
+            hw_we_reg[Q_CMD] <= 1'b1;
+            hw_d_reg[32*Q_CMD +: 32] <= head_reg + 32'd1;
+            head_reg <= head_reg + 32'd1;
+            done_reg <= done_reg + 32'd1;
+            resume_reg <= S_SP_NEXT;
+            state_reg <= S_IDLE;                 // received frames may go first
+        end
+
+        // Raw frames.
+        S_RAW_START: begin
+            log2_reg <= cfg_spq_log2[32*Q_RAW +: 32];
+            head_reg <= cfg_spq_head[32*Q_RAW +: 32];
+            done_reg <= '0;
+            n_reg <= cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32];
+            if (cfg_spq_log2[32*Q_RAW +: 32] == 32'd0) begin
+                n_reg <= '0;
+            end else if (cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32] >
+                         size_of(cfg_spq_log2[32*Q_RAW +: 32])) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
+                hw_we_reg[Q_RAW] <= 1'b1;
+                hw_d_reg[32*Q_RAW +: 32] <= cfg_spq_tail[32*Q_RAW +: 32];
+                n_reg <= '0;
+            end
+            state_reg <= S_RAW_NEXT;
+        end
+        S_RAW_NEXT: begin
+            if (done_reg == n_reg) begin
+                state_reg <= S_CTX_START;
+            end else begin
+                rd_addr_reg <= cfg_spq_base[64*Q_RAW +: 64] +
+                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+                rd_len_reg <= 16'd16;
+                ret_reg <= S_RAW_ENT;
+                state_reg <= S_RD_REQ;
+            end
+        end
+        S_RAW_ENT: begin
+            raw_len_reg <= rd_aligned[15:0];
+            raw_left_reg <= rd_aligned[15:0];
+            if (rd_aligned[120 +: 8] != phase_of(head_reg, log2_reg) || rd_aligned[15:0] < 16'd14 ||
+                rd_aligned[15:0] > 16'(toffee_abi_pkg::MAX_FRAME)) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_RAW_BAD));
+                state_reg <= S_RAW_DONE;
+            end else begin
+                rd_addr_reg <= cfg_spq_buf[64*Q_RAW +: 64] +
+                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 11);
+                rd_len_reg <= rd_aligned[15:0];
+                state_reg <= S_RAW_RDREQ;
+            end
+        end
+        S_RAW_RDREQ: if (m_axis_rd_req_tready) state_reg <= S_RAW_STREAM;
+        S_RAW_STREAM: if (s_axis_rd_resp_tvalid && m_axis_tx_tready) begin
+            raw_left_reg <= raw_left_reg - raw_keep_n;
+            if (s_axis_rd_resp_last) begin
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_RAW);
+                state_reg <= S_RAW_DONE;
+            end
+        end
+        S_RAW_DONE: begin
+            hw_we_reg[Q_RAW] <= 1'b1;
+            hw_d_reg[32*Q_RAW +: 32] <= head_reg + 32'd1;
+            head_reg <= head_reg + 32'd1;
+            done_reg <= done_reg + 32'd1;
+            resume_reg <= S_RAW_NEXT;
+            state_reg <= S_IDLE;
+        end
+
+        // Context commands: pending contexts in index order.
+        S_CTX_START: begin
+            cursor_reg <= '0;
+            state_reg <= S_CTX_PICK;
+        end
+        S_CTX_PICK: state_reg <= pick_any ? S_CTX_ROW : S_TX_START;
+        S_CTX_ROW: begin
+            cur_ctx_reg <= pick_ctx;
+            cursor_reg <= 9'(pick_ctx) + 9'd1;
+            state_reg <= S_CTX_ROWW;
+        end
+        S_CTX_ROWW: begin
+            row_reg <= ctx_rdata;
+            log2_reg <= w32(ctx_rdata, W_CMD_LOG2);
+            head_reg <= w32(ctx_rdata, W_CMD_HEAD);
+            tail_reg <= w32(ctx_rdata, W_CMD_TAIL);
+            done_reg <= '0;
+            n_reg <= w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD);
+            if (w32(ctx_rdata, W_CMD_LOG2) == 32'd0 || w32(ctx_rdata, W_CMD_TAIL) == w32(ctx_rdata, W_CMD_HEAD)) begin
+                pend_reg[cur_ctx_reg] <= 1'b0;
+                state_reg <= S_CTX_PICK;
+            end else if (w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD) >
+                         size_of(w32(ctx_rdata, W_CMD_LOG2))) begin
+                // As fp_cmd_poll_ctx: ring_pending() resets the head to the
+                // tail, then the old head is written back (the entries stay;
+                // counted again at the next poll).
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
+                n_reg <= '0;
+                state_reg <= S_CTX_END;
+            end else begin
+                if (w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD) > CTX_BUDGET)
+                    n_reg <= CTX_BUDGET;
+                state_reg <= S_CTX_NEXT;
+            end
+        end
+        S_CTX_NEXT: begin
+            if (done_reg == n_reg) begin
+                state_reg <= S_CTX_END;
+            end else begin
+                rd_addr_reg <= {w32(row_reg, W_CMD_BASE_HI), w32(row_reg, W_CMD_BASE_LO)} +
+                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+                rd_len_reg <= 16'd16;
+                ret_reg <= S_CTX_CMD;
+                state_reg <= S_RD_REQ;
+            end
+        end
+        S_CTX_CMD: begin
+            cmd_reg <= {128'd0, rd_aligned[127:0]};
+            fst_reg <= '0;
+            img_reg <= '0;
+            phase_ok_reg <= rd_aligned[120 +: 8] == phase_of(head_reg, log2_reg);
+            state_reg <= rd_aligned[31:0] < 32'(FLOW_CAP) ? S_CTX_STRD : S_CTX_EXEC;
+        end
+        S_CTX_STRD: state_reg <= S_CTX_STW;
+        S_CTX_STW: if (st_tvalid) begin
+            fst_reg <= st_state;
+            state_reg <= S_CTX_EXEC;
+        end
+        S_CTX_EXEC: state_reg <= S_CTX_EXECW;
+        S_CTX_EXECW: if (cmx_out_valid) begin
+            nst_reg <= cmx_out_state;
+            c_wr_reg <= cmx_out_state_wr;
+            c_kick_reg <= cmx_kick_pend;
+            c_ack_reg <= cmx_ack;
+            cnt = cnt | (cmx_cnt_inc & STEP_MASK);
+            state_reg <= S_CTX_WB;
+        end
+        S_CTX_WB: begin
+            if (c_kick_reg && c_wr_reg) begin
+                sch_op_reg <= SCH_KICK;
+                sch_id_reg <= cmd_reg[31:0];
+                ret_reg <= S_CTX_ACK;
+                state_reg <= S_SCH_OP;
+            end else begin
+                state_reg <= S_CTX_ACK;
+            end
+        end
+        S_CTX_ACK: begin
+            head_reg <= head_reg + 32'd1;
+            done_reg <= done_reg + 32'd1;
+            if (c_ack_reg) begin
+                c_ack_reg <= 1'b0;
+                txf_state_reg <= nst_reg;
+                txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
+                txf_flags_reg <= 8'h10;
+                txf_ece_reg <= 1'b0;
+                txf_len_reg <= '0;
+                txf_tos_reg <= '0;
+                txf_is_ack_reg <= 1'b1;
+                txf_req_done_reg <= 1'b0;
+                mvr_req_done_reg <= 1'b0;
+                ret_reg <= S_CTX_NEXT;
+                state_reg <= S_TXF_REQ;
+            end else begin
+                state_reg <= S_CTX_NEXT;
+            end
+        end
+        S_CTX_END: begin                         // head written (ctx port)
+            if (head_reg == tail_reg)
+                pend_reg[cur_ctx_reg] <= 1'b0;
+            resume_reg <= S_CTX_PICK;
+            state_reg <= S_IDLE;
+        end
+
+        // Transmit: advance the wheel, then up to budget turns.
+        S_TX_START: begin
+            sent_reg <= '0;
+            sch_op_reg <= SCH_ADVANCE;
+            sch_time_reg <= now_ns;
+            ret_reg <= S_TX_NEXT;
+            state_reg <= S_SCH_OP;
+        end
+        S_TX_NEXT: begin
+            if (sent_reg == budget_reg || !sch_head_valid) begin
+                state_reg <= S_POLL_DONE;
+            end else begin
+                sch_id_reg <= sch_head_id;
+                state_reg <= S_TX_STRD;
+            end
+        end
+        S_TX_STRD: state_reg <= S_TX_STW;
+        S_TX_STW: if (st_tvalid) begin
+            fst_reg <= st_state;
+            nst_reg <= st_state;
+            // A removed flow still linked: IDLE (pop).
+            state_reg <= st_state[O_NICF] ? S_TX_SEG : S_TX_SCHED;
+            txr_reg <= TXR_IDLE;
+        end
+        S_TX_SEG: state_reg <= S_TX_SEGW;
+        S_TX_SEGW: if (txs_out_valid) begin
+            txr_reg <= txs_result;
+            t_more_reg <= txs_more;
+            nst_reg <= txs_out_state;
+            txf_state_reg <= fst_reg;
+            txf_seq_reg <= txs_seq;
+            txf_flags_reg <= txs_flags;
+            txf_len_reg <= txs_len;
+            txf_tos_reg <= txs_tos;
+            txf_iova0_reg <= txs_iova0;
+            txf_len0_reg <= txs_len0;
+            txf_iova1_reg <= txs_iova1;
+            txf_len1_reg <= txs_len1;
+            txf_is_ack_reg <= 1'b0;
+            txf_req_done_reg <= 1'b0;
+            mvr_req_done_reg <= 1'b0;
+            if (txs_result == TXR_SEND) begin
+                ret_reg <= S_TX_WB;
+                state_reg <= S_TXF_REQ;
+            end else begin
+                state_reg <= S_TX_SCHED;
+            end
+        end
+        S_TX_WB: begin                           // state written (st_wr)
+            sent_reg <= sent_reg + 16'd1;
+            state_reg <= S_TX_SCHED;
+        end
+        S_TX_SCHED: begin
+            sch_time_reg <= nst_reg[O_TBTIME +: 64];
+            if (txr_reg == TXR_SEND && t_more_reg)
+                sch_op_reg <= SCH_ROTATE;
+            else if (txr_reg == TXR_WAIT_RATE)
+                sch_op_reg <= SCH_WAIT;
+            else
+                sch_op_reg <= SCH_POP;
+            ret_reg <= S_TX_NEXT;
+            state_reg <= S_SCH_OP;
+        end
+
+        S_POLL_DONE: begin
+            in_poll_reg <= 1'b0;
+            state_reg <= S_IDLE;
+        end
+        default: state_reg <= S_IDLE;
+    endcase
+
+    // RX_FRAMES of frames mac_rx dropped (never seen here).
+    if (stat_oversize || (oversize_pend_reg != 4'd0 && cnt[toffee_abi_pkg::CNT_RX_FRAMES] == 1'b0)) begin
+        logic [3:0] p;
+        p = oversize_pend_reg + 4'(stat_oversize);
+        if (cnt[toffee_abi_pkg::CNT_RX_FRAMES] == 1'b0 && p != 4'd0) begin
+            cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
+            p = p - 4'd1;
+        end
+        oversize_pend_reg <= p;
+    end
+
+    // Doorbells: CMD_TAIL marks the context pending (wins over a clear).
+    if (s_axis_db_tvalid && s_axis_db_reg == 2'd0)
+        pend_reg[s_axis_db_ctx] <= 1'b1;
+
+    // Notifications.
+    if (notify_valid_reg && m_axis_notify_tready)
+        notify_valid_reg <= 1'b0;
+
+    cnt_reg <= cnt;
+    cnt_rxb_reg <= rxb;
+    cnt_txb_reg <= txb;
+
+    if (rst) begin
+        state_reg <= S_IDLE;
+        in_poll_reg <= 1'b0;
+        cls_valid_reg <= 1'b0;
+        notify_valid_reg <= 1'b0;
+        pend_reg <= '0;
+        cnt_reg <= '0;
+        oversize_pend_reg <= '0;
+        hw_we_reg <= '0;
+        tw_we_reg <= '0;
+    end
+end
+
+assign s_axis_poll_tready = state_reg == S_POLL_DONE;
+assign idle = state_reg == S_IDLE && !in_poll_reg && !s_axis_seg_tvalid && !notify_valid_reg;
+
+assign spq_head_we = hw_we_reg;
+assign spq_head_wdata = hw_d_reg;
+assign spq_tail_we = tw_we_reg;
+assign spq_tail_wdata = tw_d_reg;
+assign cnt_inc = cnt_reg;
+assign cnt_rx_bytes = cnt_rxb_reg;
+assign cnt_tx_bytes = cnt_txb_reg;
+assign m_axis_notify_tvalid = notify_valid_reg;
+assign m_axis_notify_ctx = notify_ctx_reg;
+
+// verilator lint_off UNUSEDSIGNAL
+wire unused = &{1'b0, cfg_spq_buf[255:128], rxp_rx_bytes_add[31:16], seg_ip_tos_reg[7:2], status_reg,
+                rp_last_bytes[15:LG_B+1], rd_aligned[RDB_W-1:1024], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
+                s_axis_frame_tkeep, t_more_reg, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
+// verilator lint_on UNUSEDSIGNAL
+
+endmodule
+
+`default_nettype wire
