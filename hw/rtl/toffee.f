@@ -17,4 +17,6 @@ hw/rtl/rx_protocol.sv
 hw/rtl/cmd_exec.sv
 hw/rtl/tx_frame.sv
 hw/rtl/engine.sv
+hw/rtl/dma_write_bytes.sv
+hw/rtl/dma_read_bytes.sv
 hw/rtl/toffee_top.sv

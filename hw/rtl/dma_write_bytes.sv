@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+// dma_write_bytes: copies bytes of a source stream (a received frame from the
+// frame FIFO, or any beat stream with tkeep/tlast) to up to two host-memory
+// destinations through the DMA write channel, realigned to the destination.
+//
+// A command {skip, (iova0, len0), (iova1, len1), drain} writes source bytes
+// [skip, skip + len0) to [iova0, iova0 + len0) and the bytes that follow,
+// [skip + len0, skip + len0 + len1), to [iova1, iova1 + len1) — the two
+// pieces of the firmware's deposit() (receive buffer wrap), or one piece for
+// the exception frame copy. Source byte j is lane j mod B of beat j div B
+// (B = DATA_WIDTH/8), beats counted from the first beat the command sees.
+//
+// Each non-empty piece is one write transaction (last on its final beat) of
+// beat-aligned beats with strobes exactly on the piece's bytes: nothing
+// outside [iova, iova + len) is ever written. Source bytes whose tkeep is 0,
+// or that lie past the source's tlast, are not written either (a source
+// shorter than skip + len0 + len1 leaves those destination bytes untouched;
+// the beats are still issued, with fewer or no strobes).
+//
+// Consumption: with drain = 1 the command consumes the source through its
+// tlast beat, whatever the pieces (also when both are empty); with drain = 0
+// it consumes only the beats holding source bytes [0, skip + len0 + len1)
+// (or through tlast if that comes first), and the next command starts at
+// the beat after them.
+//
+// Data path: a window of two source beats (w0, w1) and a byte shift of the
+// pair by the piece's rotation ((src - dst) mod B) into a two-entry output
+// buffer; the shift is the only wide logic (a B:1 byte mux per lane) and
+// sits between registers. One output beat per cycle sustained when the
+// source delivers one beat per cycle; a command costs 2 cycles of setup,
+// a piece change at most one bubble, drain one cycle at the end.
+// Handshakes: s_axis_src_tready and s_axis_cmd_tready are functions of
+// registers only (not of any valid or of m_axis_dma_wr_tready), and
+// m_axis_dma_wr_tready only enables registers: no combinational path from
+// input to output.
+//
+// busy: a command is in progress or write beats are still buffered. When it
+// falls, every beat of the previous commands has been handed to the write
+// channel (so a ring entry issued after it lands after the data). done: a
+// one-cycle pulse when busy falls after a command was accepted (at the
+// earliest two cycles after the acceptance; busy is high in between).
+`default_nettype none
+
+module dma_write_bytes #(
+    // Data width in bits (source and DMA): a power of two, 64 .. 512.
+    parameter DATA_WIDTH = 64,
+    // Bytes per beat (derived).
+    parameter KEEP_WIDTH = DATA_WIDTH / 8
+) (
+    input  wire                   clk,
+    input  wire                   rst,
+
+    // Command.
+    input  wire                   s_axis_cmd_tvalid,
+    output wire                   s_axis_cmd_tready,
+    input  wire [15:0]            s_axis_cmd_skip,    // source bytes to pass over
+    input  wire [63:0]            s_axis_cmd_iova0,   // piece 0: any alignment
+    input  wire [15:0]            s_axis_cmd_len0,
+    input  wire [63:0]            s_axis_cmd_iova1,   // piece 1 (continues the bytes)
+    input  wire [15:0]            s_axis_cmd_len1,
+    input  wire                   s_axis_cmd_drain,   // consume through tlast
+
+    // Source bytes.
+    input  wire [DATA_WIDTH-1:0]  s_axis_src_tdata,
+    input  wire [KEEP_WIDTH-1:0]  s_axis_src_tkeep,
+    input  wire                   s_axis_src_tvalid,
+    output wire                   s_axis_src_tready,
+    input  wire                   s_axis_src_tlast,
+
+    // DMA write channel (docs/rtl.md).
+    output wire                   m_axis_dma_wr_tvalid,
+    input  wire                   m_axis_dma_wr_tready,
+    output wire [63:0]            m_axis_dma_wr_addr,   // beat-aligned
+    output wire [DATA_WIDTH-1:0]  m_axis_dma_wr_data,
+    output wire [KEEP_WIDTH-1:0]  m_axis_dma_wr_strb,
+    output wire                   m_axis_dma_wr_last,   // end of a piece
+
+    output wire                   busy,
+    output wire                   done      // one cycle: accepted commands all done
+);
+
+localparam LG = $clog2(KEEP_WIDTH);
+// Byte positions: skip + len0 + len1 + B < 2^18.
+localparam BW = 18;
+// Beat indices.
+localparam IW = BW - LG;
+localparam [KEEP_WIDTH-1:0] ALL = {KEEP_WIDTH{1'b1}};
+
+if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << LG) != KEEP_WIDTH || KEEP_WIDTH * 8 != DATA_WIDTH) begin : g_err_dw
+    $error("dma_write_bytes: DATA_WIDTH must be a power of two in 64 .. 512");
+end
+
+localparam [1:0] ST_IDLE = 2'd0, ST_PREP = 2'd1, ST_RUN = 2'd2, ST_DRAIN = 2'd3;
+logic [1:0] state_reg = ST_IDLE;
+
+// Command registers.
+logic [15:0] skip_reg = '0, len0_reg = '0, len1_reg = '0;
+logic [63:0] iova0_reg = '0, iova1_reg = '0;
+logic drain_reg = 1'b0;
+logic [IW-1:0] lim_reg = '0;          // beats holding bytes [0, skip+len0+len1)
+
+// ---- Piece parameters (computed in ST_PREP from the command registers) ----
+// In biased beat indices: source beat i is index i + 1, index 0 is a virtual
+// beat before the source (w0 holds it, keep 0, when a command starts). Output
+// beat n of a piece (S = source start, D = destination, d = D mod B) takes
+// byte (rot + l) of the pair (beat b + n, beat b + n + 1) into lane l, where
+// S + B - d = b * B + rot.
+wire [BW-1:0] p0_s = BW'(skip_reg);
+wire [BW-1:0] p1_s = BW'(skip_reg) + BW'(len0_reg);
+
+wire [LG-1:0] p0_d = iova0_reg[LG-1:0];
+wire [LG-1:0] p1_d = iova1_reg[LG-1:0];
+wire [BW-1:0] p0_t = p0_s + BW'(KEEP_WIDTH) - BW'(p0_d);
+wire [BW-1:0] p1_t = p1_s + BW'(KEEP_WIDTH) - BW'(p1_d);
+wire [BW-1:0] p0_end = BW'(p0_d) + BW'(len0_reg);
+wire [BW-1:0] p1_end = BW'(p1_d) + BW'(len1_reg);
+// verilator lint_off UNUSEDSIGNAL
+wire [BW-1:0] p0_endr = p0_end + BW'(KEEP_WIDTH - 1);   // low bits unused
+wire [BW-1:0] p1_endr = p1_end + BW'(KEEP_WIDTH - 1);
+// verilator lint_on UNUSEDSIGNAL
+wire [LG-1:0] p0_e = p0_end[LG-1:0];
+wire [LG-1:0] p1_e = p1_end[LG-1:0];
+// Last beat needs the second source beat: rot + (bytes in the last beat) > B.
+wire [LG:0] p0_e1 = p0_e == '0 ? (LG+1)'(KEEP_WIDTH) : {1'b0, p0_e};
+wire [LG:0] p1_e1 = p1_e == '0 ? (LG+1)'(KEEP_WIDTH) : {1'b0, p1_e};
+wire p0_nb1 = {1'b0, p0_t[LG-1:0]} + p0_e1 > (LG+1)'(KEEP_WIDTH);
+wire p1_nb1 = {1'b0, p1_t[LG-1:0]} + p1_e1 > (LG+1)'(KEEP_WIDTH);
+wire [IW-1:0] p0_n = p0_endr[BW-1:LG];
+wire [IW-1:0] p1_n = p1_endr[BW-1:LG];
+
+// Current piece, and the second one while the first runs.
+logic [IW-1:0] cur_b_reg = '0, cur_n_reg = '0, nxt_b_reg = '0, nxt_n_reg = '0;
+logic [LG-1:0] cur_rot_reg = '0, nxt_rot_reg = '0;
+logic [LG-1:0] cur_d_reg = '0, nxt_d_reg = '0;      // first-beat lane
+logic [LG-1:0] cur_e_reg = '0, nxt_e_reg = '0;      // last-beat end lane (0 = all)
+logic cur_nb1_reg = 1'b0, nxt_nb1_reg = 1'b0;
+logic [63:LG] cur_addr_reg = '0, nxt_addr_reg = '0;
+logic cur_first_reg = 1'b0, cur_last_reg = 1'b0;
+logic has_nxt_reg = 1'b0;
+
+// ---- Source window ----
+logic [DATA_WIDTH-1:0] w0_reg = '0, w1_reg = '0;
+logic [KEEP_WIDTH-1:0] w0k_reg = '0, w1k_reg = '0;  // w1k = 0 while !v1
+logic v1_reg = 1'b0;
+logic [IW-1:0] win_reg = '0;          // biased index of the beat in w0
+logic [IW-1:0] ld_reg = '0;           // source beats consumed
+logic eof_reg = 1'b0;                 // the tlast beat has been consumed
+
+// No more source beats for this command: past tlast, or all needed (drain 0).
+wire stop = eof_reg || (!drain_reg && ld_reg == lim_reg);
+
+// ---- Output buffer: head (o) and skid (t) ----
+logic o_valid_reg = 1'b0, t_valid_reg = 1'b0;
+logic [63:LG] o_addr_reg = '0, t_addr_reg = '0;
+logic [DATA_WIDTH-1:0] o_data_reg = '0, t_data_reg = '0;
+logic [KEEP_WIDTH-1:0] o_strb_reg = '0, t_strb_reg = '0;
+logic o_last_reg = 1'b0, t_last_reg = 1'b0;
+wire out_rdy = !t_valid_reg;
+
+// ---- Emit / shift / load decisions ----
+wire run = state_reg == ST_RUN;
+wire aligned = cur_b_reg == win_reg;
+wire behind = cur_b_reg + 1'b1 == win_reg;
+wire ahead = cur_b_reg > win_reg;
+wire need_b1 = cur_last_reg ? cur_nb1_reg : cur_rot_reg != '0;
+wire have_b1 = v1_reg || stop;
+wire emit = run && out_rdy && (behind || (aligned && (!need_b1 || have_b1)));
+wire shift = run && have_b1 && (ahead || (emit && aligned && !cur_last_reg));
+wire can_load = !stop && (state_reg == ST_DRAIN ||
+                          ((state_reg == ST_PREP || run) && (!v1_reg || shift)));
+wire load = can_load && s_axis_src_tvalid;
+
+assign s_axis_src_tready = can_load;
+assign s_axis_cmd_tready = state_reg == ST_IDLE;
+wire cmd_fire = s_axis_cmd_tvalid && state_reg == ST_IDLE;
+
+// The output beat.
+wire [2*DATA_WIDTH-1:0] pair_d = {behind ? w0_reg : w1_reg, w0_reg};
+wire [2*KEEP_WIDTH-1:0] pair_k = {behind ? w0k_reg : w1k_reg, w0k_reg};
+// verilator lint_off UNUSEDSIGNAL
+wire [2*DATA_WIDTH-1:0] sh_d = pair_d >> {cur_rot_reg, 3'b000};
+wire [2*KEEP_WIDTH-1:0] sh_k = pair_k >> cur_rot_reg;
+// verilator lint_on UNUSEDSIGNAL
+wire [KEEP_WIDTH-1:0] first_mask = cur_first_reg ? ALL << cur_d_reg : ALL;
+wire [KEEP_WIDTH-1:0] last_mask = (cur_last_reg && cur_e_reg != '0) ? ~(ALL << cur_e_reg) : ALL;
+wire [DATA_WIDTH-1:0] e_data = sh_d[DATA_WIDTH-1:0];
+wire [KEEP_WIDTH-1:0] e_strb = sh_k[KEEP_WIDTH-1:0] & first_mask & last_mask;
+
+always_ff @(posedge clk) begin
+    // Command.
+    if (cmd_fire) begin
+        skip_reg <= s_axis_cmd_skip;
+        len0_reg <= s_axis_cmd_len0;
+        len1_reg <= s_axis_cmd_len1;
+        iova0_reg <= s_axis_cmd_iova0;
+        iova1_reg <= s_axis_cmd_iova1;
+        drain_reg <= s_axis_cmd_drain;
+        lim_reg <= IW'((BW'(s_axis_cmd_skip) + BW'(s_axis_cmd_len0) + BW'(s_axis_cmd_len1) +
+                        BW'(KEEP_WIDTH - 1)) >> LG);
+        win_reg <= '0;
+        ld_reg <= '0;
+        eof_reg <= 1'b0;
+        v1_reg <= 1'b0;
+        w0k_reg <= '0;
+        w1k_reg <= '0;
+    end
+
+    // Window.
+    if (shift) begin
+        w0_reg <= w1_reg;
+        w0k_reg <= w1k_reg;
+        win_reg <= win_reg + 1'b1;
+    end
+    if (load) begin
+        w1_reg <= s_axis_src_tdata;
+        w1k_reg <= s_axis_src_tkeep;
+        ld_reg <= ld_reg + 1'b1;
+        eof_reg <= s_axis_src_tlast;
+        v1_reg <= 1'b1;
+    end else if (shift) begin
+        w1k_reg <= '0;
+        v1_reg <= 1'b0;
+    end
+
+    // Pieces.
+    case (state_reg)
+        ST_IDLE:
+            if (cmd_fire)
+                state_reg <= ST_PREP;
+        ST_PREP: begin
+            nxt_b_reg <= p1_t[BW-1:LG];
+            nxt_rot_reg <= p1_t[LG-1:0];
+            nxt_n_reg <= p1_n;
+            nxt_d_reg <= p1_d;
+            nxt_e_reg <= p1_e;
+            nxt_nb1_reg <= p1_nb1;
+            nxt_addr_reg <= iova1_reg[63:LG];
+            cur_first_reg <= 1'b1;
+            if (len0_reg != '0) begin
+                cur_b_reg <= p0_t[BW-1:LG];
+                cur_rot_reg <= p0_t[LG-1:0];
+                cur_n_reg <= p0_n;
+                cur_d_reg <= p0_d;
+                cur_e_reg <= p0_e;
+                cur_nb1_reg <= p0_nb1;
+                cur_addr_reg <= iova0_reg[63:LG];
+                cur_last_reg <= p0_n == IW'(1);
+                has_nxt_reg <= len1_reg != '0;
+                state_reg <= ST_RUN;
+            end else begin
+                cur_b_reg <= p1_t[BW-1:LG];
+                cur_rot_reg <= p1_t[LG-1:0];
+                cur_n_reg <= p1_n;
+                cur_d_reg <= p1_d;
+                cur_e_reg <= p1_e;
+                cur_nb1_reg <= p1_nb1;
+                cur_addr_reg <= iova1_reg[63:LG];
+                cur_last_reg <= p1_n == IW'(1);
+                has_nxt_reg <= 1'b0;
+                state_reg <= len1_reg != '0 ? ST_RUN : ST_DRAIN;
+            end
+        end
+        ST_RUN:
+            if (emit) begin
+                if (cur_last_reg) begin
+                    cur_b_reg <= nxt_b_reg;
+                    cur_rot_reg <= nxt_rot_reg;
+                    cur_n_reg <= nxt_n_reg;
+                    cur_d_reg <= nxt_d_reg;
+                    cur_e_reg <= nxt_e_reg;
+                    cur_nb1_reg <= nxt_nb1_reg;
+                    cur_addr_reg <= nxt_addr_reg;
+                    cur_first_reg <= 1'b1;
+                    cur_last_reg <= nxt_n_reg == IW'(1);
+                    has_nxt_reg <= 1'b0;
+                    if (!has_nxt_reg)
+                        state_reg <= ST_DRAIN;
+                end else begin
+                    cur_b_reg <= cur_b_reg + 1'b1;
+                    cur_n_reg <= cur_n_reg - 1'b1;
+                    cur_addr_reg <= cur_addr_reg + 1'b1;
+                    cur_first_reg <= 1'b0;
+                    cur_last_reg <= cur_n_reg == IW'(2);
+                end
+            end
+        ST_DRAIN:
+            if (stop)
+                state_reg <= ST_IDLE;
+        default:
+            state_reg <= ST_IDLE;
+    endcase
+
+    if (rst) begin
+        state_reg <= ST_IDLE;
+        v1_reg <= 1'b0;
+        eof_reg <= 1'b0;
+    end
+end
+
+// ---- Output buffer ----
+wire o_free = !o_valid_reg || m_axis_dma_wr_tready;
+
+always_ff @(posedge clk) begin
+    if (o_free) begin
+        if (t_valid_reg) begin
+            o_addr_reg <= t_addr_reg;
+            o_data_reg <= t_data_reg;
+            o_strb_reg <= t_strb_reg;
+            o_last_reg <= t_last_reg;
+        end else if (emit) begin
+            o_addr_reg <= cur_addr_reg;
+            o_data_reg <= e_data;
+            o_strb_reg <= e_strb;
+            o_last_reg <= cur_last_reg;
+        end
+        o_valid_reg <= t_valid_reg || emit;
+        t_valid_reg <= 1'b0;          // emit is 0 while t is valid
+    end else if (emit) begin
+        t_addr_reg <= cur_addr_reg;
+        t_data_reg <= e_data;
+        t_strb_reg <= e_strb;
+        t_last_reg <= cur_last_reg;
+        t_valid_reg <= 1'b1;
+    end
+    if (rst) begin
+        o_valid_reg <= 1'b0;
+        t_valid_reg <= 1'b0;
+    end
+end
+
+assign m_axis_dma_wr_tvalid = o_valid_reg;
+assign m_axis_dma_wr_addr = {o_addr_reg, LG'(0)};
+assign m_axis_dma_wr_data = o_data_reg;
+assign m_axis_dma_wr_strb = o_strb_reg;
+assign m_axis_dma_wr_last = o_last_reg;
+assign busy = state_reg != ST_IDLE || o_valid_reg || t_valid_reg;
+
+logic pend_reg = 1'b0;                // a command was accepted, done not yet
+always_ff @(posedge clk) begin
+    if (cmd_fire)
+        pend_reg <= 1'b1;
+    else if (!busy)
+        pend_reg <= 1'b0;
+    if (rst)
+        pend_reg <= 1'b0;
+end
+assign done = pend_reg && !busy;
+
+endmodule
+
+`default_nettype wire
