@@ -207,6 +207,10 @@ unsigned fp_cmd_poll_ctx(struct fp *fp, uint64_t now)
 		if (head == tail)
 			continue;
 		uint32_t n = ring_pending(fp, log2, head, tail, blk + TOFFEE_Q_HEAD);
+		if (n == 0) {                       /* overrun: the ring was reset */
+			reg_wr(fp, db_reg(ctx, TOFFEE_DB_CMD_HEAD), tail);
+			continue;
+		}
 		if (n > FP_CTX_CMD_BUDGET)
 			n = FP_CTX_CMD_BUDGET;
 		uint64_t base = ring_base(fp, blk);
@@ -219,6 +223,7 @@ unsigned fp_cmd_poll_ctx(struct fp *fp, uint64_t now)
 				ctx_exec(fp, ctx, &c, now);
 		}
 		reg_wr(fp, blk + TOFFEE_Q_HEAD, head);
+		reg_wr(fp, db_reg(ctx, TOFFEE_DB_CMD_HEAD), head);   /* the app's mirror */
 		done += n;
 	}
 	return done;

@@ -35,7 +35,6 @@ int dev_open(const char *backend, const char *rundir, int wait_ms, struct dev **
 	if (!d)
 		return -ENOMEM;
 	d->ops = ops;
-	d->bar_fd = -1;
 	d->event_fd = -1;
 	int rc = ops->open(d, rundir, wait_ms);
 	if (rc) {
@@ -94,6 +93,13 @@ void dev_region_destroy(struct dev *d, struct dev_region *r)
 int dev_notify(struct dev *d, uint32_t ctx, int efd)
 {
 	return d->ops->notify ? d->ops->notify(d, ctx, efd) : -ENOTSUP;
+}
+
+int dev_db_page(struct dev *d, uint32_t ctx)
+{
+	if (ctx >= TOFFEE_MAX_CTX)
+		return -EINVAL;
+	return d->ops->db_page ? d->ops->db_page(d, ctx) : -ENOTSUP;
 }
 
 int dev_capture(struct dev *d, int fd)

@@ -63,6 +63,9 @@ struct dev_ops {
 	/** Route context @p ctx's notifications to eventfd @p efd (-1 = stop).
 	 *  ctx may be TOFFEE_DEV_CTX_SP (devproto.h) for the slow path. */
 	int  (*notify)(struct dev *d, uint32_t ctx, int efd);
+	/** A descriptor of context @p ctx's doorbell page alone, for its
+	 *  application; this side's BAR0 view must keep sharing the page. */
+	int  (*db_page)(struct dev *d, uint32_t ctx);
 	/** Capture the wire into pcap file @p fd (-1 = stop). */
 	int  (*capture)(struct dev *d, int fd);
 	/** MAC frame counters. */
@@ -76,7 +79,6 @@ struct dev {
 	const struct dev_ops *ops;
 	struct dev_info info;
 	volatile uint32_t *bar;   /**< BAR0 mapping (TOFFEE_REG_BAR_SIZE bytes) or NULL */
-	int bar_fd;               /**< fd of BAR0 given to applications, or -1 */
 	int event_fd;             /**< fd to watch for device loss (hang-up), or -1 */
 	void *priv;               /**< backend state */
 };
@@ -138,6 +140,12 @@ static inline uint64_t dev_iova(const struct dev_region *r, uint64_t off)
 /** Route context @p ctx's notifications to @p efd (-1 = stop). -EINVAL if
  *  the device does not support it (e.g. TOFFEE_DEV_CTX_SP), -ENOTSUP. */
 int dev_notify(struct dev *d, uint32_t ctx, int efd);
+
+/** A new descriptor (the caller closes it) that maps context @p ctx's
+ *  doorbell page and nothing else of the device, for the application that
+ *  owns the context. Returns it, or -EINVAL (ctx), -ENOTSUP, or the
+ *  backend's error. */
+int dev_db_page(struct dev *d, uint32_t ctx);
 
 /** Start (fd >= 0, pcap file; the device keeps its own copy) or stop
  *  (-1) a capture of the wire. -ENOTSUP if the backend cannot. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "toffee/devproto.h"
+#include "dbpage.h"
 #include "dev.h"
 
 #define PROC_REPLY_MS 5000   /* a NIC serves its socket at least every few ms */
@@ -112,9 +113,10 @@ static int recv_msg(int sock, struct toffee_devmsg *m, int *fd, int timeout_ms)
 	return 0;
 }
 
-/* One request/reply exchange. */
-static int request(struct dev *d, uint32_t type, uint64_t a, uint64_t b, int fd,
-		   struct toffee_devmsg *reply)
+/* One request/reply exchange. A descriptor that comes with the reply goes
+ * to *reply_fd (closed if reply_fd is NULL). */
+static int request_fd(struct dev *d, uint32_t type, uint64_t a, uint64_t b, int fd,
+		      struct toffee_devmsg *reply, int *reply_fd)
 {
 	struct proc *p = d->priv;
 	struct toffee_devmsg m = { .type = type, .seq = ++p->seq, .a = a, .b = b };
@@ -130,14 +132,25 @@ static int request(struct dev *d, uint32_t type, uint64_t a, uint64_t b, int fd,
 		rc = recv_msg(p->sock, &r, &rfd, left);
 		if (rc)
 			return rc;
-		if (rfd >= 0)
-			close(rfd);
-		if (r.type != TOFFEE_DEV_REPLY || r.seq != m.seq)
+		if (r.type != TOFFEE_DEV_REPLY || r.seq != m.seq) {
+			if (rfd >= 0)
+				close(rfd);
 			continue;          /* stale or unsolicited: skip */
+		}
 		if (reply)
 			*reply = r;
+		if (reply_fd)
+			*reply_fd = rfd;
+		else if (rfd >= 0)
+			close(rfd);
 		return r.status;
 	}
+}
+
+static int request(struct dev *d, uint32_t type, uint64_t a, uint64_t b, int fd,
+		   struct toffee_devmsg *reply)
+{
+	return request_fd(d, type, a, b, fd, reply, NULL);
 }
 
 static int connect_sock(const char *rundir, int wait_ms, int *out)
@@ -199,8 +212,9 @@ static int proc_open(struct dev *d, const char *rundir, int wait_ms, const char 
 		rc = -errno;
 		goto fail_fd;
 	}
+	close(bar_fd);              /* the mapping keeps the file */
+	bar_fd = -1;
 	d->bar = bar;
-	d->bar_fd = bar_fd;
 	d->event_fd = p->sock;
 	d->priv = p;
 	snprintf(d->info.impl, sizeof(d->info.impl), "%s", h.text);
@@ -229,7 +243,6 @@ fail:
 	if (p->sock >= 0)
 		close(p->sock);
 	free(p);
-	d->bar_fd = -1;
 	d->event_fd = -1;
 	return rc;
 }
@@ -244,9 +257,6 @@ static void proc_close(struct dev *d)
 	if (d->bar)
 		munmap((void *)d->bar, TOFFEE_REG_BAR_SIZE);
 	d->bar = NULL;
-	if (d->bar_fd >= 0)
-		close(d->bar_fd);
-	d->bar_fd = -1;
 	if (p) {
 		close(p->sock);
 		free(p);
@@ -322,6 +332,22 @@ static int proc_stats(struct dev *d, uint64_t *rx, uint64_t *tx)
 	return 0;
 }
 
+static int proc_db_page(struct dev *d, uint32_t ctx)
+{
+	int fd = -1;
+	int rc = request_fd(d, TOFFEE_DEV_DBPAGE, ctx, 0, -1, NULL, &fd);
+	if (rc == 0 && fd < 0)
+		rc = -EPROTO;
+	if (rc == 0)
+		rc = dbpage_overlay(d->bar, ctx, fd);   /* our view of BAR0 shares it */
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 static int proc_shutdown(struct dev *d)
 {
 	return request(d, TOFFEE_DEV_SHUTDOWN, 0, 0, -1, NULL);
@@ -330,7 +356,7 @@ static int proc_shutdown(struct dev *d)
 #define PROC_OPS(nm, openfn) {                                              \
 	.name = nm, .open = openfn, .close = proc_close,                    \
 	.region_create = proc_region_create, .region_destroy = proc_region_destroy, \
-	.notify = proc_notify, .capture = proc_capture, .stats = proc_stats, \
+	.notify = proc_notify, .db_page = proc_db_page, .capture = proc_capture, .stats = proc_stats, \
 	.shutdown = proc_shutdown }
 
 const struct dev_ops dev_ops_fw = PROC_OPS("fw", open_fw);

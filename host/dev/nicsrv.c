@@ -3,6 +3,7 @@
  * NOTIFY, CAPTURE, STATS, SHUTDOWN), device reset on detach, life cycle.
  * The per-frame side is in nicsrv_dma.c; see nicsrv.h. */
 #include "nicsrv_int.h"
+#include "dbpage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,10 +213,26 @@ static void accept_clients(struct nicsrv *s)
 	}
 }
 
+/* Context @p ctx's doorbell page file (dbpage.h), made on first use and
+ * kept for the life of the NIC process. */
+static int db_page(struct nicsrv *s, uint64_t ctx, int *reply_fd)
+{
+	if (ctx >= TOFFEE_MAX_CTX)
+		return -EINVAL;
+	if (s->dbfd[ctx] < 0) {
+		int fd = dbpage_create(s->regs, (uint32_t)ctx);
+		if (fd < 0)
+			return fd;
+		s->dbfd[ctx] = fd;
+	}
+	*reply_fd = s->dbfd[ctx];
+	return 0;
+}
+
 /* Serve one request. Takes ownership of the descriptors. Returns the status
- * to reply with. */
+ * to reply with, and in *reply_fd a descriptor to send with it (still ours). */
 static int handle(struct nicsrv *s, const struct toffee_devmsg *m, int *fds, unsigned nfd,
-		  struct toffee_devmsg *r)
+		  struct toffee_devmsg *r, int *reply_fd)
 {
 	int rc;
 
@@ -251,6 +268,8 @@ static int handle(struct nicsrv *s, const struct toffee_devmsg *m, int *fds, uns
 	case TOFFEE_DEV_SHUTDOWN:
 		s->shutdown = true;
 		return 0;
+	case TOFFEE_DEV_DBPAGE:
+		return nfd ? -EINVAL : db_page(s, m->a, reply_fd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -274,7 +293,7 @@ static int serve_one(struct nicsrv *s)
 		.msg_iov = iov, .msg_iovlen = 2,
 		.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
 	};
-	int fds[NICSRV_MAX_FDS];
+	int fds[NICSRV_MAX_FDS], reply_fd = -1;
 	unsigned nfd = 0;
 	ssize_t n;
 	int status, rc;
@@ -315,7 +334,7 @@ static int serve_one(struct nicsrv *s)
 		LOG(s, "malformed request (%zd bytes, flags 0x%x)", n, mh.msg_flags);
 		status = -EINVAL;
 	} else {
-		status = handle(s, &m, fds, nfd, &r);
+		status = handle(s, &m, fds, nfd, &r, &reply_fd);
 		if (status && status != -ENOENT && status != -EEXIST)
 			s->st.proto_errors++;
 	}
@@ -323,7 +342,7 @@ static int serve_one(struct nicsrv *s)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	r.status = status;
-	rc = send_msg(s->cfd, &r, -1);
+	rc = send_msg(s->cfd, &r, status ? -1 : reply_fd);
 	if (rc) {
 		detach(s, "cannot send a reply");
 		return -1;
@@ -493,7 +512,7 @@ int nicsrv_create(const struct nicsrv_config *cfg, struct nicsrv **out)
 	s->cfg.name = s->name;
 	s->bar_fd = s->lfd = s->cfd = s->cap_fd = -1;
 	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
-		s->evfd[c] = -1;
+		s->evfd[c] = s->dbfd[c] = -1;
 	s->sp_evfd = -1;
 	/* A capture written to a pipe whose reader died must not kill the NIC. */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
@@ -534,9 +553,12 @@ void nicsrv_destroy(struct nicsrv *s)
 	for (unsigned r = 0; r < TOFFEE_MAX_REGIONS; r++)
 		if (s->reg[r].size)
 			region_unmap(s, r);
-	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++)
+	for (unsigned c = 0; c < TOFFEE_MAX_CTX; c++) {
 		if (s->evfd[c] >= 0)
 			close(s->evfd[c]);
+		if (s->dbfd[c] >= 0)
+			close(s->dbfd[c]);
+	}
 	if (s->sp_evfd >= 0)
 		close(s->sp_evfd);
 	if (s->regs)

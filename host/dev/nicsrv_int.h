@@ -27,6 +27,7 @@ struct nicsrv {
 	uint32_t cap_frames;     /* frames buffered */
 	uint8_t *cap_buf;
 	int evfd[TOFFEE_MAX_CTX];
+	int dbfd[TOFFEE_MAX_CTX];  /* doorbell page files (dbpage.h), -1 = none yet */
 	int sp_evfd;             /* NOTIFY TOFFEE_DEV_CTX_SP: EXC/FB posted */
 	uint32_t sp_exc_tail, sp_fb_tail;
 	/* configuration */

@@ -52,9 +52,9 @@ TESTS += $(LIBT_BINS) $(LIBT_ASAN_BINS)
 # toffee-fakenet: toffeed + NIC stand-in that loops flows back to each other
 # (tests/libtoffee/fakenet.c), for tests of the library without the daemons.
 FAKENET := $(B)/test/toffee-fakenet
-$(FAKENET): tests/libtoffee/fakenet.c
+$(FAKENET): tests/libtoffee/fakenet.c host/dev/dbpage.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) $< -o $@
+	$(CC) $(CFLAGS) -Ihost/dev $(DEPFLAGS) $(filter %.c,$^) -o $@
 TEST_DEPS += $(FAKENET)
 
 # The interposer end to end on toffee-fakenet (no root): socket-API cases,

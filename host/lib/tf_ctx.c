@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include "tf_internal.h"
 #include "tf_sys.h"
@@ -137,18 +138,15 @@ int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
 		tf_sys_close(fd);
 		return rc;
 	}
-	void *region = MAP_FAILED, *db = MAP_FAILED, *blk = MAP_FAILED;
-	uint32_t blk_off = TOFFEE_REG_CTX_BASE + ok.ctx * TOFFEE_REG_CTX_STRIDE + TOFFEE_CTX_CMD + TOFFEE_Q_HEAD;
+	void *region = MAP_FAILED, *db = MAP_FAILED;
 	rc = -EPROTO;
-	if (ok.ctx >= TOFFEE_MAX_CTX || ok.db_off % TF_PAGE || !ok.region_size)
+	struct stat st;
+	/* fds[1] is our doorbell page alone: one page, nothing else of the device. */
+	if (ok.ctx >= TOFFEE_MAX_CTX || !ok.region_size || fstat(fds[1], &st) < 0 || st.st_size != TF_PAGE)
 		goto fail;
 	region = mmap(NULL, ok.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-	db = mmap(NULL, TF_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], ok.db_off);
-	/* The CMD ring's consumer index is NIC-written in the privileged context
-	 * block; map that page read-only to learn the free space (see
-	 * docs/lib.md: proposed TOFFEE_DB_CMD_HEAD mirror). */
-	blk = mmap(NULL, TF_PAGE, PROT_READ, MAP_SHARED, fds[1], blk_off & ~(TF_PAGE - 1));
-	if (region == MAP_FAILED || db == MAP_FAILED || blk == MAP_FAILED) {
+	db = mmap(NULL, TF_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+	if (region == MAP_FAILED || db == MAP_FAILED) {
 		rc = -errno;
 		goto fail;
 	}
@@ -156,7 +154,7 @@ int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
 		.region = region, .region_size = ok.region_size, .ctx_id = ok.ctx,
 		.ev_off = ok.ev_off, .cmd_off = ok.cmd_off,
 		.ev_log2 = ok.ev_log2, .cmd_log2 = ok.cmd_log2,
-		.db = db, .cmd_nic_head = (const volatile uint32_t *)((uint8_t *)blk + (blk_off & (TF_PAGE - 1))),
+		.db = db, .cmd_nic_head = (const volatile uint32_t *)db + TOFFEE_DB_CMD_HEAD / 4,
 		.ctl_fd = fd, .ev_fd = fds[2],
 	};
 	struct toffee_ctx *ctx;
@@ -165,7 +163,6 @@ int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
 		goto fail;
 	ctx->region_owned = true;
 	ctx->db_map = db;
-	ctx->blk_map = blk;
 	tf_sys_close(fds[0]);
 	tf_sys_close(fds[1]);
 	int fl = tf_sys_fcntl(fds[2], F_GETFL, 0);
@@ -178,8 +175,6 @@ fail:
 		munmap(region, ok.region_size);
 	if (db != MAP_FAILED)
 		munmap(db, TF_PAGE);
-	if (blk != MAP_FAILED)
-		munmap(blk, TF_PAGE);
 	for (int i = 0; i < 3; i++)
 		tf_sys_close(fds[i]);
 	tf_sys_close(fd);
@@ -218,8 +213,6 @@ void toffee_ctx_close(struct toffee_ctx *ctx)
 		munmap(ctx->region, ctx->region_size);
 	if (ctx->db_map)
 		munmap(ctx->db_map, TF_PAGE);
-	if (ctx->blk_map)
-		munmap(ctx->blk_map, TF_PAGE);
 	free(ctx->flows);
 	free(ctx->inq);
 	free(ctx);

@@ -175,7 +175,7 @@ struct toffee_ctx {
 	size_t   region_size;
 	bool     region_owned;           /**< mapped by us (unmap on close) */
 	volatile uint32_t *db;           /**< doorbell page */
-	void    *db_map, *blk_map;       /**< mappings to undo (NULL in tests) */
+	void    *db_map;                 /**< mapping to undo (NULL in tests) */
 	struct tf_evq evq;
 	struct tf_cmdq cmdq;
 	/* flows by NIC id */

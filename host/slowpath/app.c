@@ -219,6 +219,7 @@ static void ctx_rings(struct sp *sp, int ctx, uint64_t ev_iova, uint32_t ev_log2
 	dev_wr32(d, db_reg(ctx, TOFFEE_DB_CMD_TAIL), 0);
 	dev_wr32(d, db_reg(ctx, TOFFEE_DB_EV_HEAD), 0);
 	dev_wr32(d, db_reg(ctx, TOFFEE_DB_ARM), 0);
+	dev_wr32(d, db_reg(ctx, TOFFEE_DB_CMD_HEAD), 0);
 	dev_wr32(d, ev + TOFFEE_Q_BASE_LO, (uint32_t)ev_iova);
 	dev_wr32(d, ev + TOFFEE_Q_BASE_HI, (uint32_t)(ev_iova >> 32));
 	dev_wr32(d, cmd + TOFFEE_Q_BASE_LO, (uint32_t)cmd_iova);
@@ -258,6 +259,10 @@ static int hello(struct sp_app *a, const struct toffee_appmsg *req)
 	int efd = rc ? -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!rc && efd < 0)
 		rc = -errno;
+	/* The doorbell page, shared from here on: the app gets it alone. */
+	int dbfd = rc ? -1 : dev_db_page(sp->dev, (uint32_t)ctx);
+	if (!rc && dbfd < 0)
+		rc = dbfd;
 	a->ctx = (int)ctx;
 	if (!rc) {
 		ctx_rings(sp, a->ctx, dev_iova(&a->region, a->ev_off), log2,
@@ -268,6 +273,8 @@ static int hello(struct sp_app *a, const struct toffee_appmsg *req)
 		ctx_rings(sp, a->ctx, 0, 0, 0, 0);
 		if (efd >= 0)
 			close(efd);
+		if (dbfd >= 0)
+			close(dbfd);
 		sp_bufpool_fini(&a->pool);
 		dev_region_destroy(sp->dev, &a->region);
 		sp_ids_put(&sp->ctx_ids, (uint32_t)ctx);
@@ -288,10 +295,10 @@ static int hello(struct sp_app *a, const struct toffee_appmsg *req)
 	m.cmd_off = a->cmd_off;
 	m.ev_log2 = log2;
 	m.cmd_log2 = log2;
-	m.db_off = TOFFEE_REG_DB_BASE + (uint32_t)ctx * TOFFEE_REG_DB_STRIDE;
-	int fds[3] = { a->region.fd, sp->dev->bar_fd, efd };
+	int fds[3] = { a->region.fd, dbfd, efd };
 	sp_app_send(a, &m, fds, 3);
 	close(efd);                               /* the NIC and the app hold it */
+	close(dbfd);
 	SP_INFO(sp, "context %d for pid %d (region %u, %llu MiB)", a->ctx, (int)a->pid,
 		a->region.id, (unsigned long long)(a->region.size >> 20));
 	return 0;

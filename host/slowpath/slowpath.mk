@@ -1,7 +1,7 @@
 # toffeed (host/slowpath/), the device interface it uses (host/dev/dev*.c),
 # the `toffee` command (tools/toffee/), their unit tests (tests/slowpath/)
 # and system tests. Included by the top Makefile through host/slowpath/*.mk.
-SP_SRCS      := $(wildcard host/slowpath/*.c) host/dev/dev.c host/dev/dev_proc.c
+SP_SRCS      := $(wildcard host/slowpath/*.c) host/dev/dev.c host/dev/dev_proc.c host/dev/dbpage.c
 SP_OBJS      := $(SP_SRCS:%.c=$(B)/obj/%.o)
 SP_ASAN_OBJS := $(SP_SRCS:%.c=$(B)/asan/%.o)
 SP_MAIN      := host/slowpath/main.c

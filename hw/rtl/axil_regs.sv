@@ -20,6 +20,8 @@
 //   0 EV BASE_LO  1 EV BASE_HI  2 EV LOG2  3 EV TAIL (NIC)
 //   4 CMD BASE_LO 5 CMD BASE_HI 6 CMD LOG2 7 CMD HEAD (NIC)
 //   8 DB CMD_TAIL (app)  9 DB EV_HEAD (app)  10 DB ARM (app; NIC clears)
+//   (the doorbell page's DB_CMD_HEAD reads word 7; host writes to it are
+//   ignored)
 // Port A serves the host, port B the NIC (whole row read, per-word write,
 // one-cycle read latency). A host write to a doorbell word is also posted on
 // m_axis_db (the NIC needs no scan of the contexts); the write response
@@ -134,7 +136,8 @@ localparam D_QW = 17;        // [2:0] word in the ring block
 localparam D_IS_CNT = 20;
 localparam D_CNT = 21;       // [5:0]
 localparam D_CNT_HI = 27;
-localparam DEC_W = 28;
+localparam D_RO = 28;        // RAM word the host may read but not write
+localparam DEC_W = 29;
 
 function automatic [DEC_W-1:0] decode(input [31:0] a);
     // verilator lint_off UNUSEDSIGNAL
@@ -176,10 +179,12 @@ function automatic [DEC_W-1:0] decode(input [31:0] a);
             12'(toffee_abi_pkg::DB_CMD_TAIL): word = 4'd8;
             12'(toffee_abi_pkg::DB_EV_HEAD):  word = 4'd9;
             12'(toffee_abi_pkg::DB_ARM):      word = 4'd10;
+            12'(toffee_abi_pkg::DB_CMD_HEAD): word = 4'd7;    // mirror, read-only
             default:                          word = 4'd11;
         endcase
         decode[D_IS_RAM] = word != 4'd11;
-        decode[D_IS_DB] = word != 4'd11;
+        decode[D_RO] = word == 4'd7;
+        decode[D_IS_DB] = word != 4'd11 && word != 4'd7;
     end
     decode[D_WORD +: 4] = word;
 endfunction
@@ -271,7 +276,7 @@ always_comb begin
     a_we = '0;
     a_addr = start_wr ? wdec[D_CTX +: 8] : dec_reg[D_CTX +: 8];
     a_wdata = {11{s_axil_wdata}};
-    if (start_wr && wdec[D_IS_RAM]) begin
+    if (start_wr && wdec[D_IS_RAM] && !wdec[D_RO]) begin
         a_en = 1'b1;
         a_we[wdec[D_WORD +: 4]] = s_axil_wstrb != 4'd0;   // 32-bit words; partial
     end                                           // writes store the word

@@ -62,6 +62,7 @@ package toffee_abi_pkg;
   localparam [31:0] DB_CMD_TAIL = 32'd0;
   localparam [31:0] DB_EV_HEAD = 32'd4;
   localparam [31:0] DB_ARM = 32'd8;
+  localparam [31:0] DB_CMD_HEAD = 32'd12;
   localparam [31:0] REG_CNT_BASE = 32'd2048;
   localparam [31:0] REG_BAR_SIZE = 32'h110000;
   localparam [31:0] REG_CNT_STRIDE = 32'd8;

@@ -251,13 +251,24 @@ int main(int argc, char **argv)
 		}
 	}
 	db_stall = false;
+	// The doorbell page's DB_CMD_HEAD mirrors the CMD ring's head (word 7)
+	// and ignores writes (no doorbell is posted either).
+	size_t dbs = db_seen.size();
+	for (uint32_t ctx = 0; ctx < CTX; ctx += 7) {
+		uint32_t a = TOFFEE_REG_DB_BASE + ctx * TOFFEE_REG_DB_STRIDE + TOFFEE_DB_CMD_HEAD;
+		expect(a, ctx_model[ctx][7], "DB_CMD_HEAD mirror");
+		axil_write(a, ~ctx_model[ctx][7]);
+		expect(a, ctx_model[ctx][7], "DB_CMD_HEAD is read-only");
+		expect(ctx_word_addr(ctx, 7), ctx_model[ctx][7], "CMD Q_HEAD after a DB_CMD_HEAD write");
+	}
+	TB_CHECK(db_seen.size() == dbs, "a DB_CMD_HEAD write posted a doorbell");
 	// Offsets that hold nothing.
 	static const uint32_t holes[] = {
 		0x24, 0xfc, TOFFEE_REG_SPQ_BASE + TOFFEE_SPQ_COUNT * TOFFEE_REG_SPQ_STRIDE,
 		TOFFEE_REG_CTX_BASE + TOFFEE_CTX_EV + TOFFEE_Q_BUF_LO,
 		TOFFEE_REG_CTX_BASE + TOFFEE_CTX_EV + TOFFEE_Q_HEAD,
 		TOFFEE_REG_CTX_BASE + TOFFEE_CTX_CMD + TOFFEE_Q_TAIL,
-		TOFFEE_REG_DB_BASE + 0xc, TOFFEE_REG_DB_BASE + 0xffc,
+		TOFFEE_REG_DB_BASE + 0x10, TOFFEE_REG_DB_BASE + 0xffc,
 		TOFFEE_REG_CTX_BASE + CTX * TOFFEE_REG_CTX_STRIDE,
 		TOFFEE_REG_CNT(TOFFEE_CNT_COUNT),
 	};

@@ -96,13 +96,17 @@
 #define TOFFEE_REG_CTX_STRIDE  0x0040u
 #define TOFFEE_CTX_EV          0x00u  /* ring block (Q_*) for events */
 #define TOFFEE_CTX_CMD         0x20u  /* ring block (Q_*) for commands */
-/* Context doorbell pages (one 4 KiB page per context, mapped into the app).
- * Writing them is the only thing an application can do to the device. */
+/* Context doorbell pages (one 4 KiB page per context, mapped into the app:
+ * the only part of the device an application can reach). Writes of the
+ * app to DB_CMD_HEAD are ignored (the RTL) or overwritten (the firmware). */
 #define TOFFEE_REG_DB_BASE     0x10000u
 #define TOFFEE_REG_DB_STRIDE   0x1000u
 #define TOFFEE_DB_CMD_TAIL     0x00u  /* W: app. producer index of the CMD ring */
 #define TOFFEE_DB_EV_HEAD      0x04u  /* W: app. consumer index of the EV ring */
 #define TOFFEE_DB_ARM          0x08u  /* W: app. 1 = notify on next event */
+#define TOFFEE_DB_CMD_HEAD     0x0cu  /* W: nic. consumer index of the CMD ring: a
+                                         mirror of the context block's CMD Q_HEAD,
+                                         so the app needs no other page */
 
 /* Counters (W: nic, 64-bit as LO/HI pairs, wrapping). The firmware
  * refreshes a few per poll: a reading may lag by up to 16 polls. */

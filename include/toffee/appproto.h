@@ -22,7 +22,8 @@
 
 enum toffee_appmsg_type {
 	/* requests (app -> toffeed) */
-	TOFFEE_APP_HELLO      = 1,  /* reply HELLO_OK + fds [region, BAR0, eventfd] */
+	TOFFEE_APP_HELLO      = 1,  /* reply HELLO_OK + fds [region, the context's
+	                               doorbell page (one page, sealed), eventfd] */
 	TOFFEE_APP_LISTEN     = 2,  /* addr: local ip/port (ip 0 = any); arg = backlog;
 	                               flags: TOFFEE_APPF_REUSEPORT. reply: id = listener */
 	TOFFEE_APP_UNLISTEN   = 3,  /* id = listener */
@@ -110,7 +111,6 @@ struct toffee_appmsg {
 	uint32_t ev_off, cmd_off;       /* ring offsets in the region */
 	uint8_t  ev_log2, cmd_log2;
 	uint16_t rsvd;
-	uint32_t db_off;                /* doorbell page offset in BAR0 */
 	/* ACCEPTED / CONNECTED */
 	struct toffee_app_flow flow;
 };

@@ -11,8 +11,10 @@
  * file descriptors travel as SCM_RIGHTS with the message that names them.
  *
  *  - BAR0: a shared-memory file of TOFFEE_REG_BAR_SIZE bytes created by the
- *    NIC process and sent with HELLO. toffeed maps all of it; an application
- *    maps only its context's doorbell page (4 KiB aligned).
+ *    NIC process and sent with HELLO; toffeed maps all of it. A context's
+ *    doorbell page is a one-page file of its own (DBPAGE), mapped over that
+ *    page by the NIC and toffeed: the application gets that file only, and
+ *    so can reach nothing else of the device.
  *  - Host memory: shared-memory files ("regions") created by toffeed and
  *    sent with MAP. The IOVA of byte `off` of region `r` is
  *    TOFFEE_IOVA(r, off); the NIC translates in constant time and rejects
@@ -50,6 +52,9 @@ enum toffee_devmsg_type {
 	TOFFEE_DEV_STATS     = 6, /* sp -> nic. reply: a = rx frames, b = tx frames (MAC) */
 	TOFFEE_DEV_SHUTDOWN  = 7, /* sp -> nic: exit */
 	TOFFEE_DEV_REPLY     = 8, /* nic -> sp: status for request `seq` */
+	TOFFEE_DEV_DBPAGE    = 9, /* sp -> nic. a = ctx. reply fd: the context's
+	                             doorbell page file (one page, sealed), which
+	                             the NIC maps over that page of BAR0 */
 };
 
 struct toffee_devmsg {

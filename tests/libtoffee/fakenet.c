@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include "toffee/abi.h"
 #include "toffee/appproto.h"
+#include "dbpage.h"
 
 #define MAX_CTX   64
 #define MAX_FLOWS 4096
@@ -79,6 +80,7 @@ static struct fctx ctxs[MAX_CTX];
 static struct fflow flows[MAX_FLOWS];
 static struct flst lsts[MAX_LST];
 static uint8_t *bar;
+static int db_fd[TOFFEE_MAX_CTX];  /* doorbell page files (dbpage.h), 0 = none yet */
 static int bar_fd;
 static unsigned buf_log2 = 16, ring_log2 = 8;
 static bool early;
@@ -341,19 +343,24 @@ static void do_hello(int c, const struct toffee_appmsg *m)
 	x->bump = 2ull * ev_bytes;
 	x->bump = (x->bump + 4095) & ~4095ull;
 	x->ev_tail = x->cmd_head = 0;
+	if (db_fd[c] <= 0)
+		db_fd[c] = dbpage_create((volatile uint32_t *)bar, (uint32_t)c);
+	if (db_fd[c] < 0)
+		return;
 	uint32_t db = TOFFEE_REG_DB_BASE + c * TOFFEE_REG_DB_STRIDE;
 	*reg(db + TOFFEE_DB_CMD_TAIL) = 0;
 	*reg(db + TOFFEE_DB_EV_HEAD) = 0;
 	*reg(db + TOFFEE_DB_ARM) = 0;
+	*reg(db + TOFFEE_DB_CMD_HEAD) = 0;
 	uint32_t blk = TOFFEE_REG_CTX_BASE + c * TOFFEE_REG_CTX_STRIDE;
 	*reg(blk + TOFFEE_CTX_CMD + TOFFEE_Q_HEAD) = 0;
 	*reg(blk + TOFFEE_CTX_CMD + TOFFEE_Q_LOG2) = ring_log2;
 	struct toffee_appmsg r = {
 		.type = TOFFEE_APP_HELLO_OK, .req = m->req, .ctx = (uint32_t)c, .region = (uint32_t)c + 1,
 		.region_size = REGION_SIZE, .ev_off = 0, .cmd_off = ev_bytes,
-		.ev_log2 = (uint8_t)ring_log2, .cmd_log2 = (uint8_t)ring_log2, .db_off = db,
+		.ev_log2 = (uint8_t)ring_log2, .cmd_log2 = (uint8_t)ring_log2,
 	};
-	int fds[3] = { x->memfd, bar_fd, x->evfd };
+	int fds[3] = { x->memfd, db_fd[c], x->evfd };
 	send_msg(x->sock, &r, fds, 3);
 }
 
@@ -514,6 +521,7 @@ static void nic_poll(void)
 		}
 		__atomic_store_n(reg(TOFFEE_REG_CTX_BASE + c * TOFFEE_REG_CTX_STRIDE + TOFFEE_CTX_CMD + TOFFEE_Q_HEAD),
 				 x->cmd_head, __ATOMIC_RELEASE);
+		__atomic_store_n(reg(db + TOFFEE_DB_CMD_HEAD), x->cmd_head, __ATOMIC_RELEASE);
 	}
 	uint32_t size = 1u << buf_log2;
 	if (early) {                       /* no data came: announce anyway */

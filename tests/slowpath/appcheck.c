@@ -2,22 +2,28 @@
 /* appcheck: a raw client of app.sock for system tests. Says HELLO, then
  * sends the requests given on the command line and prints each reply's
  * status, e.g. to check that toffeed refuses flows and listeners of other
- * contexts.
+ * contexts. After HELLO it prints what the doorbell descriptor lets it
+ * reach ("doorbell fd: 4096 bytes, sealed" is the one right answer: a file
+ * of one page that can never grow into more of the device).
  *   appcheck RUNDIR {close|abort|shutdown|unlisten} ID ...
  *   appcheck RUNDIR listen PORT
  *   appcheck RUNDIR hello-only */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "toffee/appproto.h"
 
 static int sock;
 static uint32_t next_req = 1;
+static int fds_kept[3], n_kept;     /* descriptors of the last reply (up to 3) */
 
 static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
 {
@@ -35,12 +41,18 @@ static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
 		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 		if (n <= 0)
 			return -ECONNRESET;
+		for (int i = 0; i < n_kept; i++)
+			close(fds_kept[i]);
+		n_kept = 0;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_type == SCM_RIGHTS)
 				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
 					int fd;
 					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-					close(fd);
+					if (n_kept < 3)
+						fds_kept[n_kept++] = fd;
+					else
+						close(fd);
 				}
 		if (r->req == m->req)
 			return 0;
@@ -66,6 +78,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("hello ctx %u\n", r.ctx);
+	/* fds: region, doorbell page, eventfd. The doorbell file must hold one
+	 * page and nothing else of the device. */
+	struct stat st;
+	if (n_kept != 3 || fstat(fds_kept[1], &st) < 0) {
+		printf("doorbell fd: missing\n");
+	} else {
+		int seals = fcntl(fds_kept[1], F_GET_SEALS);
+		bool sealed = seals >= 0 && (seals & (F_SEAL_GROW | F_SEAL_SEAL)) == (F_SEAL_GROW | F_SEAL_SEAL);
+		printf("doorbell fd: %lld bytes, %s\n", (long long)st.st_size, sealed ? "sealed" : "not sealed");
+	}
 	for (int i = 2; i < argc; i++) {
 		memset(&m, 0, sizeof(m));
 		const char *op = argv[i];

@@ -11,7 +11,8 @@
 #     both ways), through the gateway to an address off the subnet, to a
 #     closed port (refused), and to a server that reads late (zero window,
 #     persist probes);
-#  5. isolation: another context naming the server's flow and listener is
+#  5. isolation: an app's device descriptor maps its doorbell page and
+#     nothing else; another context naming the server's flow and listener is
 #     refused (-EPERM, counted); the peer resets a connection; a toffee app
 #     is killed with SIGKILL in the middle of a transfer: the peer sees a
 #     reset, toffee status is back to no flows and no contexts, a second app
@@ -106,6 +107,8 @@ lst=$("$TOFFEE" status | awk '/^listeners/ { f = 1; next } f && $1 == "id" { pri
 	listen 7000 >"$LOGS/appcheck.log" 2>&1 || fail "appcheck"
 [ "$(grep -c -- ' -1$' "$LOGS/appcheck.log")" = 4 ] || fail "another context's requests not refused: $(cat "$LOGS/appcheck.log")"
 grep -q "listen 7000 -98" "$LOGS/appcheck.log" || fail "second listener on a port: $(cat "$LOGS/appcheck.log")"
+grep -q "doorbell fd: 4096 bytes, sealed" "$LOGS/appcheck.log" ||
+	fail "an app can reach more than its doorbell page: $(cat "$LOGS/appcheck.log")"
 n=$("$TOFFEE" status | awk '$1 == "app_not_owner" { print $2 }')
 [ "${n:-0}" -ge 4 ] || fail "app_not_owner counter is ${n:-none}"
 kill -KILL $SRV1

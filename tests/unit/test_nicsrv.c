@@ -446,6 +446,57 @@ static void test_notify(void **state)
 	close(efd);
 }
 
+/* DBPAGE: a context's doorbell page as a one-page file the NIC shares. */
+static int db_page_req(struct fx *f, uint64_t ctx, int *rfd)
+{
+	struct toffee_devmsg m = { .type = TOFFEE_DEV_DBPAGE, .seq = ++f->seq, .a = ctx }, r;
+
+	cl_send_raw(f->cl, &m, sizeof(m), -1);
+	assert_true(nicsrv_poll(f->s, 0) & NICSRV_EV_WORK);
+	assert_int_equal(cl_recv(f->cl, &r, rfd), (ssize_t)sizeof(r));
+	assert_int_equal(r.seq, m.seq);
+	return r.status;
+}
+
+static void test_db_page(void **state)
+{
+	struct fx *f = *state;
+	volatile uint32_t *regs = nicsrv_regs(f->s);
+	const uint32_t db7 = TOFFEE_REG_DB_BASE + 7 * TOFFEE_REG_DB_STRIDE;
+	struct stat st;
+	int fd, fd2;
+
+	fx_attach(f);
+	regs[(db7 + TOFFEE_DB_ARM) / 4] = 0x5a;      /* kept when the file is made */
+	assert_int_equal(db_page_req(f, 7, &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	assert_int_equal(ftruncate(fd, 8192), -1);    /* sealed: it cannot grow */
+	assert_int_equal(fcntl(fd, F_GET_SEALS) & (F_SEAL_GROW | F_SEAL_SEAL), F_SEAL_GROW | F_SEAL_SEAL);
+	volatile uint32_t *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(pg != MAP_FAILED);
+	assert_int_equal(pg[TOFFEE_DB_ARM / 4], 0x5a);
+	pg[TOFFEE_DB_CMD_TAIL / 4] = 42;              /* the app writes, the NIC sees */
+	assert_int_equal(regs[(db7 + TOFFEE_DB_CMD_TAIL) / 4], 42);
+	regs[(db7 + TOFFEE_DB_CMD_HEAD) / 4] = 41;    /* and the other way */
+	assert_int_equal(pg[TOFFEE_DB_CMD_HEAD / 4], 41);
+	/* The same file again; a neighbour's page is not in it. */
+	assert_int_equal(db_page_req(f, 7, &fd2), 0);
+	assert_true(fd2 >= 0);
+	volatile uint32_t *pg2 = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd2, 0);
+	assert_true(pg2 != MAP_FAILED);
+	assert_int_equal(pg2[TOFFEE_DB_CMD_TAIL / 4], 42);
+	regs[(db7 + TOFFEE_REG_DB_STRIDE + TOFFEE_DB_CMD_TAIL) / 4] = 99;
+	assert_int_equal(pg[TOFFEE_DB_CMD_TAIL / 4], 42);
+	munmap((void *)pg, 4096);
+	munmap((void *)pg2, 4096);
+	close(fd);
+	close(fd2);
+	assert_int_equal(db_page_req(f, TOFFEE_MAX_CTX, &fd), -EINVAL);
+	assert_int_equal(fd, -1);
+}
+
 static void test_capture(void **state)
 {
 	struct fx *f = *state;
@@ -683,6 +734,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hello_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_translate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_errors_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_resets, setup, teardown),
