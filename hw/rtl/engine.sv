@@ -52,15 +52,19 @@ module engine #(
     // Flow state capacity (power of two): ids at or above are invalid.
     parameter FLOW_CAP = 65536,
     // Contexts implemented (axil_regs CTX_CAP).
-    parameter CTX_CAP = 256
+    parameter CTX_CAP = 256,
+    // Transmit budget of a free-running poll (poll_step = 0).
+    parameter FREE_BUDGET = 32
 ) (
     input  wire                    clk,
     input  wire                    rst,
     input  wire [63:0]             now_ns,
 
-    // Poll tokens: one fp_poll() each (budget = tx segments). Tie valid high
-    // with a large budget on hardware; the differential harness hands one
-    // token per fp_poll(). The token is taken when the poll is done.
+    // Polls. poll_step = 0 (hardware, toffee-sim): one poll after another,
+    // FREE_BUDGET segments each. poll_step = 1 (the differential harness):
+    // one poll per token on s_axis_poll (budget = fp_poll's tx_budget),
+    // the token taken when the poll is done.
+    input  wire                    poll_step,
     input  wire                    s_axis_poll_tvalid,
     output wire                    s_axis_poll_tready,
     input  wire [15:0]             s_axis_poll_budget,
@@ -235,8 +239,8 @@ module engine #(
     output wire                    txs_in_valid,
     output wire [1023:0]           txs_state,
     input  wire                    txs_out_valid,
-    input  wire [1:0]              txs_result,          // TXR_*
-    input  wire                    txs_more,            // fp_tx_pending after the send
+    input  wire [1:0]              txs_result,          // TXR_*: IDLE, SENT, MORE, WAIT_RATE
+    input  wire [63:0]             txs_wake_ns,         // WAIT_RATE: tb_time
     input  wire [31:0]             txs_seq,
     input  wire [15:0]             txs_len,
     input  wire [7:0]              txs_flags,
@@ -353,7 +357,7 @@ end
 
 // Scheduler operations and tx_segment results.
 localparam [2:0] SCH_KICK = 3'd0, SCH_POP = 3'd1, SCH_ROTATE = 3'd2, SCH_WAIT = 3'd3, SCH_ADVANCE = 3'd4;
-localparam [1:0] TXR_IDLE = 2'd0, TXR_WAIT_RATE = 2'd1, TXR_SEND = 2'd2;
+localparam [1:0] TXR_IDLE = 2'd0, TXR_SENT = 2'd1, TXR_MORE = 2'd2, TXR_WAIT_RATE = 2'd3;
 // rx_classify verdicts.
 localparam [1:0] V_DROP = 2'd1, V_PUNT = 2'd2;         // else PASS
 
@@ -363,7 +367,6 @@ localparam O_FLAGS = 8 * toffee_abi_pkg::FLOW_FLAGS_OFF;
 localparam O_NICF = 8 * toffee_abi_pkg::FLOW_NIC_FLAGS_OFF;
 localparam O_SNDNXT = 8 * toffee_abi_pkg::FLOW_SND_NXT_OFF;
 localparam O_TXEND = 8 * toffee_abi_pkg::FLOW_TX_END_OFF;
-localparam O_TBTIME = 8 * toffee_abi_pkg::FLOW_TB_TIME_OFF;
 // Context RAM row words.
 localparam W_EV_BASE_LO = 0, W_EV_BASE_HI = 1, W_EV_LOG2 = 2, W_EV_TAIL = 3;
 localparam W_CMD_BASE_LO = 4, W_CMD_BASE_HI = 5, W_CMD_LOG2 = 6, W_CMD_HEAD = 7;
@@ -552,7 +555,7 @@ logic [7:0] cur_ctx_reg = '0;
 logic [8:0] cursor_reg = '0;
 logic [255:0] pend_reg = '0;         // contexts with a CMD_TAIL doorbell
 logic [1:0] txr_reg = '0;
-logic t_more_reg = 1'b0;
+logic [63:0] t_wake_reg = '0;
 logic phase_ok_reg = 1'b0, flow_ok_reg = 1'b0;
 logic txf_ece_reg = 1'b0;
 logic [63:0] tab_lip_rip_reg = '0;
@@ -976,9 +979,9 @@ always_ff @(posedge clk) begin
                 state_reg <= S_RX_LOAD;
             end else if (in_poll_reg) begin
                 state_reg <= resume_reg;         // resume the poll
-            end else if (s_axis_poll_tvalid) begin
+            end else if (s_axis_poll_tvalid || !poll_step) begin
                 in_poll_reg <= 1'b1;
-                budget_reg <= s_axis_poll_budget;
+                budget_reg <= poll_step ? s_axis_poll_budget : 16'(FREE_BUDGET);
                 state_reg <= S_POLL;
             end
         end
@@ -1550,7 +1553,7 @@ always_ff @(posedge clk) begin
         S_TX_SEG: state_reg <= S_TX_SEGW;
         S_TX_SEGW: if (txs_out_valid) begin
             txr_reg <= txs_result;
-            t_more_reg <= txs_more;
+            t_wake_reg <= txs_wake_ns;
             nst_reg <= txs_out_state;
             txf_state_reg <= fst_reg;
             txf_seq_reg <= txs_seq;
@@ -1564,7 +1567,7 @@ always_ff @(posedge clk) begin
             txf_is_ack_reg <= 1'b0;
             txf_req_done_reg <= 1'b0;
             mvr_req_done_reg <= 1'b0;
-            if (txs_result == TXR_SEND) begin
+            if (txs_result == TXR_SENT || txs_result == TXR_MORE) begin
                 ret_reg <= S_TX_WB;
                 state_reg <= S_TXF_REQ;
             end else begin
@@ -1576,8 +1579,8 @@ always_ff @(posedge clk) begin
             state_reg <= S_TX_SCHED;
         end
         S_TX_SCHED: begin
-            sch_time_reg <= nst_reg[O_TBTIME +: 64];
-            if (txr_reg == TXR_SEND && t_more_reg)
+            sch_time_reg <= t_wake_reg;
+            if (txr_reg == TXR_MORE)
                 sch_op_reg <= SCH_ROTATE;
             else if (txr_reg == TXR_WAIT_RATE)
                 sch_op_reg <= SCH_WAIT;
@@ -1630,7 +1633,7 @@ always_ff @(posedge clk) begin
     end
 end
 
-assign s_axis_poll_tready = state_reg == S_POLL_DONE;
+assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
 assign idle = state_reg == S_IDLE && !in_poll_reg && !s_axis_seg_tvalid && !notify_valid_reg;
 
 assign spq_head_we = hw_we_reg;
@@ -1646,7 +1649,7 @@ assign m_axis_notify_ctx = notify_ctx_reg;
 // verilator lint_off UNUSEDSIGNAL
 wire unused = &{1'b0, cfg_spq_buf[255:128], rxp_rx_bytes_add[31:16], seg_ip_tos_reg[7:2], status_reg,
                 rp_last_bytes[15:LG_B+1], rd_aligned[RDB_W-1:1024], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
-                s_axis_frame_tkeep, t_more_reg, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
+                s_axis_frame_tkeep, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
 // verilator lint_on UNUSEDSIGNAL
 
 endmodule
