@@ -2,6 +2,11 @@
 # Component fragments (*.mk) add to TARGETS / TESTS (see README.md).
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+# Build on every core unless told otherwise (the Verilator testbenches
+# dominate a clean `make test`); tests themselves run one at a time.
+ifeq ($(filter -j% --jobs%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
 
 B       := build
 CC      ?= cc
@@ -18,6 +23,13 @@ DEPFLAGS = -MMD -MP
 DEPS_STAMP := $(B)/.deps
 $(DEPS_STAMP): scripts/deps.sh
 	@mkdir -p $(B) && scripts/deps.sh build test sim system && touch $@
+# On a fresh machine, install before anything is built in parallel (the
+# rule above still reports a failure, and re-runs when deps.sh changes).
+ifeq ($(wildcard $(DEPS_STAMP)),)
+ifneq ($(MAKECMDGOALS),clean)
+$(shell mkdir -p $(B) && scripts/deps.sh build test sim system >&2 && touch $(DEPS_STAMP))
+endif
+endif
 
 TARGETS :=
 TESTS   :=
