@@ -268,7 +268,7 @@ void sp_conn_remove(struct sp_conn *c, bool rst, enum sp_state next)
 	sp_cmd(c->sp, TOFFEE_CMD_REMOVE, c->flow_id, 0, 0, SP_WHY_REMOVE, c, NULL);
 }
 
-static void out_init(const struct sp_conn *c, struct sp_tcp_out *o)
+void sp_conn_out_init(const struct sp_conn *c, struct sp_tcp_out *o)
 {
 	memset(o, 0, sizeof(*o));
 	memcpy(o->dst_mac, c->mac, 6);
@@ -292,7 +292,7 @@ void sp_send_seg(struct sp *sp, const struct sp_tcp_out *o)
 void sp_conn_send_ack(struct sp_conn *c, uint32_t seq, uint32_t ack, uint32_t wnd_bytes, uint32_t tsecr)
 {
 	struct sp_tcp_out o;
-	out_init(c, &o);
+	sp_conn_out_init(c, &o);
 	o.seq = seq;
 	o.ack = ack;
 	o.flags = SP_TH_ACK;
@@ -310,7 +310,7 @@ void sp_conn_send_ack(struct sp_conn *c, uint32_t seq, uint32_t ack, uint32_t wn
 void sp_conn_send_rst(struct sp_conn *c, uint32_t seq)
 {
 	struct sp_tcp_out o;
-	out_init(c, &o);
+	sp_conn_out_init(c, &o);
 	o.seq = seq;
 	o.flags = SP_TH_RST;
 	sp_send_seg(c->sp, &o);

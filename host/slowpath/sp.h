@@ -413,6 +413,8 @@ void sp_conn_send_ack(struct sp_conn *c, uint32_t seq, uint32_t ack, uint32_t wn
 void sp_conn_send_rst(struct sp_conn *c, uint32_t seq);
 /** Send a segment built from scratch (no flow). */
 void sp_send_seg(struct sp *sp, const struct sp_tcp_out *o);
+/** A segment of connection @p c: zeroed, with its MACs, addresses, ports. */
+void sp_conn_out_init(const struct sp_conn *c, struct sp_tcp_out *o);
 /** Messages to the owning application. */
 void sp_conn_notify(struct sp_conn *c, uint32_t type, int status);
 void sp_cmd_done(struct sp *sp, const struct sp_pend *p, const struct toffee_sp_fb *fb);

@@ -158,13 +158,7 @@ void sp_state_read(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
 	struct sp *sp = c->sp;
 	if (act & SP_ACT_RST_SEND) {
 		struct sp_tcp_out o;
-		memset(&o, 0, sizeof(o));
-		memcpy(o.dst_mac, c->mac, 6);
-		memcpy(o.src_mac, sp->mac, 6);
-		o.saddr = c->lip;
-		o.daddr = c->rip;
-		o.sport = c->lport;
-		o.dport = c->rport;
+		sp_conn_out_init(c, &o);
 		o.seq = f->snd_nxt;                /* RFC 9293 §3.10.4 ABORT */
 		o.ack = f->rcv_nxt;
 		o.flags = SP_TH_RST | SP_TH_ACK;

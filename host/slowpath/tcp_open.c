@@ -151,13 +151,7 @@ static void send_synack(struct sp_conn *c)
 {
 	struct sp *sp = c->sp;
 	struct sp_tcp_out o;
-	memset(&o, 0, sizeof(o));
-	memcpy(o.dst_mac, c->mac, 6);
-	memcpy(o.src_mac, sp->mac, 6);
-	o.saddr = c->lip;
-	o.daddr = c->rip;
-	o.sport = c->lport;
-	o.dport = c->rport;
+	sp_conn_out_init(c, &o);
 	o.seq = c->iss;
 	o.ack = c->irs + 1;
 	o.win = (uint16_t)pref_window(sp);        /* never scaled in a SYN (RFC 7323 §2.2) */
@@ -177,14 +171,8 @@ void sp_open_send_syn(struct sp_conn *c)
 {
 	struct sp *sp = c->sp;
 	struct sp_tcp_out o;
-	memset(&o, 0, sizeof(o));
+	sp_conn_out_init(c, &o);
 	sp_neg_syn(&sp->cfg.syn, &o);
-	memcpy(o.dst_mac, c->mac, 6);
-	memcpy(o.src_mac, sp->mac, 6);
-	o.saddr = c->lip;
-	o.daddr = c->rip;
-	o.sport = c->lport;
-	o.dport = c->rport;
 	o.seq = c->iss;
 	o.win = (uint16_t)pref_window(sp);
 	o.tsval = sp_ts_now(sp);
