@@ -19,4 +19,5 @@ hw/rtl/tx_frame.sv
 hw/rtl/engine.sv
 hw/rtl/dma_write_bytes.sv
 hw/rtl/dma_read_bytes.sv
+hw/rtl/tx_segment.sv
 hw/rtl/toffee_top.sv

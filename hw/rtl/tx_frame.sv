@@ -280,6 +280,11 @@ always_ff @(posedge clk) begin
         acc <= acc + 32'(pc_d);
     if (take_req)
         acc <= 32'd0;
+    if (rst) begin
+        pa_v <= 1'b0;
+        pb_v <= 1'b0;
+        pc_v <= 1'b0;
+    end
 end
 
 // Final TCP checksum: total, two folds, complement (free-running).
@@ -388,9 +393,6 @@ always_ff @(posedge clk) begin
         e_act <= 1'b0;
         s1_v <= 1'b0;
         o_valid <= 1'b0;
-        pa_v <= 1'b0;
-        pb_v <= 1'b0;
-        pc_v <= 1'b0;
     end
 end
 
