@@ -20,4 +20,5 @@ hw/rtl/engine.sv
 hw/rtl/dma_write_bytes.sv
 hw/rtl/dma_read_bytes.sv
 hw/rtl/tx_segment.sv
+hw/rtl/tx_sched.sv
 hw/rtl/toffee_top.sv
