@@ -70,7 +70,7 @@ static std::deque<beat> feed;          // beats not yet given to the DUT
 static std::vector<beat> pending;      // the model's view: unconsumed source
 static uint64_t exp_consumed, dut_consumed;
 
-struct wcmd { uint16_t skip, len0, len1; uint64_t iova0, iova1; bool drain; };
+struct wr_cmd { uint16_t skip, len0, len1; uint64_t iova0, iova1; bool drain; };
 
 static void add_frame(tb_rng &r, unsigned len, bool holes)
 {
@@ -89,7 +89,7 @@ static void add_frame(tb_rng &r, unsigned len, bool holes)
 }
 
 // Apply command c to the model: expected transactions and memory, consumption.
-static void model_cmd(unsigned c, const wcmd &w)
+static void model_cmd(unsigned c, const wr_cmd &w)
 {
 	unsigned nb = 0;
 	while (!pending[nb].last) nb++;
@@ -164,7 +164,7 @@ static void check_wr_beat()
 // / of write ready per cycle. Returns cycles from the first to the last
 // write beat.
 struct run_stats { uint64_t first = 0, last = 0, beats = 0; };
-static run_stats run_cmds(tb_rng &r, const std::vector<wcmd> &cmds, unsigned cmd_base, unsigned in_pct,
+static run_stats run_cmds(tb_rng &r, const std::vector<wr_cmd> &cmds, unsigned cmd_base, unsigned in_pct,
 			  unsigned out_pct, unsigned cmd_pct)
 {
 	run_stats st;
@@ -173,7 +173,7 @@ static run_stats run_cmds(tb_rng &r, const std::vector<wcmd> &cmds, unsigned cmd
 	bool seen = false;
 	while (ci < cmds.size() || top->busy || top->s_axis_cmd_tvalid) {
 		if (!cmd_off && ci < cmds.size() && r.chance(cmd_pct)) {
-			const wcmd &w = cmds[ci];
+			const wr_cmd &w = cmds[ci];
 			top->s_axis_cmd_skip = w.skip;
 			top->s_axis_cmd_len0 = w.len0;
 			top->s_axis_cmd_len1 = w.len1;
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 		// A batch of commands under one traffic mix.
 		static const unsigned mix[][3] = {{100, 100, 100}, {70, 70, 50}, {30, 90, 80}, {90, 30, 80}, {50, 50, 20}};
 		const unsigned *m = mix[batch % 5];
-		std::vector<wcmd> cmds;
+		std::vector<wr_cmd> cmds;
 		unsigned n = std::min(ncases - done, 1 + r.below(40));
 		for (unsigned i = 0; i < n; i++) {
 			if (pending.empty()) {
@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 			unsigned avail = 0;
 			while (!pending[avail].last) avail++;
 			avail = (avail + 1) * K;     // bytes in the beats (tkeep aside)
-			wcmd w = {};
+			wr_cmd w = {};
 			w.skip = (uint16_t)(r.chance(30) ? 0 : r.below(avail + (r.chance(5) ? 100 : 0)));
 			uint32_t room = avail > w.skip ? avail - w.skip : 0;
 			uint32_t L = r.chance(8) ? 0 : r.below(room + 1 + (r.chance(5) ? 200 : 0));
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
 
 	// Throughput: long sources, no gaps, no back-pressure.
 	if (!pending.empty()) {                     // the rest of a frame (drain 0)
-		wcmd w = {};
+		wr_cmd w = {};
 		w.drain = true;
 		run_cmds(r, {w}, ncases, 100, 100, 100);
 	}
@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 		TB_CHECK(feed.empty() && pending.empty(), "leftover source");
 		unsigned fl = 60000;
 		add_frame(r, fl, false);
-		wcmd w = {};
+		wr_cmd w = {};
 		w.skip = (uint16_t)r.below(200);
 		uint32_t L = 50000 + r.below(fl - 50200);
 		bool split = t & 1;
@@ -337,6 +337,22 @@ int main(int argc, char **argv)
 		printf("  long write %s: %llu beats in %llu cycles (%.4f beats/cycle)\n", split ? "split" : "one piece",
 		       (unsigned long long)beats, (unsigned long long)span, (double)beats / span);
 	}
+	// Command overhead: back-to-back 64-byte frames, each copied whole.
+	{
+		std::vector<wr_cmd> cmds;
+		for (int i = 0; i < 200; i++) {
+			add_frame(r, 64, false);
+			wr_cmd w = {};
+			w.len0 = 64;
+			w.iova0 = MEM_BASE + r.below(MEM_SZ - 64);
+			w.drain = true;
+			cmds.push_back(w);
+		}
+		pending.assign(feed.begin(), feed.end());
+		uint64_t c0 = cycles;
+		run_cmds(r, cmds, ncases + 8, 100, 100, 100);
+		printf("  64-byte frames back to back: %.2f cycles per command\n", (double)(cycles - c0) / 200);
+	}
 	compare_mem("after the throughput runs");
 	printf("PASS\n");
 	top->final();
@@ -352,11 +368,11 @@ static std::deque<rreq> req_exp;        // expected requests
 static std::deque<std::vector<uint8_t>> out_exp;
 static std::vector<uint8_t> host;
 
-struct rcmd { uint64_t iova0, iova1; uint16_t len0, len1; };
+struct rd_cmd { uint64_t iova0, iova1; uint16_t len0, len1; };
 
 struct rrun { uint64_t first = 0, last = 0, beats = 0; };
 
-static rrun run_cmds(tb_rng &r, const std::vector<rcmd> &cmds, unsigned base, unsigned lat_max,
+static rrun run_cmds(tb_rng &r, const std::vector<rd_cmd> &cmds, unsigned base, unsigned lat_max,
 		     unsigned gap_pct, unsigned out_pct, unsigned req_pct)
 {
 	rrun st;
@@ -368,7 +384,7 @@ static rrun run_cmds(tb_rng &r, const std::vector<rcmd> &cmds, unsigned base, un
 	size_t out_pos = 0;
 	while (ci < cmds.size() || top->busy || top->s_axis_cmd_tvalid || !shell_q.empty()) {
 		if (!cmd_off && ci < cmds.size()) {
-			const rcmd &c = cmds[ci];
+			const rd_cmd &c = cmds[ci];
 			top->s_axis_cmd_iova0 = c.iova0;
 			top->s_axis_cmd_len0 = c.len0;
 			top->s_axis_cmd_iova1 = c.iova1;
@@ -396,7 +412,7 @@ static rrun run_cmds(tb_rng &r, const std::vector<rcmd> &cmds, unsigned base, un
 		top->m_axis_tready = r.chance(out_pct);
 		top->eval();
 		if (top->s_axis_cmd_tvalid && top->s_axis_cmd_tready) {
-			const rcmd &c = cmds[ci];
+			const rd_cmd &c = cmds[ci];
 			std::vector<uint8_t> bytes;
 			if (c.len0) req_exp.push_back({c.iova0, c.len0, 0});
 			if (c.len1) req_exp.push_back({c.iova1, c.len1, 0});
@@ -478,11 +494,11 @@ int main(int argc, char **argv)
 					  {200, 0, 100, 50}, {20, 60, 90, 30}};
 	while (done < ncases) {
 		const unsigned *m = mix[batch % 5];
-		std::vector<rcmd> cmds;
+		std::vector<rd_cmd> cmds;
 		unsigned n = std::min(ncases - done, 1 + r.below(40));
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t L = r.chance(10) ? 128 : r.chance(20) ? r.below(3 * K) : r.below(1519);
-			rcmd c = {};
+			rd_cmd c = {};
 			if (r.chance(40)) {
 				c.len0 = (uint16_t)r.below(L + 1);
 				wraps += c.len0 && c.len0 < L;
@@ -506,7 +522,7 @@ int main(int argc, char **argv)
 	for (int t = 0; t < 8; t++) {
 		bool split = t & 1;
 		uint32_t L = 50000 + r.below(15000);
-		rcmd c = {};
+		rd_cmd c = {};
 		c.len0 = (uint16_t)(split ? L / 2 + r.below(100) : L);
 		c.len1 = (uint16_t)(L - c.len0);
 		c.iova0 = MEM_BASE + r.below(MEM_SZ - c.len0);
@@ -521,6 +537,19 @@ int main(int argc, char **argv)
 			 (unsigned long long)beats, (unsigned long long)span);
 		printf("  long read %s: %llu beats in %llu cycles (%.4f beats/cycle)\n", split ? "split" : "one piece",
 		       (unsigned long long)beats, (unsigned long long)span, (double)beats / span);
+	}
+	{
+		std::vector<rd_cmd> cmds;
+		for (int i = 0; i < 200; i++) {
+			rd_cmd c = {};
+			c.len0 = 64;
+			c.iova0 = MEM_BASE + r.below(MEM_SZ - 64);
+			cmds.push_back(c);
+		}
+		uint64_t c0 = cycles;
+		run_cmds(r, cmds, ncases + 8, 0, 0, 100, 100);
+		printf("  64-byte reads back to back, response 1 cycle after the request: %.2f cycles per command\n",
+		       (double)(cycles - c0) / 200);
 	}
 	printf("PASS\n");
 	top->final();
