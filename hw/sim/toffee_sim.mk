@@ -1,0 +1,56 @@
+# toffee-sim: the Verilator model of toffee_top (DATA_WIDTH 64) as a NIC
+# process behind the device protocol (hw/sim/toffee_sim/, docs/cosim.md).
+# Included by hw/hw.mk (after HW_VFLAGS / HW_RTL); builds build/bin/toffee-sim
+# as part of the default `make`, so that `toffee start --backend sim` finds it.
+# The model is built with waveform support (--trace-fst; dumping is off until
+# --trace). The C parts are compiled with the project's CFLAGS; the one C++
+# file (tsim_model.cpp) goes through Verilator's build, single-threaded and niced.
+TSIM_B        := $(B)/hw/toffee_sim
+TSIM_BIN      := $(B)/bin/toffee-sim
+TSIM_FLOW_CAP ?= 4096
+TSIM_CTX_CAP  ?= 256
+TSIM_SRCS     := hw/sim/toffee_sim/tsim_main.c hw/sim/toffee_sim/tsim_dma.c \
+                 hw/sim/toffee_sim/tsim_regs.c hw/sim/toffee_sim/tsim_port.c
+TSIM_OBJS     := $(TSIM_SRCS:hw/sim/toffee_sim/%.c=$(TSIM_B)/obj/%.o)
+# (host/dev/nicsrv.mk is included before hw/hw.mk: NICSRV_OBJ is known)
+TSIM_NICSRV   := $(NICSRV_OBJ)
+TSIM_MODEL    := $(TSIM_B)/model/Vtoffee_top
+
+# Which optional ports the top has (now_ns, interrupts, the pre-engine sinks).
+$(TSIM_B)/tsim_ports.h: hw/rtl/toffee_top.sv hw/sim/toffee_sim/ports.sh
+	@mkdir -p $(dir $@)
+	@hw/sim/toffee_sim/ports.sh $< >$@.tmp && mv $@.tmp $@
+
+$(TSIM_OBJS): $(TSIM_B)/obj/%.o: hw/sim/toffee_sim/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ihost/dev -Ihw/sim/toffee_sim -DFLOW_CAP_BUILT=$(TSIM_FLOW_CAP)u \
+	  $(DEPFLAGS) -c $< -o $@
+
+$(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $(TSIM_B)/tsim_ports.h \
+               $(HW_RTL) hw/rtl/toffee.f $(TSIM_OBJS) $(TSIM_NICSRV) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@rm -f $@
+	@echo "VERILATOR $@"
+	@nice $(VERILATOR) $(HW_VFLAGS) --trace-fst --top-module toffee_top \
+	  -GDATA_WIDTH=64 -GFLOW_CAP=$(TSIM_FLOW_CAP) -GCTX_CAP=$(TSIM_CTX_CAP) -f hw/rtl/toffee.f \
+	  -CFLAGS "-O2 -I$(CURDIR)/hw/sim/toffee_sim -I$(CURDIR)/$(TSIM_B)" \
+	  -LDFLAGS "$(addprefix $(CURDIR)/,$(TSIM_OBJS) $(TSIM_NICSRV)) -lpcap" \
+	  -Mdir $(@D) $(CURDIR)/hw/sim/toffee_sim/tsim_model.cpp >$(@D)/build.log 2>&1 || \
+	  { cat $(@D)/build.log; exit 1; }
+
+$(TSIM_BIN): $(TSIM_MODEL)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# Unit test of the DMA service (no model: a fake memory plays the regions).
+TSIM_DMA_TEST := $(TSIM_B)/test_tsim_dma
+$(TSIM_DMA_TEST): hw/sim/toffee_sim/test_tsim_dma.c $(TSIM_B)/obj/tsim_dma.o | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ihw/sim/toffee_sim $(DEPFLAGS) $< $(TSIM_B)/obj/tsim_dma.o -o $@
+
+toffee-sim: $(TSIM_BIN)
+
+TARGETS   += $(TSIM_BIN)
+TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST)
+TESTS     += $(TSIM_DMA_TEST) tests/system/test_sim_dev.sh
+.PHONY: toffee-sim

@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * toffee-sim: the Verilator model of the RTL NIC (hw/rtl/toffee_top.sv,
+ * DATA_WIDTH 64) as a NIC process behind the device protocol, like
+ * toffee-fw (include/toffee/devproto.h, host/dev/nicsrv.h):
+ *
+ *   toffee-sim [--tap NAME] [--pcap-in FILE] [--pcap-out FILE]
+ *              [--rundir DIR] [--pidfile FILE] [--trace FILE.fst ...]
+ *
+ * The loop (one thread; docs/cosim.md):
+ *   busy: cycles in batches; per cycle the MAC RX feeder, the DMA service
+ *         (tsim_dma.c) and the AXI-Lite master of the register bridge
+ *         (tsim_regs.c) drive the model's inputs, tsim_model_cycle() clocks
+ *         it, the handshakes are accounted; a register sweep every
+ *         --sync-cycles cycles; between batches the TAP / pcap input is
+ *         read and, every millisecond, the control socket is served.
+ *   idle: when no frame is queued, the host changed no register, nothing is
+ *         in flight and the model showed no activity for --drain-cycles (and
+ *         a last sweep copied its counters out), sleep in poll() on the TAP
+ *         and the socket for at most --idle-ms, then compare the BAR again.
+ *
+ * Simulated time is cycles x 4 ns (250 MHz): it advances only while the
+ * model runs, not while the process sleeps.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nicsrv.h"
+#include "tsim_dma.h"
+#include "tsim_model.h"
+#include "tsim_port.h"
+#include "tsim_regs.h"
+
+#define BATCH          256u        /* cycles between checks of the outside world */
+#define RESET_CYCLES   16u
+#define INIT_CYCLES    (FLOW_CAP_BUILT / 2u + 64u)   /* flow table clear after reset */
+#define CTL_PERIOD_NS  1000000ull  /* control socket while busy */
+
+#ifndef FLOW_CAP_BUILT
+#define FLOW_CAP_BUILT 4096u
+#endif
+
+struct sim_opts {
+	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *trace;
+	uint64_t trace_start, trace_stop, max_cycles;
+	uint32_t sync_cycles, cnt_every, dma_latency, idle_ms, drain;
+	uint8_t mac[6];
+	bool mac_set, exit_idle;
+};
+
+struct sim {
+	struct sim_opts o;
+	struct tsim_model *m;
+	struct tsim_io io;
+	struct nicsrv *srv;
+	struct tsim_dma dma;
+	struct tsim_regs regs;
+	struct tsim_port port;
+	uint64_t cycle;
+	uint64_t last_activity;
+	/* MAC RX feeder: the frame being fed, next byte */
+	struct tsim_frame *rx_cur;
+	uint32_t rx_off;
+	/* MAC TX collector */
+	uint8_t tx_buf[TSIM_FRAME_MAX];
+	uint32_t tx_len;
+	bool tx_overflow;
+	bool reset_pending;
+	/* statistics */
+	uint64_t frames_in, frames_out, tx_too_big, segs, seg_hits, irqs;
+	uint64_t busy_cycles, busy_ns;
+};
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: toffee-sim [OPTIONS]\n"
+		"Runs the Verilator model of the toffee RTL NIC (toffee_top, 64-bit datapath,\n"
+		"%u flows, 250 MHz simulated) as a NIC process; toffeed connects to DIR/nic.sock\n"
+		"(`toffee start --backend sim --tap NAME --ip ADDR/LEN` runs both).\n"
+		"Ethernet port (any combination; none = registers and DMA only):\n"
+		"  --tap NAME           create/attach TAP interface NAME (root)\n"
+		"  --pcap-in FILE       replay the frames of FILE into the NIC\n"
+		"  --pcap-out FILE      record the frames the NIC sends (simulated timestamps)\n"
+		"Device:\n"
+		"  --rundir DIR         run directory (default $TOFFEE_RUNDIR or /run/toffee/default)\n"
+		"  --pidfile FILE       write the process id there once ready (removed on exit)\n"
+		"  --mac MAC            port MAC announced to toffeed (default 02:74:66:xx:xx:xx\n"
+		"                       from the TAP name)\n"
+		"  --sync-cycles N      register bridge period in cycles while running (default 256)\n"
+		"  --cnt-every N        copy the counters out every N-th sweep (default 64)\n"
+		"  --dma-latency N      extra cycles before a DMA read response (default 0)\n"
+		"  --idle-ms N          longest sleep when idle (default 1)\n"
+		"  --drain-cycles N     cycles without activity before the model counts as idle\n"
+		"                       (default 65536 = 262 us simulated)\n"
+		"Runs and debugging:\n"
+		"  --cycles N           stop after N cycles\n"
+		"  --exit-idle          stop once the pcap input is replayed and the model is idle\n"
+		"  --trace FILE.fst     dump waveforms (GTKWave) ...\n"
+		"  --trace-start CYCLE  ... from this cycle (default 0) ...\n"
+		"  --trace-stop CYCLE   ... to this one (default: the end)\n"
+		"  -h, --help           this text\n"
+		"SIGTERM/SIGINT or SHUTDOWN from toffeed end it cleanly (statistics on stderr).\n",
+		FLOW_CAP_BUILT);
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || v > max) {
+		fprintf(stderr, "toffee-sim: %s: '%s' is not a number in [0, %" PRIu64 "]\n", opt, s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(opt, s, max, &v))
+		return -1;
+	if (v < min) {
+		fprintf(stderr, "toffee-sim: %s: at least %u\n", opt, min);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char extra;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6)
+		return -1;
+	for (unsigned i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return mac[0] & 1 ? -1 : 0;     /* not a multicast address */
+}
+
+/* Returns 0, 1 for --help, or -1 after printing the error. */
+static int parse_opts(int argc, char **argv, struct sim_opts *o)
+{
+	static const struct option lo[] = {
+		{ "tap", required_argument, NULL, 't' },
+		{ "pcap-in", required_argument, NULL, 'i' },
+		{ "pcap-out", required_argument, NULL, 'o' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "sync-cycles", required_argument, NULL, 'S' },
+		{ "cnt-every", required_argument, NULL, 'C' },
+		{ "dma-latency", required_argument, NULL, 'L' },
+		{ "idle-ms", required_argument, NULL, 'I' },
+		{ "drain-cycles", required_argument, NULL, 'D' },
+		{ "cycles", required_argument, NULL, 'n' },
+		{ "exit-idle", no_argument, NULL, 'x' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "trace-start", required_argument, NULL, 'a' },
+		{ "trace-stop", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->rundir = getenv("TOFFEE_RUNDIR");
+	if (!o->rundir || !*o->rundir)
+		o->rundir = "/run/toffee/default";
+	o->sync_cycles = 256;
+	o->cnt_every = 64;
+	o->idle_ms = 1;
+	o->drain = 65536;
+	o->trace_stop = UINT64_MAX;
+	o->max_cycles = UINT64_MAX;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (c) {
+		case 't': o->tap = optarg; break;
+		case 'i': o->pcap_in = optarg; break;
+		case 'o': o->pcap_out = optarg; break;
+		case 'p': o->pidfile = optarg; break;
+		case 'T': o->trace = optarg; break;
+		case 'x': o->exit_idle = true; break;
+		case 'r':
+			if (!*optarg) {
+				fprintf(stderr, "toffee-sim: --rundir: empty directory name\n");
+				return -1;
+			}
+			o->rundir = optarg;
+			break;
+		case 'm':
+			if (parse_mac(optarg, o->mac)) {
+				fprintf(stderr, "toffee-sim: --mac %s: want a unicast MAC such as 02:00:00:00:00:01\n",
+					optarg);
+				return -1;
+			}
+			o->mac_set = true;
+			break;
+		case 'S':
+			if (parse_u32("--sync-cycles", optarg, 1, 1u << 24, &o->sync_cycles))
+				return -1;
+			break;
+		case 'C':
+			if (parse_u32("--cnt-every", optarg, 1, 1u << 20, &o->cnt_every))
+				return -1;
+			break;
+		case 'L':
+			if (parse_u32("--dma-latency", optarg, 0, 1u << 20, &o->dma_latency))
+				return -1;
+			break;
+		case 'I':
+			if (parse_u32("--idle-ms", optarg, 1, 1000, &o->idle_ms))
+				return -1;
+			break;
+		case 'D':
+			if (parse_u32("--drain-cycles", optarg, 64, 1u << 30, &o->drain))
+				return -1;
+			break;
+		case 'n':
+			if (parse_u64("--cycles", optarg, UINT64_MAX - 1, &o->max_cycles))
+				return -1;
+			break;
+		case 'a':
+			if (parse_u64("--trace-start", optarg, UINT64_MAX - 1, &o->trace_start))
+				return -1;
+			break;
+		case 'b':
+			if (parse_u64("--trace-stop", optarg, UINT64_MAX - 1, &o->trace_stop))
+				return -1;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			fprintf(stderr, "toffee-sim: option %s needs an argument\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "toffee-sim: unknown option '%s' (see toffee-sim --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "toffee-sim: unexpected argument '%s' (see toffee-sim --help)\n", argv[optind]);
+		return -1;
+	}
+	if ((o->trace_start || o->trace_stop != UINT64_MAX) && !o->trace) {
+		fprintf(stderr, "toffee-sim: --trace-start/--trace-stop need --trace FILE.fst\n");
+		return -1;
+	}
+	if (o->trace_stop <= o->trace_start) {
+		fprintf(stderr, "toffee-sim: --trace-stop must be after --trace-start\n");
+		return -1;
+	}
+	if (o->exit_idle && !o->pcap_in) {
+		fprintf(stderr, "toffee-sim: --exit-idle needs --pcap-in\n");
+		return -1;
+	}
+	if (!o->mac_set) {
+		/* locally administered, stable per TAP name */
+		uint32_t h = 2166136261u;
+
+		for (const char *s = o->tap ? o->tap : "toffee-sim"; *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+		o->mac[0] = 0x02;
+		o->mac[1] = 0x74;
+		o->mac[2] = 0x66;
+		o->mac[3] = (uint8_t)(h >> 16);
+		o->mac[4] = (uint8_t)(h >> 8);
+		o->mac[5] = (uint8_t)h;
+	}
+	return 0;
+}
+
+/* ---- glue: memory, notifications, logs -------------------------------------------- */
+
+static bool mem_read(void *arg, uint64_t iova, void *dst, uint32_t len)
+{
+	struct sim *s = arg;
+	bool ok = nicsrv_translate(s->srv, iova, len) != NULL;
+
+	nicsrv_dma_read(s->srv, iova, dst, len);   /* zeroes and counts a refused one */
+	return ok;
+}
+
+static bool mem_write(void *arg, uint64_t iova, const void *src, uint32_t len)
+{
+	struct sim *s = arg;
+	bool ok = nicsrv_translate(s->srv, iova, len) != NULL;
+
+	nicsrv_dma_write(s->srv, iova, src, len);  /* drops and counts a refused one */
+	return ok;
+}
+
+static void notify_ctx(void *arg, uint32_t ctx)
+{
+	struct sim *s = arg;
+
+	nicsrv_notify(s->srv, ctx);
+}
+
+static void sim_log(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "toffee-sim: %s\n", msg);
+}
+
+static void regs_log(const char *msg)
+{
+	fprintf(stderr, "toffee-sim: %s\n", msg);
+}
+
+/* ---- the cycle ------------------------------------------------------------------- */
+
+static void rx_drive(struct sim *s)
+{
+	struct tsim_io *io = &s->io;
+
+	if (!s->rx_cur) {
+		s->rx_cur = tsim_port_rx_head(&s->port);
+		s->rx_off = 0;
+		if (s->rx_cur) {
+			nicsrv_wire_rx(s->srv, s->rx_cur->data, s->rx_cur->len);
+			s->frames_in++;
+		}
+	}
+	if (!s->rx_cur) {
+		io->rx_valid = 0;
+		io->rx_last = 0;
+		return;
+	}
+	uint32_t left = s->rx_cur->len - s->rx_off, n = left < TSIM_BEAT ? left : TSIM_BEAT;
+	uint64_t d = 0;
+
+	memcpy(&d, s->rx_cur->data + s->rx_off, n);
+	io->rx_data = d;
+	io->rx_keep = (uint8_t)((1u << n) - 1u);
+	io->rx_valid = 1;
+	io->rx_last = left <= TSIM_BEAT;
+}
+
+static void rx_edge(struct sim *s)
+{
+	struct tsim_io *io = &s->io;
+
+	if (!(io->rx_valid && io->rx_ready))
+		return;
+	s->last_activity = s->cycle;
+	if (io->rx_last) {
+		s->rx_cur = NULL;
+		tsim_port_rx_pop(&s->port);
+	} else {
+		s->rx_off += TSIM_BEAT;
+	}
+}
+
+static void tx_edge(struct sim *s)
+{
+	struct tsim_io *io = &s->io;
+
+	if (!(io->tx_valid && io->tx_ready))
+		return;
+	s->last_activity = s->cycle;
+	unsigned n = (unsigned)__builtin_popcount(io->tx_keep);
+
+	if (s->tx_len + n <= sizeof(s->tx_buf)) {
+		memcpy(s->tx_buf + s->tx_len, &io->tx_data, n);
+		s->tx_len += n;
+	} else {
+		s->tx_overflow = true;
+	}
+	if (!io->tx_last)
+		return;
+	if (s->tx_overflow) {
+		s->tx_too_big++;
+	} else {
+		s->frames_out++;
+		nicsrv_wire_tx(s->srv, s->tx_buf, s->tx_len);
+		tsim_port_send(&s->port, s->tx_buf, s->tx_len, s->cycle * TSIM_NS_PER_CYCLE);
+	}
+	s->tx_len = 0;
+	s->tx_overflow = false;
+}
+
+static void cycle(struct sim *s)
+{
+	struct tsim_io *io = &s->io;
+
+	io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+	io->tx_ready = 1;
+	rx_drive(s);
+	tsim_dma_drive(&s->dma, io, s->cycle);
+	tsim_regs_drive(&s->regs, io, s->cycle);
+	tsim_model_cycle(s->m, io);
+	rx_edge(s);
+	tx_edge(s);
+	if (io->dwr_valid || io->drd_req_valid || io->drd_resp_valid)
+		s->last_activity = s->cycle;
+	tsim_dma_edge(&s->dma, io, s->cycle);
+	tsim_regs_edge(&s->regs, io, s->cycle);
+	if (io->seg_fire) {
+		s->segs++;
+		s->seg_hits += io->seg_hit;
+		s->last_activity = s->cycle;
+	}
+	/* (engine_idle is no help here: with poll_step = 0 the engine polls
+	 * without pause and is never idle) */
+	if (io->aux_fire)
+		s->last_activity = s->cycle;
+	if (io->irq_fire) {
+		s->irqs++;
+		s->last_activity = s->cycle;
+		nicsrv_notify(s->srv, io->irq_ctx);
+	}
+	s->cycle++;
+}
+
+/* Reset the model: rst for a few cycles, then the flow table's clear. */
+static void model_reset(struct sim *s)
+{
+	struct tsim_io *io = &s->io;
+
+	memset(io, 0, sizeof(*io));
+	io->rst = 1;
+	for (unsigned i = 0; i < RESET_CYCLES; i++) {
+		io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+		tsim_model_cycle(s->m, io);
+		s->cycle++;
+	}
+	memset(io, 0, sizeof(*io));
+	for (unsigned i = 0; i < INIT_CYCLES; i++) {
+		io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+		tsim_model_cycle(s->m, io);
+		s->cycle++;
+	}
+	s->rx_cur = NULL;
+	s->tx_len = 0;
+	s->tx_overflow = false;
+	tsim_dma_reset(&s->dma);
+	s->last_activity = s->cycle;
+}
+
+/* nicsrv: toffeed detached and the BAR was zeroed: a fresh device. */
+static void sim_reset(void *arg)
+{
+	struct sim *s = arg;
+
+	model_reset(s);
+	tsim_regs_reset(&s->regs);
+	fprintf(stderr, "toffee-sim: device reset at cycle %" PRIu64 "\n", s->cycle);
+}
+
+/* Run until the register bridge has nothing in flight (bounded). */
+static void run_until_regs_idle(struct sim *s)
+{
+	for (unsigned i = 0; i < 4u * TSIM_AXI_TIMEOUT && !tsim_regs_idle(&s->regs); i++)
+		cycle(s);
+}
+
+/* ---- main loop ------------------------------------------------------------------- */
+
+static bool model_quiet(const struct sim *s)
+{
+	return !s->rx_cur && !tsim_port_rx_head((struct tsim_port *)&s->port) &&
+	       !tsim_dma_busy(&s->dma) && tsim_regs_idle(&s->regs) && !s->tx_len &&
+	       s->cycle - s->last_activity >= s->o.drain;
+}
+
+static void idle_wait(struct sim *s)
+{
+	struct pollfd p[3];
+	int fds[2], n = 0;
+
+	nicsrv_fds(s->srv, fds);
+	p[n++] = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	if (fds[1] >= 0)
+		p[n++] = (struct pollfd){ .fd = fds[1], .events = POLLIN };
+	if (s->port.tap_fd >= 0)
+		p[n++] = (struct pollfd){ .fd = s->port.tap_fd, .events = POLLIN };
+	poll(p, (nfds_t)n, (int)s->o.idle_ms);
+}
+
+static int run(struct sim *s)
+{
+	uint64_t next_ctl = 0, next_sweep = s->cycle, flush_cycle = UINT64_MAX;
+	bool busy = true;
+
+	while (!g_stop && s->cycle < s->o.max_cycles) {
+		uint64_t t0 = now_ns(), c0 = s->cycle;
+
+		if (!busy || t0 >= next_ctl) {
+			next_ctl = t0 + CTL_PERIOD_NS;
+			if (nicsrv_poll(s->srv, 0) & NICSRV_EV_SHUTDOWN)
+				return 1;
+		}
+		tsim_port_fill(&s->port);
+		if (!busy) {
+			if (!tsim_port_rx_head(&s->port) && !tsim_regs_host_dirty(&s->regs)) {
+				if (s->o.exit_idle && !tsim_port_pcap_pending(&s->port))
+					return 0;
+				idle_wait(s);
+				continue;
+			}
+			busy = true;
+			next_sweep = s->cycle;
+		}
+		/* a batch of cycles, with the register sweeps due in it */
+		uint64_t end = s->cycle + BATCH;
+
+		if (end > s->o.max_cycles)
+			end = s->o.max_cycles;
+		while (s->cycle < end) {
+			if (s->cycle >= next_sweep && tsim_regs_idle(&s->regs)) {
+				if (tsim_regs_sweep(&s->regs, false))
+					s->last_activity = s->cycle;
+				next_sweep = s->cycle + s->o.sync_cycles;
+			}
+			cycle(s);
+		}
+		nicsrv_sp_notify_check(s->srv);
+		s->busy_cycles += s->cycle - c0;
+		s->busy_ns += now_ns() - t0;
+		if (!model_quiet(s))
+			continue;
+		/* quiet: one sweep with the counters after the last activity,
+		 * then sleep (unless the host wrote something meanwhile) */
+		if (flush_cycle == UINT64_MAX || s->last_activity >= flush_cycle) {
+			if (tsim_regs_sweep(&s->regs, true))
+				s->last_activity = s->cycle;
+			flush_cycle = s->cycle;
+			next_sweep = s->cycle + s->o.sync_cycles;
+		} else if (!tsim_regs_host_dirty(&s->regs)) {
+			busy = false;
+			flush_cycle = UINT64_MAX;
+		}
+	}
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *pf = fopen(path, "w");
+
+	if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf) != 0) {
+		fprintf(stderr, "toffee-sim: --pidfile %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_stats(struct sim *s, double wall_s)
+{
+	struct nicsrv_stats ns;
+	const struct tsim_dma_stats *d = &s->dma.st;
+	const struct tsim_regs_stats *r = &s->regs.st;
+
+	nicsrv_get_stats(s->srv, &ns);
+	fprintf(stderr, "toffee-sim: %" PRIu64 " cycles (%.3f ms simulated) in %.1f s: %.0f cycles/s overall, "
+		"%.0f cycles/s while running\n", s->cycle, (double)s->cycle * TSIM_NS_PER_CYCLE / 1e6, wall_s,
+		wall_s > 0 ? (double)s->cycle / wall_s : 0.0,
+		s->busy_ns ? (double)s->busy_cycles * 1e9 / (double)s->busy_ns : 0.0);
+	fprintf(stderr, "toffee-sim: frames in %" PRIu64 " (tap %" PRIu64 ", pcap %" PRIu64 ", too big %" PRIu64
+		"), out %" PRIu64 " (tap %" PRIu64 ", tap drops %" PRIu64 ", pcap %" PRIu64 ", too big %" PRIu64 ")\n",
+		s->frames_in, s->port.st.tap_in, s->port.st.pcap_in, s->port.st.too_big, s->frames_out,
+		s->port.st.tap_out, s->port.st.tap_out_drops, s->port.st.pcap_out, s->tx_too_big);
+	fprintf(stderr, "toffee-sim: model segments %" PRIu64 " (flow hits %" PRIu64 "), interrupts %" PRIu64 "\n",
+		s->segs, s->seg_hits, s->irqs);
+	fprintf(stderr, "toffee-sim: dma write beats %" PRIu64 " (%" PRIu64 " bytes, faults %" PRIu64
+		", unaligned %" PRIu64 "), read requests %" PRIu64 " (%" PRIu64 " beats, faults %" PRIu64
+		", bad %" PRIu64 "); nicsrv dma faults %" PRIu64 "\n",
+		d->wr_beats, d->wr_bytes, d->wr_faults, d->wr_unaligned, d->rd_reqs, d->rd_beats,
+		d->rd_faults, d->rd_bad, ns.dma_faults);
+	fprintf(stderr, "toffee-sim: register bridge: %" PRIu64 " sweeps, %" PRIu64 " writes, %" PRIu64
+		" reads, %" PRIu64 " timeouts, %" PRIu64 " races, %" PRIu64 " notifications\n",
+		r->sweeps, r->writes, r->reads, r->timeouts, r->races, r->notifies);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sim sim;
+	struct sim *s = &sim;
+	struct nicsrv_config nc;
+	struct sigaction sa;
+	uint64_t t_start;
+	int rc, ret = 1;
+
+	rc = parse_opts(argc, argv, &s->o);
+	if (rc) {
+		if (rc > 0)
+			usage(stdout);
+		return rc > 0 ? 0 : 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+
+	if (tsim_port_init(&s->port))
+		return 1;
+	if ((s->o.tap && tsim_port_open_tap(&s->port, s->o.tap)) ||
+	    (s->o.pcap_in && tsim_port_open_pcap_in(&s->port, s->o.pcap_in)) ||
+	    (s->o.pcap_out && tsim_port_open_pcap_out(&s->port, s->o.pcap_out)))
+		goto out_port;
+
+	nc = (struct nicsrv_config){
+		.rundir = s->o.rundir, .name = "sim", .flow_cap = FLOW_CAP_BUILT,
+		.reset = sim_reset, .reset_arg = s, .log = sim_log,
+	};
+	memcpy(nc.mac, s->o.mac, 6);
+	rc = nicsrv_create(&nc, &s->srv);
+	if (rc) {
+		fprintf(stderr, "toffee-sim: cannot serve %s/nic.sock: %s\n", s->o.rundir, strerror(-rc));
+		goto out_port;
+	}
+	struct tsim_mem mem = { .arg = s, .read = mem_read, .write = mem_write };
+	bool has_irq = strstr(tsim_model_ports(), "irq") != NULL;
+
+	if (tsim_dma_init(&s->dma, &mem, s->o.dma_latency) ||
+	    tsim_regs_init(&s->regs, nicsrv_regs(s->srv), s->o.sync_cycles, s->o.cnt_every,
+			   notify_ctx, s, !has_irq)) {
+		fprintf(stderr, "toffee-sim: out of memory\n");
+		goto out_srv;
+	}
+	s->regs.log = regs_log;
+	s->m = tsim_model_new(s->o.trace, s->o.trace_start, s->o.trace_stop);
+	if (!s->m) {
+		fprintf(stderr, "toffee-sim: cannot create the model\n");
+		goto out_srv;
+	}
+	t_start = now_ns();
+	model_reset(s);
+	tsim_regs_read_id(&s->regs);
+	run_until_regs_idle(s);
+	if (!s->regs.id_valid || s->regs.id[0] != TOFFEE_ABI_ID) {
+		fprintf(stderr, "toffee-sim: the model's ID register reads 0x%08x, not 0x%08x\n",
+			s->regs.id[0], TOFFEE_ABI_ID);
+		goto out_model;
+	}
+	if (s->o.pidfile && write_pidfile(s->o.pidfile))
+		goto out_model;
+	fprintf(stderr, "toffee-sim: toffee_top ABI %u.%u, features 0x%x, %u flows, %u contexts, "
+		"MAC %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s%s%s, listening on %s/nic.sock; optional ports:%s\n",
+		s->regs.id[1] >> 16, s->regs.id[1] & 0xffff, s->regs.id[2], s->regs.id[3], s->regs.id[4],
+		s->o.mac[0], s->o.mac[1], s->o.mac[2], s->o.mac[3], s->o.mac[4], s->o.mac[5],
+		s->o.tap ? ", TAP " : "", s->o.tap ? s->port.tap_name : "",
+		s->o.pcap_in ? ", replaying " : "", s->o.pcap_in ? s->o.pcap_in : "",
+		s->o.pcap_out ? ", recording " : "", s->o.pcap_out ? s->o.pcap_out : "",
+		s->o.rundir, *tsim_model_ports() ? tsim_model_ports() : " none");
+
+	rc = run(s);
+	fprintf(stderr, "toffee-sim: %s, shutting down\n",
+		g_stop ? "signal received" : rc ? "SHUTDOWN requested" :
+		s->cycle >= s->o.max_cycles ? "--cycles reached" : "input replayed");
+	print_stats(s, (double)(now_ns() - t_start) / 1e9);
+	ret = 0;
+	if (s->o.pidfile)
+		unlink(s->o.pidfile);
+out_model:
+	tsim_model_free(s->m);
+out_srv:
+	tsim_regs_fini(&s->regs);
+	tsim_dma_fini(&s->dma);
+	nicsrv_destroy(s->srv);
+out_port:
+	tsim_port_close(&s->port);
+	return ret;
+}
