@@ -455,7 +455,8 @@ int main(int argc, char **argv)
 				o.fb[25] = (uint8_t)(status >> 8);
 			} else {
 				TB_CHECK(fp_flowtab_lookup(fp, ikey.lip, ikey.rip, (uint32_t)ikey.lport << 16 | ikey.rport) == id,
-					 "cmd %u: firmware did not insert the key", n);
+					 "cmd %u (INSTALL flow %u): RTL validated the image (insert), firmware status %d",
+					 n, id, fw_fb.status);
 			}
 		} else if (o.tab_op == 2) {
 			TB_CHECK(!is_ctx && op == TOFFEE_CMD_REMOVE, "cmd %u: remove for op %u", n, op);
