@@ -83,6 +83,7 @@ localparam [6:0] H0 = 7'd54, H1 = 7'd66;
 localparam R0 = 54 % B, R1 = 66 % B;
 localparam NHB0 = 54 / B, NHB1 = 66 / B;
 localparam WAIT_CYC = 8;
+localparam JW = $clog2((MAX_PAYLOAD + HMAX + B - 1) / B + 1);   // beat index
 localparam [3:0] S_IDLE = 4'd1, S_LOAD = 4'd2, S_WAIT = 4'd4, S_EMIT = 4'd8;
 
 if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512) begin : g_err_dw
@@ -304,13 +305,13 @@ logic [3:0] w_cnt;
 logic [HPAD*8-1:0] hdr_reg;                     // header with checksums
 logic [15:0] e_rem;                             // frame bytes from this beat on
 logic [6:0] e_hrem;                             // header bytes from this beat on
-logic [7:0] e_j;                                // beat index
+logic [JW-1:0] e_j;                             // beat index
 logic e_act;
 // Stage 1 (beside the RAM read register) and the output register.
 logic s1_v, s1_last;
 logic [15:0] s1_rem;
 logic [6:0] s1_hrem;
-logic [7:0] s1_j;
+logic [JW-1:0] s1_j;
 logic [DATA_WIDTH-1:0] prev_q;
 logic [DATA_WIDTH-1:0] o_data;
 logic [KEEP_WIDTH-1:0] o_keep;
@@ -319,7 +320,7 @@ logic o_valid, o_last;
 wire stall = o_valid && !m_axis_tx_tready;
 wire frame_done = o_valid && m_axis_tx_tready && o_last;
 assign rd_en = !stall;
-assign rd_addr = AW'(e_j - (r_ts ? 8'(NHB1) : 8'(NHB0)));
+assign rd_addr = AW'(e_j - (r_ts ? JW'(NHB1) : JW'(NHB0)));
 
 always_ff @(posedge clk) begin
     case (st_reg)
@@ -348,7 +349,7 @@ always_ff @(posedge clk) begin
             hdr_reg[50*8 +: 16] <= bs16(tcp_csum);
             e_rem <= 16'(p1_hlen) + r_len;
             e_hrem <= p1_hlen;
-            e_j <= 8'd0;
+            e_j <= '0;
             e_act <= 1'b1;
             st_reg <= S_EMIT;
         end
@@ -403,7 +404,7 @@ logic [DATA_WIDTH-1:0] hdr_beat;
 always_comb begin
     hdr_beat = '0;
     for (int h = 0; h < HBEATS; h = h + 1)
-        if (s1_j == 8'(h))
+        if (s1_j == JW'(h))
             hdr_beat = hdr_reg[h*DATA_WIDTH +: DATA_WIDTH];
 end
 // verilator lint_off UNUSEDSIGNAL
