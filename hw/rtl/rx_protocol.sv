@@ -340,8 +340,8 @@ always_ff @(posedge clk) begin
     b_fb_acked <= ra[O_FBACKED +: 32] + a_acked;
     b_fb_ecn <= ra[O_FBECN +: 32] + a_acked;
     // Bytes freed exclude our FIN, which occupies tx_end.
-    b_freed <= a_ack_gt_te ? (a_te_gt_una ? a_te_m_una : 32'd0)
-                           : (a_new_ack ? a_acked : 32'd0);
+    b_freed <= !a_new_ack ? 32'd0 : !a_ack_gt_te ? a_acked
+                                  : a_te_gt_una ? a_te_m_una : 32'd0;
     b_nxt_lt_ack <= a_nxt_lt_ack;
     b_peer_wnd <= a_peer_wnd;
     b_wnd_eq <= a_peer_wnd == ra[O_SNDWND +: 32];

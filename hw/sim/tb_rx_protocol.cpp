@@ -490,6 +490,12 @@ static struct toffee_flow rand_state(const tflow &tf)
 	s.snd_wnd = r.chance(50) ? r.below(65536) << s.snd_wscale : rnd32();
 	s.rtt_seq = s.snd_una + r.below(out + 2000) - 1000;
 	s.rtt_start = rnd32();
+	// Half-space edges (states the slow path would not install).
+	auto edge = [&](uint32_t base) { return base + 0x80000000u + r.below(200000) - 100000; };
+	if (r.chance(5)) s.tx_end = edge(s.snd_una);
+	if (r.chance(5)) s.rtt_seq = edge(s.snd_una);
+	if (r.chance(5)) { s.ooo_start = edge(s.rcv_nxt); s.ooo_len = 1 + r.below(200000); }
+	if (r.chance(3)) s.snd_max = edge(s.snd_una);
 	s.fb_acked = r.chance(20) ? 0xffffffffu - r.below(100000) : rnd32();
 	s.fb_ecn_acked = r.chance(20) ? 0xffffffffu - r.below(100000) : rnd32();
 	s.fb_rtt_us = rnd32();
@@ -534,6 +540,8 @@ static seg rand_seg(const struct toffee_flow &s)
 		if (s.ooo_len)
 			g.plen = (s.ooo_start - s.rcv_nxt) + r.below(s.ooo_len + 200) - r.below(100);
 		if (g.plen > 1400) g.plen = r.below(1400);
+	} else if (k < 97) {                                // half-space edge
+		g.seq = s.rcv_nxt + 0x80000000u + r.below(4000) - 2000;
 	} else {
 		g.seq = rnd32();
 	}
@@ -544,7 +552,8 @@ static seg rand_seg(const struct toffee_flow &s)
 	else if (k < 78) g.ack = s.snd_max;
 	else if (k < 84) g.ack = s.snd_max + 1 + r.below(r.chance(50) ? 3 : 100000);
 	else if (k < 90) g.ack = s.tx_end + r.below(3) - 1;
-	else if (k < 95) g.ack = s.snd_una - 1 - r.below(100000);
+	else if (k < 94) g.ack = s.snd_una - 1 - r.below(100000);
+	else if (k < 97) g.ack = s.snd_una + 0x80000000u + r.below(200000) - 100000;   // half-space edge
 	else g.ack = rnd32();
 	if (r.chance(50)) {
 		g.wnd = (uint16_t)(s.snd_wnd >> s.snd_wscale);     // equal if representable
@@ -556,7 +565,8 @@ static seg rand_seg(const struct toffee_flow &s)
 	g.tos = (uint8_t)(r.below(4) | (r.below(64) << 2));
 	unsigned o = r.below(100);
 	g.opt = o < 35 ? 0 : o < 80 ? 1 : o < 88 ? 2 : o < 94 ? 3 : 4;
-	g.tsval = r.chance(50) ? s.ts_recent + r.below(2000) - 1000 : rnd32();
+	g.tsval = r.chance(45) ? s.ts_recent + r.below(2000) - 1000
+		: r.chance(10) ? s.ts_recent + 0x80000000u + r.below(4) - 2 : rnd32();
 	return g;
 }
 
