@@ -97,7 +97,6 @@ logic [1:0] state_reg = ST_IDLE;
 logic [15:0] skip_reg = '0, len0_reg = '0, len1_reg = '0;
 logic [63:0] iova0_reg = '0, iova1_reg = '0;
 logic drain_reg = 1'b0;
-logic [IW-1:0] lim_reg = '0;          // beats holding bytes [0, skip+len0+len1)
 
 // ---- Piece parameters (computed in ST_PREP from the command registers) ----
 // In biased beat indices: source beat i is index i + 1, index 0 is a virtual
@@ -112,42 +111,58 @@ wire [LG-1:0] p0_d = iova0_reg[LG-1:0];
 wire [LG-1:0] p1_d = iova1_reg[LG-1:0];
 wire [BW-1:0] p0_t = p0_s + BW'(KEEP_WIDTH) - BW'(p0_d);
 wire [BW-1:0] p1_t = p1_s + BW'(KEEP_WIDTH) - BW'(p1_d);
+wire [IW-1:0] p0_b = p0_t[BW-1:LG];
+wire [IW-1:0] p1_b = p1_t[BW-1:LG];
+wire [LG-1:0] p0_rot = p0_t[LG-1:0];
+wire [LG-1:0] p1_rot = p1_t[LG-1:0];
 wire [BW-1:0] p0_end = BW'(p0_d) + BW'(len0_reg);
 wire [BW-1:0] p1_end = BW'(p1_d) + BW'(len1_reg);
 // verilator lint_off UNUSEDSIGNAL
 wire [BW-1:0] p0_endr = p0_end + BW'(KEEP_WIDTH - 1);   // low bits unused
 wire [BW-1:0] p1_endr = p1_end + BW'(KEEP_WIDTH - 1);
 // verilator lint_on UNUSEDSIGNAL
-wire [LG-1:0] p0_e = p0_end[LG-1:0];
+wire [IW-1:0] p0_n = p0_endr[BW-1:LG];                  // beats of the piece
+wire [IW-1:0] p1_n = p1_endr[BW-1:LG];
+wire [LG-1:0] p0_e = p0_end[LG-1:0];                    // end lane of the last beat
 wire [LG-1:0] p1_e = p1_end[LG-1:0];
+// Strobes of the first and of the last beat.
+wire [KEEP_WIDTH-1:0] p0_fm = ALL << p0_d;
+wire [KEEP_WIDTH-1:0] p1_fm = ALL << p1_d;
+wire [KEEP_WIDTH-1:0] p0_lm = p0_e == '0 ? ALL : ~(ALL << p0_e);
+wire [KEEP_WIDTH-1:0] p1_lm = p1_e == '0 ? ALL : ~(ALL << p1_e);
 // Last beat needs the second source beat: rot + (bytes in the last beat) > B.
 wire [LG:0] p0_e1 = p0_e == '0 ? (LG+1)'(KEEP_WIDTH) : {1'b0, p0_e};
 wire [LG:0] p1_e1 = p1_e == '0 ? (LG+1)'(KEEP_WIDTH) : {1'b0, p1_e};
-wire p0_nb1 = {1'b0, p0_t[LG-1:0]} + p0_e1 > (LG+1)'(KEEP_WIDTH);
-wire p1_nb1 = {1'b0, p1_t[LG-1:0]} + p1_e1 > (LG+1)'(KEEP_WIDTH);
-wire [IW-1:0] p0_n = p0_endr[BW-1:LG];
-wire [IW-1:0] p1_n = p1_endr[BW-1:LG];
+wire p0_nb1 = {1'b0, p0_rot} + p0_e1 > (LG+1)'(KEEP_WIDTH);
+wire p1_nb1 = {1'b0, p1_rot} + p1_e1 > (LG+1)'(KEEP_WIDTH);
 
 // Current piece, and the second one while the first runs.
-logic [IW-1:0] cur_b_reg = '0, cur_n_reg = '0, nxt_b_reg = '0, nxt_n_reg = '0;
+logic [IW-1:0] cur_n_reg = '0, nxt_n_reg = '0;      // beats left (cur: incl. this)
 logic [LG-1:0] cur_rot_reg = '0, nxt_rot_reg = '0;
-logic [LG-1:0] cur_d_reg = '0, nxt_d_reg = '0;      // first-beat lane
-logic [LG-1:0] cur_e_reg = '0, nxt_e_reg = '0;      // last-beat end lane (0 = all)
 logic cur_nb1_reg = 1'b0, nxt_nb1_reg = 1'b0;
 logic [63:LG] cur_addr_reg = '0, nxt_addr_reg = '0;
-logic cur_first_reg = 1'b0, cur_last_reg = 1'b0;
+logic [KEEP_WIDTH-1:0] cur_smask_reg = '0;          // strobe mask of this beat
+logic [KEEP_WIDTH-1:0] cur_lm_reg = '0, nxt_fm_reg = '0, nxt_lm_reg = '0;
+logic cur_last_reg = 1'b0;
 logic has_nxt_reg = 1'b0;
 
 // ---- Source window ----
 logic [DATA_WIDTH-1:0] w0_reg = '0, w1_reg = '0;
 logic [KEEP_WIDTH-1:0] w0k_reg = '0, w1k_reg = '0;  // w1k = 0 while !v1
 logic v1_reg = 1'b0;
-logic [IW-1:0] win_reg = '0;          // biased index of the beat in w0
-logic [IW-1:0] ld_reg = '0;           // source beats consumed
-logic eof_reg = 1'b0;                 // the tlast beat has been consumed
-
+// Beats still to consume with drain = 0.
+logic [IW-1:0] left_reg = '0;
 // No more source beats for this command: past tlast, or all needed (drain 0).
-wire stop = eof_reg || (!drain_reg && ld_reg == lim_reg);
+logic stop_reg = 1'b0;
+
+// Position of the window relative to the current output beat: dist = (its
+// base beat b) - (the beat in w0), never below -1. aligned: dist = 0 (w0, w1
+// are its pair); behind: dist = -1 (w0 is its second beat; the first holds
+// none of its bytes); ahead: dist > 0 (shift first). nxt_rel: the same for
+// the second piece's first beat.
+localparam DW_ = IW + 1;
+logic [DW_-1:0] dist_reg = '0, nxt_rel_reg = '0;
+logic aligned_reg = 1'b0, behind_reg = 1'b0, ahead_reg = 1'b0;
 
 // ---- Output buffer: head (o) and skid (t) ----
 logic o_valid_reg = 1'b0, t_valid_reg = 1'b0;
@@ -157,17 +172,14 @@ logic [KEEP_WIDTH-1:0] o_strb_reg = '0, t_strb_reg = '0;
 logic o_last_reg = 1'b0, t_last_reg = 1'b0;
 wire out_rdy = !t_valid_reg;
 
-// ---- Emit / shift / load decisions ----
+// ---- Emit / shift / load decisions (all from registers) ----
 wire run = state_reg == ST_RUN;
-wire aligned = cur_b_reg == win_reg;
-wire behind = cur_b_reg + 1'b1 == win_reg;
-wire ahead = cur_b_reg > win_reg;
 wire need_b1 = cur_last_reg ? cur_nb1_reg : cur_rot_reg != '0;
-wire have_b1 = v1_reg || stop;
-wire emit = run && out_rdy && (behind || (aligned && (!need_b1 || have_b1)));
-wire shift = run && have_b1 && (ahead || (emit && aligned && !cur_last_reg));
-wire can_load = !stop && (state_reg == ST_DRAIN ||
-                          ((state_reg == ST_PREP || run) && (!v1_reg || shift)));
+wire have_b1 = v1_reg || stop_reg;
+wire emit = run && out_rdy && (behind_reg || (aligned_reg && (!need_b1 || have_b1)));
+wire shift = run && have_b1 && (ahead_reg || (emit && aligned_reg && !cur_last_reg));
+wire can_load = !stop_reg && (state_reg == ST_DRAIN ||
+                              ((state_reg == ST_PREP || run) && (!v1_reg || shift)));
 wire load = can_load && s_axis_src_tvalid;
 
 assign s_axis_src_tready = can_load;
@@ -175,16 +187,21 @@ assign s_axis_cmd_tready = state_reg == ST_IDLE;
 wire cmd_fire = s_axis_cmd_tvalid && state_reg == ST_IDLE;
 
 // The output beat.
-wire [2*DATA_WIDTH-1:0] pair_d = {behind ? w0_reg : w1_reg, w0_reg};
-wire [2*KEEP_WIDTH-1:0] pair_k = {behind ? w0k_reg : w1k_reg, w0k_reg};
+wire [2*DATA_WIDTH-1:0] pair_d = {behind_reg ? w0_reg : w1_reg, w0_reg};
+wire [2*KEEP_WIDTH-1:0] pair_k = {behind_reg ? w0k_reg : w1k_reg, w0k_reg};
 // verilator lint_off UNUSEDSIGNAL
 wire [2*DATA_WIDTH-1:0] sh_d = pair_d >> {cur_rot_reg, 3'b000};
 wire [2*KEEP_WIDTH-1:0] sh_k = pair_k >> cur_rot_reg;
 // verilator lint_on UNUSEDSIGNAL
-wire [KEEP_WIDTH-1:0] first_mask = cur_first_reg ? ALL << cur_d_reg : ALL;
-wire [KEEP_WIDTH-1:0] last_mask = (cur_last_reg && cur_e_reg != '0) ? ~(ALL << cur_e_reg) : ALL;
 wire [DATA_WIDTH-1:0] e_data = sh_d[DATA_WIDTH-1:0];
-wire [KEEP_WIDTH-1:0] e_strb = sh_k[KEEP_WIDTH-1:0] & first_mask & last_mask;
+wire [KEEP_WIDTH-1:0] e_strb = sh_k[KEEP_WIDTH-1:0] & cur_smask_reg;
+
+// Window position after a shift alone (only while ahead) and at the piece
+// change.
+wire d_is1 = dist_reg == DW_'(1);
+wire n_is0 = nxt_rel_reg == '0;
+wire n_ism1 = nxt_rel_reg == '1;
+wire n_gt0 = !nxt_rel_reg[DW_-1] && !n_is0;
 
 always_ff @(posedge clk) begin
     // Command.
@@ -195,11 +212,10 @@ always_ff @(posedge clk) begin
         iova0_reg <= s_axis_cmd_iova0;
         iova1_reg <= s_axis_cmd_iova1;
         drain_reg <= s_axis_cmd_drain;
-        lim_reg <= IW'((BW'(s_axis_cmd_skip) + BW'(s_axis_cmd_len0) + BW'(s_axis_cmd_len1) +
-                        BW'(KEEP_WIDTH - 1)) >> LG);
-        win_reg <= '0;
-        ld_reg <= '0;
-        eof_reg <= 1'b0;
+        left_reg <= IW'((BW'(s_axis_cmd_skip) + BW'(s_axis_cmd_len0) + BW'(s_axis_cmd_len1) +
+                         BW'(KEEP_WIDTH - 1)) >> LG);
+        stop_reg <= !s_axis_cmd_drain && s_axis_cmd_skip == '0 && s_axis_cmd_len0 == '0 &&
+                    s_axis_cmd_len1 == '0;
         v1_reg <= 1'b0;
         w0k_reg <= '0;
         w1k_reg <= '0;
@@ -209,13 +225,13 @@ always_ff @(posedge clk) begin
     if (shift) begin
         w0_reg <= w1_reg;
         w0k_reg <= w1k_reg;
-        win_reg <= win_reg + 1'b1;
+        nxt_rel_reg <= nxt_rel_reg - 1'b1;
     end
     if (load) begin
         w1_reg <= s_axis_src_tdata;
         w1k_reg <= s_axis_src_tkeep;
-        ld_reg <= ld_reg + 1'b1;
-        eof_reg <= s_axis_src_tlast;
+        left_reg <= left_reg - 1'b1;
+        stop_reg <= s_axis_src_tlast || (!drain_reg && left_reg == IW'(1));
         v1_reg <= 1'b1;
     end else if (shift) begin
         w1k_reg <= '0;
@@ -228,63 +244,82 @@ always_ff @(posedge clk) begin
             if (cmd_fire)
                 state_reg <= ST_PREP;
         ST_PREP: begin
-            nxt_b_reg <= p1_t[BW-1:LG];
-            nxt_rot_reg <= p1_t[LG-1:0];
+            nxt_rel_reg <= DW_'(p1_b);
+            nxt_rot_reg <= p1_rot;
             nxt_n_reg <= p1_n;
-            nxt_d_reg <= p1_d;
-            nxt_e_reg <= p1_e;
             nxt_nb1_reg <= p1_nb1;
             nxt_addr_reg <= iova1_reg[63:LG];
-            cur_first_reg <= 1'b1;
+            nxt_fm_reg <= p1_fm;
+            nxt_lm_reg <= p1_lm;
+            behind_reg <= 1'b0;
             if (len0_reg != '0) begin
-                cur_b_reg <= p0_t[BW-1:LG];
-                cur_rot_reg <= p0_t[LG-1:0];
+                dist_reg <= DW_'(p0_b);
+                aligned_reg <= p0_b == '0;
+                ahead_reg <= p0_b != '0;
+                cur_rot_reg <= p0_rot;
                 cur_n_reg <= p0_n;
-                cur_d_reg <= p0_d;
-                cur_e_reg <= p0_e;
                 cur_nb1_reg <= p0_nb1;
                 cur_addr_reg <= iova0_reg[63:LG];
+                cur_lm_reg <= p0_lm;
+                cur_smask_reg <= p0_fm & (p0_n == IW'(1) ? p0_lm : ALL);
                 cur_last_reg <= p0_n == IW'(1);
                 has_nxt_reg <= len1_reg != '0;
                 state_reg <= ST_RUN;
             end else begin
-                cur_b_reg <= p1_t[BW-1:LG];
-                cur_rot_reg <= p1_t[LG-1:0];
+                dist_reg <= DW_'(p1_b);
+                aligned_reg <= p1_b == '0;
+                ahead_reg <= p1_b != '0;
+                cur_rot_reg <= p1_rot;
                 cur_n_reg <= p1_n;
-                cur_d_reg <= p1_d;
-                cur_e_reg <= p1_e;
                 cur_nb1_reg <= p1_nb1;
                 cur_addr_reg <= iova1_reg[63:LG];
+                cur_lm_reg <= p1_lm;
+                cur_smask_reg <= p1_fm & (p1_n == IW'(1) ? p1_lm : ALL);
                 cur_last_reg <= p1_n == IW'(1);
                 has_nxt_reg <= 1'b0;
                 state_reg <= len1_reg != '0 ? ST_RUN : ST_DRAIN;
             end
         end
         ST_RUN:
-            if (emit) begin
-                if (cur_last_reg) begin
-                    cur_b_reg <= nxt_b_reg;
-                    cur_rot_reg <= nxt_rot_reg;
-                    cur_n_reg <= nxt_n_reg;
-                    cur_d_reg <= nxt_d_reg;
-                    cur_e_reg <= nxt_e_reg;
-                    cur_nb1_reg <= nxt_nb1_reg;
-                    cur_addr_reg <= nxt_addr_reg;
-                    cur_first_reg <= 1'b1;
-                    cur_last_reg <= nxt_n_reg == IW'(1);
-                    has_nxt_reg <= 1'b0;
-                    if (!has_nxt_reg)
-                        state_reg <= ST_DRAIN;
-                end else begin
-                    cur_b_reg <= cur_b_reg + 1'b1;
+            if (emit && cur_last_reg) begin
+                // Piece change (no shift in this cycle).
+                dist_reg <= nxt_rel_reg;
+                aligned_reg <= n_is0;
+                behind_reg <= n_ism1;
+                ahead_reg <= n_gt0;
+                cur_rot_reg <= nxt_rot_reg;
+                cur_n_reg <= nxt_n_reg;
+                cur_nb1_reg <= nxt_nb1_reg;
+                cur_addr_reg <= nxt_addr_reg;
+                cur_lm_reg <= nxt_lm_reg;
+                cur_smask_reg <= nxt_fm_reg & (nxt_n_reg == IW'(1) ? nxt_lm_reg : ALL);
+                cur_last_reg <= nxt_n_reg == IW'(1);
+                has_nxt_reg <= 1'b0;
+                if (!has_nxt_reg)
+                    state_reg <= ST_DRAIN;
+            end else begin
+                if (emit) begin
                     cur_n_reg <= cur_n_reg - 1'b1;
                     cur_addr_reg <= cur_addr_reg + 1'b1;
-                    cur_first_reg <= 1'b0;
+                    cur_smask_reg <= cur_n_reg == IW'(2) ? cur_lm_reg : ALL;
                     cur_last_reg <= cur_n_reg == IW'(2);
+                end
+                if (emit && !shift) begin
+                    // Next beat one further, window not moved: from behind to
+                    // aligned, from aligned to ahead.
+                    dist_reg <= dist_reg + 1'b1;
+                    aligned_reg <= behind_reg;
+                    ahead_reg <= aligned_reg;
+                    behind_reg <= 1'b0;
+                end else if (shift && !emit) begin
+                    // Catching up while ahead.
+                    dist_reg <= dist_reg - 1'b1;
+                    aligned_reg <= d_is1;
+                    ahead_reg <= !d_is1;
                 end
             end
         ST_DRAIN:
-            if (stop)
+            if (stop_reg)
                 state_reg <= ST_IDLE;
         default:
             state_reg <= ST_IDLE;
@@ -293,7 +328,7 @@ always_ff @(posedge clk) begin
     if (rst) begin
         state_reg <= ST_IDLE;
         v1_reg <= 1'b0;
-        eof_reg <= 1'b0;
+        stop_reg <= 1'b0;
     end
 end
 
