@@ -477,7 +477,8 @@ localparam [6:0]
     S_TX_SEGW     = 7'd85,
     S_TX_WB       = 7'd87,
     S_TX_SCHED    = 7'd88,
-    S_POLL_DONE   = 7'd89;
+    S_POLL_DONE   = 7'd89,
+    S_TX_WAITOP   = 7'd90;
 
 logic [6:0] state_reg = S_IDLE;
 logic [6:0] ret_reg = S_IDLE;        // return state of a sub-sequence
@@ -1445,10 +1446,10 @@ always_ff @(posedge clk) begin
                 state_reg <= S_CTX_PICK;
             end else if (w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD) >
                          size_of(w32(ctx_rdata, W_CMD_LOG2))) begin
-                // As fp_cmd_poll_ctx: ring_pending() resets the head to the
-                // tail, then the old head is written back (the entries stay;
-                // counted again at the next poll).
+                // Overrun (fp_cmd_poll_ctx / ring_pending): the ring is
+                // reset, head = tail (the DB_CMD_HEAD mirror reads it).
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
+                head_reg <= w32(ctx_rdata, W_CMD_TAIL);
                 n_reg <= '0;
                 state_reg <= S_CTX_END;
             end else begin
@@ -1578,14 +1579,14 @@ always_ff @(posedge clk) begin
             sent_reg <= sent_reg + 16'd1;
             state_reg <= S_TX_SCHED;
         end
-        S_TX_SCHED: begin
+        S_TX_SCHED: begin                        // MORE: rotate; else pop (WAIT_RATE: then wait)
             sch_time_reg <= t_wake_reg;
-            if (txr_reg == TXR_MORE)
-                sch_op_reg <= SCH_ROTATE;
-            else if (txr_reg == TXR_WAIT_RATE)
-                sch_op_reg <= SCH_WAIT;
-            else
-                sch_op_reg <= SCH_POP;
+            sch_op_reg <= txr_reg == TXR_MORE ? SCH_ROTATE : SCH_POP;
+            ret_reg <= txr_reg == TXR_WAIT_RATE ? S_TX_WAITOP : S_TX_NEXT;
+            state_reg <= S_SCH_OP;
+        end
+        S_TX_WAITOP: begin
+            sch_op_reg <= SCH_WAIT;
             ret_reg <= S_TX_NEXT;
             state_reg <= S_SCH_OP;
         end

@@ -334,17 +334,47 @@ cmd_exec #(.FLOW_CAP(FLOW_CAP)) cmx_inst (
     .out_cnt_inc(cmx_cnt_inc)
 );
 
-// Transmit step and scheduler: tx_segment.sv / tx_sched.sv are not wired yet
-// (the scheduler is empty: a poll transmits nothing but ACKs and raw frames).
-wire txs_in_valid;
-wire [1023:0] txs_state;
-wire sch_op_valid;
+// Transmit step and scheduler.
+wire txs_in_valid, txs_out_valid;
+wire [1023:0] txs_state, txs_out_state;
+wire [1:0] txs_result;
+wire [63:0] txs_wake_ns, txs_iova0, txs_iova1;
+wire [31:0] txs_seq;
+wire [15:0] txs_len, txs_len0, txs_len1;
+wire [7:0] txs_flags, txs_tos;
+// verilator lint_off UNUSEDSIGNAL
+wire [31:0] txs_out_flow_id, txs_tx_bytes;      // the engine counts what it sends
+wire [6:0] txs_hlen;
+wire [63:0] txs_cnt_inc;
+// verilator lint_on UNUSEDSIGNAL
+
+tx_segment txs_inst (
+    .clk(clk), .rst(rst),
+    .in_valid(txs_in_valid), .in_flow_id(32'd0), .in_state(txs_state), .in_now_ns(now_ns),
+    .out_valid(txs_out_valid), .out_flow_id(txs_out_flow_id), .out_result(txs_result),
+    .out_wake_ns(txs_wake_ns), .out_seq(txs_seq), .out_len(txs_len), .out_flags(txs_flags),
+    .out_tos(txs_tos), .out_hlen(txs_hlen), .out_iova0(txs_iova0), .out_len0(txs_len0),
+    .out_iova1(txs_iova1), .out_len1(txs_len1), .out_state(txs_out_state),
+    .out_cnt_inc(txs_cnt_inc), .out_tx_bytes(txs_tx_bytes)
+);
+
+wire sch_op_valid, sch_op_ready, sch_head_valid;
 wire [2:0] sch_op;
-wire [31:0] sch_op_id;
+wire [31:0] sch_op_id, sch_head_id;
 wire [63:0] sch_op_time;
 // verilator lint_off UNUSEDSIGNAL
-wire unused_tx_steps = &{1'b0, txs_in_valid, txs_state, sch_op_valid, sch_op, sch_op_id, sch_op_time};
+wire sch_busy_init;
+wire [63:0] sch_wheel_time;
+wire [31:0] sch_wheel_busy;
 // verilator lint_on UNUSEDSIGNAL
+
+tx_sched #(.FLOW_CAP(FLOW_CAP)) sch_inst (
+    .clk(clk), .rst(rst),
+    .s_axis_op_tvalid(sch_op_valid), .s_axis_op_tready(sch_op_ready),
+    .s_axis_op_code(sch_op), .s_axis_op_flow_id(sch_op_id), .s_axis_op_time(sch_op_time),
+    .head_valid(sch_head_valid), .head_id(sch_head_id),
+    .busy_init(sch_busy_init), .stat_wheel_time(sch_wheel_time), .stat_wheel_busy(sch_wheel_busy)
+);
 
 // tx_frame: ACKs and data segments; payload from dma_read_bytes.
 wire txf_req_valid, txf_req_ready, txf_req_is_ack, txf_req_ece;
@@ -515,9 +545,10 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .cmx_tab_remote_ip(cmx_tab_remote_ip), .cmx_tab_ports(cmx_tab_ports),
     .cmx_kick(cmx_kick), .cmx_kick_pend(cmx_kick_pend), .cmx_ack(cmx_ack), .cmx_cnt_inc(cmx_cnt_inc),
     .txs_in_valid(txs_in_valid), .txs_state(txs_state),
-    .txs_out_valid(1'b0), .txs_result(2'd0), .txs_wake_ns(64'd0), .txs_seq(32'd0), .txs_len(16'd0),
-    .txs_flags(8'd0), .txs_tos(8'd0), .txs_iova0(64'd0), .txs_len0(16'd0), .txs_iova1(64'd0),
-    .txs_len1(16'd0), .txs_out_state(1024'd0),
+    .txs_out_valid(txs_out_valid), .txs_result(txs_result), .txs_wake_ns(txs_wake_ns),
+    .txs_seq(txs_seq), .txs_len(txs_len), .txs_flags(txs_flags), .txs_tos(txs_tos),
+    .txs_iova0(txs_iova0), .txs_len0(txs_len0), .txs_iova1(txs_iova1), .txs_len1(txs_len1),
+    .txs_out_state(txs_out_state),
     .txf_req_valid(txf_req_valid), .txf_req_ready(txf_req_ready), .txf_req_is_ack(txf_req_is_ack),
     .txf_req_ece(txf_req_ece), .txf_req_state(txf_req_state), .txf_req_seq(txf_req_seq),
     .txf_req_flags(txf_req_flags), .txf_req_len(txf_req_len), .txf_req_tos(txf_req_tos),
@@ -525,8 +556,9 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .s_axis_txf_tready(txf_tready), .s_axis_txf_tlast(txf_tlast),
     .mvr_req_valid(mvr_req_valid), .mvr_req_ready(mvr_req_ready), .mvr_req_iova0(mvr_req_iova0),
     .mvr_req_len0(mvr_req_len0), .mvr_req_iova1(mvr_req_iova1), .mvr_req_len1(mvr_req_len1),
-    .sch_op_valid(sch_op_valid), .sch_op_ready(1'b1), .sch_op(sch_op), .sch_op_id(sch_op_id),
-    .sch_op_time(sch_op_time), .sch_busy(1'b0), .sch_head_valid(1'b0), .sch_head_id(32'd0),
+    .sch_op_valid(sch_op_valid), .sch_op_ready(sch_op_ready), .sch_op(sch_op), .sch_op_id(sch_op_id),
+    .sch_op_time(sch_op_time), .sch_busy(!sch_op_ready), .sch_head_valid(sch_head_valid),
+    .sch_head_id(sch_head_id),
     .mvw_req_valid(mvw_req_valid), .mvw_req_ready(mvw_req_ready), .mvw_req_skip(mvw_req_skip),
     .mvw_req_iova0(mvw_req_iova0), .mvw_req_len0(mvw_req_len0), .mvw_req_iova1(mvw_req_iova1),
     .mvw_req_len1(mvw_req_len1),

@@ -290,6 +290,7 @@ static void reg_lists()
 				host_regs.push_back(ctxr(c, r + f));
 		nic_regs.push_back(ctxr(c, TOFFEE_CTX_EV + TOFFEE_Q_TAIL));
 		nic_regs.push_back(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD));
+		nic_regs.push_back(dbr(c, TOFFEE_DB_CMD_HEAD));    // the app's mirror
 		host_regs.push_back(dbr(c, TOFFEE_DB_CMD_TAIL));
 		host_regs.push_back(dbr(c, TOFFEE_DB_EV_HEAD));
 		host_regs.push_back(dbr(c, TOFFEE_DB_ARM));     // host sets, NIC clears
@@ -327,6 +328,9 @@ static void dump_frame(const char *who, const tb_frame &f)
 }
 
 static uint64_t n_frames_cmp, n_entries_cmp, n_notify_cmp, n_steps;
+static uint64_t read_state_iova;
+static const uint32_t toffee_abi_pkg_nf = offsetof(struct toffee_flow, nic_flags);              // READ_STATE image of this step
+static void (*on_fw_frame)(const tb_frame &);  // the workload follows the NIC's sends
 static const tb_frame *cur_frame;
 
 // On a difference: the frame of the step and the counters that differ.
@@ -351,6 +355,9 @@ static void compare()
 	for (size_t i = 0; i < fh->n_tx; i++)
 		fw_ev.tx.emplace_back(fh->tx[i].data, fh->tx[i].data + fh->tx[i].len);
 	fphost_tx_clear(fh);
+	if (on_fw_frame)
+		for (const tb_frame &f : fw_ev.tx)
+			on_fw_frame(f);
 	for (size_t i = 0; i < fw_ev.tx.size() || i < rtl_ev.tx.size(); i++) {
 		tb_frame a = i < fw_ev.tx.size() ? fw_ev.tx[i] : tb_frame();
 		tb_frame b = i < rtl_ev.tx.size() ? rtl_ev.tx[i] : tb_frame();
@@ -394,7 +401,15 @@ static void compare()
 			 step_name, r, a, b);
 		shadow[r] = a;
 	}
-	// Host memory.
+	// Host memory. A READ_STATE image may differ in the scheduler's private
+	// fields (FP_NF_QUEUED, sched_next: tx_sched keeps them, docs/rtl.md).
+	if (read_state_iova) {
+		uint64_t a = read_state_iova;
+		uint32_t nf = toffee_abi_pkg_nf, sn = offsetof(struct toffee_flow, sched_next);
+		rmem[a + nf] = (uint8_t)((rmem[a + nf] & ~FP_NF_QUEUED) | (fh->mem[a + nf] & FP_NF_QUEUED));
+		memcpy(&rmem[a + sn], &fh->mem[a + sn], 4);
+		read_state_iova = 0;
+	}
 	if (memcmp(rmem.data(), fh->mem, fh->mem_used) != 0) {
 		size_t i = 0;
 		while (rmem[i] == fh->mem[i])
@@ -497,9 +512,28 @@ struct gflow {
 	uint32_t peer_seq;      // next new byte of the peer
 	uint32_t peer_ack;      // what the peer acknowledges (our snd_una side)
 	uint32_t tsval;
-	bool installed, fin;
+	bool installed, fin, tx_fin;
+	uint32_t tx_end;        // our bytes appended (host view)
+	uint32_t snd_seen;      // highest sequence end the NIC sent
 	struct toffee_flow img;
 };
+static std::vector<gflow> flows;
+static std::map<uint16_t, size_t> by_port;      // remote port -> flows index
+
+static void track_frame(const tb_frame &f)
+{
+	if (f.size() < 54 || f[12] != 8 || f[13] != 0 || f[23] != 6)
+		return;
+	uint16_t dport = (uint16_t)ref_be16(&f[36]);
+	auto it = by_port.find(dport);
+	if (it == by_port.end())
+		return;
+	gflow &g = flows[it->second];
+	uint32_t seq = ref_be32(&f[38]), ip_len = ref_be16(&f[16]), thl = (f[46] >> 4) * 4u;
+	uint32_t end = seq + (ip_len - 20 - thl) + (f[47] & 1);
+	if (seq_gt(end, g.snd_seen))
+		g.snd_seen = end;
+}
 
 static tb_frame build(const gflow &g, uint32_t seq, uint8_t flags, const uint8_t *pay, uint32_t plen,
 		      uint16_t win = 0xffff, uint8_t tos = 0)
@@ -559,6 +593,9 @@ static void install(gflow &g, tb_rng &r, const char *what)
 	f.snd_una = f.snd_nxt = f.snd_max = f.tx_end = iss;
 	f.snd_wnd = 65535;
 	g.peer_ack = iss;
+	g.tx_end = iss;
+	g.snd_seen = iss;
+	g.tx_fin = false;
 	memcpy(fphost_ptr(fh, fh->scratch_iova, sizeof f), &f, sizeof f);
 	struct toffee_sp_cmd c;
 	memset(&c, 0, sizeof c);
@@ -583,7 +620,12 @@ static void sp_cmd(uint8_t op, uint32_t id, uint32_t arg0, const char *what)
 	if (op == TOFFEE_CMD_READ_STATE)
 		memset(fphost_ptr(fh, fh->scratch_iova, 128), 0, 128);
 	TB_CHECK(fphost_sp_post(fh, &c) > 0, "command post");
+	if (op == TOFFEE_CMD_READ_STATE) {
+		// the command runs in the first poll
+		read_state_iova = fh->scratch_iova;
+	}
 	poll_idle(what);
+	read_state_iova = 0;
 	if (op == TOFFEE_CMD_READ_STATE) {
 		// The scheduler's private fields (QUEUED, sched_next) may differ:
 		// nothing is ever queued here, so they must not.
@@ -629,7 +671,7 @@ int main(int argc, char **argv)
 	fh->now_ns = 1000000;
 
 	// --- 1. INSTALL, one in-order segment, its ACK. -------------------------
-	std::vector<gflow> flows;
+	on_fw_frame = track_frame;
 	auto mkflow = [&](uint32_t id) {
 		gflow g;
 		memset(&g, 0, sizeof g);
@@ -647,6 +689,7 @@ int main(int argc, char **argv)
 		return g;
 	};
 	flows.push_back(mkflow(7));
+	by_port[flows[0].rport] = 0;
 	install(flows[0], r, "install flow 7");
 	{
 		uint8_t pay[100];
@@ -665,6 +708,7 @@ int main(int argc, char **argv)
 	const unsigned NF = 1024;
 	for (uint32_t i = 1; i < NF; i++) {
 		flows.push_back(mkflow(8 + i * 3));
+		by_port[flows.back().rport] = flows.size() - 1;
 		install(flows.back(), r, "install");
 	}
 	std::map<std::string, uint64_t> kinds;
@@ -680,6 +724,36 @@ int main(int argc, char **argv)
 		const char *what;
 		if (!g.installed) {
 			install(g, r, "re-install");
+			continue;
+		}
+		{	// what the peer acknowledges: all it got, a duplicate, or part
+			const struct toffee_flow *st = fp_flow(fh->fp, g.id);
+			uint32_t una = st ? st->snd_una : g.peer_ack;
+			unsigned a = r.below(10);
+			if (a < 6)
+				g.peer_ack = g.snd_seen;
+			else if (a < 9)
+				g.peer_ack = una;
+			else if (seq_gt(g.snd_seen, una))
+				g.peer_ack = una + r.below(g.snd_seen - una + 1);
+		}
+		if (k >= 96 && k < 99 && !g.tx_fin) {     // the application sends
+			const struct toffee_flow *st = fp_flow(fh->fp, g.id);
+			uint32_t size = 1u << g.img.tx_buf_log2;
+			uint32_t used = st && !seq_gt(st->snd_una, g.tx_end) ? g.tx_end - st->snd_una : size;
+			if (st && used < size) {
+				uint32_t len = 1 + r.below(size - used < 3000 ? size - used : 3000);
+				fphost_tx_write(fh, &g.img, g.tx_end, pay, len < sizeof pay ? len : (uint32_t)sizeof pay);
+				if (len > sizeof pay)
+					fphost_tx_write(fh, &g.img, g.tx_end + sizeof pay, pay, len - (uint32_t)sizeof pay);
+				bool fin = r.chance(3);
+				TB_CHECK(fphost_ctx_cmd_flags(fh, g.ctx, g.id, len, 0, fin ? TOFFEE_CMDF_FIN : 0) == 0,
+					 "ctx cmd");
+				g.tx_end += len;
+				g.tx_fin = fin;
+			}
+			poll_idle("tx append");
+			kinds["tx append"]++;
 			continue;
 		}
 		if (k < 55) {                            // in order
@@ -734,10 +808,13 @@ int main(int argc, char **argv)
 			poll_idle(what);
 		} else if (k < 96) {                     // slow-path commands
 			static const uint8_t ops[] = {TOFFEE_CMD_FEEDBACK, TOFFEE_CMD_READ_STATE, TOFFEE_CMD_SET_RATE,
-						      TOFFEE_CMD_SET_WINDOW, TOFFEE_CMD_NOP, TOFFEE_CMD_REMOVE};
+						      TOFFEE_CMD_SET_WINDOW, TOFFEE_CMD_NOP, TOFFEE_CMD_REMOVE,
+						      TOFFEE_CMD_RETRANSMIT, TOFFEE_CMD_FEEDBACK, TOFFEE_CMD_SET_RATE};
 			uint8_t op = ops[r.below(sizeof ops)];
 			what = "slow-path command";
-			sp_cmd(op, r.chance(95) ? g.id : 4095 - r.below(10), r.below(100000), what);
+			uint32_t arg = op == TOFFEE_CMD_SET_RATE ? (r.chance(30) ? 0 : r.below(20000))
+				     : op == TOFFEE_CMD_SET_WINDOW ? (r.chance(30) ? 0 : r.below(20000)) : 0;
+			sp_cmd(op, r.chance(95) ? g.id : 4095 - r.below(10), arg, what);
 			if (op == TOFFEE_CMD_REMOVE && g.id < 4095 - 10) {
 				g.installed = false;
 				pending_rx.erase(g.id);
