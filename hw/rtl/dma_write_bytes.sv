@@ -28,7 +28,8 @@
 // buffer; the shift is the only wide logic (a B:1 byte mux per lane) and
 // sits between registers. One output beat per cycle sustained when the
 // source delivers one beat per cycle; a command costs 2 cycles of setup,
-// a piece change at most one bubble, drain one cycle at the end.
+// a piece change at most one bubble; the next command is taken in the
+// cycle after the source's last beat (4 cycles per one-beat frame).
 // Handshakes: s_axis_src_tready and s_axis_cmd_tready are functions of
 // registers only (not of any valid or of m_axis_dma_wr_tready), and
 // m_axis_dma_wr_tready only enables registers: no combinational path from
@@ -37,8 +38,9 @@
 // busy: a command is in progress or write beats are still buffered. When it
 // falls, every beat of the previous commands has been handed to the write
 // channel (so a ring entry issued after it lands after the data). done: a
-// one-cycle pulse when busy falls after a command was accepted (at the
-// earliest two cycles after the acceptance; busy is high in between).
+// one-cycle pulse when busy falls after commands were accepted (at the
+// earliest three cycles after an acceptance; busy is high in between; one
+// pulse for commands given back to back).
 `default_nettype none
 
 module dma_write_bytes #(
@@ -183,8 +185,11 @@ wire can_load = !stop_reg && (state_reg == ST_DRAIN ||
 wire load = can_load && s_axis_src_tvalid;
 
 assign s_axis_src_tready = can_load;
-assign s_axis_cmd_tready = state_reg == ST_IDLE;
-wire cmd_fire = s_axis_cmd_tvalid && state_reg == ST_IDLE;
+// A command is taken when idle or when the previous one has only its end of
+// drain left (no more source beats): back to back.
+wire cmd_rdy = state_reg == ST_IDLE || (state_reg == ST_DRAIN && stop_reg);
+assign s_axis_cmd_tready = cmd_rdy;
+wire cmd_fire = s_axis_cmd_tvalid && cmd_rdy;
 
 // The output beat.
 wire [2*DATA_WIDTH-1:0] pair_d = {behind_reg ? w0_reg : w1_reg, w0_reg};
@@ -319,7 +324,9 @@ always_ff @(posedge clk) begin
                 end
             end
         ST_DRAIN:
-            if (stop_reg)
+            if (cmd_fire)
+                state_reg <= ST_PREP;
+            else if (stop_reg)
                 state_reg <= ST_IDLE;
         default:
             state_reg <= ST_IDLE;

@@ -69,6 +69,7 @@ static std::deque<piece_exp> txq;
 static std::deque<beat> feed;          // beats not yet given to the DUT
 static std::vector<beat> pending;      // the model's view: unconsumed source
 static uint64_t exp_consumed, dut_consumed;
+static uint64_t dones;
 
 struct wr_cmd { uint16_t skip, len0, len1; uint64_t iova0, iova1; bool drain; };
 
@@ -193,6 +194,8 @@ static run_stats run_cmds(tb_rng &r, const std::vector<wr_cmd> &cmds, unsigned c
 		}
 		top->m_axis_dma_wr_tready = r.chance(out_pct);
 		top->eval();
+		// busy low: every write beat of the accepted commands has left.
+		TB_CHECK(top->busy || txq.empty(), "busy low with %zu pieces not written", txq.size());
 		if (top->s_axis_cmd_tvalid && top->s_axis_cmd_tready) {
 			// The previous command is complete: its consumption must match.
 			TB_CHECK(dut_consumed == exp_consumed, "before cmd %zu: %llu source beats consumed, expected %llu",
@@ -214,12 +217,16 @@ static run_stats run_cmds(tb_rng &r, const std::vector<wr_cmd> &cmds, unsigned c
 			st.beats++;
 		}
 		tick();
+		TB_CHECK(!top->done || !top->busy, "done while busy");
+		dones += top->done;
 		top->s_axis_cmd_tvalid = cmd_off;
 		top->s_axis_src_tvalid = src_off;
 	}
 	TB_CHECK(dut_consumed == exp_consumed, "%llu source beats consumed, expected %llu",
 		 (unsigned long long)dut_consumed, (unsigned long long)exp_consumed);
 	TB_CHECK(txq.empty(), "%zu pieces not written", txq.size());
+	TB_CHECK(dones > 0, "no done pulse");
+	dones = 0;
 	return st;
 }
 
