@@ -21,9 +21,12 @@
 // summed, because the TCP checksum precedes it on the wire; then the whole
 // frame (header + payload, unpadded: mac_tx pads) leaves on m_axis_tx.
 //
-// One frame at a time: a request is taken in IDLE; LOAD takes the payload
-// beats (one per cycle); WAIT lets the checksum pipelines settle (WAIT_CYC
-// cycles); EMIT sends the beats, one per cycle while m_axis_tx_tready.
+// Two frames overlap: a request is taken in IDLE; LOAD takes its payload
+// beats (one per cycle) into one bank of the buffer; WAIT lets the checksum
+// pipelines settle (WAIT_CYC cycles) and hands the frame (header with
+// checksums, bank) to the emitter once the previous frame has left; the
+// next request is then taken and loaded into the other bank while the
+// emitter sends the beats, one per cycle while m_axis_tx_tready.
 // Checksums are computed from the field values in network-order 16-bit
 // words; a non-zero sum folds to [1, 0xffff] exactly like the firmware's
 // fp_csum_fold_nz(), so the complemented value is identical.
@@ -84,7 +87,7 @@ localparam R0 = 54 % B, R1 = 66 % B;
 localparam NHB0 = 54 / B, NHB1 = 66 / B;
 localparam WAIT_CYC = 8;
 localparam JW = $clog2((MAX_PAYLOAD + HMAX + B - 1) / B + 1);   // beat index
-localparam [3:0] S_IDLE = 4'd1, S_LOAD = 4'd2, S_WAIT = 4'd4, S_EMIT = 4'd8;
+localparam [2:0] S_IDLE = 3'd1, S_LOAD = 3'd2, S_WAIT = 3'd4;
 
 if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512) begin : g_err_dw
     $error("tx_frame: DATA_WIDTH must be 64, 128, 256 or 512");
@@ -106,7 +109,7 @@ function automatic [31:0] bs32(input [31:0] v);
     bs32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
 endfunction
 
-logic [3:0] st_reg = S_IDLE;
+logic [2:0] st_reg = S_IDLE;
 
 // ---------------------------------------------------------------------------
 // Request registers (stable for the whole frame).
@@ -239,18 +242,20 @@ always_comb begin
             pay_masked[i*8 +: 8] = 8'd0;
 end
 
+// Two banks: frame n+1 is loaded while frame n is emitted.
 (* ram_style = "block" *)
-logic [DATA_WIDTH-1:0] buf_mem [DEPTH];
+logic [DATA_WIDTH-1:0] buf_mem [2*DEPTH];
+logic lb, eb;                                   // bank being loaded / emitted
 logic [DATA_WIDTH-1:0] pay_q;                  // RAM read register
 logic [AW-1:0] rd_addr;
 logic rd_en;
 always_ff @(posedge clk) begin
     if (pay_take)
-        buf_mem[l_ptr] <= pay_masked;
+        buf_mem[{lb, l_ptr}] <= pay_masked;
 end
 always_ff @(posedge clk) begin
     if (rd_en)
-        pay_q <= buf_mem[rd_addr];
+        pay_q <= buf_mem[{eb, rd_addr}];
 end
 
 // Sum pipeline: masked beat -> sums of four words -> beat sum -> accumulator.
@@ -307,6 +312,8 @@ logic [15:0] e_rem;                             // frame bytes from this beat on
 logic [6:0] e_hrem;                             // header bytes from this beat on
 logic [JW-1:0] e_j;                             // beat index
 logic e_act;
+logic e_busy;                                   // a frame is being emitted
+logic e_ts;                                     // its header has timestamps
 // Stage 1 (beside the RAM read register) and the output register.
 logic s1_v, s1_last;
 logic [15:0] s1_rem;
@@ -320,7 +327,7 @@ logic o_valid, o_last;
 wire stall = o_valid && !m_axis_tx_tready;
 wire frame_done = o_valid && m_axis_tx_tready && o_last;
 assign rd_en = !stall;
-assign rd_addr = AW'(e_j - (r_ts ? JW'(NHB1) : JW'(NHB0)));
+assign rd_addr = AW'(e_j - (e_ts ? JW'(NHB1) : JW'(NHB0)));
 
 always_ff @(posedge clk) begin
     case (st_reg)
@@ -341,8 +348,11 @@ always_ff @(posedge clk) begin
         end
     end
     S_WAIT: begin
-        w_cnt <= w_cnt + 1'b1;
-        if (w_cnt == 4'(WAIT_CYC)) begin
+        // Checksums settled, the previous frame out: hand over to the
+        // emitter, take the next request.
+        if (w_cnt != 4'(WAIT_CYC))
+            w_cnt <= w_cnt + 1'b1;
+        else if (!e_busy) begin
             hdr_reg <= '0;
             hdr_reg[HMAX*8-1:0] <= hb_reg;
             hdr_reg[24*8 +: 16] <= bs16(ip_csum);
@@ -351,15 +361,17 @@ always_ff @(posedge clk) begin
             e_hrem <= p1_hlen;
             e_j <= '0;
             e_act <= 1'b1;
-            st_reg <= S_EMIT;
-        end
-    end
-    S_EMIT: begin
-        if (frame_done)
+            e_busy <= 1'b1;
+            e_ts <= r_ts;
+            eb <= lb;
+            lb <= !lb;
             st_reg <= S_IDLE;
+        end
     end
     default: st_reg <= S_IDLE;
     endcase
+    if (frame_done)
+        e_busy <= 1'b0;
 
     // Emit pipeline: issue (RAM read), stage 1, output register; all hold
     // while the output is not taken.
@@ -385,13 +397,15 @@ always_ff @(posedge clk) begin
             if (s1_hrem > 7'(i))
                 o_data[i*8 +: 8] <= hdr_beat[i*8 +: 8];
             else
-                o_data[i*8 +: 8] <= r_ts ? pay_mix1[i*8 +: 8] : pay_mix0[i*8 +: 8];
+                o_data[i*8 +: 8] <= e_ts ? pay_mix1[i*8 +: 8] : pay_mix0[i*8 +: 8];
         end
     end
 
     if (rst) begin
         st_reg <= S_IDLE;
         e_act <= 1'b0;
+        e_busy <= 1'b0;
+        lb <= 1'b0;
         s1_v <= 1'b0;
         o_valid <= 1'b0;
     end
