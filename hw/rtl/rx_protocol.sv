@@ -101,9 +101,12 @@
 //   F  interval accept / merge compares, buffer wrap
 //   G  interval length, merged rcv_nxt / rx_avail, piece lengths, verdict
 //   H  output register (rcv_nxt + FIN, new state, actions)
-// Every stage does at most one 32-bit add/compare on a path plus muxing
-// (two for the small increments), so no path is deep; the raw segment and
-// state travel alongside in a plain delay line (shift-register LUTs).
+// A path through a stage holds at most one carry chain (x + y + 1 and
+// seq + plen + fin: two) and a few LUT levels of compare / mux logic; yosys
+// 0.23 (synth_xilinx -abc9, sta) finds 3 LUT levels at most. The raw
+// segment and state travel alongside in a plain delay line (no reset, no
+// enable: shift-register LUTs). About 2,400 LUTs, 1,544 SRL16, 3,160 FFs,
+// 4 DSPs (the RTT multiplies).
 `default_nettype none
 
 module rx_protocol #(
@@ -245,441 +248,463 @@ endfunction
 // the bits no stage taps map to shift-register LUTs), and the valid bits.
 // ---------------------------------------------------------------------------
 // verilator lint_off UNUSEDSIGNAL
-logic [REC_W-1:0] ri, ra, rb, rc, rd, re, rf, rg;
+logic [REC_W-1:0] ri_reg, ra_reg, rb_reg, rc_reg, rd_reg, re_reg, rf_reg, rg_reg;
 // verilator lint_on UNUSEDSIGNAL
-logic [STAGES-2:0] vld;
+logic [STAGES-2:0] vld_reg;
 
 always_ff @(posedge clk) begin
-    ri <= {now_ns[31:0], in_ev_ok, in_pay_len, in_pay_off, in_ce, in_tsval, in_ts_ok, in_wnd,
+    ri_reg <= {now_ns[31:0], in_ev_ok, in_pay_len, in_pay_off, in_ce, in_tsval, in_ts_ok, in_wnd,
            in_ack, in_seq, in_flags, in_flow_id, in_state};
-    ra <= ri;
-    rb <= ra;
-    rc <= rb;
-    rd <= rc;
-    re <= rd;
-    rf <= re;
-    rg <= rf;
-    vld <= {vld[STAGES-3:0], in_valid};
+    ra_reg <= ri_reg;
+    rb_reg <= ra_reg;
+    rc_reg <= rb_reg;
+    rd_reg <= rc_reg;
+    re_reg <= rd_reg;
+    rf_reg <= re_reg;
+    rg_reg <= rf_reg;
+    vld_reg <= {vld_reg[STAGES-3:0], in_valid};
     if (rst)
-        vld <= '0;
+        vld_reg <= '0;
 end
 
 // ---------------------------------------------------------------------------
-// Stage A (from ri)
+// Stage A (from ri_reg)
 // ---------------------------------------------------------------------------
-wire [31:0] i_seq = ri[R_SEQ +: 32];
-wire [31:0] i_ack = ri[R_ACK +: 32];
-wire [15:0] i_plen = ri[R_PLEN +: 16];
-wire        i_fin = ri[R_FL + TH_FIN];
-wire [31:0] i_rcv_nxt = ri[O_RCVNXT +: 32];
-wire [31:0] i_rx_avail = ri[O_RXAVAIL +: 32];
-wire [31:0] i_snd_una = ri[O_SNDUNA +: 32];
-wire [31:0] i_snd_max = ri[O_SNDMAX +: 32];
-wire [31:0] i_tx_end = ri[O_TXEND +: 32];
+wire [31:0] i_seq = ri_reg[R_SEQ +: 32];
+wire [31:0] i_ack = ri_reg[R_ACK +: 32];
+wire [15:0] i_plen = ri_reg[R_PLEN +: 16];
+wire        i_fin = ri_reg[R_FL + TH_FIN];
+wire [31:0] i_rcv_nxt = ri_reg[O_RCVNXT +: 32];
+wire [31:0] i_rx_avail = ri_reg[O_RXAVAIL +: 32];
+wire [31:0] i_snd_una = ri_reg[O_SNDUNA +: 32];
+wire [31:0] i_snd_max = ri_reg[O_SNDMAX +: 32];
+wire [31:0] i_tx_end = ri_reg[O_TXEND +: 32];
 
-logic        a_p10, a_lt_rn, a_gt_rn, a_pz, a_az, a_pa, a_new_ack, a_ack_gt_te, a_te_gt_una;
-logic        a_nxt_lt_ack, a_ts_ge, a_rtt_ge, a_ack_eq_una, a_una_ne_max, a_olen_nz;
-logic [31:0] a_d, a_wnd_end, a_wnd_end1, a_spf, a_acked, a_te_m_una, a_peer_wnd, a_rtt_diff;
-logic [31:0] a_oend, a_size;
-logic [7:0]  a_dup_inc;
+logic        a_p10_reg, a_lt_rn_reg, a_gt_rn_reg, a_pz_reg, a_az_reg, a_pa_reg, a_new_ack_reg;
+logic        a_ack_gt_te_reg, a_te_gt_una_reg;
+logic        a_nxt_lt_ack_reg, a_ts_ge_reg, a_rtt_ge_reg, a_ack_eq_una_reg, a_una_ne_max_reg;
+logic        a_olen_nz_reg;
+logic [31:0] a_d_reg, a_wnd_end_reg, a_wnd_end1_reg, a_spf_reg, a_acked_reg, a_te_m_una_reg;
+logic [31:0] a_peer_wnd_reg, a_rtt_diff_reg;
+logic [31:0] a_oend_reg, a_size_reg;
+logic [7:0]  a_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    a_p10 <= seq_gt(i_ack, i_snd_max);                                     // [P10]
-    a_lt_rn <= seq_lt(i_seq, i_rcv_nxt);
-    a_gt_rn <= seq_gt(i_seq, i_rcv_nxt);
-    a_d <= i_rcv_nxt - i_seq;
-    a_wnd_end <= i_rcv_nxt + i_rx_avail;
-    a_wnd_end1 <= i_rcv_nxt + i_rx_avail + 32'd1;
-    a_spf <= i_seq + {16'd0, i_plen} + {31'd0, i_fin};
-    a_pz <= i_plen == 16'd0;
-    a_az <= i_rx_avail == 32'd0;
-    a_pa <= i_plen == 16'd0 && !i_fin;
-    a_new_ack <= seq_gt(i_ack, i_snd_una);
-    a_acked <= i_ack - i_snd_una;
-    a_ack_gt_te <= seq_gt(i_ack, i_tx_end);
-    a_te_gt_una <= seq_gt(i_tx_end, i_snd_una);
-    a_te_m_una <= i_tx_end - i_snd_una;
-    a_nxt_lt_ack <= seq_lt(ri[O_SNDNXT +: 32], i_ack);
-    a_peer_wnd <= {16'd0, ri[R_WND +: 16]} << ri[O_WSCALE +: 5];
-    a_ts_ge <= !seq_lt(ri[R_TSVAL +: 32], ri[O_TSRECENT +: 32]);
-    a_rtt_ge <= seq_geq(i_ack, ri[O_RTTSEQ +: 32]);
-    a_rtt_diff <= ri[R_NOW +: 32] - ri[O_RTTSTART +: 32];
-    a_ack_eq_una <= i_ack == i_snd_una;
-    a_una_ne_max <= i_snd_una != i_snd_max;
-    a_oend <= ri[O_OOOSTART +: 32] + ri[O_OOOLEN +: 32];
-    a_olen_nz <= ri[O_OOOLEN +: 32] != 32'd0;
-    a_dup_inc <= ri[O_DUPACKS +: 8] + 8'd1;
-    a_size <= 32'd1 << ri[O_RXLOG2 +: 5];
+    a_p10_reg <= seq_gt(i_ack, i_snd_max);                                     // [P10]
+    a_lt_rn_reg <= seq_lt(i_seq, i_rcv_nxt);
+    a_gt_rn_reg <= seq_gt(i_seq, i_rcv_nxt);
+    a_d_reg <= i_rcv_nxt - i_seq;
+    a_wnd_end_reg <= i_rcv_nxt + i_rx_avail;
+    a_wnd_end1_reg <= i_rcv_nxt + i_rx_avail + 32'd1;
+    a_spf_reg <= i_seq + {16'd0, i_plen} + {31'd0, i_fin};
+    a_pz_reg <= i_plen == 16'd0;
+    a_az_reg <= i_rx_avail == 32'd0;
+    a_pa_reg <= i_plen == 16'd0 && !i_fin;
+    a_new_ack_reg <= seq_gt(i_ack, i_snd_una);
+    a_acked_reg <= i_ack - i_snd_una;
+    a_ack_gt_te_reg <= seq_gt(i_ack, i_tx_end);
+    a_te_gt_una_reg <= seq_gt(i_tx_end, i_snd_una);
+    a_te_m_una_reg <= i_tx_end - i_snd_una;
+    a_nxt_lt_ack_reg <= seq_lt(ri_reg[O_SNDNXT +: 32], i_ack);
+    a_peer_wnd_reg <= {16'd0, ri_reg[R_WND +: 16]} << ri_reg[O_WSCALE +: 5];
+    a_ts_ge_reg <= !seq_lt(ri_reg[R_TSVAL +: 32], ri_reg[O_TSRECENT +: 32]);
+    a_rtt_ge_reg <= seq_geq(i_ack, ri_reg[O_RTTSEQ +: 32]);
+    a_rtt_diff_reg <= ri_reg[R_NOW +: 32] - ri_reg[O_RTTSTART +: 32];
+    a_ack_eq_una_reg <= i_ack == i_snd_una;
+    a_una_ne_max_reg <= i_snd_una != i_snd_max;
+    a_oend_reg <= ri_reg[O_OOOSTART +: 32] + ri_reg[O_OOOLEN +: 32];
+    a_olen_nz_reg <= ri_reg[O_OOOLEN +: 32] != 32'd0;
+    a_dup_inc_reg <= ri_reg[O_DUPACKS +: 8] + 8'd1;
+    a_size_reg <= 32'd1 << ri_reg[O_RXLOG2 +: 5];
 end
 
 // ---------------------------------------------------------------------------
-// Stage B (from ra, a_*)
+// Stage B (from ra_reg, a_*)
 // ---------------------------------------------------------------------------
-wire [31:0] a_seq = ra[R_SEQ +: 32];
-wire [15:0] a_plen = ra[R_PLEN +: 16];
-wire [31:0] a_rcv_nxt = ra[O_RCVNXT +: 32];
+wire [31:0] a_seq = ra_reg[R_SEQ +: 32];
+wire [15:0] a_plen = ra_reg[R_PLEN +: 16];
+wire [31:0] a_rcv_nxt = ra_reg[O_RCVNXT +: 32];
 
-logic        b_p10, b_old, b_p12, b_p11, b_new_ack, b_nxt_lt_ack, b_ts_ge, b_rtt_ge;
-logic        b_ack_eq_una, b_una_ne_max, b_wnd_eq, b_olen_nz;
-logic [15:0] b_cut;
-logic [31:0] b_wr0, b_fb_acked, b_fb_ecn, b_freed, b_peer_wnd, b_oend, b_oend_m_rn, b_size;
-logic [44:0] b_p_lo, b_p_hi;
-logic [7:0]  b_dup_inc;
+logic        b_p10_reg, b_old_reg, b_p12_reg, b_p11_reg, b_new_ack_reg, b_nxt_lt_ack_reg;
+logic        b_ts_ge_reg, b_rtt_ge_reg;
+logic        b_ack_eq_una_reg, b_una_ne_max_reg, b_wnd_eq_reg, b_olen_nz_reg;
+logic [15:0] b_cut_reg;
+logic [31:0] b_wr0_reg, b_fb_acked_reg, b_fb_ecn_reg, b_freed_reg, b_peer_wnd_reg, b_oend_reg;
+logic [31:0] b_oend_m_rn_reg, b_size_reg;
+logic [44:0] b_p_lo_reg, b_p_hi_reg;
+logic [7:0]  b_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    b_p10 <= a_p10;
+    b_p10_reg <= a_p10_reg;
     // Entirely old: a duplicate (OLD_DATA, duplicate ACK).
-    b_old <= a_lt_rn && seq_leq(a_spf, a_rcv_nxt);
-    b_p12 <= !a_pz && a_az;                                                // [P12]
+    b_old_reg <= a_lt_rn_reg && seq_leq(a_spf_reg, a_rcv_nxt);
+    b_p12_reg <= !a_pz_reg && a_az_reg;                                                // [P12]
     // A pure ACK may sit on the right edge; anything else must start inside.
-    b_p11 <= a_gt_rn && seq_geq(a_seq, a_pa ? a_wnd_end1 : a_wnd_end);    // [P11]
+    b_p11_reg <= a_gt_rn_reg &&                                            // [P11]
+                 seq_geq(a_seq, a_pa_reg ? a_wnd_end1_reg : a_wnd_end_reg);
     // The front below rcv_nxt: cut = min(rcv_nxt - seq, plen).
-    b_cut <= !a_lt_rn ? 16'd0 : (a_d > {16'd0, a_plen}) ? a_plen : a_d[15:0];
-    b_wr0 <= a_wnd_end - a_seq;
-    b_new_ack <= a_new_ack;
-    b_fb_acked <= ra[O_FBACKED +: 32] + a_acked;
-    b_fb_ecn <= ra[O_FBECN +: 32] + a_acked;
+    b_cut_reg <= !a_lt_rn_reg ? 16'd0 : (a_d_reg > {16'd0, a_plen}) ? a_plen : a_d_reg[15:0];
+    b_wr0_reg <= a_wnd_end_reg - a_seq;
+    b_new_ack_reg <= a_new_ack_reg;
+    b_fb_acked_reg <= ra_reg[O_FBACKED +: 32] + a_acked_reg;
+    b_fb_ecn_reg <= ra_reg[O_FBECN +: 32] + a_acked_reg;
     // Bytes freed exclude our FIN, which occupies tx_end.
-    b_freed <= !a_new_ack ? 32'd0 : !a_ack_gt_te ? a_acked
-                                  : a_te_gt_una ? a_te_m_una : 32'd0;
-    b_nxt_lt_ack <= a_nxt_lt_ack;
-    b_peer_wnd <= a_peer_wnd;
-    b_wnd_eq <= a_peer_wnd == ra[O_SNDWND +: 32];
-    b_ts_ge <= a_ts_ge;
-    b_rtt_ge <= a_rtt_ge;
-    b_p_lo <= 45'(a_rtt_diff[15:0]) * 45'(RTT_M);
-    b_p_hi <= 45'(a_rtt_diff[31:16]) * 45'(RTT_M);
-    b_ack_eq_una <= a_ack_eq_una;
-    b_una_ne_max <= a_una_ne_max;
-    b_oend <= a_oend;
-    b_oend_m_rn <= a_oend - a_rcv_nxt;
-    b_olen_nz <= a_olen_nz;
-    b_dup_inc <= a_dup_inc;
-    b_size <= a_size;
+    b_freed_reg <= !a_new_ack_reg ? 32'd0 : !a_ack_gt_te_reg ? a_acked_reg
+                                  : a_te_gt_una_reg ? a_te_m_una_reg : 32'd0;
+    b_nxt_lt_ack_reg <= a_nxt_lt_ack_reg;
+    b_peer_wnd_reg <= a_peer_wnd_reg;
+    b_wnd_eq_reg <= a_peer_wnd_reg == ra_reg[O_SNDWND +: 32];
+    b_ts_ge_reg <= a_ts_ge_reg;
+    b_rtt_ge_reg <= a_rtt_ge_reg;
+    b_p_lo_reg <= 45'(a_rtt_diff_reg[15:0]) * 45'(RTT_M);
+    b_p_hi_reg <= 45'(a_rtt_diff_reg[31:16]) * 45'(RTT_M);
+    b_ack_eq_una_reg <= a_ack_eq_una_reg;
+    b_una_ne_max_reg <= a_una_ne_max_reg;
+    b_oend_reg <= a_oend_reg;
+    b_oend_m_rn_reg <= a_oend_reg - a_rcv_nxt;
+    b_olen_nz_reg <= a_olen_nz_reg;
+    b_dup_inc_reg <= a_dup_inc_reg;
+    b_size_reg <= a_size_reg;
 end
 
 // ---------------------------------------------------------------------------
-// Stage C (from rb, b_*)
+// Stage C (from rb_reg, b_*)
 // ---------------------------------------------------------------------------
-logic        c_p10, c_old, c_p12, c_p11, c_new_ack, c_nxt_lt_ack, c_ts_ge, c_rtt_ge;
-logic        c_ack_eq_una, c_una_ne_max, c_wnd_eq, c_olen_nz, c_freed_nz;
-logic [15:0] c_cut, c_plen1;
-logic [31:0] c_seq1, c_room, c_fb_acked, c_fb_ecn, c_freed, c_peer_wnd, c_oend, c_oend_m_rn;
-logic [31:0] c_size, c_mask;
-logic [22:0] c_rtt_q;
-logic [7:0]  c_dup_inc;
+logic        c_p10_reg, c_old_reg, c_p12_reg, c_p11_reg, c_new_ack_reg, c_nxt_lt_ack_reg;
+logic        c_ts_ge_reg, c_rtt_ge_reg;
+logic        c_ack_eq_una_reg, c_una_ne_max_reg, c_wnd_eq_reg, c_olen_nz_reg, c_freed_nz_reg;
+logic [15:0] c_cut_reg, c_plen1_reg;
+logic [31:0] c_seq1_reg, c_room_reg, c_fb_acked_reg, c_fb_ecn_reg, c_freed_reg, c_peer_wnd_reg;
+logic [31:0] c_oend_reg, c_oend_m_rn_reg;
+logic [31:0] c_size_reg, c_mask_reg;
+logic [22:0] c_rtt_q_reg;
+logic [7:0]  c_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    c_p10 <= b_p10;
-    c_old <= b_old;
-    c_p12 <= b_p12;
-    c_p11 <= b_p11;
-    c_cut <= b_cut;
-    c_seq1 <= rb[R_SEQ +: 32] + {16'd0, b_cut};
-    c_plen1 <= rb[R_PLEN +: 16] - b_cut;
-    c_room <= b_wr0 - {16'd0, b_cut};                  // wnd_end - seq (trimmed)
-    c_new_ack <= b_new_ack;
-    c_fb_acked <= b_fb_acked;
-    c_fb_ecn <= b_fb_ecn;
-    c_freed <= b_freed;
-    c_freed_nz <= b_freed != 32'd0;
-    c_nxt_lt_ack <= b_nxt_lt_ack;
-    c_peer_wnd <= b_peer_wnd;
-    c_wnd_eq <= b_wnd_eq;
-    c_ts_ge <= b_ts_ge;
-    c_rtt_ge <= b_rtt_ge;
-    c_rtt_q <= 23'(({16'd0, b_p_lo} + {b_p_hi, 16'd0}) >> 38);
-    c_ack_eq_una <= b_ack_eq_una;
-    c_una_ne_max <= b_una_ne_max;
-    c_oend <= b_oend;
-    c_oend_m_rn <= b_oend_m_rn;
-    c_olen_nz <= b_olen_nz;
-    c_dup_inc <= b_dup_inc;
-    c_size <= b_size;
-    c_mask <= b_size - 32'd1;
+    c_p10_reg <= b_p10_reg;
+    c_old_reg <= b_old_reg;
+    c_p12_reg <= b_p12_reg;
+    c_p11_reg <= b_p11_reg;
+    c_cut_reg <= b_cut_reg;
+    c_seq1_reg <= rb_reg[R_SEQ +: 32] + {16'd0, b_cut_reg};
+    c_plen1_reg <= rb_reg[R_PLEN +: 16] - b_cut_reg;
+    c_room_reg <= b_wr0_reg - {16'd0, b_cut_reg};                  // wnd_end - seq (trimmed)
+    c_new_ack_reg <= b_new_ack_reg;
+    c_fb_acked_reg <= b_fb_acked_reg;
+    c_fb_ecn_reg <= b_fb_ecn_reg;
+    c_freed_reg <= b_freed_reg;
+    c_freed_nz_reg <= b_freed_reg != 32'd0;
+    c_nxt_lt_ack_reg <= b_nxt_lt_ack_reg;
+    c_peer_wnd_reg <= b_peer_wnd_reg;
+    c_wnd_eq_reg <= b_wnd_eq_reg;
+    c_ts_ge_reg <= b_ts_ge_reg;
+    c_rtt_ge_reg <= b_rtt_ge_reg;
+    c_rtt_q_reg <= 23'(({16'd0, b_p_lo_reg} + {b_p_hi_reg, 16'd0}) >> 38);
+    c_ack_eq_una_reg <= b_ack_eq_una_reg;
+    c_una_ne_max_reg <= b_una_ne_max_reg;
+    c_oend_reg <= b_oend_reg;
+    c_oend_m_rn_reg <= b_oend_m_rn_reg;
+    c_olen_nz_reg <= b_olen_nz_reg;
+    c_dup_inc_reg <= b_dup_inc_reg;
+    c_size_reg <= b_size_reg;
+    c_mask_reg <= b_size_reg - 32'd1;
 end
 
 // ---------------------------------------------------------------------------
-// Stage D (from rc, c_*)
+// Stage D (from rc_reg, c_*)
 // ---------------------------------------------------------------------------
-wire c_trim = {16'd0, c_plen1} > c_room;              // the tail beyond the window
+wire c_trim = {16'd0, c_plen1_reg} > c_room_reg;              // the tail beyond the window
 
-logic        d_p10, d_old, d_p12, d_p11, d_fin2, d_in_order, d_leq_rn, d_gt_oend, d_start_gt_seq;
-logic        d_new_ack, d_nxt_lt_ack, d_ts_ge, d_rtt_ge, d_ack_eq_una, d_una_ne_max, d_wnd_eq;
-logic        d_olen_nz, d_freed_nz;
-logic [15:0] d_cut, d_plen2;
-logic [31:0] d_seq1, d_off, d_fb_acked, d_fb_ecn, d_freed, d_peer_wnd, d_oend, d_oend_m_rn;
-logic [31:0] d_size, d_rtt_us;
-logic [7:0]  d_dup_inc;
+logic        d_p10_reg, d_old_reg, d_p12_reg, d_p11_reg, d_fin2_reg, d_in_order_reg;
+logic        d_leq_rn_reg, d_gt_oend_reg, d_start_gt_seq_reg;
+logic        d_new_ack_reg, d_nxt_lt_ack_reg, d_ts_ge_reg, d_rtt_ge_reg, d_ack_eq_una_reg;
+logic        d_una_ne_max_reg, d_wnd_eq_reg;
+logic        d_olen_nz_reg, d_freed_nz_reg;
+logic [15:0] d_cut_reg, d_plen2_reg;
+logic [31:0] d_seq1_reg, d_off_reg, d_fb_acked_reg, d_fb_ecn_reg, d_freed_reg, d_peer_wnd_reg;
+logic [31:0] d_oend_reg, d_oend_m_rn_reg;
+logic [31:0] d_size_reg, d_rtt_us_reg;
+logic [7:0]  d_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    d_p10 <= c_p10;
-    d_old <= c_old;
-    d_p12 <= c_p12;
-    d_p11 <= c_p11;
-    d_cut <= c_cut;
-    d_seq1 <= c_seq1;
-    d_plen2 <= c_trim ? c_room[15:0] : c_plen1;
-    d_fin2 <= rc[R_FL + TH_FIN] && !c_trim;
-    d_in_order <= c_seq1 == rc[O_RCVNXT +: 32];
-    d_leq_rn <= seq_leq(c_seq1, rc[O_RCVNXT +: 32]);
-    d_gt_oend <= seq_gt(c_seq1, c_oend);
-    d_start_gt_seq <= seq_gt(rc[O_OOOSTART +: 32], c_seq1);
-    d_off <= c_seq1 & c_mask;
-    d_new_ack <= c_new_ack;
-    d_fb_acked <= c_fb_acked;
-    d_fb_ecn <= c_fb_ecn;
-    d_freed <= c_freed;
-    d_freed_nz <= c_freed_nz;
-    d_nxt_lt_ack <= c_nxt_lt_ack;
-    d_peer_wnd <= c_peer_wnd;
-    d_wnd_eq <= c_wnd_eq;
-    d_ts_ge <= c_ts_ge;
-    d_rtt_ge <= c_rtt_ge;
-    d_rtt_us <= {9'd0, c_rtt_q};
-    d_ack_eq_una <= c_ack_eq_una;
-    d_una_ne_max <= c_una_ne_max;
-    d_oend <= c_oend;
-    d_oend_m_rn <= c_oend_m_rn;
-    d_olen_nz <= c_olen_nz;
-    d_dup_inc <= c_dup_inc;
-    d_size <= c_size;
+    d_p10_reg <= c_p10_reg;
+    d_old_reg <= c_old_reg;
+    d_p12_reg <= c_p12_reg;
+    d_p11_reg <= c_p11_reg;
+    d_cut_reg <= c_cut_reg;
+    d_seq1_reg <= c_seq1_reg;
+    d_plen2_reg <= c_trim ? c_room_reg[15:0] : c_plen1_reg;
+    d_fin2_reg <= rc_reg[R_FL + TH_FIN] && !c_trim;
+    d_in_order_reg <= c_seq1_reg == rc_reg[O_RCVNXT +: 32];
+    d_leq_rn_reg <= seq_leq(c_seq1_reg, rc_reg[O_RCVNXT +: 32]);
+    d_gt_oend_reg <= seq_gt(c_seq1_reg, c_oend_reg);
+    d_start_gt_seq_reg <= seq_gt(rc_reg[O_OOOSTART +: 32], c_seq1_reg);
+    d_off_reg <= c_seq1_reg & c_mask_reg;
+    d_new_ack_reg <= c_new_ack_reg;
+    d_fb_acked_reg <= c_fb_acked_reg;
+    d_fb_ecn_reg <= c_fb_ecn_reg;
+    d_freed_reg <= c_freed_reg;
+    d_freed_nz_reg <= c_freed_nz_reg;
+    d_nxt_lt_ack_reg <= c_nxt_lt_ack_reg;
+    d_peer_wnd_reg <= c_peer_wnd_reg;
+    d_wnd_eq_reg <= c_wnd_eq_reg;
+    d_ts_ge_reg <= c_ts_ge_reg;
+    d_rtt_ge_reg <= c_rtt_ge_reg;
+    d_rtt_us_reg <= {9'd0, c_rtt_q_reg};
+    d_ack_eq_una_reg <= c_ack_eq_una_reg;
+    d_una_ne_max_reg <= c_una_ne_max_reg;
+    d_oend_reg <= c_oend_reg;
+    d_oend_m_rn_reg <= c_oend_m_rn_reg;
+    d_olen_nz_reg <= c_olen_nz_reg;
+    d_dup_inc_reg <= c_dup_inc_reg;
+    d_size_reg <= c_size_reg;
 end
 
 // ---------------------------------------------------------------------------
-// Stage E (from rd, d_*): the verdict up to CTX_FULL, the ACK processing's
+// Stage E (from rd_reg, d_*): the verdict up to CTX_FULL, the ACK processing's
 // decisions, the segment end, the deposit address.
 // ---------------------------------------------------------------------------
-wire d_pure = d_plen2 == 16'd0 && !d_fin2;
-wire d_has = d_plen2 != 16'd0;
+wire d_pure = d_plen2_reg == 16'd0 && !d_fin2_reg;
+wire d_has = d_plen2_reg != 16'd0;
 // fp_ack_process: an ACK of snd_una that neither counts as a duplicate nor
 // changes the window is ignored; fp_ack_same: duplicate or window update.
-wire d_same = !d_new_ack && d_ack_eq_una && (!d_wnd_eq || (d_pure && d_una_ne_max));
-wire d_dup = d_same && d_pure && d_wnd_eq && d_una_ne_max;
+wire d_same = !d_new_ack_reg && d_ack_eq_una_reg && (!d_wnd_eq_reg || (d_pure && d_una_ne_max_reg));
+wire d_dup = d_same && d_pure && d_wnd_eq_reg && d_una_ne_max_reg;
 
-logic        e_p10, e_old, e_p12, e_p11, e_ctx_full, e_pure, e_has, e_fin2, e_in_order;
-logic        e_gt_oend, e_start_gt_seq, e_ts_upd, e_new_ack, e_nxt_lt_ack, e_rtt_upd;
-logic        e_dup, e_frx, e_winupd, e_olen_nz, e_freed_nz;
-logic [15:0] e_cut, e_plen2;
-logic [15:0] e_first;
-logic [31:0] e_seq1, e_end, e_rx_avail2, e_off_end, e_fb_acked, e_fb_ecn, e_freed;
-logic [31:0] e_peer_wnd, e_oend, e_oend_m_rn, e_size, e_rtt_us;
-logic [63:0] e_iova0;
-logic [7:0]  e_dupacks;
+logic        e_p10_reg, e_old_reg, e_p12_reg, e_p11_reg, e_ctx_full_reg, e_pure_reg, e_has_reg;
+logic        e_fin2_reg, e_in_order_reg;
+logic        e_gt_oend_reg, e_start_gt_seq_reg, e_ts_upd_reg, e_new_ack_reg, e_nxt_lt_ack_reg;
+logic        e_rtt_upd_reg;
+logic        e_dup_reg, e_frx_reg, e_winupd_reg, e_olen_nz_reg, e_freed_nz_reg;
+logic [15:0] e_cut_reg, e_plen2_reg;
+logic [15:0] e_first_reg;
+logic [31:0] e_seq1_reg, e_end_reg, e_rx_avail2_reg, e_off_end_reg, e_fb_acked_reg;
+logic [31:0] e_fb_ecn_reg, e_freed_reg;
+logic [31:0] e_peer_wnd_reg, e_oend_reg, e_oend_m_rn_reg, e_size_reg, e_rtt_us_reg;
+logic [63:0] e_iova0_reg;
+logic [7:0]  e_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    e_p10 <= d_p10;
-    e_old <= d_old;
-    e_p12 <= d_p12;
-    e_p11 <= d_p11;
+    e_p10_reg <= d_p10_reg;
+    e_old_reg <= d_old_reg;
+    e_p12_reg <= d_p12_reg;
+    e_p11_reg <= d_p11_reg;
     // A segment that posts an event reserves it first: full ring, drop.
-    e_ctx_full <= (d_new_ack || (d_in_order && (d_has || d_fin2))) && !rd[R_EVOK];
-    e_pure <= d_pure;
-    e_has <= d_has;
-    e_fin2 <= d_fin2;
-    e_in_order <= d_in_order;
-    e_cut <= d_cut;
-    e_plen2 <= d_plen2;
-    e_seq1 <= d_seq1;
-    e_gt_oend <= d_gt_oend;
-    e_start_gt_seq <= d_start_gt_seq;
-    e_end <= d_seq1 + {16'd0, d_plen2};
-    e_rx_avail2 <= rd[O_RXAVAIL +: 32] - {16'd0, d_plen2};
-    e_off_end <= d_off + {16'd0, d_plen2};
-    e_first <= 16'(d_size - d_off);           // used only when < plen
-    e_iova0 <= rd[O_RXIOVA +: 64] + {32'd0, d_off};
+    e_ctx_full_reg <= (d_new_ack_reg || (d_in_order_reg && (d_has || d_fin2_reg))) &&
+                      !rd_reg[R_EVOK];
+    e_pure_reg <= d_pure;
+    e_has_reg <= d_has;
+    e_fin2_reg <= d_fin2_reg;
+    e_in_order_reg <= d_in_order_reg;
+    e_cut_reg <= d_cut_reg;
+    e_plen2_reg <= d_plen2_reg;
+    e_seq1_reg <= d_seq1_reg;
+    e_gt_oend_reg <= d_gt_oend_reg;
+    e_start_gt_seq_reg <= d_start_gt_seq_reg;
+    e_end_reg <= d_seq1_reg + {16'd0, d_plen2_reg};
+    e_rx_avail2_reg <= rd_reg[O_RXAVAIL +: 32] - {16'd0, d_plen2_reg};
+    e_off_end_reg <= d_off_reg + {16'd0, d_plen2_reg};
+    e_first_reg <= 16'(d_size_reg - d_off_reg);           // used only when < plen
+    e_iova0_reg <= rd_reg[O_RXIOVA +: 64] + {32'd0, d_off_reg};
     // Timestamps (RFC 7323 §4.3): a segment that covers rcv_nxt.
-    e_ts_upd <= rd[R_TSOK] && d_leq_rn && d_ts_ge;
-    e_new_ack <= d_new_ack;
-    e_nxt_lt_ack <= d_nxt_lt_ack;
-    e_rtt_upd <= d_new_ack && rd[O_NICFL + NF_RTT] && d_rtt_ge;
-    e_dup <= d_dup;
-    e_frx <= d_dup && d_dup_inc == 8'd3;               // third duplicate: go back N
-    e_winupd <= d_same && !d_dup;                      // then the window differs
-    e_dupacks <= d_dup_inc == 8'd0 ? 8'd255 : d_dup_inc;
-    e_fb_acked <= d_fb_acked;
-    e_fb_ecn <= d_fb_ecn;
-    e_freed <= d_freed;
-    e_freed_nz <= d_freed_nz;
-    e_peer_wnd <= d_peer_wnd;
-    e_oend <= d_oend;
-    e_oend_m_rn <= d_oend_m_rn;
-    e_olen_nz <= d_olen_nz;
-    e_size <= d_size;
-    e_rtt_us <= d_rtt_us;
+    e_ts_upd_reg <= rd_reg[R_TSOK] && d_leq_rn_reg && d_ts_ge_reg;
+    e_new_ack_reg <= d_new_ack_reg;
+    e_nxt_lt_ack_reg <= d_nxt_lt_ack_reg;
+    e_rtt_upd_reg <= d_new_ack_reg && rd_reg[O_NICFL + NF_RTT] && d_rtt_ge_reg;
+    e_dup_reg <= d_dup;
+    e_frx_reg <= d_dup && d_dup_inc_reg == 8'd3;               // third duplicate: go back N
+    e_winupd_reg <= d_same && !d_dup;                      // then the window differs
+    e_dupacks_reg <= d_dup_inc_reg == 8'd0 ? 8'd255 : d_dup_inc_reg;
+    e_fb_acked_reg <= d_fb_acked_reg;
+    e_fb_ecn_reg <= d_fb_ecn_reg;
+    e_freed_reg <= d_freed_reg;
+    e_freed_nz_reg <= d_freed_nz_reg;
+    e_peer_wnd_reg <= d_peer_wnd_reg;
+    e_oend_reg <= d_oend_reg;
+    e_oend_m_rn_reg <= d_oend_m_rn_reg;
+    e_olen_nz_reg <= d_olen_nz_reg;
+    e_size_reg <= d_size_reg;
+    e_rtt_us_reg <= d_rtt_us_reg;
 end
 
 // ---------------------------------------------------------------------------
-// Stage F (from re, e_*): the interval (ooo_accept, and the merge of the
+// Stage F (from re_reg, e_*): the interval (ooo_accept, and the merge of the
 // in-order path), the buffer wrap.
 // ---------------------------------------------------------------------------
-wire [31:0] e_ooo_start = re[O_OOOSTART +: 32];
-wire e_proceed = !e_p10 && !e_old && !e_p12 && !e_p11 && !e_ctx_full;
+wire [31:0] e_ooo_start = re_reg[O_OOOSTART +: 32];
+wire e_proceed = !e_p10_reg && !e_old_reg && !e_p12_reg && !e_p11_reg && !e_ctx_full_reg;
 
-logic        f_p10, f_old, f_p12, f_p11, f_ctx_full, f_proceed, f_pure, f_has, f_fin2, f_in_order;
-logic        f_rej, f_m_cond, f_m_ext, f_wrap, f_ts_upd, f_new_ack, f_nxt_lt_ack, f_rtt_upd;
-logic        f_dup, f_frx, f_winupd, f_freed_nz;
-logic [15:0] f_cut, f_plen2, f_first, f_lenb;
-logic [31:0] f_end, f_new_start, f_new_end, f_ext, f_rx_avail2, f_fb_acked, f_fb_ecn;
-logic [31:0] f_freed, f_peer_wnd, f_oend, f_oend_m_rn, f_rtt_us;
-logic [63:0] f_iova0;
-logic [7:0]  f_dupacks;
+logic        f_p10_reg, f_old_reg, f_p12_reg, f_p11_reg, f_ctx_full_reg, f_proceed_reg;
+logic        f_pure_reg, f_has_reg, f_fin2_reg, f_in_order_reg;
+logic        f_rej_reg, f_m_cond_reg, f_m_ext_reg, f_wrap_reg, f_ts_upd_reg, f_new_ack_reg;
+logic        f_nxt_lt_ack_reg, f_rtt_upd_reg;
+logic        f_dup_reg, f_frx_reg, f_winupd_reg, f_freed_nz_reg;
+logic [15:0] f_cut_reg, f_plen2_reg, f_first_reg, f_lenb_reg;
+logic [31:0] f_end_reg, f_new_start_reg, f_new_end_reg, f_ext_reg, f_rx_avail2_reg;
+logic [31:0] f_fb_acked_reg, f_fb_ecn_reg;
+logic [31:0] f_freed_reg, f_peer_wnd_reg, f_oend_reg, f_oend_m_rn_reg, f_rtt_us_reg;
+logic [63:0] f_iova0_reg;
+logic [7:0]  f_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    f_p10 <= e_p10;
-    f_old <= e_old;
-    f_p12 <= e_p12;
-    f_p11 <= e_p11;
-    f_ctx_full <= e_ctx_full;
-    f_proceed <= e_proceed;
-    f_pure <= e_pure;
-    f_has <= e_has;
-    f_fin2 <= e_fin2;
-    f_in_order <= e_in_order;
-    f_cut <= e_cut;
-    f_plen2 <= e_plen2;
-    f_end <= e_end;
+    f_p10_reg <= e_p10_reg;
+    f_old_reg <= e_old_reg;
+    f_p12_reg <= e_p12_reg;
+    f_p11_reg <= e_p11_reg;
+    f_ctx_full_reg <= e_ctx_full_reg;
+    f_proceed_reg <= e_proceed;
+    f_pure_reg <= e_pure_reg;
+    f_has_reg <= e_has_reg;
+    f_fin2_reg <= e_fin2_reg;
+    f_in_order_reg <= e_in_order_reg;
+    f_cut_reg <= e_cut_reg;
+    f_plen2_reg <= e_plen2_reg;
+    f_end_reg <= e_end_reg;
     // ooo_accept: a segment that does not touch a non-empty interval.
-    f_rej <= e_olen_nz && (e_gt_oend || seq_lt(e_end, e_ooo_start));
-    f_new_start <= (!e_olen_nz || e_start_gt_seq) ? e_seq1 : e_ooo_start;
-    f_new_end <= (e_olen_nz && seq_gt(e_oend, e_end)) ? e_oend : e_end;
+    f_rej_reg <= e_olen_nz_reg && (e_gt_oend_reg || seq_lt(e_end_reg, e_ooo_start));
+    f_new_start_reg <= (!e_olen_nz_reg || e_start_gt_seq_reg) ? e_seq1_reg : e_ooo_start;
+    f_new_end_reg <= (e_olen_nz_reg && seq_gt(e_oend_reg, e_end_reg)) ? e_oend_reg : e_end_reg;
     // In order: rcv_nxt + plen reached the interval (merge), beyond it?
-    f_m_cond <= e_olen_nz && seq_geq(e_end, e_ooo_start);
-    f_m_ext <= seq_gt(e_oend, e_end);
-    f_ext <= e_oend - e_end;
-    f_rx_avail2 <= e_rx_avail2;
+    f_m_cond_reg <= e_olen_nz_reg && seq_geq(e_end_reg, e_ooo_start);
+    f_m_ext_reg <= seq_gt(e_oend_reg, e_end_reg);
+    f_ext_reg <= e_oend_reg - e_end_reg;
+    f_rx_avail2_reg <= e_rx_avail2_reg;
     // deposit(): off + len <= size is one piece.
-    f_wrap <= e_off_end > e_size;
-    f_first <= e_first;
-    f_lenb <= e_plen2 - e_first;
-    f_iova0 <= e_iova0;
-    f_ts_upd <= e_ts_upd;
-    f_new_ack <= e_new_ack;
-    f_nxt_lt_ack <= e_nxt_lt_ack;
-    f_rtt_upd <= e_rtt_upd;
-    f_dup <= e_dup;
-    f_frx <= e_frx;
-    f_winupd <= e_winupd;
-    f_dupacks <= e_dupacks;
-    f_fb_acked <= e_fb_acked;
-    f_fb_ecn <= e_fb_ecn;
-    f_freed <= e_freed;
-    f_freed_nz <= e_freed_nz;
-    f_peer_wnd <= e_peer_wnd;
-    f_oend <= e_oend;
-    f_oend_m_rn <= e_oend_m_rn;
-    f_rtt_us <= e_rtt_us;
+    f_wrap_reg <= e_off_end_reg > e_size_reg;
+    f_first_reg <= e_first_reg;
+    f_lenb_reg <= e_plen2_reg - e_first_reg;
+    f_iova0_reg <= e_iova0_reg;
+    f_ts_upd_reg <= e_ts_upd_reg;
+    f_new_ack_reg <= e_new_ack_reg;
+    f_nxt_lt_ack_reg <= e_nxt_lt_ack_reg;
+    f_rtt_upd_reg <= e_rtt_upd_reg;
+    f_dup_reg <= e_dup_reg;
+    f_frx_reg <= e_frx_reg;
+    f_winupd_reg <= e_winupd_reg;
+    f_dupacks_reg <= e_dupacks_reg;
+    f_fb_acked_reg <= e_fb_acked_reg;
+    f_fb_ecn_reg <= e_fb_ecn_reg;
+    f_freed_reg <= e_freed_reg;
+    f_freed_nz_reg <= e_freed_nz_reg;
+    f_peer_wnd_reg <= e_peer_wnd_reg;
+    f_oend_reg <= e_oend_reg;
+    f_oend_m_rn_reg <= e_oend_m_rn_reg;
+    f_rtt_us_reg <= e_rtt_us_reg;
 end
 
 // ---------------------------------------------------------------------------
-// Stage G (from rf, f_*): interval length, merged rcv_nxt / rx_avail, the
+// Stage G (from rf_reg, f_*): interval length, merged rcv_nxt / rx_avail, the
 // deposit pieces, the verdict.
 // ---------------------------------------------------------------------------
-wire f_merged = f_m_cond && f_m_ext;
-wire f_ooo_path = f_proceed && !f_pure && !f_in_order;
-wire f_ino_path = f_proceed && !f_pure && f_in_order;
-wire f_accept = f_ooo_path && f_has && !f_rej;
+wire f_merged = f_m_cond_reg && f_m_ext_reg;
+wire f_ooo_path = f_proceed_reg && !f_pure_reg && !f_in_order_reg;
+wire f_ino_path = f_proceed_reg && !f_pure_reg && f_in_order_reg;
+wire f_accept = f_ooo_path && f_has_reg && !f_rej_reg;
 
-logic        g_p10, g_old, g_p12, g_p11, g_ctx_full, g_proceed, g_pure, g_has;
-logic        g_ooo_path, g_ino_path, g_accept, g_merge, g_fin3, g_dep, g_ts_upd, g_new_ack;
-logic        g_nxt_lt_ack, g_rtt_upd, g_dup, g_frx, g_winupd, g_freed_nz;
-logic [15:0] g_cut, g_len0, g_len1;
-logic [31:0] g_rcv_nxt3, g_rx_avail3, g_delivered, g_ooo_start, g_ooo_len, g_fb_acked;
-logic [31:0] g_fb_ecn, g_freed, g_peer_wnd, g_rtt_us;
-logic [63:0] g_iova0;
-logic [7:0]  g_dupacks;
+logic        g_p10_reg, g_old_reg, g_p12_reg, g_p11_reg, g_ctx_full_reg, g_proceed_reg;
+logic        g_pure_reg, g_has_reg;
+logic        g_ooo_path_reg, g_ino_path_reg, g_accept_reg, g_merge_reg, g_fin3_reg, g_dep_reg;
+logic        g_ts_upd_reg, g_new_ack_reg;
+logic        g_nxt_lt_ack_reg, g_rtt_upd_reg, g_dup_reg, g_frx_reg, g_winupd_reg, g_freed_nz_reg;
+logic [15:0] g_cut_reg, g_len0_reg, g_len1_reg;
+logic [31:0] g_rcv_nxt3_reg, g_rx_avail3_reg, g_delivered_reg, g_ooo_start_reg, g_ooo_len_reg;
+logic [31:0] g_fb_acked_reg;
+logic [31:0] g_fb_ecn_reg, g_freed_reg, g_peer_wnd_reg, g_rtt_us_reg;
+logic [63:0] g_iova0_reg;
+logic [7:0]  g_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    g_p10 <= f_p10;
-    g_old <= f_old;
-    g_p12 <= f_p12;
-    g_p11 <= f_p11;
-    g_ctx_full <= f_ctx_full;
-    g_proceed <= f_proceed;
-    g_pure <= f_pure;
-    g_has <= f_has;
-    g_ooo_path <= f_ooo_path;
-    g_ino_path <= f_ino_path;
-    g_accept <= f_accept;
-    g_merge <= f_ino_path && f_has && f_m_cond;         // the interval is emptied
+    g_p10_reg <= f_p10_reg;
+    g_old_reg <= f_old_reg;
+    g_p12_reg <= f_p12_reg;
+    g_p11_reg <= f_p11_reg;
+    g_ctx_full_reg <= f_ctx_full_reg;
+    g_proceed_reg <= f_proceed_reg;
+    g_pure_reg <= f_pure_reg;
+    g_has_reg <= f_has_reg;
+    g_ooo_path_reg <= f_ooo_path;
+    g_ino_path_reg <= f_ino_path;
+    g_accept_reg <= f_accept;
+    g_merge_reg <= f_ino_path && f_has_reg && f_m_cond_reg;         // the interval is emptied
     // The merged interval ends the data: a FIN before it is not in order.
-    g_fin3 <= f_fin2 && !(f_has && f_merged);
-    g_dep <= (f_ino_path && f_has) || f_accept;
-    g_rcv_nxt3 <= (f_has && f_merged) ? f_oend : f_end;
-    g_rx_avail3 <= f_merged ? f_rx_avail2 - f_ext : f_rx_avail2;
-    g_delivered <= (f_ino_path && f_has) ? (f_merged ? f_oend_m_rn : {16'd0, f_plen2}) : 32'd0;
-    g_ooo_start <= f_new_start;
-    g_ooo_len <= f_new_end - f_new_start;
-    g_cut <= f_cut;
-    g_len0 <= f_wrap ? f_first : f_plen2;
-    g_len1 <= f_wrap ? f_lenb : 16'd0;
-    g_iova0 <= f_iova0;
-    g_ts_upd <= f_ts_upd;
-    g_new_ack <= f_new_ack;
-    g_nxt_lt_ack <= f_nxt_lt_ack;
-    g_rtt_upd <= f_rtt_upd;
-    g_dup <= f_dup;
-    g_frx <= f_frx;
-    g_winupd <= f_winupd;
-    g_dupacks <= f_dupacks;
-    g_fb_acked <= f_fb_acked;
-    g_fb_ecn <= f_fb_ecn;
-    g_freed <= f_freed;
-    g_freed_nz <= f_freed_nz;
-    g_peer_wnd <= f_peer_wnd;
-    g_rtt_us <= f_rtt_us;
+    g_fin3_reg <= f_fin2_reg && !(f_has_reg && f_merged);
+    g_dep_reg <= (f_ino_path && f_has_reg) || f_accept;
+    g_rcv_nxt3_reg <= (f_has_reg && f_merged) ? f_oend_reg : f_end_reg;
+    g_rx_avail3_reg <= f_merged ? f_rx_avail2_reg - f_ext_reg : f_rx_avail2_reg;
+    g_delivered_reg <= !(f_ino_path && f_has_reg) ? 32'd0
+                       : f_merged ? f_oend_m_rn_reg : {16'd0, f_plen2_reg};
+    g_ooo_start_reg <= f_new_start_reg;
+    g_ooo_len_reg <= f_new_end_reg - f_new_start_reg;
+    g_cut_reg <= f_cut_reg;
+    g_len0_reg <= f_wrap_reg ? f_first_reg : f_plen2_reg;
+    g_len1_reg <= f_wrap_reg ? f_lenb_reg : 16'd0;
+    g_iova0_reg <= f_iova0_reg;
+    g_ts_upd_reg <= f_ts_upd_reg;
+    g_new_ack_reg <= f_new_ack_reg;
+    g_nxt_lt_ack_reg <= f_nxt_lt_ack_reg;
+    g_rtt_upd_reg <= f_rtt_upd_reg;
+    g_dup_reg <= f_dup_reg;
+    g_frx_reg <= f_frx_reg;
+    g_winupd_reg <= f_winupd_reg;
+    g_dupacks_reg <= f_dupacks_reg;
+    g_fb_acked_reg <= f_fb_acked_reg;
+    g_fb_ecn_reg <= f_fb_ecn_reg;
+    g_freed_reg <= f_freed_reg;
+    g_freed_nz_reg <= f_freed_nz_reg;
+    g_peer_wnd_reg <= f_peer_wnd_reg;
+    g_rtt_us_reg <= f_rtt_us_reg;
 end
 
 // ---------------------------------------------------------------------------
-// Stage H (from rg, g_*): the new state and the actions, registered.
+// Stage H (from rg_reg, g_*): the new state and the actions, registered.
 // ---------------------------------------------------------------------------
-wire        g_fin_in = g_ino_path && g_fin3;                // FIN consumed [P13]
-wire        g_ece_seg = rg[R_FL + TH_ECE];
-wire [15:0] g_flflags = rg[O_FLAGS +: 16];
-wire [7:0]  g_nicfl = rg[O_NICFL +: 8];
+wire        g_fin_in = g_ino_path_reg && g_fin3_reg;                // FIN consumed [P13]
+wire        g_ece_seg = rg_reg[R_FL + TH_ECE];
+wire [15:0] g_flflags = rg_reg[O_FLAGS +: 16];
+wire [7:0]  g_nicfl = rg_reg[O_NICFL +: 8];
 
 logic [1023:0] st_n;
 always_comb begin
-    st_n = rg[1023:0];
-    if (g_proceed) begin
-        if (g_ts_upd)
-            st_n[O_TSRECENT +: 32] = rg[R_TSVAL +: 32];
+    st_n = rg_reg[1023:0];
+    if (g_proceed_reg) begin
+        if (g_ts_upd_reg)
+            st_n[O_TSRECENT +: 32] = rg_reg[R_TSVAL +: 32];
         // ACK processing (fp_ack_process / fp_ack_same).
-        if (g_new_ack) begin
-            st_n[O_SNDUNA +: 32] = rg[R_ACK +: 32];
-            if (g_nxt_lt_ack)
-                st_n[O_SNDNXT +: 32] = rg[R_ACK +: 32];       // after go-back-N
+        if (g_new_ack_reg) begin
+            st_n[O_SNDUNA +: 32] = rg_reg[R_ACK +: 32];
+            if (g_nxt_lt_ack_reg)
+                st_n[O_SNDNXT +: 32] = rg_reg[R_ACK +: 32];       // after go-back-N
             st_n[O_DUPACKS +: 8] = 8'd0;
-            st_n[O_SNDWND +: 32] = g_peer_wnd;
-            st_n[O_FBACKED +: 32] = g_fb_acked;
+            st_n[O_SNDWND +: 32] = g_peer_wnd_reg;
+            st_n[O_FBACKED +: 32] = g_fb_acked_reg;
             if (g_ece_seg)
-                st_n[O_FBECN +: 32] = g_fb_ecn;
-            if (g_rtt_upd) begin
-                st_n[O_FBRTT +: 32] = g_rtt_us;
+                st_n[O_FBECN +: 32] = g_fb_ecn_reg;
+            if (g_rtt_upd_reg) begin
+                st_n[O_FBRTT +: 32] = g_rtt_us_reg;
                 st_n[O_NICFL +: 8] = g_nicfl & ~(8'd1 << NF_RTT);
             end
-        end else if (g_dup) begin
-            st_n[O_DUPACKS +: 8] = g_dupacks;
-            if (g_frx) begin                                   // go back N
-                st_n[O_SNDNXT +: 32] = rg[O_SNDUNA +: 32];
+        end else if (g_dup_reg) begin
+            st_n[O_DUPACKS +: 8] = g_dupacks_reg;
+            if (g_frx_reg) begin                                   // go back N
+                st_n[O_SNDNXT +: 32] = rg_reg[O_SNDUNA +: 32];
                 st_n[O_NICFL +: 8] = g_nicfl & ~(8'd1 << NF_RTT);
-                st_n[O_FASTRX +: 16] = rg[O_FASTRX +: 16] + 16'd1;
+                st_n[O_FASTRX +: 16] = rg_reg[O_FASTRX +: 16] + 16'd1;
             end
-        end else if (g_winupd) begin
-            st_n[O_SNDWND +: 32] = g_peer_wnd;
+        end else if (g_winupd_reg) begin
+            st_n[O_SNDWND +: 32] = g_peer_wnd_reg;
         end
         // The receive side.
-        if (g_accept) begin
-            st_n[O_OOOSTART +: 32] = g_ooo_start;
-            st_n[O_OOOLEN +: 32] = g_ooo_len;
+        if (g_accept_reg) begin
+            st_n[O_OOOSTART +: 32] = g_ooo_start_reg;
+            st_n[O_OOOLEN +: 32] = g_ooo_len_reg;
         end
-        if (g_ino_path) begin
-            st_n[O_RCVNXT +: 32] = g_rcv_nxt3 + {31'd0, g_fin3};
-            if (g_has)
-                st_n[O_RXAVAIL +: 32] = g_rx_avail3;
-            if (g_merge)
+        if (g_ino_path_reg) begin
+            st_n[O_RCVNXT +: 32] = g_rcv_nxt3_reg + {31'd0, g_fin3_reg};
+            if (g_has_reg)
+                st_n[O_RXAVAIL +: 32] = g_rx_avail3_reg;
+            if (g_merge_reg)
                 st_n[O_OOOLEN +: 32] = 32'd0;
-            if (g_fin3)
+            if (g_fin3_reg)
                 st_n[O_FLAGS +: 16] = g_flflags | toffee_abi_pkg::FLOWF_FIN_RCVD;
         end
     end
@@ -693,17 +718,17 @@ logic [63:0] cnt_n;
 always_comb begin
     dr = 8'd0;
     pr = 8'd0;
-    if (g_p10)
+    if (g_p10_reg)
         pr = toffee_abi_pkg::EXC_ACK_UNSENT;                                // [P10]
-    else if (g_old)
+    else if (g_old_reg)
         dr = toffee_abi_pkg::DROP_OLD_DATA;
-    else if (g_p12)
+    else if (g_p12_reg)
         pr = toffee_abi_pkg::EXC_ZERO_WINDOW;                               // [P12]
-    else if (g_p11)
+    else if (g_p11_reg)
         pr = toffee_abi_pkg::EXC_OUT_OF_WINDOW;                             // [P11]
-    else if (g_ctx_full)
+    else if (g_ctx_full_reg)
         dr = toffee_abi_pkg::DROP_CTX_FULL;
-    else if (g_ooo_path && !g_accept)
+    else if (g_ooo_path_reg && !g_accept_reg)
         dr = toffee_abi_pkg::DROP_OOO;
     else if (g_fin_in)
         pr = toffee_abi_pkg::EXC_FIN;                                       // [P13]
@@ -712,78 +737,78 @@ always_comb begin
         cnt_n[6'(C_EXC) + pr[5:0]] = 1'b1;
     if (dr != 8'd0)
         cnt_n[6'(C_DROP) + dr[5:0]] = 1'b1;
-    if (g_proceed) begin
-        cnt_n[toffee_abi_pkg::CNT_RX_ACKS] = g_new_ack;
-        cnt_n[toffee_abi_pkg::CNT_RX_DUPACKS] = !g_new_ack && g_dup;
-        cnt_n[toffee_abi_pkg::CNT_FAST_REXMITS] = !g_new_ack && g_dup && g_frx;
-        cnt_n[toffee_abi_pkg::CNT_RX_DATA_SEGS] = g_dep;
+    if (g_proceed_reg) begin
+        cnt_n[toffee_abi_pkg::CNT_RX_ACKS] = g_new_ack_reg;
+        cnt_n[toffee_abi_pkg::CNT_RX_DUPACKS] = !g_new_ack_reg && g_dup_reg;
+        cnt_n[toffee_abi_pkg::CNT_FAST_REXMITS] = !g_new_ack_reg && g_dup_reg && g_frx_reg;
+        cnt_n[toffee_abi_pkg::CNT_RX_DATA_SEGS] = g_dep_reg;
     end
 end
 
-logic          o_valid = 1'b0;
-logic [31:0]   o_flow_id;
-logic [1023:0] o_state;
-logic          o_drop, o_punt, o_dep, o_ev, o_ack, o_ece, o_kick;
-logic [7:0]    o_drop_reason, o_punt_reason, o_ev_flags;
-logic [15:0]   o_dep_off, o_len0, o_len1;
-logic [63:0]   o_iova0, o_iova1, o_cnt;
-logic [31:0]   o_ev_rx, o_ev_freed, o_rx_bytes;
+logic          o_valid_reg = 1'b0;
+logic [31:0]   o_flow_id_reg;
+logic [1023:0] o_state_reg;
+logic          o_drop_reg, o_punt_reg, o_dep_reg, o_ev_reg, o_ack_reg, o_ece_reg, o_kick_reg;
+logic [7:0]    o_drop_reason_reg, o_punt_reason_reg, o_ev_flags_reg;
+logic [15:0]   o_dep_off_reg, o_len0_reg, o_len1_reg;
+logic [63:0]   o_iova0_reg, o_iova1_reg, o_cnt_reg;
+logic [31:0]   o_ev_rx_reg, o_ev_freed_reg, o_rx_bytes_reg;
 
-wire g_v = vld[STAGES-2];
+wire g_v = vld_reg[STAGES-2];
 
 always_ff @(posedge clk) begin
-    o_valid <= g_v;
-    o_flow_id <= rg[R_FLOW +: 32];
-    o_state <= st_n;
-    o_drop <= g_v && dr != 8'd0;
-    o_drop_reason <= dr;
-    o_punt <= g_v && pr != 8'd0;
-    o_punt_reason <= pr;
-    o_dep <= g_v && g_proceed && g_dep;
-    o_dep_off <= rg[R_POFF +: 16] + g_cut;
-    o_iova0 <= g_iova0;
-    o_len0 <= g_len0;
-    o_iova1 <= rg[O_RXIOVA +: 64];
-    o_len1 <= g_len1;
+    o_valid_reg <= g_v;
+    o_flow_id_reg <= rg_reg[R_FLOW +: 32];
+    o_state_reg <= st_n;
+    o_drop_reg <= g_v && dr != 8'd0;
+    o_drop_reason_reg <= dr;
+    o_punt_reg <= g_v && pr != 8'd0;
+    o_punt_reason_reg <= pr;
+    o_dep_reg <= g_v && g_proceed_reg && g_dep_reg;
+    o_dep_off_reg <= rg_reg[R_POFF +: 16] + g_cut_reg;
+    o_iova0_reg <= g_iova0_reg;
+    o_len0_reg <= g_len0_reg;
+    o_iova1_reg <= rg_reg[O_RXIOVA +: 64];
+    o_len1_reg <= g_len1_reg;
     // Events: every in-order segment with payload or FIN, and any segment
     // whose ACK freed bytes.
-    o_ev <= g_v && g_proceed && (g_ino_path || g_freed_nz);
-    o_ev_rx <= g_delivered;
-    o_ev_freed <= g_freed;
-    o_ev_flags <= g_fin_in ? toffee_abi_pkg::EVF_FIN : 8'd0;
+    o_ev_reg <= g_v && g_proceed_reg && (g_ino_path_reg || g_freed_nz_reg);
+    o_ev_rx_reg <= g_delivered_reg;
+    o_ev_freed_reg <= g_freed_reg;
+    o_ev_flags_reg <= g_fin_in ? toffee_abi_pkg::EVF_FIN : 8'd0;
     // ACKs: the duplicate ACK of old data, and every segment that is not a
     // pure ACK.
-    o_ack <= g_v && (g_old && !g_p10 || g_proceed && !g_pure);
-    o_ece <= !g_old && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg[R_CE];
-    o_kick <= g_v && g_proceed && (g_new_ack || g_frx || g_winupd);
-    o_cnt <= g_v ? cnt_n : 64'd0;
-    o_rx_bytes <= (g_v && g_proceed) ? g_delivered : 32'd0;
+    o_ack_reg <= g_v && (g_old_reg && !g_p10_reg || g_proceed_reg && !g_pure_reg);
+    o_ece_reg <= !g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg_reg[R_CE];
+    o_kick_reg <= g_v && g_proceed_reg && (g_new_ack_reg || g_frx_reg || g_winupd_reg);
+    o_cnt_reg <= g_v ? cnt_n : 64'd0;
+    o_rx_bytes_reg <= (g_v && g_proceed_reg) ? g_delivered_reg : 32'd0;
     if (rst)
-        o_valid <= 1'b0;
+        o_valid_reg <= 1'b0;
 end
 
-assign out_valid = o_valid;
-assign out_flow_id = o_flow_id;
-assign out_state = o_state;
-assign drop = o_drop;
-assign drop_reason = o_drop_reason;
-assign punt = o_punt;
-assign punt_reason = o_punt_reason;
-assign dep_valid = o_dep;
-assign dep_off = o_dep_off;
-assign dep_iova0 = o_iova0;
-assign dep_len0 = o_len0;
-assign dep_iova1 = o_iova1;
-assign dep_len1 = o_len1;
-assign ev_valid = o_ev;
-assign ev_rx_bytes = o_ev_rx;
-assign ev_tx_freed = o_ev_freed;
-assign ev_flags = o_ev_flags;
-assign ack_valid = o_ack;
-assign ack_ece = o_ece;
-assign kick = o_kick;
-assign cnt_inc = o_cnt;
-assign rx_bytes_add = o_rx_bytes;
+assign out_valid = o_valid_reg;
+assign out_flow_id = o_flow_id_reg;
+assign out_state = o_state_reg;
+assign drop = o_drop_reg;
+assign drop_reason = o_drop_reason_reg;
+assign punt = o_punt_reg;
+assign punt_reason = o_punt_reason_reg;
+assign dep_valid = o_dep_reg;
+assign dep_off = o_dep_off_reg;
+assign dep_iova0 = o_iova0_reg;
+assign dep_len0 = o_len0_reg;
+assign dep_iova1 = o_iova1_reg;
+assign dep_len1 = o_len1_reg;
+assign ev_valid = o_ev_reg;
+assign ev_rx_bytes = o_ev_rx_reg;
+assign ev_tx_freed = o_ev_freed_reg;
+assign ev_flags = o_ev_flags_reg;
+assign ack_valid = o_ack_reg;
+assign ack_ece = o_ece_reg;
+assign kick = o_kick_reg;
+assign cnt_inc = o_cnt_reg;
+assign rx_bytes_add = o_rx_bytes_reg;
 
 endmodule
 

@@ -780,6 +780,8 @@ int main(int argc, char **argv)
 			s.snd_wnd = (uint32_t)g.wnd << s.snd_wscale;
 			if (r.chance(70)) { g.plen = 0; g.flags &= (uint8_t)~FP_TH_FIN; g.seq = s.rcv_nxt; }
 		}
+		if (r.chance(8)) s.rtt_seq = g.ack;             // RTT sample boundary
+		if (r.chance(5)) g.tsval = s.ts_recent;
 		bool full = r.chance(6);
 		uint64_t now = r.chance(50) ? rng->next() : now0 + r.below(1u << 30);
 		chain[fi] = add("random", tf, s, g, full, now);
