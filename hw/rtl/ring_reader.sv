@@ -144,10 +144,15 @@ logic wait_reg = 1'b0;            // overrun posted, waiting for head
 logic [31:0] ovr_head_qeg = '0;
 logic ovr_pulse_reg = 1'b0;
 
-wire head_ok = head_q == didx_reg || head_q == didx_reg - 32'd1;
+// head_q against the delivery index, registered: due (head == didx: the
+// next entry may go) and head_ok (head == didx or didx - 1: the consumer
+// is executing the last entry). Compared one cycle ahead against every
+// value didx_reg can take next, then selected.
+logic due_reg = 1'b0, hok_reg = 1'b0;
+wire due = due_reg;
+wire head_ok = hok_reg;
 wire disabled = log2_q == 5'd0;
 wire resync = !wait_reg && (disabled || chg_q || !head_ok);
-wire due = head_q == didx_reg;                    // the next entry may go
 wire do_ovr = !wait_reg && !resync && due && ovr_q;
 wire flush = resync || do_ovr;
 
@@ -215,6 +220,13 @@ assign m_axis_entry_idx = didx_reg;
 // ---------------------------------------------------------------------------
 // Book-keeping.
 // ---------------------------------------------------------------------------
+wire c_d0 = head_r == didx_reg;
+wire c_dp1 = head_r == didx_reg + 32'd1;
+wire c_dm1 = head_r == didx_reg - 32'd1;
+wire c_hq = head_r == head_q;
+wire c_hqm1 = head_r == head_q - 32'd1;
+wire c_tq = head_r == tail_q;
+wire c_tqm1 = head_r == tail_q - 32'd1;
 wire [CNT_W-1:0] out_next = out_reg + CNT_W'(req_fire) - CNT_W'(rsp_end);
 always_ff @(posedge clk) begin
     ovr_pulse_reg <= 1'b0;
@@ -249,7 +261,23 @@ always_ff @(posedge clk) begin
         ovr_head_qeg <= tail_q;
         ovr_pulse_reg <= 1'b1;
     end
+    // due / head_ok of the next cycle (head_r is next cycle's head_q).
+    if (flush && do_ovr) begin
+        due_reg <= c_tq;
+        hok_reg <= c_tq || c_tqm1;
+    end else if (flush) begin
+        due_reg <= c_hq;
+        hok_reg <= c_hq || c_hqm1;
+    end else if (out_fire) begin
+        due_reg <= c_dp1;
+        hok_reg <= c_dp1 || c_d0;
+    end else begin
+        due_reg <= c_d0;
+        hok_reg <= c_d0 || c_dm1;
+    end
     if (rst) begin
+        due_reg <= 1'b0;                          // resynchronise
+        hok_reg <= 1'b0;
         out_reg <= '0;
         drop_reg <= '0;
         cnt_reg <= '0;
