@@ -245,6 +245,30 @@ static void perturb(struct toffee_flow *f)
 	f->ps_per_byte = rnd32();
 }
 
+// Coverage only: the first install() condition an image fails (0 = none),
+// in install()'s order; counted to show every condition is reached.
+static const char *const inst_cond[] = {"ok", "ctx_id", "mss=0", "hdr+mss", "snd_wscale", "rcv_wscale",
+	"rx_log2<", "rx_log2>", "tx_log2<", "tx_log2>", "rx_avail", "una>nxt", "nxt>max", "una>end+1", "end-una"};
+static unsigned inst_first_bad(const struct toffee_flow *f)
+{
+	uint32_t hdr = FP_HDRS_LEN + ((f->flags & TOFFEE_FLOWF_TS) ? FP_TS_OPT_LEN : 0);
+	if (f->ctx_id >= TOFFEE_MAX_CTX) return 1;
+	if (f->mss == 0) return 2;
+	if (hdr + f->mss > TOFFEE_MAX_FRAME) return 3;
+	if (f->snd_wscale > 14) return 4;
+	if (f->rcv_wscale > 14) return 5;
+	if (f->rx_buf_log2 < TOFFEE_BUF_LOG2_MIN) return 6;
+	if (f->rx_buf_log2 > TOFFEE_BUF_LOG2_MAX) return 7;
+	if (f->tx_buf_log2 < TOFFEE_BUF_LOG2_MIN) return 8;
+	if (f->tx_buf_log2 > TOFFEE_BUF_LOG2_MAX) return 9;
+	if (f->rx_avail > (1u << f->rx_buf_log2)) return 10;
+	if (seq_gt(f->snd_una, f->snd_nxt)) return 11;
+	if (seq_gt(f->snd_nxt, f->snd_max)) return 12;
+	if (seq_gt(f->snd_una, f->tx_end + 1)) return 13;
+	if (seq_lt(f->snd_una, f->tx_end) && f->tx_end - f->snd_una > (1u << f->tx_buf_log2)) return 14;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Verilated::commandArgs(argc, argv);
@@ -293,7 +317,7 @@ int main(int argc, char **argv)
 
 	std::vector<rtl_in> rec_in;
 	std::vector<rtl_out> rec_out;
-	uint64_t st_cnt[8] = {}, op_cnt[16] = {}, ctx_cnt[8] = {};
+	uint64_t st_cnt[8] = {}, op_cnt[16] = {}, ctx_cnt[8] = {}, inst_cnt[15] = {};
 	enum { S_OK, S_INVAL, S_NOENT, S_EXIST, S_PROTO, S_NOSPC, S_EXIST_TAB };
 	uint32_t last_flow = 0;
 	uint64_t now = 1000000;
@@ -331,8 +355,13 @@ int main(int argc, char **argv)
 			else fl->nic_flags |= FP_NF_QUEUED;
 			fl->sched_next = R->chance(50) ? TOFFEE_FLOW_NONE : rnd32();
 			memcpy(in.state, fl, 128);
-		} else {
+		} else if (R->chance(50)) {
 			for (unsigned i = 0; i < 128; i++) in.state[i] = (uint8_t)R->next();
+		} else {                                 // what the engine reads (index truncated), made live
+			struct toffee_flow al = fp->flows[id & (CAP - 1)];
+			al.nic_flags |= FP_NF_VALID;
+			al.ctx_id = (uint16_t)R->below(NCTX);
+			memcpy(in.state, &al, 128);
 		}
 		struct toffee_flow old;
 		memcpy(&old, in.state, 128);
@@ -393,6 +422,8 @@ int main(int argc, char **argv)
 			uint32_t ctx = R->below(NCTX);
 			if (fl && (fl->nic_flags & FP_NF_VALID) && R->chance(85))
 				ctx = fl->ctx_id < NCTX ? fl->ctx_id : ctx;
+			if (!fl && (old.nic_flags & FP_NF_VALID) && old.ctx_id < NCTX && R->chance(85))
+				ctx = old.ctx_id;                 // out of range, but the state looks owned
 			uint32_t tx_size = fl ? 1u << (fl->tx_buf_log2 & 31) : 4096;
 			uint32_t rx_size = fl ? 1u << (fl->rx_buf_log2 & 31) : 4096;
 			uint32_t tx_used = fl ? (seq_gt(fl->snd_una, fl->tx_end) ? 0 : fl->tx_end - fl->snd_una) : 0;
@@ -487,6 +518,11 @@ int main(int argc, char **argv)
 			else if (s == -EEXIST && o.tab_op == 0) st_cnt[S_EXIST]++;
 			else if (s == -EPROTO) st_cnt[S_PROTO]++;
 			if (in.phase_ok) op_cnt[op < 10 ? op : 10]++;
+			if (in.phase_ok && op == TOFFEE_CMD_INSTALL && id < CAP && !(old.nic_flags & FP_NF_VALID)) {
+				unsigned c = inst_first_bad((const struct toffee_flow *)in.image);
+				TB_CHECK((c != 0) == (fw_fb.status == -EINVAL), "cmd %u: coverage model disagrees", n);
+				inst_cnt[c]++;
+			}
 		}
 
 		// Counters.
@@ -584,6 +620,11 @@ int main(int argc, char **argv)
 	printf("\n  ctx: not_owner=%llu bad=%llu bad_phase=%llu ack=%llu ok_no_ack=%llu (with FIN %llu)\n",
 	       (unsigned long long)ctx_cnt[0], (unsigned long long)ctx_cnt[1], (unsigned long long)ctx_cnt[2],
 	       (unsigned long long)ctx_cnt[3], (unsigned long long)ctx_cnt[4], (unsigned long long)ctx_cnt[5]);
+	printf("  install on a free slot, first failing condition:");
+	for (unsigned i = 0; i < 15; i++) printf(" %s=%llu", inst_cond[i], (unsigned long long)inst_cnt[i]);
+	printf("\n");
+	for (unsigned i = 0; i < 15; i++)
+		TB_CHECK(inst_cnt[i] > 0, "install condition %s never reached", inst_cond[i]);
 	TB_CHECK(st_cnt[S_EXIST_TAB] && st_cnt[S_NOSPC] && st_cnt[S_EXIST] && st_cnt[S_PROTO] && ctx_cnt[3],
 		 "a case was never exercised");
 	fphost_destroy(fh);
