@@ -26,8 +26,10 @@ $(TSIM_OBJS): $(TSIM_B)/obj/%.o: hw/sim/toffee_sim/%.c | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -Ihost/dev -Ihw/sim/toffee_sim -DFLOW_CAP_BUILT=$(TSIM_FLOW_CAP)u \
 	  $(DEPFLAGS) -c $< -o $@
 
+# Verilate and build the model (and a first link). The C objects are
+# order-only here: a change to them relinks below without re-verilating.
 $(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $(TSIM_B)/tsim_ports.h \
-               $(HW_RTL) hw/rtl/toffee.f $(TSIM_OBJS) $(TSIM_NICSRV) | $(DEPS_STAMP)
+               $(HW_RTL) hw/rtl/toffee.f | $(TSIM_OBJS) $(TSIM_NICSRV) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@rm -f $@
 	@echo "VERILATOR $@"
@@ -38,9 +40,13 @@ $(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $
 	  -Mdir $(@D) $(CURDIR)/hw/sim/toffee_sim/tsim_model.cpp >$(@D)/build.log 2>&1 || \
 	  { cat $(@D)/build.log; exit 1; }
 
-$(TSIM_BIN): $(TSIM_MODEL)
+# Link with the current C objects (Verilator's makefile names them).
+$(TSIM_BIN): $(TSIM_MODEL) $(TSIM_OBJS) $(TSIM_NICSRV)
 	@mkdir -p $(dir $@)
-	cp $< $@
+	@rm -f $(TSIM_MODEL)
+	@nice $(MAKE) -s -C $(TSIM_B)/model -f Vtoffee_top.mk Vtoffee_top >$(TSIM_B)/model/link.log 2>&1 || \
+	  { cat $(TSIM_B)/model/link.log; exit 1; }
+	cp $(TSIM_MODEL) $@
 
 # Unit test of the DMA service (no model: a fake memory plays the regions).
 TSIM_DMA_TEST := $(TSIM_B)/test_tsim_dma

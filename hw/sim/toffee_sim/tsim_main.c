@@ -55,7 +55,7 @@ struct sim_opts {
 	uint64_t trace_start, trace_stop, max_cycles;
 	uint32_t sync_cycles, cnt_every, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
-	bool mac_set, exit_idle;
+	bool mac_set, exit_idle, no_idle;
 };
 
 struct sim {
@@ -124,6 +124,7 @@ static void usage(FILE *f)
 		"Runs and debugging:\n"
 		"  --cycles N           stop after N cycles\n"
 		"  --exit-idle          stop once the pcap input is replayed and the model is idle\n"
+		"  --no-idle            never sleep: clock the model all the time (benchmarks)\n"
 		"  --trace FILE.fst     dump waveforms (GTKWave) ...\n"
 		"  --trace-start CYCLE  ... from this cycle (default 0) ...\n"
 		"  --trace-stop CYCLE   ... to this one (default: the end)\n"
@@ -193,6 +194,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "drain-cycles", required_argument, NULL, 'D' },
 		{ "cycles", required_argument, NULL, 'n' },
 		{ "exit-idle", no_argument, NULL, 'x' },
+		{ "no-idle", no_argument, NULL, 'N' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "trace-start", required_argument, NULL, 'a' },
 		{ "trace-stop", required_argument, NULL, 'b' },
@@ -220,6 +222,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 'p': o->pidfile = optarg; break;
 		case 'T': o->trace = optarg; break;
 		case 'x': o->exit_idle = true; break;
+		case 'N': o->no_idle = true; break;
 		case 'r':
 			if (!*optarg) {
 				fprintf(stderr, "toffee-sim: --rundir: empty directory name\n");
@@ -288,6 +291,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->trace_stop <= o->trace_start) {
 		fprintf(stderr, "toffee-sim: --trace-stop must be after --trace-start\n");
+		return -1;
+	}
+	if (o->exit_idle && o->no_idle) {
+		fprintf(stderr, "toffee-sim: --exit-idle and --no-idle exclude each other\n");
 		return -1;
 	}
 	if (o->exit_idle && !o->pcap_in) {
@@ -567,7 +574,7 @@ static int run(struct sim *s)
 				s->last_activity = s->cycle;
 			flush_cycle = s->cycle;
 			next_sweep = s->cycle + s->o.sync_cycles;
-		} else if (!tsim_regs_host_dirty(&s->regs)) {
+		} else if (!s->o.no_idle && !tsim_regs_host_dirty(&s->regs)) {
 			busy = false;
 			flush_cycle = UINT64_MAX;
 		}
@@ -601,8 +608,10 @@ static void print_stats(struct sim *s, double wall_s)
 		"), out %" PRIu64 " (tap %" PRIu64 ", tap drops %" PRIu64 ", pcap %" PRIu64 ", too big %" PRIu64 ")\n",
 		s->frames_in, s->port.st.tap_in, s->port.st.pcap_in, s->port.st.too_big, s->frames_out,
 		s->port.st.tap_out, s->port.st.tap_out_drops, s->port.st.pcap_out, s->tx_too_big);
-	fprintf(stderr, "toffee-sim: model segments %" PRIu64 " (flow hits %" PRIu64 "), interrupts %" PRIu64 "\n",
-		s->segs, s->seg_hits, s->irqs);
+	if (strstr(tsim_model_ports(), "seg"))
+		fprintf(stderr, "toffee-sim: pre-engine segment records %" PRIu64 " (flow hits %" PRIu64 ")\n",
+			s->segs, s->seg_hits);
+	fprintf(stderr, "toffee-sim: interrupts %" PRIu64 "\n", s->irqs);
 	fprintf(stderr, "toffee-sim: dma write beats %" PRIu64 " (%" PRIu64 " bytes, faults %" PRIu64
 		", unaligned %" PRIu64 "), read requests %" PRIu64 " (%" PRIu64 " beats, faults %" PRIu64
 		", bad %" PRIu64 "); nicsrv dma faults %" PRIu64 "\n",
