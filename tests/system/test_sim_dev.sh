@@ -8,7 +8,8 @@
 #     "sim"; the identification registers in the shared BAR are the RTL's
 #     (read by the register bridge over AXI-Lite); frames sent into the TAP
 #     from a peer namespace are counted by the model (RX_FRAMES) and the
-#     MAC statistics; `toffee stop` ends both processes and removes the pid
+#     MAC statistics and are in a `toffee capture`; a ping through the model
+#     (reported only); `toffee stop` ends both processes and removes the pid
 #     files, the socket and the TAP.
 set -u
 cd "$(dirname "$0")/../.."
@@ -107,6 +108,10 @@ ip link set "$TAP" netns "$NS" || fail "cannot move $TAP into $NS"
 ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
 ip -n "$NS" addr add "$NET.1/24" dev "$TAP"
 ip -n "$NS" link set "$TAP" up
+"$TOFFEE" capture "$RUN/cap.pcap" >"$RUN/capture.log" 2>&1 &
+cap=$!
+PIDS_STARTED+=("$cap")
+for _ in $(seq 50); do [ -s "$RUN/cap.pcap" ] && break; sleep 0.1; done
 rx0=$(counter rx_frames); w0=$(wire_rx)
 N=20
 ip netns exec "$NS" "$PY" - "$TAP" $N <<'PYEOF' || fail "cannot send frames into $TAP"
@@ -131,6 +136,11 @@ if ip netns exec "$NS" ping -c 2 -W 5 "$NET.2" >"$RUN/ping.log" 2>&1; then
 else
 	echo "ping: no answer (not required here; see $RUN/ping.log)"
 fi
+
+kill -INT $cap; wait $cap
+n=$(tcpdump -enr "$RUN/cap.pcap" 2>/dev/null | grep -c "ethertype Unknown (0x88b5)")
+[ "$n" -ge $N ] || fail "toffee capture holds $n of the $N frames sent"
+echo "capture: ok ($(tcpdump -nr "$RUN/cap.pcap" 2>/dev/null | grep -c "^[0-9]") frames)"
 
 out=$("$TOFFEE" stop 2>&1) || fail "toffee stop: $out"
 for _ in $(seq 50); do kill -0 "$nicpid" 2>/dev/null || break; sleep 0.1; done
