@@ -634,6 +634,180 @@ static void sp_cmd(uint8_t op, uint32_t id, uint32_t arg0, const char *what)
 }
 
 // ---------------------------------------------------------------------------
+// Linux traces, replayed as toffee-replay does: the fast path is the server
+// of every connection whose SYN-ACK is in the capture. The flow is installed
+// from SYN and SYN-ACK (ISNs, MSS less 12 with timestamps, window scales if
+// both offered, ts_recent = the SYN's TSval, the SYN's window, the client's
+// MAC); the client's frames are fed as captured (also those of no known
+// connection: punted or dropped); the server's new payload is appended to
+// the transmit buffer when it appears (its FIN becomes CMDF_FIN), so the
+// NIC sends it itself; received bytes are consumed as their events arrive.
+struct tconn {
+	uint32_t sip, cip;
+	uint16_t sport, cport;
+	uint32_t id, ctx;
+	uint32_t syn_seq, syn_tsval, syn_mss;
+	int syn_ws;                 // -1: none
+	uint16_t syn_win;
+	bool syn_ts, installed, fin_sent;
+	uint8_t cmac[6];
+	uint32_t app_end;           // server bytes appended so far (next seq)
+	struct toffee_flow img;
+};
+
+static void syn_opts(const uint8_t *f, const ref_meta &m, uint32_t *mss, int *ws, bool *ts, uint32_t *tsval)
+{
+	const uint8_t *o = f + 14 + 20 + 20;
+	uint32_t len = m.tcp_doff * 4 - 20, i = 0;
+	*mss = 536; *ws = -1; *ts = false; *tsval = 0;
+	while (i < len) {
+		uint8_t k = o[i];
+		if (k == 0) break;
+		if (k == 1) { i++; continue; }
+		if (i + 1 >= len || o[i + 1] < 2) break;
+		if (k == 2 && o[i + 1] == 4) *mss = ref_be16(o + i + 2);
+		if (k == 3 && o[i + 1] == 3) *ws = o[i + 2];
+		if (k == 8 && o[i + 1] == 10) { *ts = true; *tsval = ref_be32(o + i + 2); }
+		i += o[i + 1];
+	}
+}
+
+static uint32_t next_trace_id = 3500;
+
+static void consume_rx(tb_rng &r)
+{
+	host_drain();
+	for (auto &p : pending_rx) {
+		if (!p.second)
+			continue;
+		const struct toffee_flow *st = fp_flow(fh->fp, p.first);
+		if (!st)
+			continue;
+		uint32_t take = r.chance(80) ? p.second : 1 + r.below(p.second);
+		if (fphost_ctx_cmd(fh, st->ctx_id, p.first, 0, take) == 0)
+			p.second -= take;
+	}
+}
+
+static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
+{
+	const char *dir = getenv("TOFFEE_TRACES");
+	std::string d = dir ? dir : "../shared/traces/linux";
+	std::vector<tb_frame> frames;
+	if (!tb_load_pcap(d + "/" + name + ".pcap", frames)) {
+		printf("tb_diff: trace %s not found (TOFFEE_TRACES), skipped\n", name);
+		return;
+	}
+	std::vector<tconn> conns;
+	uint64_t fed = 0;
+	uint8_t zero[1448];
+	memset(zero, 0, sizeof zero);
+	for (size_t n = 0; n < frames.size() && n < max_frames; n++) {
+		const tb_frame &f = frames[n];
+		ref_meta m;
+		ref_parse(f.data(), (uint32_t)f.size(), &m);
+		fh->now_ns += 10000;
+		bool tcp = m.ethertype == 0x0800 && m.ip_proto == 6 && f.size() >= 54;
+		tconn *c = nullptr;
+		bool from_server = false;
+		for (auto &x : conns) {
+			if (!tcp) break;
+			if (x.sip == m.ip_src && x.sport == m.tcp_sport && x.cip == m.ip_dst && x.cport == m.tcp_dport)
+				c = &x, from_server = true;
+			else if (x.cip == m.ip_src && x.cport == m.tcp_sport && x.sip == m.ip_dst && x.sport == m.tcp_dport)
+				c = &x;
+		}
+		if (tcp && (m.tcp_flags & 0x12) == 0x02) {           // a client's SYN
+			if (c && c->installed && c->syn_seq != m.tcp_seq) {  // a reused 4-tuple
+				sp_cmd(TOFFEE_CMD_REMOVE, c->id, 0, "trace: remove reused");
+				c->installed = false;
+			}
+			if (!c) {
+				conns.push_back(tconn());
+				c = &conns.back();
+				memset(c, 0, sizeof *c);
+				c->cip = m.ip_src; c->cport = (uint16_t)m.tcp_sport;
+				c->sip = m.ip_dst; c->sport = (uint16_t)m.tcp_dport;
+				c->id = next_trace_id++;
+				c->ctx = c->id % N_CTX;
+			}
+			c->syn_seq = m.tcp_seq;
+			c->syn_win = (uint16_t)m.tcp_win;
+			memcpy(c->cmac, f.data() + 6, 6);
+			syn_opts(f.data(), m, &c->syn_mss, &c->syn_ws, &c->syn_ts, &c->syn_tsval);
+		}
+		if (tcp && (m.tcp_flags & 0x12) == 0x12 && c && from_server && !c->installed) {   // SYN-ACK: install
+			uint32_t mss; int ws; bool ts; uint32_t tsv;
+			syn_opts(f.data(), m, &mss, &ws, &ts, &tsv);
+			struct toffee_flow &fl = c->img;
+			memset(&fl, 0, sizeof fl);
+			fl.local_ip = c->sip; fl.remote_ip = c->cip;
+			fl.local_port = c->sport; fl.remote_port = c->cport;
+			memcpy(fl.remote_mac, c->cmac, 6);
+			fl.ctx_id = (uint16_t)c->ctx;
+			bool both_ts = ts && c->syn_ts;
+			fl.flags = both_ts ? TOFFEE_FLOWF_TS : 0;
+			uint32_t cm = c->syn_mss - (both_ts ? 12 : 0);
+			fl.mss = (uint16_t)(cm > 1448 ? 1448 : cm);
+			if (ws >= 0 && c->syn_ws >= 0) {
+				fl.snd_wscale = (uint8_t)(c->syn_ws > 14 ? 14 : c->syn_ws);
+				fl.rcv_wscale = (uint8_t)(ws > 14 ? 14 : ws);
+			}
+			fphost_flow_bufs(fh, &fl, 20, 20);
+			fl.rcv_nxt = c->syn_seq + 1;
+			fl.rx_avail = 1u << 20;
+			fl.ts_recent = c->syn_tsval;
+			fl.snd_una = fl.snd_nxt = fl.snd_max = fl.tx_end = m.tcp_seq + 1;
+			fl.snd_wnd = c->syn_win;
+			c->app_end = m.tcp_seq + 1;
+			c->fin_sent = false;
+			memcpy(fphost_ptr(fh, fh->scratch_iova, sizeof fl), &fl, sizeof fl);
+			struct toffee_sp_cmd cmd;
+			memset(&cmd, 0, sizeof cmd);
+			cmd.opcode = TOFFEE_CMD_INSTALL;
+			cmd.flow_id = c->id;
+			cmd.iova = fh->scratch_iova;
+			TB_CHECK(fphost_sp_post(fh, &cmd) > 0, "INSTALL post");
+			poll_idle("trace: install");
+			c->installed = true;
+			continue;
+		}
+		if (from_server) {
+			// The server application: new payload appended, FIN after it.
+			if (!c->installed || (m.tcp_flags & 0x02))
+				continue;
+			uint32_t end = m.tcp_seq + m.pay_len;
+			if (seq_gt(end, c->app_end) && !c->fin_sent) {
+				uint32_t from = seq_gt(m.tcp_seq, c->app_end) ? c->app_end : m.tcp_seq;
+				for (uint32_t sq = from; sq != end;) {
+					uint32_t len = end - sq > sizeof zero ? (uint32_t)sizeof zero : end - sq;
+					if (seq_geq(sq, m.tcp_seq))
+						fphost_tx_write(fh, &c->img, sq, f.data() + m.pay_off + (sq - m.tcp_seq), len);
+					else
+						fphost_tx_write(fh, &c->img, sq, zero, len);   // missed by the capture
+					sq += len;
+				}
+				fphost_ctx_cmd(fh, c->ctx, c->id, end - c->app_end, 0);
+				c->app_end = end;
+			}
+			if ((m.tcp_flags & 0x01) && !c->fin_sent) {
+				fphost_ctx_cmd_flags(fh, c->ctx, c->id, 0, 0, TOFFEE_CMDF_FIN);
+				c->fin_sent = true;
+			}
+			poll_idle("trace: server application");
+			continue;
+		}
+		step_rx(f, "trace frame");
+		fed++;
+		consume_rx(r);
+		poll_idle("trace: poll");
+	}
+	printf("tb_diff: trace %s: %llu client frames fed, %zu connections\n", name, (unsigned long long)fed,
+	       conns.size());
+	fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------
 int main(int argc, char **argv)
 {
 	Verilated::commandArgs(argc, argv);
@@ -714,7 +888,7 @@ int main(int argc, char **argv)
 	std::map<std::string, uint64_t> kinds;
 	uint8_t pay[1448];
 	for (unsigned n = 0; n < nseg; n++) {
-		gflow &g = flows[r.below(NF)];
+		gflow &g = flows[r.chance(50) ? r.below(32) : r.below(NF)];   // a hot set, and the rest
 		fh->now_ns += 1000 + r.below(50000);
 		for (unsigned i = 0; i < sizeof pay; i++)
 			pay[i] = (uint8_t)r.next();
@@ -737,7 +911,7 @@ int main(int argc, char **argv)
 			else if (seq_gt(g.snd_seen, una))
 				g.peer_ack = una + r.below(g.snd_seen - una + 1);
 		}
-		if (k >= 96 && k < 99 && !g.tx_fin) {     // the application sends
+		if (k >= 92 && k < 99 && !g.tx_fin && r.chance(60)) {   // the application sends
 			const struct toffee_flow *st = fp_flow(fh->fp, g.id);
 			uint32_t size = 1u << g.img.tx_buf_log2;
 			uint32_t used = st && !seq_gt(st->snd_una, g.tx_end) ? g.tx_end - st->snd_una : size;
@@ -820,6 +994,28 @@ int main(int argc, char **argv)
 				pending_rx.erase(g.id);
 				g.peer_seq += 100000;      // a new connection on the same 4-tuple
 			}
+		} else if (r.chance(50)) {                // a raw frame from the slow path
+			what = "raw frame";
+			uint32_t len = r.chance(10) ? (r.chance(50) ? 10 : 1600) : 14 + r.below(1500);
+			tb_frame f = build(g, g.peer_seq, 0x10, pay, 0);
+			f.resize(len < 14 ? 14 : len);
+			for (size_t i = 54; i < f.size(); i++)
+				f[i] = (uint8_t)r.next();
+			if (len < 14 || len > TOFFEE_MAX_FRAME) {
+				// a bad length: written into the ring by hand (fphost refuses it)
+				struct fphost_ring *rr = &fh->sp[TOFFEE_SPQ_RAW];
+				uint32_t slot = rr->idx & ((1u << rr->log2) - 1);
+				struct toffee_sp_raw e;
+				memset(&e, 0, sizeof e);
+				e.frame_len = (uint16_t)len;
+				e.phase = toffee_phase(rr->idx, rr->log2);
+				memcpy(fphost_ptr(fh, rr->iova + (uint64_t)slot * sizeof e, sizeof e), &e, sizeof e);
+				rr->idx++;
+				fphost_reg_wr(fh, spq(TOFFEE_SPQ_RAW, TOFFEE_Q_TAIL), rr->idx);
+			} else {
+				TB_CHECK(fphost_raw_send(fh, f.data(), len) == 0, "raw send");
+			}
+			poll_idle(what);
 		} else {                                 // the host drains and polls
 			what = "poll";
 			host_drain();
@@ -833,6 +1029,17 @@ int main(int argc, char **argv)
 	}
 	host_drain();
 	poll_idle("final poll");
+
+	// --- 3. The Linux traces. ----------------------------------------------------
+	{
+		uint32_t ctrl = fphost_reg_rd(fh, TOFFEE_REG_CTRL);
+		fphost_reg_wr(fh, TOFFEE_REG_CTRL, ctrl | TOFFEE_CTRL_PROMISC);   // the captures' MACs
+		size_t max_frames = argc > 3 ? (size_t)strtoull(argv[3], nullptr, 0) : 400;
+		for (const char *t : {"echo_small", "refused", "reset", "bulk_in", "bulk_out", "lossy_2pct", "reorder"})
+			replay_trace(t, r, max_frames);
+		consume_rx(r);
+		poll_idle("final poll");
+	}
 
 	// --- Counters. -------------------------------------------------------------
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
@@ -853,6 +1060,13 @@ int main(int argc, char **argv)
 		printf("  busy cycles per %s step: %.1f (%llu steps)\n", j.first.c_str(),
 		       j.second.second ? (double)j.second.first / j.second.second : 0.0,
 		       (unsigned long long)j.second.second);
+	printf("  counters: tx_segs %llu tx_bytes %llu tx_raw %llu dupacks %llu fast_rexmits %llu raw_bad %llu\n",
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_TX_SEGS),
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_TX_BYTES),
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_TX_RAW),
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_RX_DUPACKS),
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_FAST_REXMITS),
+	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_RAW_BAD));
 	printf("  counters: rx_frames %llu data_segs %llu acks %llu tx_acks %llu exc %llu\n",
 	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_RX_FRAMES),
 	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_RX_DATA_SEGS),
