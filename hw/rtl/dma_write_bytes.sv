@@ -141,7 +141,9 @@ wire p1_nb1 = {1'b0, p1_rot} + p1_e1 > (LG+1)'(KEEP_WIDTH);
 // Current piece, and the second one while the first runs.
 logic [IW-1:0] cur_n_reg = '0, nxt_n_reg = '0;      // beats left (cur: incl. this)
 logic [LG-1:0] cur_rot_reg = '0, nxt_rot_reg = '0;
-logic cur_nb1_reg = 1'b0, nxt_nb1_reg = 1'b0;
+logic cur_nb1_reg = 1'b0, nxt_nb1_reg = 1'b0;      // last beat needs its second beat
+logic cur_rotnz_reg = 1'b0, nxt_rotnz_reg = 1'b0;  // other beats do (rot != 0)
+logic need_b1_reg = 1'b0;                           // this beat needs its second beat
 logic [63:LG] cur_addr_reg = '0, nxt_addr_reg = '0;
 logic [KEEP_WIDTH-1:0] cur_smask_reg = '0;          // strobe mask of this beat
 logic [KEEP_WIDTH-1:0] cur_lm_reg = '0, nxt_fm_reg = '0, nxt_lm_reg = '0;
@@ -176,9 +178,8 @@ wire out_rdy = !t_valid_reg;
 
 // ---- Emit / shift / load decisions (all from registers) ----
 wire run = state_reg == ST_RUN;
-wire need_b1 = cur_last_reg ? cur_nb1_reg : cur_rot_reg != '0;
 wire have_b1 = v1_reg || stop_reg;
-wire emit = run && out_rdy && (behind_reg || (aligned_reg && (!need_b1 || have_b1)));
+wire emit = run && out_rdy && (behind_reg || (aligned_reg && (!need_b1_reg || have_b1)));
 wire shift = run && have_b1 && (ahead_reg || (emit && aligned_reg && !cur_last_reg));
 wire can_load = !stop_reg && (state_reg == ST_DRAIN ||
                               ((state_reg == ST_PREP || run) && (!v1_reg || shift)));
@@ -253,6 +254,7 @@ always_ff @(posedge clk) begin
             nxt_rot_reg <= p1_rot;
             nxt_n_reg <= p1_n;
             nxt_nb1_reg <= p1_nb1;
+            nxt_rotnz_reg <= p1_rot != '0;
             nxt_addr_reg <= iova1_reg[63:LG];
             nxt_fm_reg <= p1_fm;
             nxt_lm_reg <= p1_lm;
@@ -264,6 +266,8 @@ always_ff @(posedge clk) begin
                 cur_rot_reg <= p0_rot;
                 cur_n_reg <= p0_n;
                 cur_nb1_reg <= p0_nb1;
+                cur_rotnz_reg <= p0_rot != '0;
+                need_b1_reg <= p0_n == IW'(1) ? p0_nb1 : p0_rot != '0;
                 cur_addr_reg <= iova0_reg[63:LG];
                 cur_lm_reg <= p0_lm;
                 cur_smask_reg <= p0_fm & (p0_n == IW'(1) ? p0_lm : ALL);
@@ -277,6 +281,8 @@ always_ff @(posedge clk) begin
                 cur_rot_reg <= p1_rot;
                 cur_n_reg <= p1_n;
                 cur_nb1_reg <= p1_nb1;
+                cur_rotnz_reg <= p1_rot != '0;
+                need_b1_reg <= p1_n == IW'(1) ? p1_nb1 : p1_rot != '0;
                 cur_addr_reg <= iova1_reg[63:LG];
                 cur_lm_reg <= p1_lm;
                 cur_smask_reg <= p1_fm & (p1_n == IW'(1) ? p1_lm : ALL);
@@ -295,6 +301,8 @@ always_ff @(posedge clk) begin
                 cur_rot_reg <= nxt_rot_reg;
                 cur_n_reg <= nxt_n_reg;
                 cur_nb1_reg <= nxt_nb1_reg;
+                cur_rotnz_reg <= nxt_rotnz_reg;
+                need_b1_reg <= nxt_n_reg == IW'(1) ? nxt_nb1_reg : nxt_rotnz_reg;
                 cur_addr_reg <= nxt_addr_reg;
                 cur_lm_reg <= nxt_lm_reg;
                 cur_smask_reg <= nxt_fm_reg & (nxt_n_reg == IW'(1) ? nxt_lm_reg : ALL);
@@ -308,6 +316,7 @@ always_ff @(posedge clk) begin
                     cur_addr_reg <= cur_addr_reg + 1'b1;
                     cur_smask_reg <= cur_n_reg == IW'(2) ? cur_lm_reg : ALL;
                     cur_last_reg <= cur_n_reg == IW'(2);
+                    need_b1_reg <= cur_n_reg == IW'(2) ? cur_nb1_reg : cur_rotnz_reg;
                 end
                 if (emit && !shift) begin
                     // Next beat one further, window not moved: from behind to
