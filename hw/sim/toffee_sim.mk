@@ -46,7 +46,7 @@ $(TSIM_BIN): $(TSIM_MODEL) $(TSIM_OBJS) $(TSIM_NICSRV)
 	@rm -f $(TSIM_MODEL)
 	@nice $(MAKE) -s -C $(TSIM_B)/model -f Vtoffee_top.mk Vtoffee_top >$(TSIM_B)/model/link.log 2>&1 || \
 	  { cat $(TSIM_B)/model/link.log; exit 1; }
-	cp $(TSIM_MODEL) $@
+	cp $(TSIM_MODEL) $@.tmp && mv -f $@.tmp $@
 
 # Unit test of the DMA service (no model: a fake memory plays the regions).
 TSIM_DMA_TEST := $(TSIM_B)/test_tsim_dma

@@ -20,7 +20,10 @@
  *         and the socket for at most --idle-ms, then compare the BAR again.
  *
  * Simulated time is cycles x 4 ns (250 MHz): it advances only while the
- * model runs, not while the process sleeps.
+ * model runs, not while the process sleeps. The model's now_ns input is by
+ * default the host's monotonic clock (--time wall: TCP timestamps, RTT
+ * samples and pacing then agree with toffeed's clock, as with toffee-fw);
+ * --time cycles makes it cycles x 4 ns.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,7 +58,7 @@ struct sim_opts {
 	uint64_t trace_start, trace_stop, max_cycles;
 	uint32_t sync_cycles, cnt_every, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
-	bool mac_set, exit_idle, no_idle;
+	bool mac_set, exit_idle, no_idle, time_cycles;
 };
 
 struct sim {
@@ -79,6 +82,8 @@ struct sim {
 	/* statistics */
 	uint64_t frames_in, frames_out, tx_too_big, segs, seg_hits, irqs;
 	uint64_t busy_cycles, busy_ns;
+	/* now_ns: t_base_ns at cycle t_base_cycle, + 4 ns per cycle since */
+	uint64_t t_base_ns, t_base_cycle;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -119,6 +124,10 @@ static void usage(FILE *f)
 		"  --cnt-every N        copy the counters out every N-th sweep (default 64)\n"
 		"  --dma-latency N      extra cycles before a DMA read response (default 0)\n"
 		"  --idle-ms N          longest sleep when idle (default 1)\n"
+		"  --time wall|cycles   the model's now_ns: the host's CLOCK_MONOTONIC, advanced\n"
+		"                       4 ns per cycle between batches (default; TCP timestamps\n"
+		"                       and RTTs agree with toffeed's), or cycles x 4 ns\n"
+		"                       (deterministic runs)\n"
 		"  --drain-cycles N     cycles without activity before the model counts as idle\n"
 		"                       (default 65536 = 262 us simulated)\n"
 		"Runs and debugging:\n"
@@ -191,6 +200,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "cnt-every", required_argument, NULL, 'C' },
 		{ "dma-latency", required_argument, NULL, 'L' },
 		{ "idle-ms", required_argument, NULL, 'I' },
+		{ "time", required_argument, NULL, 'w' },
 		{ "drain-cycles", required_argument, NULL, 'D' },
 		{ "cycles", required_argument, NULL, 'n' },
 		{ "exit-idle", no_argument, NULL, 'x' },
@@ -223,6 +233,16 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 'T': o->trace = optarg; break;
 		case 'x': o->exit_idle = true; break;
 		case 'N': o->no_idle = true; break;
+		case 'w':
+			if (strcmp(optarg, "wall") == 0) {
+				o->time_cycles = false;
+			} else if (strcmp(optarg, "cycles") == 0) {
+				o->time_cycles = true;
+			} else {
+				fprintf(stderr, "toffee-sim: --time %s: use wall or cycles\n", optarg);
+				return -1;
+			}
+			break;
 		case 'r':
 			if (!*optarg) {
 				fprintf(stderr, "toffee-sim: --rundir: empty directory name\n");
@@ -357,6 +377,24 @@ static void regs_log(const char *msg)
 
 /* ---- the cycle ------------------------------------------------------------------- */
 
+/* The model's time input (--time): cycles x 4 ns, or the host's monotonic
+ * clock re-read at every batch and advanced 4 ns per cycle in between (never
+ * backwards). */
+static uint64_t sim_now(const struct sim *s)
+{
+	if (s->o.time_cycles)
+		return s->cycle * TSIM_NS_PER_CYCLE;
+	return s->t_base_ns + (s->cycle - s->t_base_cycle) * TSIM_NS_PER_CYCLE;
+}
+
+static void time_sync(struct sim *s)
+{
+	uint64_t w = now_ns(), cur = sim_now(s);
+
+	s->t_base_ns = w > cur ? w : cur;
+	s->t_base_cycle = s->cycle;
+}
+
 static void rx_drive(struct sim *s)
 {
 	struct tsim_io *io = &s->io;
@@ -431,7 +469,7 @@ static void cycle(struct sim *s)
 {
 	struct tsim_io *io = &s->io;
 
-	io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+	io->now_ns = sim_now(s);
 	io->tx_ready = 1;
 	rx_drive(s);
 	tsim_dma_drive(&s->dma, io, s->cycle);
@@ -465,16 +503,17 @@ static void model_reset(struct sim *s)
 {
 	struct tsim_io *io = &s->io;
 
+	time_sync(s);
 	memset(io, 0, sizeof(*io));
 	io->rst = 1;
 	for (unsigned i = 0; i < RESET_CYCLES; i++) {
-		io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+		io->now_ns = sim_now(s);
 		tsim_model_cycle(s->m, io);
 		s->cycle++;
 	}
 	memset(io, 0, sizeof(*io));
 	for (unsigned i = 0; i < INIT_CYCLES; i++) {
-		io->now_ns = s->cycle * TSIM_NS_PER_CYCLE;
+		io->now_ns = sim_now(s);
 		tsim_model_cycle(s->m, io);
 		s->cycle++;
 	}
@@ -498,6 +537,7 @@ static void sim_reset(void *arg)
 /* Run until the register bridge has nothing in flight (bounded). */
 static void run_until_regs_idle(struct sim *s)
 {
+	time_sync(s);
 	for (unsigned i = 0; i < 4u * TSIM_AXI_TIMEOUT && !tsim_regs_idle(&s->regs); i++)
 		cycle(s);
 }
@@ -552,6 +592,7 @@ static int run(struct sim *s)
 		/* a batch of cycles, with the register sweeps due in it */
 		uint64_t end = s->cycle + BATCH;
 
+		time_sync(s);
 		if (end > s->o.max_cycles)
 			end = s->o.max_cycles;
 		while (s->cycle < end) {
