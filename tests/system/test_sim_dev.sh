@@ -10,7 +10,11 @@
 #     from a peer namespace are counted by the model (RX_FRAMES) and the
 #     MAC statistics and are in a `toffee capture`; a ping and a TCP echo
 #     through the model (reported only); `toffee stop` ends both processes and removes the pid
-#     files, the socket and the TAP.
+#     files, the socket and the TAP;
+#  4. tests/system/fw_minid.py (the minimal toffeed of test_fw.sh) against a
+#     bare toffee-sim: ARP and ping through EXC -> RAW, counters, the slow
+#     path's eventfd, STATS without DMA faults; it detaches, the device is
+#     reset, a second one works; SHUTDOWN ends toffee-sim cleanly.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
@@ -175,4 +179,31 @@ done
 ip -n "$NS" link show "$TAP" >/dev/null 2>&1 && fail "TAP $TAP left behind"
 grep -q "signal received, shutting down" "$TOFFEE_RUNDIR/nic.log" || fail "toffee-sim did not exit cleanly"
 echo "stop: ok ($(grep -o '[0-9]* cycles/s while running' "$TOFFEE_RUNDIR/nic.log"))"
+
+# ---- 4. device reset: the minimal toffeed twice, then SHUTDOWN ------------------------
+TAP2=tsdu$S
+"$SIM" --tap "$TAP2" --rundir "$RUN/m" --pidfile "$RUN/m.pid" >"$RUN/minid-sim.log" 2>&1 &
+simpid=$!
+PIDS_STARTED+=("$simpid")
+for _ in $(seq 100); do [ -S "$RUN/m/nic.sock" ] && break; sleep 0.1; done
+[ -S "$RUN/m/nic.sock" ] || fail "toffee-sim (minimal toffeed) did not come up"
+[ "$(cat "$RUN/m.pid")" = "$simpid" ] || fail "pid file holds $(cat "$RUN/m.pid"), not $simpid"
+[ "$(stat -c %a "$RUN/m/nic.sock")" = 600 ] || fail "nic.sock mode $(stat -c %a "$RUN/m/nic.sock")"
+ip link set "$TAP2" netns "$NS" || fail "cannot move $TAP2 into $NS"
+ip -n "$NS" addr flush dev "$TAP" 2>/dev/null
+ip -n "$NS" link set "$TAP2" address 02:00:00:aa:00:02
+ip -n "$NS" addr add "$NET.1/24" dev "$TAP2"
+ip -n "$NS" link set "$TAP2" up
+"$PY" tests/system/fw_minid.py --sock "$RUN/m/nic.sock" --ns "$NS" --ip "$NET.2" --impl sim \
+	--timeout 30 >"$RUN/minid1.log" 2>&1 || fail "minimal toffeed: $(cat "$RUN/minid1.log")"
+ip -n "$NS" neigh flush dev "$TAP2"
+"$PY" tests/system/fw_minid.py --sock "$RUN/m/nic.sock" --ns "$NS" --ip "$NET.2" --impl sim \
+	--count 2 --shutdown --timeout 30 >"$RUN/minid2.log" 2>&1 ||
+	fail "second minimal toffeed (after the device reset): $(cat "$RUN/minid2.log")"
+for _ in $(seq 100); do kill -0 $simpid 2>/dev/null || break; sleep 0.1; done
+wait $simpid; rc=$?
+[ $rc -eq 0 ] || fail "toffee-sim exit status $rc after SHUTDOWN"
+grep -q "device reset" "$RUN/minid-sim.log" || fail "no device reset between the two clients"
+[ ! -e "$RUN/m/nic.sock" ] && [ ! -e "$RUN/m.pid" ] || fail "socket or pid file left behind after SHUTDOWN"
+echo "reset: ok ($(grep -h '^ping' "$RUN/minid1.log" "$RUN/minid2.log" | tr '\n' ' '))"
 echo "ok"
