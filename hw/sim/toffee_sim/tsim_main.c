@@ -46,7 +46,7 @@
 
 #define BATCH          256u        /* cycles between checks of the outside world */
 #define RESET_CYCLES   16u
-#define INIT_CYCLES    (FLOW_CAP_BUILT / 2u + 64u)   /* flow table clear after reset */
+#define INIT_CYCLES    (FLOW_CAP_BUILT * 2u + 64u)   /* table / RAM clears after reset */
 #define CTL_PERIOD_NS  1000000ull  /* control socket while busy */
 
 #ifndef FLOW_CAP_BUILT
@@ -728,13 +728,14 @@ int main(int argc, char **argv)
 	if (s->o.pidfile && write_pidfile(s->o.pidfile))
 		goto out_model;
 	fprintf(stderr, "toffee-sim: toffee_top ABI %u.%u, features 0x%x, %u flows, %u contexts, "
-		"MAC %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s%s%s, listening on %s/nic.sock; optional ports:%s\n",
+		"MAC %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s%s%s, now_ns %s, listening on %s/nic.sock; "
+		"optional ports:%s\n",
 		s->regs.id[1] >> 16, s->regs.id[1] & 0xffff, s->regs.id[2], s->regs.id[3], s->regs.id[4],
 		s->o.mac[0], s->o.mac[1], s->o.mac[2], s->o.mac[3], s->o.mac[4], s->o.mac[5],
 		s->o.tap ? ", TAP " : "", s->o.tap ? s->port.tap_name : "",
 		s->o.pcap_in ? ", replaying " : "", s->o.pcap_in ? s->o.pcap_in : "",
 		s->o.pcap_out ? ", recording " : "", s->o.pcap_out ? s->o.pcap_out : "",
-		s->o.rundir, *tsim_model_ports() ? tsim_model_ports() : " none");
+		s->o.time_cycles ? "cycles x 4 ns" : "host monotonic clock", s->o.rundir, *tsim_model_ports() ? tsim_model_ports() : " none");
 
 	rc = run(s);
 	fprintf(stderr, "toffee-sim: %s, shutting down\n",
