@@ -35,8 +35,8 @@ $(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $
 	@echo "VERILATOR $@"
 	@nice $(VERILATOR) $(HW_VFLAGS) --trace-fst --top-module toffee_top \
 	  -GDATA_WIDTH=64 -GFLOW_CAP=$(TSIM_FLOW_CAP) -GCTX_CAP=$(TSIM_CTX_CAP) -f hw/rtl/toffee.f \
-	  -CFLAGS "-O2 -I$(CURDIR)/hw/sim/toffee_sim -I$(CURDIR)/$(TSIM_B)" \
-	  -LDFLAGS "$(addprefix $(CURDIR)/,$(TSIM_OBJS) $(TSIM_NICSRV)) -lpcap" \
+	  -CFLAGS "-O2 -I$(CURDIR)/hw/sim/toffee_sim -I$(abspath $(TSIM_B))" \
+	  -LDFLAGS "$(abspath $(TSIM_OBJS) $(TSIM_NICSRV)) -lpcap" \
 	  -Mdir $(@D) $(CURDIR)/hw/sim/toffee_sim/tsim_model.cpp >$(@D)/build.log 2>&1 || \
 	  { cat $(@D)/build.log; exit 1; }
 
@@ -54,9 +54,15 @@ $(TSIM_DMA_TEST): hw/sim/toffee_sim/test_tsim_dma.c $(TSIM_B)/obj/tsim_dma.o | $
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ihw/sim/toffee_sim $(DEPFLAGS) $< $(TSIM_B)/obj/tsim_dma.o -o $@
 
+# Unit test of the register bridge (a fake AXI-Lite register file).
+TSIM_REGS_TEST := $(TSIM_B)/test_tsim_regs
+$(TSIM_REGS_TEST): hw/sim/toffee_sim/test_tsim_regs.c $(TSIM_B)/obj/tsim_regs.o | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ihw/sim/toffee_sim $(DEPFLAGS) $< $(TSIM_B)/obj/tsim_regs.o -o $@
+
 toffee-sim: $(TSIM_BIN)
 
 TARGETS   += $(TSIM_BIN)
-TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST)
-TESTS     += $(TSIM_DMA_TEST) tests/system/test_sim_dev.sh
+TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST) $(TSIM_REGS_TEST)
+TESTS     += $(TSIM_DMA_TEST) $(TSIM_REGS_TEST) tests/system/test_sim_dev.sh
 .PHONY: toffee-sim

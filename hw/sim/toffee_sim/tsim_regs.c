@@ -9,7 +9,7 @@
 
 #define BAR_WORDS (TOFFEE_REG_BAR_SIZE / 4u)
 
-enum { K_FWD, K_NIC, K_ARM, K_CNT_LO, K_CNT_HI, K_ID };
+enum { K_FWD, K_NIC, K_MIRROR, K_ARM, K_CNT_LO, K_CNT_HI, K_ID };
 
 /* Word indices. */
 #define W(off)              ((off) / 4u)
@@ -252,8 +252,9 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 		if (r->shadow[CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_LOG2)]) {
 			push(r, 0, K_NIC, CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_HEAD), 0);
 #ifdef TOFFEE_DB_CMD_HEAD
-			/* the application's mirror of the CMD head */
-			push(r, 0, K_NIC, DB(c, TOFFEE_DB_CMD_HEAD), 0);
+			/* the application's mirror of the CMD head (NIC-only:
+			 * an application's write to it is overwritten) */
+			push(r, 0, K_MIRROR, DB(c, TOFFEE_DB_CMD_HEAD), 0);
 #endif
 		}
 		if (r->shadow[DB(c, TOFFEE_DB_ARM)])
@@ -298,6 +299,11 @@ static void complete_read(struct tsim_regs *r, const struct tsim_axi_op *op, uin
 		break;
 	case K_NIC:
 		store_nic(r, w, v);
+		break;
+	case K_MIRROR:
+		if (r->bar[w] != v)
+			r->bar[w] = v;
+		r->shadow[w] = v;
 		break;
 	case K_ARM:
 		if (store_nic(r, w, v) && v == 0 && r->notify_on_disarm && r->notify) {
