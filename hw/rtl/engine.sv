@@ -480,7 +480,7 @@ localparam [6:0]
     S_POLL_DONE   = 7'd89,
     S_TX_WAITOP   = 7'd90;
 
-logic [6:0] state_reg = S_IDLE;
+logic [6:0] state_reg /*verilator public_flat_rd*/ = S_IDLE;
 logic [6:0] ret_reg = S_IDLE;        // return state of a sub-sequence
 logic [6:0] ret2_reg = S_IDLE;       // second level (event / exception -> TXF / MV)
 logic [6:0] resume_reg = S_IDLE;     // where the poll continues after a job

@@ -28,10 +28,14 @@
 // toffee-replay does). Transmission of data (tx appends) waits for
 // tx_segment/tx_sched in toffee_top: the generated flows have nothing to
 // send, so the firmware never schedules them either.
+// Usage: Vtoffee_top [segments (1500)] [seed (1)] [frames per trace (300;
+// a large number replays the traces whole)].
 #include <deque>
 #include <map>
 #include <memory>
 #include "Vtoffee_top.h"
+#include "Vtoffee_top___024root.h"
+#include "Vtoffee_top_toffee_top.h"
 #include "tb_frames.h"
 #define _Static_assert static_assert
 extern "C" {
@@ -87,6 +91,68 @@ static uint64_t wr_txn_addr;
 static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
 static uint64_t busy_cycles;
+
+// Cycles per job, from the engine's state (engine.sv S_* codes).
+enum { E_IDLE = 0, E_RX_LOAD = 1, E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
+       E_CTX_NEXT = 64, E_CTX_END = 72, E_TX_NEXT = 81, E_POLL_DONE = 89 };
+struct jstat {
+	uint64_t n = 0, sum = 0, min = ~0ull, max = 0;
+	void add(uint64_t c) { n++; sum += c; min = c < min ? c : min; max = c > max ? c : max; }
+};
+static std::map<std::string, jstat> jobs;
+static unsigned cur_state;
+static uint64_t t_rx, t_sp, t_raw, t_ctx, t_tx, rx_bytes_cur;
+
+static unsigned state_of() { return top->rootp->toffee_top->engine_inst__DOT__state_reg; }
+// States that say what a job did.
+enum { E_MV_REQ = 20, E_EV_ENTRY = 22, E_EXC_ENTRY = 28, E_TXF_REQ = 30, E_RD_REQ = 34, E_CLSW = 5,
+       E_RX_STEP = 8 };
+static unsigned rx_mv, rx_flags, tx_flags, ctx_flags;
+static void job_track()
+{
+	unsigned s = state_of();
+	if (s == cur_state)
+		return;
+	if (s == E_MV_REQ) rx_mv++;
+	if (s == E_EV_ENTRY) rx_flags |= 1;
+	if (s == E_TXF_REQ) { rx_flags |= 2; tx_flags |= 1; }
+	if (s == E_EXC_ENTRY) rx_flags |= 4;
+	if (s == E_RX_STEP) rx_flags |= 8;
+	if (s == E_RD_REQ) ctx_flags |= 1;
+	if (s == E_RX_LOAD && cur_state == E_IDLE) {
+		t_rx = cyc - 1;                          // the accept cycle in IDLE
+		rx_mv = 0;
+		rx_flags = 0;
+	}
+	if (cur_state != E_IDLE && s == E_IDLE && t_rx) {
+		uint64_t c = cyc - t_rx, beats = (rx_bytes_cur + 7) / 8, copies = beats * (1 + rx_mv);
+		std::string k = "rx: ";
+		k += rx_flags & 8 ? "step" : "classify";
+		if (rx_mv) k += rx_mv > 1 ? " +2 copies" : " +copy";
+		if (rx_flags & 1) k += " +event";
+		if (rx_flags & 2) k += " +ACK";
+		if (rx_flags & 4) k += " +EXC";
+		jobs[k].add(c > copies ? c - copies : 0);
+		t_rx = 0;
+	}
+	if (s == E_SP_NEXT) t_sp = cyc;
+	if (s == E_SP_DONE && t_sp) { jobs["slow-path command"].add(cyc - t_sp + 1); t_sp = 0; }
+	if (s == E_RAW_NEXT) t_raw = cyc;
+	if (s == E_RAW_DONE && t_raw) { jobs["raw frame (+ frame beats)"].add(cyc - t_raw + 1); t_raw = 0; }
+	if ((s == E_CTX_NEXT || s == E_CTX_END) && t_ctx) {
+		if (ctx_flags & 1)
+			jobs[tx_flags & 1 ? "context command +ACK" : "context command"].add(cyc - t_ctx);
+		t_ctx = 0;
+	}
+	if (s == E_CTX_NEXT) { t_ctx = cyc; ctx_flags = 0; tx_flags = 0; }
+	if ((s == E_TX_NEXT || s == E_POLL_DONE) && t_tx) {
+		if (cur_state != E_TX_NEXT)
+			jobs[tx_flags & 1 ? "tx turn, segment sent" : "tx turn, nothing sent"].add(cyc - t_tx);
+		t_tx = 0;
+	}
+	if (s == E_TX_NEXT) { t_tx = cyc; tx_flags = 0; }
+	cur_state = s;
+}
 
 static bool in_ring(uint64_t a)
 {
@@ -189,6 +255,7 @@ static void tick()
 	t->clk = 1;
 	t->eval();
 	cyc++;
+	job_track();
 	if (rx_fire)
 		rx_beats.pop_front();
 	if (resp_fire) {
@@ -441,6 +508,7 @@ static void step_rx(const tb_frame &f, const char *what)
 	fphost_rx(fh, f.data(), (uint32_t)f.size());
 	uint64_t b0 = busy_cycles;
 	cur_frame = &f;
+	rx_bytes_cur = f.size();
 	rx_frames.push_back(f);
 	run_idle(what);
 	job_cycles["rx"].first += busy_cycles - b0;
@@ -811,7 +879,7 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 int main(int argc, char **argv)
 {
 	Verilated::commandArgs(argc, argv);
-	unsigned nseg = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
+	unsigned nseg = argc > 1 ? (unsigned)atoi(argv[1]) : 1500;
 	tb_rng r(argc > 2 ? strtoull(argv[2], nullptr, 0) : 1);
 
 	struct fphost_config cfg;
@@ -1034,7 +1102,7 @@ int main(int argc, char **argv)
 	{
 		uint32_t ctrl = fphost_reg_rd(fh, TOFFEE_REG_CTRL);
 		fphost_reg_wr(fh, TOFFEE_REG_CTRL, ctrl | TOFFEE_CTRL_PROMISC);   // the captures' MACs
-		size_t max_frames = argc > 3 ? (size_t)strtoull(argv[3], nullptr, 0) : 400;
+		size_t max_frames = argc > 3 ? (size_t)strtoull(argv[3], nullptr, 0) : 300;
 		for (const char *t : {"echo_small", "refused", "reset", "bulk_in", "bulk_out", "lossy_2pct", "reorder"})
 			replay_trace(t, r, max_frames);
 		consume_rx(r);
@@ -1056,6 +1124,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_notify_cmp, (unsigned long long)cyc);
 	for (auto &k : kinds)
 		printf("  %-18s %llu\n", k.first.c_str(), (unsigned long long)k.second);
+	printf("  engine cycles per job (DATA_WIDTH 64; rx: without the frame's beats, once per copy):\n");
+	for (auto &j : jobs)
+		printf("    %-34s n %-7llu min %-5llu avg %-7.1f max %llu\n", j.first.c_str(),
+		       (unsigned long long)j.second.n, (unsigned long long)j.second.min,
+		       j.second.n ? (double)j.second.sum / j.second.n : 0.0, (unsigned long long)j.second.max);
 	for (auto &j : job_cycles)
 		printf("  busy cycles per %s step: %.1f (%llu steps)\n", j.first.c_str(),
 		       j.second.second ? (double)j.second.first / j.second.second : 0.0,
@@ -1073,6 +1146,15 @@ int main(int argc, char **argv)
 	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_RX_ACKS),
 	       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_TX_ACKS),
 	       (unsigned long long)([] { uint64_t s = 0; for (unsigned i = 0; i < 16; i++) s += fp_counter(fh->fp, TOFFEE_CNT_EXC_BASE + i); return s; }()));
+	printf("  exceptions:");
+	for (unsigned i = 1; i < TOFFEE_EXC_COUNT; i++)
+		if (fp_counter(fh->fp, TOFFEE_CNT_EXC_BASE + i))
+			printf(" %s %llu", fp_exc_name(i), (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_EXC_BASE + i));
+	printf("\n  drops:");
+	for (unsigned i = 1; i < TOFFEE_DROP_COUNT; i++)
+		if (fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + i))
+			printf(" %s %llu", fp_drop_name(i), (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + i));
+	printf("\n");
 	top->final();
 	fflush(NULL);
 	_Exit(0);
