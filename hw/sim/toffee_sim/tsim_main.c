@@ -58,7 +58,7 @@ struct sim_opts {
 	uint64_t trace_start, trace_stop, max_cycles;
 	uint32_t sync_cycles, cnt_every, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
-	bool mac_set, exit_idle, no_idle, time_cycles;
+	bool mac_set, exit_idle, no_idle, time_cycles, pcap_after_enable;
 };
 
 struct sim {
@@ -115,6 +115,7 @@ static void usage(FILE *f)
 		"  --tap NAME           create/attach TAP interface NAME (root)\n"
 		"  --pcap-in FILE       replay the frames of FILE into the NIC\n"
 		"  --pcap-out FILE      record the frames the NIC sends (simulated timestamps)\n"
+		"  --pcap-after-enable  start the replay once toffeed has enabled the NIC\n"
 		"Device:\n"
 		"  --rundir DIR         run directory (default $TOFFEE_RUNDIR or /run/toffee/default)\n"
 		"  --pidfile FILE       write the process id there once ready (removed on exit)\n"
@@ -193,6 +194,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "tap", required_argument, NULL, 't' },
 		{ "pcap-in", required_argument, NULL, 'i' },
 		{ "pcap-out", required_argument, NULL, 'o' },
+		{ "pcap-after-enable", no_argument, NULL, 'E' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "mac", required_argument, NULL, 'm' },
@@ -233,6 +235,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 'T': o->trace = optarg; break;
 		case 'x': o->exit_idle = true; break;
 		case 'N': o->no_idle = true; break;
+		case 'E': o->pcap_after_enable = true; break;
 		case 'w':
 			if (strcmp(optarg, "wall") == 0) {
 				o->time_cycles = false;
@@ -315,6 +318,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (o->exit_idle && o->no_idle) {
 		fprintf(stderr, "toffee-sim: --exit-idle and --no-idle exclude each other\n");
+		return -1;
+	}
+	if (o->pcap_after_enable && !o->pcap_in) {
+		fprintf(stderr, "toffee-sim: --pcap-after-enable needs --pcap-in\n");
 		return -1;
 	}
 	if (o->exit_idle && !o->pcap_in) {
@@ -578,10 +585,13 @@ static int run(struct sim *s)
 			if (nicsrv_poll(s->srv, 0) & NICSRV_EV_SHUTDOWN)
 				return 1;
 		}
+		/* the CTRL value forwarded to the model */
+		s->port.pin_hold = s->o.pcap_after_enable &&
+			!(s->regs.shadow[TOFFEE_REG_CTRL / 4u] & TOFFEE_CTRL_ENABLE);
 		tsim_port_fill(&s->port);
 		if (!busy) {
 			if (!tsim_port_rx_head(&s->port) && !tsim_regs_host_dirty(&s->regs)) {
-				if (s->o.exit_idle && !tsim_port_pcap_pending(&s->port))
+				if (s->o.exit_idle && !tsim_port_pcap_pending(&s->port) && !s->port.pin_hold)
 					return 0;
 				idle_wait(s);
 				continue;

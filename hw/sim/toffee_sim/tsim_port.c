@@ -128,7 +128,7 @@ unsigned tsim_port_fill(struct tsim_port *p)
 		p->rx_count++;
 		n++;
 	}
-	while (p->pin && !p->pin_done && (f = rx_slot(p))) {
+	while (p->pin && !p->pin_done && !p->pin_hold && (f = rx_slot(p))) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
 		int rc = pcap_next_ex(p->pin, &h, &d);

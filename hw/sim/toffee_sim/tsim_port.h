@@ -30,6 +30,7 @@ struct tsim_port {
 	char tap_name[16];
 	pcap_t *pin;
 	bool pin_done;
+	bool pin_hold;          /* set by the caller: do not read the pcap input yet */
 	pcap_t *pdead;
 	pcap_dumper_t *pout;
 	struct tsim_frame *rxq;
