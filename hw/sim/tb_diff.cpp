@@ -946,6 +946,60 @@ int main(int argc, char **argv)
 	printf("tb_diff: basic path (INSTALL, in-order segment, ACK) identical\n");
 	fflush(stdout);
 
+	// --- 1b. Transmit: segments, duplicate ACKs and fast retransmit, RTO
+	// (RETRANSMIT), rate limiting through the wheel, window limit, FIN. ----
+	{
+		gflow &g = flows[0];
+		uint8_t data[4096];
+		for (unsigned i = 0; i < sizeof data; i++)
+			data[i] = (uint8_t)(i * 7);
+		auto append = [&](uint32_t len, uint8_t fl) {
+			fphost_tx_write(fh, &g.img, g.tx_end, data, len);
+			TB_CHECK(fphost_ctx_cmd_flags(fh, g.ctx, g.id, len, 0, fl) == 0, "ctx cmd");
+			g.tx_end += len;
+		};
+		auto peer_ack = [&](uint32_t ack, const char *what, uint16_t win = 0xffff) {
+			g.peer_ack = ack;
+			step_rx(build(g, g.peer_seq, 0x10, nullptr, 0, win), what);
+			poll_idle(what);
+		};
+		append(3000, 0);
+		poll_idle("send 3000 bytes");
+		uint32_t una = g.img.snd_una;
+		for (int i = 0; i < 4; i++)
+			peer_ack(una, "duplicate ACK");          // the third goes back N
+		peer_ack(una + 1448, "partial ACK");
+		sp_cmd(TOFFEE_CMD_RETRANSMIT, g.id, 0, "RETRANSMIT");
+		peer_ack(g.snd_seen, "ACK of everything");
+		sp_cmd(TOFFEE_CMD_SET_RATE, g.id, 2000, "SET_RATE 2 ns/byte");
+		append(4000, 0);
+		for (int i = 0; i < 12; i++) {
+			fh->now_ns += 1500;
+			poll_idle("rate-limited polls");
+		}
+		peer_ack(g.snd_seen, "ACK under rate");
+		sp_cmd(TOFFEE_CMD_SET_RATE, g.id, 0, "SET_RATE off");
+		sp_cmd(TOFFEE_CMD_SET_WINDOW, g.id, 2000, "SET_WINDOW 2000");
+		append(4000, 0);
+		poll_idle("window-limited");
+		peer_ack(g.snd_seen, "ACK opens the window");
+		peer_ack(g.snd_seen, "ACK with a zero window", 0);
+		peer_ack(g.snd_seen, "window update");
+		sp_cmd(TOFFEE_CMD_SET_WINDOW, g.id, 0, "SET_WINDOW off");
+		append(100, TOFFEE_CMDF_FIN);
+		g.tx_fin = true;
+		poll_idle("data + FIN");
+		peer_ack(g.snd_seen, "ACK of the FIN");
+		sp_cmd(TOFFEE_CMD_FEEDBACK, g.id, 0, "FEEDBACK");
+		sp_cmd(TOFFEE_CMD_READ_STATE, g.id, 0, "READ_STATE");
+		host_drain();
+		printf("tb_diff: transmit path (segments, fast retransmit, RETRANSMIT, rate, window, FIN) identical: "
+		       "%llu segments, %llu fast retransmits\n",
+		       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_TX_SEGS),
+		       (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_FAST_REXMITS));
+		fflush(stdout);
+	}
+
 	// --- 2. Generated workload on 1,024 flows. -------------------------------
 	const unsigned NF = 1024;
 	for (uint32_t i = 1; i < NF; i++) {
