@@ -148,8 +148,8 @@ if [ -x build/bench/system/echo_srv ] && [ -f build/lib/libtoffee-preload.so ]; 
 	PIDS_STARTED+=("$!")
 	for _ in $(seq 50); do grep -q listening "$RUN/echo.log" 2>/dev/null && break; sleep 0.1; done
 	if ip netns exec "$NS" timeout 30 "$PY" - "$NET.2" >"$RUN/tcp.log" 2>&1 <<'PYEOF'
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 7007), timeout=10)
+import socket, sys, threading, time
+s = socket.create_connection((sys.argv[1], 7007), timeout=20)
 t = time.time()
 for i in range(5):
     m = b"toffee-sim %d" % i
@@ -158,7 +158,24 @@ for i in range(5):
     while len(got) < len(m):
         got += s.recv(100)
     assert got == m, got
-print("5 echoes in %.0f ms" % ((time.time() - t) * 1000))
+rtt = (time.time() - t) * 1000 / 5
+n = 256 << 10
+data = bytes(range(256)) * (n // 256)
+got = bytearray()
+def rd():
+    while len(got) < n:
+        d = s.recv(65536)
+        if not d:
+            break
+        got.extend(d)
+t = time.time()
+th = threading.Thread(target=rd)
+th.start()
+s.sendall(data)
+th.join()
+dt = time.time() - t
+assert bytes(got) == data, "bulk echo differs (%d of %d bytes)" % (len(got), n)
+print("5 echoes, %.0f ms each; 256 KiB echoed in %.1f s, %.2f Mb/s each way" % (rtt, dt, n * 8 / dt / 1e6))
 PYEOF
 	then echo "tcp: ok ($(cat "$RUN/tcp.log"))"
 	else echo "tcp: echo failed (not required here; see $RUN/tcp.log)"
