@@ -8,8 +8,9 @@
 #     "sim"; the identification registers in the shared BAR are the RTL's
 #     (read by the register bridge over AXI-Lite); frames sent into the TAP
 #     from a peer namespace are counted by the model (RX_FRAMES) and the
-#     MAC statistics and are in a `toffee capture`; a ping and a TCP echo
-#     through the model (reported only); `toffee stop` ends both processes and removes the pid
+#     MAC statistics and are in a `toffee capture`; a ping, a TCP echo and
+#     a 256 KiB bulk echo through the model (reported only, while the
+#     engine is being completed); `toffee stop` ends both processes and removes the pid
 #     files, the socket and the TAP;
 #  4. tests/system/fw_minid.py (the minimal toffeed of test_fw.sh) against a
 #     bare toffee-sim: ARP and ping through EXC -> RAW, counters, the slow
