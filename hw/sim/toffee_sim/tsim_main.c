@@ -730,9 +730,11 @@ int main(int argc, char **argv)
 	model_reset(s);
 	tsim_regs_read_id(&s->regs);
 	run_until_regs_idle(s);
-	if (!s->regs.id_valid || s->regs.id[0] != TOFFEE_ABI_ID) {
-		fprintf(stderr, "toffee-sim: the model's ID register reads 0x%08x, not 0x%08x\n",
-			s->regs.id[0], TOFFEE_ABI_ID);
+	if (!s->regs.id_valid || s->regs.id[0] != TOFFEE_ABI_ID ||
+	    s->regs.id[1] >> 16 != TOFFEE_ABI_MAJOR) {
+		fprintf(stderr, "toffee-sim: the model's identification registers read ID 0x%08x, "
+			"VERSION 0x%08x; want 0x%08x, major %u (is the register file reachable?)\n",
+			s->regs.id[0], s->regs.id[1], TOFFEE_ABI_ID, TOFFEE_ABI_MAJOR);
 		goto out_model;
 	}
 	if (s->o.pidfile && write_pidfile(s->o.pidfile))
