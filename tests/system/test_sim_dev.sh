@@ -203,8 +203,10 @@ TAP2=tsdu$S
 "$SIM" --tap "$TAP2" --rundir "$RUN/m" --pidfile "$RUN/m.pid" >"$RUN/minid-sim.log" 2>&1 &
 simpid=$!
 PIDS_STARTED+=("$simpid")
-for _ in $(seq 100); do [ -S "$RUN/m/nic.sock" ] && break; sleep 0.1; done
-[ -S "$RUN/m/nic.sock" ] || fail "toffee-sim (minimal toffeed) did not come up"
+# ready once the pid file is written (the socket exists a little earlier; a
+# client connecting then gets its HELLO once the model is reset)
+for _ in $(seq 100); do [ -s "$RUN/m.pid" ] && break; sleep 0.1; done
+[ -S "$RUN/m/nic.sock" ] && [ -s "$RUN/m.pid" ] || fail "toffee-sim (minimal toffeed) did not come up"
 [ "$(cat "$RUN/m.pid")" = "$simpid" ] || fail "pid file holds $(cat "$RUN/m.pid"), not $simpid"
 [ "$(stat -c %a "$RUN/m/nic.sock")" = 600 ] || fail "nic.sock mode $(stat -c %a "$RUN/m/nic.sock")"
 ip link set "$TAP2" netns "$NS" || fail "cannot move $TAP2 into $NS"
