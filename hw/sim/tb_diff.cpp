@@ -43,8 +43,16 @@ extern "C" {
 #include "fphost.h"
 }
 
+#ifndef DW
+#define DW 64
+#endif
+#ifndef NSEG_DEFAULT
+#define NSEG_DEFAULT 1500
+#endif
+static const unsigned BB = DW / 8;              // bytes per beat
 static const uint8_t MAC[6] = {2, 0, 0, 0, 0, 1};
 static const unsigned N_CTX = 4;
+static_assert(DW == 64 || DW == 512, "DW");
 
 // ---------------------------------------------------------------------------
 // Events recorded per step.
@@ -79,7 +87,8 @@ static std::unique_ptr<Vtoffee_top> top;
 static uint64_t cyc;
 static std::vector<uint8_t> rmem;             // RTL host memory (same IOVAs)
 static side_events rtl_ev;
-static std::deque<std::pair<uint64_t, uint8_t>> rx_beats;   // data, nbytes | last<<7
+struct rx_beat { uint8_t d[64]; unsigned n; bool last; };
+static std::deque<rx_beat> rx_beats;
 static std::deque<tb_frame> rx_frames;
 struct rd_req { uint64_t addr; uint32_t len; uint32_t tag; };
 static std::deque<rd_req> rdq;
@@ -125,7 +134,7 @@ static void job_track()
 		rx_flags = 0;
 	}
 	if (cur_state != E_IDLE && s == E_IDLE && t_rx) {
-		uint64_t c = cyc - t_rx, beats = (rx_bytes_cur + 7) / 8, copies = beats * (1 + rx_mv);
+		uint64_t c = cyc - t_rx, beats = (rx_bytes_cur + BB - 1) / BB, copies = beats * (1 + rx_mv);
 		std::string k = "rx: ";
 		k += rx_flags & 8 ? "step" : "classify";
 		if (rx_mv) k += rx_mv > 1 ? " +2 copies" : " +copy";
@@ -170,19 +179,20 @@ static void tick()
 	if (rx_beats.empty() && !rx_frames.empty()) {
 		tb_frame f = rx_frames.front();
 		rx_frames.pop_front();
-		for (size_t o = 0; o < f.size(); o += 8) {
-			uint64_t d = 0;
-			unsigned n = f.size() - o < 8 ? (unsigned)(f.size() - o) : 8;
-			for (unsigned i = 0; i < n; i++)
-				d |= (uint64_t)f[o + i] << (8 * i);
-			rx_beats.push_back({d, (uint8_t)(n | (o + 8 >= f.size() ? 0x80 : 0))});
+		for (size_t o = 0; o < f.size(); o += BB) {
+			rx_beat b;
+			memset(&b, 0, sizeof b);
+			b.n = f.size() - o < BB ? (unsigned)(f.size() - o) : BB;
+			memcpy(b.d, &f[o], b.n);
+			b.last = o + BB >= f.size();
+			rx_beats.push_back(b);
 		}
 	}
 	t->s_axis_mac_rx_tvalid = !rx_beats.empty();
 	if (!rx_beats.empty()) {
-		t->s_axis_mac_rx_tdata = rx_beats.front().first;
-		t->s_axis_mac_rx_tkeep = tb_keep(rx_beats.front().second & 0x7f);
-		t->s_axis_mac_rx_tlast = rx_beats.front().second >> 7;
+		tb_put(t->s_axis_mac_rx_tdata, rx_beats.front().d, BB);
+		t->s_axis_mac_rx_tkeep = tb_keep(rx_beats.front().n);
+		t->s_axis_mac_rx_tlast = rx_beats.front().last;
 	}
 	t->s_axis_mac_rx_tuser = 0;
 	t->m_axis_mac_tx_tready = 1;
@@ -194,15 +204,14 @@ static void tick()
 	uint32_t nbeats = 0;
 	if (!rdq.empty()) {
 		const rd_req &q = rdq.front();
-		uint64_t a0 = q.addr & ~7ull;
-		nbeats = (uint32_t)(((q.addr & 7) + q.len + 7) / 8);
-		uint64_t d = 0;
-		uint64_t a = a0 + 8ull * rd_beat;
-		for (unsigned i = 0; i < 8; i++)
-			if (a + i < rmem.size())
-				d |= (uint64_t)rmem[a + i] << (8 * i);
+		uint64_t a0 = q.addr & ~(uint64_t)(BB - 1);
+		nbeats = (uint32_t)(((q.addr & (BB - 1)) + q.len + BB - 1) / BB);
+		uint8_t d[64];
+		uint64_t a = a0 + (uint64_t)BB * rd_beat;
+		for (unsigned i = 0; i < BB; i++)
+			d[i] = a + i < rmem.size() ? rmem[a + i] : 0;
 		t->s_axis_dma_rd_resp_tvalid = 1;
-		t->s_axis_dma_rd_resp_data = d;
+		tb_put(t->s_axis_dma_rd_resp_data, d, BB);
 		t->s_axis_dma_rd_resp_tag = q.tag;
 		t->s_axis_dma_rd_resp_last = rd_beat + 1 == nbeats;
 	}
@@ -214,15 +223,17 @@ static void tick()
 	if (t->m_axis_dma_rd_req_tvalid)
 		rdq.push_back({t->m_axis_dma_rd_req_addr, t->m_axis_dma_rd_req_len, t->m_axis_dma_rd_req_tag});
 	if (t->m_axis_dma_wr_tvalid) {
-		uint64_t a = t->m_axis_dma_wr_addr, d = t->m_axis_dma_wr_data;
-		unsigned strb = t->m_axis_dma_wr_strb, n = 0;
-		TB_CHECK((a & 7) == 0, "DMA write address 0x%llx not beat-aligned", (unsigned long long)a);
-		for (unsigned i = 0; i < 8; i++)
+		uint64_t a = t->m_axis_dma_wr_addr, strb = t->m_axis_dma_wr_strb;
+		uint8_t d[64];
+		unsigned n = 0;
+		tb_get(t->m_axis_dma_wr_data, d, BB);
+		TB_CHECK((a & (BB - 1)) == 0, "DMA write address 0x%llx not beat-aligned", (unsigned long long)a);
+		for (unsigned i = 0; i < BB; i++)
 			if (strb >> i & 1) {
 				TB_CHECK(a + i >= 4096 && a + i < rmem.size(),
 					 "RTL DMA write out of range: 0x%llx (cycle %llu)",
 					 (unsigned long long)(a + i), (unsigned long long)cyc);
-				rmem[a + i] = (uint8_t)(d >> (8 * i));
+				rmem[a + i] = d[i];
 				if (!n)
 					wr_txn_addr = a + i;
 				n++;
@@ -238,11 +249,12 @@ static void tick()
 			rtl_ev.entries.push_back(wr_txn_addr);
 	}
 	if (t->m_axis_mac_tx_tvalid) {
-		uint64_t d = t->m_axis_mac_tx_tdata;
-		unsigned k = t->m_axis_mac_tx_tkeep;
-		for (unsigned i = 0; i < 8; i++)
+		uint8_t d[64];
+		uint64_t k = t->m_axis_mac_tx_tkeep;
+		tb_get(t->m_axis_mac_tx_tdata, d, BB);
+		for (unsigned i = 0; i < BB; i++)
 			if (k >> i & 1)
-				tx_cur.push_back((uint8_t)(d >> (8 * i)));
+				tx_cur.push_back(d[i]);
 		if (t->m_axis_mac_tx_tlast) {
 			rtl_ev.tx.push_back(tx_cur);
 			tx_cur.clear();
@@ -879,7 +891,7 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 int main(int argc, char **argv)
 {
 	Verilated::commandArgs(argc, argv);
-	unsigned nseg = argc > 1 ? (unsigned)atoi(argv[1]) : 1500;
+	unsigned nseg = argc > 1 ? (unsigned)atoi(argv[1]) : NSEG_DEFAULT;
 	tb_rng r(argc > 2 ? strtoull(argv[2], nullptr, 0) : 1);
 
 	struct fphost_config cfg;
@@ -1178,7 +1190,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_notify_cmp, (unsigned long long)cyc);
 	for (auto &k : kinds)
 		printf("  %-18s %llu\n", k.first.c_str(), (unsigned long long)k.second);
-	printf("  engine cycles per job (DATA_WIDTH 64; rx: without the frame's beats, once per copy):\n");
+	printf("  engine cycles per job (DATA_WIDTH %u; rx: without the frame's beats, once per copy):\n", DW);
 	for (auto &j : jobs)
 		printf("    %-34s n %-7llu min %-5llu avg %-7.1f max %llu\n", j.first.c_str(),
 		       (unsigned long long)j.second.n, (unsigned long long)j.second.min,
