@@ -56,7 +56,7 @@
 struct sim_opts {
 	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *trace;
 	uint64_t trace_start, trace_stop, max_cycles;
-	uint32_t sync_cycles, cnt_every, dma_latency, idle_ms, drain;
+	uint32_t sync_cycles, cnt_chunk, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
 	bool mac_set, exit_idle, no_idle, time_cycles, pcap_after_enable;
 };
@@ -122,7 +122,7 @@ static void usage(FILE *f)
 		"  --mac MAC            port MAC announced to toffeed (default 02:74:66:xx:xx:xx\n"
 		"                       from the TAP name)\n"
 		"  --sync-cycles N      register bridge period in cycles while running (default 256)\n"
-		"  --cnt-every N        copy the counters out every N-th sweep (default 64)\n"
+		"  --cnt-chunk N        counters copied out per sweep, round robin (default 8 of 64)\n"
 		"  --dma-latency N      extra cycles before a DMA read response (default 0)\n"
 		"  --idle-ms N          longest sleep when idle (default 1)\n"
 		"  --time wall|cycles   the model's now_ns: the host's CLOCK_MONOTONIC, advanced\n"
@@ -199,7 +199,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "sync-cycles", required_argument, NULL, 'S' },
-		{ "cnt-every", required_argument, NULL, 'C' },
+		{ "cnt-chunk", required_argument, NULL, 'C' },
 		{ "dma-latency", required_argument, NULL, 'L' },
 		{ "idle-ms", required_argument, NULL, 'I' },
 		{ "time", required_argument, NULL, 'w' },
@@ -220,7 +220,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	if (!o->rundir || !*o->rundir)
 		o->rundir = "/run/toffee/default";
 	o->sync_cycles = 256;
-	o->cnt_every = 64;
+	o->cnt_chunk = 8;
 	o->idle_ms = 1;
 	o->drain = 65536;
 	o->trace_stop = UINT64_MAX;
@@ -266,7 +266,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 				return -1;
 			break;
 		case 'C':
-			if (parse_u32("--cnt-every", optarg, 1, 1u << 20, &o->cnt_every))
+			if (parse_u32("--cnt-chunk", optarg, 1, TOFFEE_CNT_COUNT, &o->cnt_chunk))
 				return -1;
 			break;
 		case 'L':
@@ -715,7 +715,7 @@ int main(int argc, char **argv)
 	bool has_irq = strstr(tsim_model_ports(), "irq") != NULL;
 
 	if (tsim_dma_init(&s->dma, &mem, s->o.dma_latency) ||
-	    tsim_regs_init(&s->regs, nicsrv_regs(s->srv), s->o.sync_cycles, s->o.cnt_every,
+	    tsim_regs_init(&s->regs, nicsrv_regs(s->srv), s->o.sync_cycles, s->o.cnt_chunk,
 			   notify_ctx, s, !has_irq)) {
 		fprintf(stderr, "toffee-sim: out of memory\n");
 		goto out_srv;

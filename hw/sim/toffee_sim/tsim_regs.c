@@ -36,13 +36,13 @@ static void rlog(struct tsim_regs *r, const char *msg)
 		fprintf(stderr, "toffee-sim: %s\n", msg);
 }
 
-int tsim_regs_init(struct tsim_regs *r, volatile uint32_t *bar, uint32_t period, uint32_t cnt_every,
+int tsim_regs_init(struct tsim_regs *r, volatile uint32_t *bar, uint32_t period, uint32_t cnt_chunk,
 		   void (*notify)(void *arg, uint32_t ctx), void *notify_arg, bool notify_on_disarm)
 {
 	memset(r, 0, sizeof(*r));
 	r->bar = bar;
 	r->period = period ? period : 1;
-	r->cnt_every = cnt_every ? cnt_every : 1;
+	r->cnt_chunk = cnt_chunk == 0 || cnt_chunk > TOFFEE_CNT_COUNT ? TOFFEE_CNT_COUNT : cnt_chunk;
 	r->notify = notify;
 	r->notify_arg = notify_arg;
 	r->notify_on_disarm = notify_on_disarm;
@@ -260,11 +260,14 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 		if (r->shadow[DB(c, TOFFEE_DB_ARM)])
 			push(r, 0, K_ARM, DB(c, TOFFEE_DB_ARM), 0);
 	}
-	if (counters || r->sweep_no % r->cnt_every == 0)
-		for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
-			push(r, 0, K_CNT_LO, W(TOFFEE_REG_CNT(i)), 0);
-			push(r, 0, K_CNT_HI, W(TOFFEE_REG_CNT(i)) + 1, 0);
-		}
+	/* counters: a chunk per sweep, round robin (all of them if asked) */
+	for (unsigned k = 0; k < (counters ? TOFFEE_CNT_COUNT : r->cnt_chunk); k++) {
+		unsigned i = r->cnt_next;
+
+		r->cnt_next = (r->cnt_next + 1) % TOFFEE_CNT_COUNT;
+		push(r, 0, K_CNT_LO, W(TOFFEE_REG_CNT(i)), 0);
+		push(r, 0, K_CNT_HI, W(TOFFEE_REG_CNT(i)) + 1, 0);
+	}
 	return nw;
 }
 

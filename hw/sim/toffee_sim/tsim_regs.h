@@ -21,7 +21,7 @@
  *
  *  model -> host: AXI-Lite reads of the words the NIC writes (EXC/FB tails,
  *    CMD/RAW heads, each enabled context's EV tail and CMD head, ARM of the
- *    armed contexts; every `cnt_every`-th sweep also the 64 counters) are
+ *    armed contexts; and `cnt_chunk` of the 64 counters, round robin) are
  *    stored into the BAR with a compare-and-swap against the shadow, so a
  *    host write that raced with the read is never overwritten (it is
  *    forwarded by the next sweep instead). When the model clears an ARM
@@ -58,7 +58,8 @@ struct tsim_regs {
 	void (*notify)(void *arg, uint32_t ctx);
 	void *notify_arg;
 	bool notify_on_disarm;
-	uint32_t period, cnt_every;
+	uint32_t period, cnt_chunk;
+	unsigned cnt_next;               /* next counter to read */
 	uint64_t next_sweep;
 	uint64_t sweep_no;
 	uint32_t scan_limit;             /* contexts scanned by the last sweep */
@@ -75,7 +76,7 @@ struct tsim_regs {
 };
 
 /** 0 or -ENOMEM. */
-int tsim_regs_init(struct tsim_regs *r, volatile uint32_t *bar, uint32_t period, uint32_t cnt_every,
+int tsim_regs_init(struct tsim_regs *r, volatile uint32_t *bar, uint32_t period, uint32_t cnt_chunk,
 		   void (*notify)(void *arg, uint32_t ctx), void *notify_arg, bool notify_on_disarm);
 void tsim_regs_fini(struct tsim_regs *r);
 /** After a model reset with the BAR zeroed: forget shadows and queued
@@ -83,7 +84,8 @@ void tsim_regs_fini(struct tsim_regs *r);
 void tsim_regs_reset(struct tsim_regs *r);
 /** Queue the reads of the identification block (done once after reset). */
 void tsim_regs_read_id(struct tsim_regs *r);
-/** Queue one sweep (see above); returns the number of host writes queued. */
+/** Queue one sweep (see above; @p counters: all 64 counters, not a chunk);
+ *  returns the number of host writes queued. */
 unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters);
 /** Whether any host-writable word differs from what was forwarded (the
  *  idle loop's check: no AXI traffic). */
