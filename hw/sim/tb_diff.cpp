@@ -1092,6 +1092,11 @@ int main(int argc, char **argv)
 			what = "punt flags";
 			static const uint8_t fl[3] = {0x12, 0x14, 0x00};
 			step_rx(build(g, g.peer_seq, fl[r.below(3)], pay, 0), what);
+		} else if (k == 84 && r.chance(40)) {     // oversize: mac_rx drops it, RX_FRAMES counts it
+			what = "oversize";
+			tb_frame f = build(g, g.peer_seq, 0x10, pay, 1448);
+			f.resize(TOFFEE_MAX_FRAME + 1 + r.below(200), 0xee);
+			step_rx(f, what);
 		} else if (k < 85) {                     // unknown flow
 			what = "no flow";
 			gflow u = g;
