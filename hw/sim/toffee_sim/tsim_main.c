@@ -561,15 +561,24 @@ static bool model_quiet(const struct sim *s)
 static void idle_wait(struct sim *s)
 {
 	struct pollfd p[3];
-	int fds[2], n = 0;
+	int fds[2], n = 0, tap = -1;
 
 	nicsrv_fds(s->srv, fds);
 	p[n++] = (struct pollfd){ .fd = fds[0], .events = POLLIN };
 	if (fds[1] >= 0)
 		p[n++] = (struct pollfd){ .fd = fds[1], .events = POLLIN };
-	if (s->port.tap_fd >= 0)
+	if (s->port.tap_fd >= 0) {
+		tap = n;
 		p[n++] = (struct pollfd){ .fd = s->port.tap_fd, .events = POLLIN };
-	poll(p, (nfds_t)n, (int)s->o.idle_ms);
+	}
+	if (poll(p, (nfds_t)n, (int)s->o.idle_ms) > 0 && tap >= 0 &&
+	    (p[tap].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		/* the interface was deleted under us: no spinning on a dead fd */
+		fprintf(stderr, "toffee-sim: TAP %s is gone (poll events 0x%x): port closed\n",
+			s->port.tap_name, p[tap].revents);
+		close(s->port.tap_fd);
+		s->port.tap_fd = -1;
+	}
 }
 
 static int run(struct sim *s)
