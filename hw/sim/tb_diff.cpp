@@ -733,7 +733,27 @@ struct tconn {
 	uint8_t cmac[6];
 	uint32_t app_end;           // server bytes appended so far (next seq)
 	struct toffee_flow img;
+	uint32_t nic_ack;           // the last ACK number the NIC sent
+	bool nic_ack_seen;
+	uint32_t fed_end;           // highest client sequence end fed
+	uint32_t refed_at;          // the ACK number of the last re-feed
+	bool refed;
+	std::map<uint32_t, tb_frame> *data;   // client data frames by sequence number
 };
+static std::vector<tconn> *trace_conns;
+
+static void track_trace_frame(const tb_frame &f)
+{
+	if (!trace_conns || f.size() < 54 || f[12] != 8 || f[13] != 0 || f[23] != 6)
+		return;
+	uint32_t sip = ref_be32(&f[26]), dip = ref_be32(&f[30]);
+	uint16_t sp = (uint16_t)ref_be16(&f[34]), dp = (uint16_t)ref_be16(&f[36]);
+	for (auto &c : *trace_conns)
+		if (c.sip == sip && c.sport == sp && c.cip == dip && c.cport == dp) {
+			c.nic_ack = ref_be32(&f[42]);
+			c.nic_ack_seen = true;
+		}
+}
 
 static void syn_opts(const uint8_t *f, const ref_meta &m, uint32_t *mss, int *ws, bool *ts, uint32_t *tsval)
 {
@@ -779,7 +799,10 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 		return;
 	}
 	std::vector<tconn> conns;
-	uint64_t fed = 0;
+	conns.reserve(64);
+	trace_conns = &conns;
+	std::vector<std::map<uint32_t, tb_frame>> datas(64);
+	uint64_t fed = 0, refed = 0;
 	uint8_t zero[1448];
 	memset(zero, 0, sizeof zero);
 	for (size_t n = 0; n < frames.size() && n < max_frames; n++) {
@@ -810,6 +833,8 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 				c->sip = m.ip_dst; c->sport = (uint16_t)m.tcp_dport;
 				c->id = next_trace_id++;
 				c->ctx = c->id % N_CTX;
+				TB_CHECK(conns.size() <= datas.size(), "too many connections in %s", name);
+				c->data = &datas[conns.size() - 1];
 			}
 			c->syn_seq = m.tcp_seq;
 			c->syn_win = (uint16_t)m.tcp_win;
@@ -881,9 +906,49 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 		fed++;
 		consume_rx(r);
 		poll_idle("trace: poll");
+		if (!c || !c->installed || !m.tcp_csum_ok || !m.ip_csum_ok)
+			continue;
+		// The client retransmission model of toffee-replay (docs/replay.md):
+		// keep the client's data frames; when the NIC acknowledges less than
+		// was fed, feed again the frame holding the byte it asks for (once
+		// per ACK number).
+		uint32_t end = m.tcp_seq + m.pay_len + (m.tcp_flags & 1);
+		if (m.pay_len)
+			(*c->data)[m.tcp_seq] = f;
+		if (seq_gt(end, c->fed_end) || !c->fed_end)
+			c->fed_end = end;
+		for (int k = 0; k < 8 && c->nic_ack_seen && seq_lt(c->nic_ack, c->fed_end) &&
+				(!c->refed || c->refed_at != c->nic_ack); k++) {
+			uint32_t a = c->nic_ack;
+			const tb_frame *hold = nullptr;
+			for (auto &d : *c->data) {
+				ref_meta dm;
+				ref_parse(d.second.data(), (uint32_t)d.second.size(), &dm);
+				if (seq_leq(d.first, a) && seq_lt(a, d.first + dm.pay_len)) {
+					hold = &d.second;
+					break;
+				}
+			}
+			c->refed = true;
+			c->refed_at = a;
+			if (!hold)
+				break;
+			tb_frame again = *hold;
+			fh->now_ns += 10000;
+			step_rx(again, "trace: client retransmission");
+			refed++;
+			consume_rx(r);
+			poll_idle("trace: poll");
+		}
 	}
-	printf("tb_diff: trace %s: %llu client frames fed, %zu connections\n", name, (unsigned long long)fed,
-	       conns.size());
+	uint64_t delivered = 0;
+	for (auto &c : conns)
+		if (c.nic_ack_seen)
+			delivered += c.nic_ack - c.syn_seq - 1;
+	printf("tb_diff: trace %s: %llu client frames fed, %llu again, %zu connections, %llu bytes acknowledged\n",
+	       name, (unsigned long long)fed, (unsigned long long)refed, conns.size(),
+	       (unsigned long long)delivered);
+	trace_conns = nullptr;
 	fflush(stdout);
 }
 
@@ -925,7 +990,7 @@ int main(int argc, char **argv)
 	fh->now_ns = 1000000;
 
 	// --- 1. INSTALL, one in-order segment, its ACK. -------------------------
-	on_fw_frame = track_frame;
+	on_fw_frame = [](const tb_frame &f) { track_frame(f); track_trace_frame(f); };
 	auto mkflow = [&](uint32_t id) {
 		gflow g;
 		memset(&g, 0, sizeof g);
