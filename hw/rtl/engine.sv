@@ -568,6 +568,7 @@ logic [4:0] rdst_beat_reg = '0;
 // outputs driven from the FSM
 logic [63:0] cnt_reg = '0;
 logic [15:0] cnt_rxb_reg = '0, cnt_txb_reg = '0;
+logic [31:0] rxb_pend_reg = '0;      // RX_BYTES still to add (16 bits per cycle)
 logic [3:0] oversize_pend_reg = '0;
 logic [3:0] hw_we_reg = '0, tw_we_reg = '0;
 logic [4*32-1:0] hw_d_reg = '0, tw_d_reg = '0;
@@ -940,7 +941,8 @@ localparam [63:0] STEP_MASK = ~((64'hffff << toffee_abi_pkg::CNT_EXC_BASE) |
 
 always_ff @(posedge clk) begin
     logic [63:0] cnt;
-    logic [15:0] rxb, txb;
+    logic [31:0] rxb;
+    logic [15:0] txb;
     cnt = '0;
     rxb = '0;
     txb = '0;
@@ -1048,7 +1050,7 @@ always_ff @(posedge clk) begin
             r_ece_reg <= rxp_ack_ece;
             r_kick_reg <= rxp_kick;
             cnt = cnt | (rxp_cnt_inc & STEP_MASK);
-            rxb = rxp_rx_bytes_add[15:0];
+            rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)
             state_reg <= S_RX_WB;
         end
         S_RX_WB: begin                           // state written (st_wr), then the kick
@@ -1618,7 +1620,14 @@ always_ff @(posedge clk) begin
         notify_valid_reg <= 1'b0;
 
     cnt_reg <= cnt;
-    cnt_rxb_reg <= rxb;
+    // RX_BYTES: axil_regs adds 16 bits per cycle; a merge of the
+    // out-of-order interval may deliver more at once.
+    begin
+        logic [31:0] pend;
+        pend = rxb_pend_reg + rxb;
+        cnt_rxb_reg <= pend > 32'h0000ffff ? 16'hffff : pend[15:0];
+        rxb_pend_reg <= pend > 32'h0000ffff ? pend - 32'h0000ffff : 32'd0;
+    end
     cnt_txb_reg <= txb;
 
     if (rst) begin
@@ -1628,6 +1637,7 @@ always_ff @(posedge clk) begin
         notify_valid_reg <= 1'b0;
         pend_reg <= '0;
         cnt_reg <= '0;
+        rxb_pend_reg <= '0;
         oversize_pend_reg <= '0;
         hw_we_reg <= '0;
         tw_we_reg <= '0;
@@ -1648,7 +1658,7 @@ assign m_axis_notify_tvalid = notify_valid_reg;
 assign m_axis_notify_ctx = notify_ctx_reg;
 
 // verilator lint_off UNUSEDSIGNAL
-wire unused = &{1'b0, cfg_spq_buf[255:128], rxp_rx_bytes_add[31:16], seg_ip_tos_reg[7:2], status_reg,
+wire unused = &{1'b0, cfg_spq_buf[255:128], seg_ip_tos_reg[7:2], status_reg,
                 rp_last_bytes[15:LG_B+1], rd_aligned[RDB_W-1:1024], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
                 s_axis_frame_tkeep, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
 // verilator lint_on UNUSEDSIGNAL

@@ -1238,6 +1238,9 @@ int main(int argc, char **argv)
 	{
 		uint32_t ctrl = fphost_reg_rd(fh, TOFFEE_REG_CTRL);
 		fphost_reg_wr(fh, TOFFEE_REG_CTRL, ctrl | TOFFEE_CTRL_PROMISC);   // the captures' MACs
+		// The firmware latches CTRL at its next poll, the RTL uses it at once:
+		// poll before the first frame.
+		poll_idle("latch CTRL");
 		size_t max_frames = argc > 3 ? (size_t)strtoull(argv[3], nullptr, 0) : 300;
 		for (const char *t : {"echo_small", "refused", "reset", "bulk_in", "bulk_out", "lossy_2pct", "reorder"})
 			replay_trace(t, r, max_frames);
