@@ -188,7 +188,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 	if (geteuid() != 0) {
-		cli_err("start: needs root (the NIC creates TAP device %s and runs DPDK); try sudo", tap);
+		cli_err("start: needs root (the NIC creates TAP device %s%s); try sudo", tap,
+			strcmp(backend, "fw") == 0 ? " and runs DPDK" : "");
 		return 1;
 	}
 	char nic_bin[1100], sp_bin[1100];
