@@ -53,6 +53,7 @@ static int install(struct fp *fp, uint32_t id, uint64_t iova, uint64_t now)
 	uint8_t queued = f->nic_flags & FP_NF_QUEUED;
 	uint32_t next = f->sched_next;
 	*f = img;
+	fp_fx_init(fp, id);
 	f->nic_flags = FP_NF_VALID | queued;
 	f->sched_next = next;
 	f->dupacks = 0;
@@ -187,7 +188,7 @@ static void ctx_exec(struct fp *fp, uint32_t ctx, const struct toffee_ctx_cmd *c
 		uint32_t old = f->rx_avail;
 		f->rx_avail += c->rx_bytes;
 		if (old < thr && f->rx_avail >= thr)
-			fp_tx_ack(fp, f, now, false);
+			fp_tx_ack(fp, f, c->flow_id, now, false);
 	}
 }
 

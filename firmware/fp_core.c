@@ -13,7 +13,7 @@ static size_t buckets_for(uint32_t flow_cap)
 size_t fp_mem_size(uint32_t flow_cap)
 {
 	return ALIGN64(sizeof(struct fp)) + (size_t)flow_cap * sizeof(struct toffee_flow) +
-	       buckets_for(flow_cap) * sizeof(struct fp_bucket);
+	       (size_t)flow_cap * sizeof(struct fp_fx) + buckets_for(flow_cap) * sizeof(struct fp_bucket);
 }
 
 static void latch_config(struct fp *fp)
@@ -45,7 +45,8 @@ struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
 	fp->regs = regs;
 	fp->flow_cap = flow_cap;
 	fp->flows = (struct toffee_flow *)((uint8_t *)mem + ALIGN64(sizeof(struct fp)));
-	fp->buckets = (struct fp_bucket *)(fp->flows + flow_cap);
+	fp->fx = (struct fp_fx *)(fp->flows + flow_cap);
+	fp->buckets = (struct fp_bucket *)(fp->fx + flow_cap);
 	fp->bucket_mask = (uint32_t)buckets_for(flow_cap) - 1;
 	fp_sched_init(fp, 0);
 	reg_wr(fp, TOFFEE_REG_ID, TOFFEE_ABI_ID);

@@ -53,10 +53,28 @@ struct fp_bucket {
 	struct fp_slot slot[FP_BUCKET_SLOTS];
 };
 
+/* NIC-private per-flow constants, derived at INSTALL from what only INSTALL
+ * sets (addresses, ports, the TS flag): the header template of the flow's
+ * pure ACK and partial checksums. Beside the 128-byte flow state, never
+ * visible to the host (64 bytes per flow, counted by fp_mem_size()). */
+struct fp_fx {
+	uint8_t  ack_ip[24];   /* frame bytes 14..37 of a pure ACK: IPv4 header
+				  with its checksum, TCP ports */
+	uint32_t tcp_hlen;     /* 20, or 32 with timestamps */
+	uint32_t rsvd;
+	uint64_t ip_sum;       /* IPv4 header sum but tos and total length */
+	uint64_t tcp_sum;      /* TCP sum of the pseudo header but the TCP
+				  length, the ports, the header length, and
+				  the timestamp option's kind/length word */
+	uint64_t rsvd2[2];
+};
+_Static_assert(sizeof(struct fp_fx) == 64, "fx entry");
+
 struct fp {
 	const struct fp_platform *plat;
 	volatile uint32_t *regs;
 	struct toffee_flow *flows;
+	struct fp_fx *fx;                        /* beside flows[], same index */
 	struct fp_bucket *buckets;
 	uint32_t flow_cap;
 	uint32_t bucket_mask;
@@ -280,7 +298,7 @@ void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
 /* IDLE: nothing sent (no data or no window); SENT: sent, nothing more now;
  * MORE: sent, more to send; WAIT_RATE: over rate until tb_time; BUSY: MAC full. */
 enum fp_tx_result { FP_TX_IDLE, FP_TX_SENT, FP_TX_MORE, FP_TX_WAIT_RATE, FP_TX_BUSY };
-void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece);
+void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t now, bool ece);
 /* Serve the scheduler's ready flows: up to @p budget segments, one per
  * flow per turn. Returns the number sent. */
 unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget);
@@ -290,68 +308,73 @@ static inline bool fp_tx_pending(const struct toffee_flow *f)
 	       ((f->flags & TOFFEE_FLOWF_TX_FIN) && f->snd_nxt == f->tx_end);
 }
 
+/* Fill flow @p id's fx entry (INSTALL; fp_tx.c). */
+void fp_fx_init(struct fp *fp, uint32_t id);
+
 /*
- * Write Ethernet, IPv4 and TCP headers (+ timestamps) of flow @p f for a
- * segment carrying @p plen payload bytes into fp->frame. Both checksums are
- * computed from the field values as they are written (no second pass over
- * the bytes): a one's-complement sum of host-order 32-bit words, folded, is
- * the host-order value of the big-endian checksum. *sum gets the TCP
- * partial sum without the payload (the TCP checksum field is left 0, see
- * fp_put_tcp_csum). Returns the header length. Fields are stored 4 or 8
- * bytes at a time. Always inline: the ACK (no payload, tos 0) folds its
- * constants, and the receive path's ACK needs no call.
+ * Write Ethernet, IPv4 and TCP headers (+ timestamps) of flow @p f (fx entry
+ * @p x) for a segment carrying @p plen payload bytes into fp->frame. Both
+ * checksums are computed from the field values as they are written (no
+ * second pass over the bytes): a one's-complement sum of host-order 32-bit
+ * words, folded, is the host-order value of the big-endian checksum; the
+ * words that are the same for every segment of the flow are summed once,
+ * at INSTALL (fx). *sum gets the TCP partial sum without the payload (the
+ * TCP checksum field is left 0, see fp_put_tcp_csum). Returns the header
+ * length. Fields are stored 4 or 8 bytes at a time. Always inline: the
+ * receive path's ACK needs no call.
  */
 static inline __attribute__((always_inline)) uint32_t
-fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, uint32_t seq, uint8_t th_flags,
-		    uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum, bool ts)
+fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
+		    uint8_t th_flags, uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum, bool ts)
 {
 	uint8_t *p = fp->frame;
-	uint32_t lip = f->local_ip, rip = f->remote_ip, ports = fp_flow_ports(f);
-	uint32_t ts_recent = f->ts_recent;       /* before the stores, which may alias it */
-	uint32_t opt_len = ts ? FP_TS_OPT_LEN : 0;
-	uint32_t tcp_hlen = FP_TCP_LEN + opt_len;
+	/* Everything read before the stores, which may alias it. */
+	uint64_t rmac = ld64(f->remote_mac), mac_eth = fp->mac_eth;
+	uint64_t addrs = ld64(x->ack_ip + 12);
+	uint32_t ports = ld32(x->ack_ip + 20);
+	uint32_t ts_recent = f->ts_recent, ack = f->rcv_nxt;
+	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
+	uint64_t ip_sum = x->ip_sum, s = x->tcp_sum;
+	uint32_t tcp_hlen = ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN;
 	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
 
-	/* Ethernet: the next hop (8 bytes loaded, the last two are overwritten
+	/* Ethernet: the next hop (8 bytes stored, the last two are overwritten
 	 * by the next store), our MAC, the IPv4 ethertype. */
-	st64(p, ld64(f->remote_mac));
-	st64(p + 6, fp->mac_eth);
+	st64(p, rmac);
+	st64(p + 6, mac_eth);
 	/* IPv4 bytes 0-7: ihl 5, tos, total length, ID 0, DF; 8-11: TTL 64,
-	 * TCP, checksum; 12-19: addresses. */
-	uint64_t ips = (uint64_t)lip + rip;
-	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ips + (0x4500u | tos) + ip_len + 0x40004006u);
+	 * TCP, checksum; 12-19: addresses; then the TCP ports. */
+	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ip_sum + tos + ip_len);
 	st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
 		     (uint64_t)0x40 << 48);
 	st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
-	st64(p + 26, __builtin_bswap64((uint64_t)lip << 32 | rip));
+	st64(p + 26, addrs);
+	st32(p + 34, ports);
 
-	/* TCP: ports, seq, ack, offset/flags/window, checksum 0, urgent
-	 * pointer 0, options. */
+	/* TCP: seq, ack, offset/flags/window, checksum 0, urgent pointer 0,
+	 * options. */
 	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
-	uint32_t ack = f->rcv_nxt;
-	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
-	uint32_t hdr_flags_win = (tcp_hlen / 4) << 28 | (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
-	st32(th, __builtin_bswap32(ports));
+	uint32_t flags_win = (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
 	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
-	st64(th + 12, __builtin_bswap32(hdr_flags_win));
-	uint64_t s = ips + 6u + tcp_hlen + plen + ports + seq + ack + hdr_flags_win;
-	if (opt_len) {
+	st64(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
+	s = s + plen + seq + ack + flags_win;        /* 64-bit: keep carries */
+	if (ts) {
 		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
 		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */
 		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | ts_recent));
-		s += (uint64_t)0x0101080au + tsval + ts_recent;   /* 64-bit: keep carries */
+		s += (uint64_t)tsval + ts_recent;                 /* 64-bit: keep carries */
 	}
 	*sum = s;
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
 }
 /* With and without timestamps: two copies, each with its lengths constant. */
 static inline __attribute__((always_inline)) uint32_t
-fp_build_headers(struct fp *fp, const struct toffee_flow *f, uint32_t seq, uint8_t th_flags,
-		 uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum)
+fp_build_headers(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
+		 uint8_t th_flags, uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum)
 {
 	if (f->flags & TOFFEE_FLOWF_TS)
-		return fp_build_headers_ts(fp, f, seq, th_flags, plen, tos, now, sum, true);
-	return fp_build_headers_ts(fp, f, seq, th_flags, plen, tos, now, sum, false);
+		return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, tos, now, sum, true);
+	return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, tos, now, sum, false);
 }
 
 /* Store the TCP checksum from a host-order partial sum. */
@@ -360,15 +383,49 @@ static inline void fp_put_tcp_csum(struct fp *fp, uint64_t host_sum)
 	wr16(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, (uint16_t)~fp_csum_fold_nz(host_sum));
 }
 
+/* The headers of a pure ACK: as fp_build_headers() with plen 0 and tos 0,
+ * the IPv4 header (checksum included) and the ports copied from fx. */
+static inline __attribute__((always_inline)) uint32_t
+fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint8_t th_flags,
+		uint64_t now, bool ts)
+{
+	uint8_t *p = fp->frame;
+	uint64_t rmac = ld64(f->remote_mac), mac_eth = fp->mac_eth;
+	uint64_t ip0 = ld64(x->ack_ip), ip1 = ld64(x->ack_ip + 8), ip2 = ld64(x->ack_ip + 16);
+	uint32_t ts_recent = f->ts_recent, seq = f->snd_nxt, ack = f->rcv_nxt;
+	uint32_t w = f->rx_avail >> f->rcv_wscale;
+	uint64_t s = x->tcp_sum;
+	uint32_t tcp_hlen = ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN;
+
+	st64(p, rmac);
+	st64(p + 6, mac_eth);
+	st64(p + 14, ip0);
+	st64(p + 22, ip1);
+	st64(p + 30, ip2);
+	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
+	uint32_t flags_win = (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
+	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
+	st64(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
+	s = s + seq + ack + flags_win;
+	if (ts) {
+		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
+		st32(th + 20, __builtin_bswap32(0x0101080au));
+		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | ts_recent));
+		s += (uint64_t)tsval + ts_recent;
+	}
+	fp_put_tcp_csum(fp, s);
+	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
+}
+
 /* Send a pure ACK (inline for the receive path; fp_tx_ack() is the
  * out-of-line form). */
 static inline __attribute__((always_inline)) void
-fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint64_t now, bool ece)
+fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece)
 {
-	uint64_t sum;
+	const struct fp_fx *x = &fp->fx[id];
 	uint8_t fl = FP_TH_ACK | (ece ? FP_TH_ECE : 0);
-	uint32_t len = fp_build_headers(fp, f, f->snd_nxt, fl, 0, 0, now, &sum);
-	fp_put_tcp_csum(fp, sum);
+	uint32_t len = (f->flags & TOFFEE_FLOWF_TS) ? fp_build_ack_ts(fp, f, x, fl, now, true)
+						    : fp_build_ack_ts(fp, f, x, fl, now, false);
 	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, len) != 0)) {
 		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
 		return;

@@ -6,13 +6,35 @@
 #include <errno.h>
 #include "fp_internal.h"
 
-void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint64_t now, bool ece)
+void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t now, bool ece)
 {
-	fp_send_ack(fp, f, now, ece);
+	fp_send_ack(fp, f, id, now, ece);
+}
+
+void fp_fx_init(struct fp *fp, uint32_t id)
+{
+	const struct toffee_flow *f = &fp->flows[id];
+	struct fp_fx *x = &fp->fx[id];
+	uint32_t lip = f->local_ip, rip = f->remote_ip, ports = fp_flow_ports(f);
+	bool ts = f->flags & TOFFEE_FLOWF_TS;
+	uint32_t tcp_hlen = FP_TCP_LEN + (ts ? FP_TS_OPT_LEN : 0);
+	uint32_t ack_ip_len = FP_IP_LEN + tcp_hlen;
+
+	memset(x, 0, sizeof(*x));
+	x->tcp_hlen = tcp_hlen;
+	x->ip_sum = (uint64_t)lip + rip + 0x4500u + 0x40004006u;
+	x->tcp_sum = (uint64_t)lip + rip + 6u + tcp_hlen + ports + ((tcp_hlen / 4) << 28) +
+		     (ts ? 0x0101080au : 0);
+	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(x->ip_sum + ack_ip_len);
+	st64(x->ack_ip, 0x45u | (uint32_t)__builtin_bswap16((uint16_t)ack_ip_len) << 16 | (uint64_t)0x40 << 48);
+	st32(x->ack_ip + 8, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
+	st64(x->ack_ip + 12, __builtin_bswap64((uint64_t)lip << 32 | rip));
+	st32(x->ack_ip + 20, __builtin_bswap32(ports));
 }
 
 /* Send flow @p f's next segment if its windows and rate allow. */
-static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f, uint64_t now)
+static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f, const struct fp_fx *x,
+					   uint64_t now)
 {
 	uint32_t nxt = f->snd_nxt, end = f->tx_end;
 	bool fin_wanted = f->flags & TOFFEE_FLOWF_TX_FIN;
@@ -38,7 +60,7 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 	uint8_t tos = (f->flags & TOFFEE_FLOWF_ECN) && len ? 0x02 : 0;   /* ECT(0) */
 
 	uint64_t sum;
-	uint32_t hlen = fp_build_headers(fp, f, nxt, fl, len, tos, now, &sum);
+	uint32_t hlen = fp_build_headers(fp, f, x, nxt, fl, len, tos, now, &sum);
 	if (len) {
 		uint32_t mask = (1u << f->tx_buf_log2) - 1;
 		uint32_t off = nxt & mask, first = mask + 1 - off;
@@ -90,7 +112,7 @@ unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget)
 	while (sent < budget && fp->ready_head != TOFFEE_FLOW_NONE) {
 		uint32_t id = fp->ready_head;
 		struct toffee_flow *f = &fp->flows[id];
-		enum fp_tx_result r = (f->nic_flags & FP_NF_VALID) ? tx_segment(fp, f, now) : FP_TX_IDLE;
+		enum fp_tx_result r = (f->nic_flags & FP_NF_VALID) ? tx_segment(fp, f, &fp->fx[id], now) : FP_TX_IDLE;
 		switch (r) {
 		case FP_TX_MORE:
 			sent++;
