@@ -2,6 +2,10 @@
 # actions to the fast path (fuzz_rx.c), built with clang, ASan and UBSan.
 #   make fuzz [FUZZ_SECONDS=60]   fuzz for a while (new inputs: build/fuzz/corpus-work)
 #   make fuzz-corpus              regenerate the committed seeds from the traces
+#   make fuzz-diff FUZZ_DIFF_REF=<commit> [FUZZ_SECONDS=60]
+#                                 differential: the core of <commit> against the
+#                                 working tree's, every platform call and the end
+#                                 state compared (fuzz_diff.c, fuzz-diff.sh)
 # `make test` runs it for 20 s over the committed corpus (tests/fuzz/run-fuzz.sh).
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -30,4 +34,8 @@ fuzz-corpus: $(MKCORPUS)
 
 TEST_DEPS += $(FUZZ_BIN)
 TESTS += tests/fuzz/run-fuzz.sh
-.PHONY: fuzz fuzz-corpus
+FUZZ_DIFF_REF ?= HEAD
+fuzz-diff: | $(DEPS_STAMP)
+	@tests/fuzz/fuzz-diff.sh $(FUZZ_DIFF_REF) $(FUZZ_SECONDS)
+
+.PHONY: fuzz fuzz-corpus fuzz-diff

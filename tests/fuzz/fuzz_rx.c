@@ -22,6 +22,87 @@
 #include "fphost.h"
 #include "fuzz_input.h"
 
+/* With FUZZ_DIGEST defined (the differential target, fuzz_diff.c), every
+ * observable effect of the core is hashed into fuzz_digest: each call it
+ * makes to the platform (frames sent, DMA reads and writes with their data,
+ * ring entries, notifications) in order, and at the end its counters, the
+ * register file, host memory and the state of every flow. */
+#ifdef FUZZ_DIGEST
+uint64_t fuzz_digest;
+static struct fp_platform fuzz_orig_plat;
+static void dg(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		fuzz_digest = (fuzz_digest ^ w) * 0x100000001b3ull;
+		fuzz_digest ^= fuzz_digest >> 29;
+	}
+	for (; i < n; i++)
+		fuzz_digest = (fuzz_digest ^ b[i]) * 0x100000001b3ull;
+}
+static void dg_u64(uint64_t v) { dg(&v, sizeof(v)); }
+static int dg_tx(void *priv, const uint8_t *frame, uint32_t len)
+{
+	int rc = fuzz_orig_plat.tx(priv, frame, len);
+	dg_u64(1); dg_u64(len); dg(frame, len); dg_u64((uint64_t)rc);
+	return rc;
+}
+static void dg_dma_read(void *priv, uint64_t iova, void *dst, uint32_t len)
+{
+	fuzz_orig_plat.dma_read(priv, iova, dst, len);
+	dg_u64(2); dg_u64(iova); dg_u64(len);
+}
+static void dg_dma_write(void *priv, uint64_t iova, const void *src, uint32_t len)
+{
+	dg_u64(3); dg_u64(iova); dg_u64(len); dg(src, len);
+	fuzz_orig_plat.dma_write(priv, iova, src, len);
+}
+static void dg_dma_write_entry(void *priv, uint64_t iova, const void *src, uint32_t len)
+{
+	dg_u64(4); dg_u64(iova); dg_u64(len); dg(src, len);
+	fuzz_orig_plat.dma_write_entry(priv, iova, src, len);
+}
+static void dg_notify(void *priv, uint32_t ctx)
+{
+	dg_u64(5); dg_u64(ctx);
+	fuzz_orig_plat.notify(priv, ctx);
+}
+static void dg_start(struct fphost *fh)
+{
+	fuzz_digest = 0xcbf29ce484222325ull;
+	fuzz_orig_plat = fh->plat;
+	fh->plat.tx = dg_tx;
+	fh->plat.dma_read = dg_dma_read;
+	fh->plat.dma_write = dg_dma_write;
+	fh->plat.dma_write_entry = dg_dma_write_entry;
+	fh->plat.notify = dg_notify;
+}
+static void dg_end(struct fphost *fh)
+{
+	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++)
+		dg_u64(fp_counter(fh->fp, i));
+	dg((const void *)fh->regs, TOFFEE_REG_DB_BASE);
+	dg(fh->mem, fh->mem_used);
+	for (uint32_t id = 0; id < fh->flow_cap; id++) {
+		const struct toffee_flow *f = fp_flow(fh->fp, id);
+		if (f)
+			dg(f, sizeof(*f));
+		else
+			dg_u64(id);
+	}
+}
+#define FUZZ_DG_START(fh) dg_start(fh)
+#define FUZZ_DG_STEP(v) dg_u64(v)
+#define FUZZ_DG_END(fh) dg_end(fh)
+#else
+#define FUZZ_DG_START(fh) ((void)(fh))
+#define FUZZ_DG_STEP(v) ((void)(v))
+#define FUZZ_DG_END(fh) ((void)(fh))
+#endif
+
 #define N_FLOWS 4u
 
 struct app_flow {
@@ -215,6 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	raw_used = false;
 	delivered_total = 0;
 	fphost_set_tx_hook(fh, check_tx, NULL);
+	FUZZ_DG_START(fh);
 	for (uint32_t i = 0; i < N_FLOWS; i++)
 		install(fh, i, &h);
 	drain(fh);
@@ -272,6 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		fphost_poll(fh, 16);
 		drain(fh);
+		FUZZ_DG_STEP(steps);
 	}
 	fh->now_ns += 1000000000ull;
 	fphost_poll_idle(fh, 1024);
@@ -280,6 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_rx: delivered %llu bytes, %llu frames sent, %llu received\n",
 			(unsigned long long)delivered_total, (unsigned long long)fh->tx_total,
 			(unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_RX_FRAMES));
+	FUZZ_DG_END(fh);
 	fphost_destroy(fh);
 	return 0;
 }
