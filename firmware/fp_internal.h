@@ -287,6 +287,46 @@ static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp
 	if (FP_UNLIKELY(slot->db[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
 }
+/* The same in two steps for the receive path's prediction, with fewer
+ * values kept in between: fp_ev_room() reads the ring's size and indices
+ * (before the segment changes anything), fp_ev_post() reads the ring base
+ * and writes event (w0: flow_id, rx_bytes; w1: tx_freed, flags) at slot
+ * @p tail. Each register is read once, as in the two functions above. */
+_Static_assert(TOFFEE_Q_BASE_HI == TOFFEE_Q_BASE_LO + 4 && TOFFEE_REG_CTX_BASE % 8 == 0 &&
+	       TOFFEE_REG_CTX_STRIDE % 8 == 0 && TOFFEE_CTX_EV % 8 == 0, "ring base as one 64-bit register pair");
+static inline __attribute__((always_inline)) volatile uint32_t *fp_ev_blk(const struct fp *fp, uint32_t ctx)
+{
+	return fp->regs + TOFFEE_REG_CTX_BASE / 4 + (size_t)ctx * (TOFFEE_REG_CTX_STRIDE / 4) + TOFFEE_CTX_EV / 4;
+}
+static inline __attribute__((always_inline)) volatile uint32_t *fp_db(const struct fp *fp, uint32_t ctx)
+{
+	return fp->regs + TOFFEE_REG_DB_BASE / 4 + (size_t)ctx * (TOFFEE_REG_DB_STRIDE / 4);
+}
+static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp, uint32_t ctx, uint32_t *tail,
+							     uint32_t *size)
+{
+	volatile uint32_t *blk = fp_ev_blk(fp, ctx);
+	uint32_t l = blk[TOFFEE_Q_LOG2 / 4], t = blk[TOFFEE_Q_TAIL / 4];
+	uint32_t head = fp_db(fp, ctx)[TOFFEE_DB_EV_HEAD / 4];
+	*tail = t;
+	*size = 1u << l;
+	return l && t - head < (1u << l);
+}
+static inline __attribute__((always_inline)) void
+fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint32_t size, uint64_t w0, uint64_t w1)
+{
+	volatile uint32_t *blk = fp_ev_blk(fp, ctx);
+	/* BASE_LO and BASE_HI in one little-endian 64-bit read */
+	uint64_t base = *(volatile uint64_t *)(blk + TOFFEE_Q_BASE_LO / 4);
+	uint64_t ev[2] = { w0, w1 | (uint64_t)!(tail & size) << 56 };   /* phase */
+	fp->plat->dma_write_entry(fp->plat->priv, base + (uint64_t)(tail & (size - 1)) * sizeof(struct toffee_ctx_ev),
+				  ev, sizeof(struct toffee_ctx_ev));
+	blk = fp_ev_blk(fp, ctx);
+	blk[TOFFEE_Q_TAIL / 4] = tail + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))
+		fp_ctx_notify(fp, ctx);
+}
 _Static_assert(sizeof(struct toffee_ctx_ev) == 16 && offsetof(struct toffee_ctx_ev, rx_bytes) == 4 &&
 	       offsetof(struct toffee_ctx_ev, tx_freed) == 8 && offsetof(struct toffee_ctx_ev, flags) == 12 &&
 	       offsetof(struct toffee_ctx_ev, phase) == 15, "ctx event layout");
@@ -486,33 +526,40 @@ static inline void fp_sched_advance(struct fp *fp, uint64_t now)
  * (fp_ack.c) takes an ACK of snd_una that counts as a duplicate or updates
  * the window. */
 uint32_t fp_ack_same(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t peer_wnd, bool pure);
+/* The ACK field @p ack, beyond snd_una (@p una), with window field @p wnd. */
+static inline __attribute__((always_inline)) uint32_t
+fp_ack_new(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t una, uint32_t ack, uint32_t wnd,
+	   bool ece, uint64_t now)
+{
+	uint32_t peer_wnd = wnd << f->snd_wscale;
+	uint32_t acked = ack - una;
+	/* Bytes freed exclude our FIN, which occupies tx_end. */
+	uint32_t data_end = seq_gt(ack, f->tx_end) ? f->tx_end : ack;
+	uint32_t freed = seq_gt(data_end, una) ? data_end - una : 0;
+	f->snd_una = ack;
+	if (seq_lt(f->snd_nxt, ack))
+		f->snd_nxt = ack;          /* after go-back-N */
+	f->dupacks = 0;
+	f->snd_wnd = peer_wnd;
+	f->fb_acked += acked;
+	if (ece)
+		f->fb_ecn_acked += acked;
+	if ((f->nic_flags & FP_NF_RTT) && seq_geq(ack, f->rtt_seq)) {
+		f->fb_rtt_us = ((uint32_t)now - f->rtt_start) / 1000u;
+		f->nic_flags &= (uint8_t)~FP_NF_RTT;
+	}
+	fp_count(fp, TOFFEE_CNT_RX_ACKS);
+	fp_sched_kick(fp, f, id);
+	return freed;
+}
 static inline uint32_t fp_ack_process(struct fp *fp, struct toffee_flow *f, uint32_t id, uint32_t ack,
 				      uint32_t wnd, bool pure, bool ece, uint64_t now)
 {
 	uint32_t una = f->snd_una;
 	uint32_t peer_wnd = wnd << f->snd_wscale;
 
-	if (seq_gt(ack, una)) {
-		uint32_t acked = ack - una;
-		/* Bytes freed exclude our FIN, which occupies tx_end. */
-		uint32_t data_end = seq_gt(ack, f->tx_end) ? f->tx_end : ack;
-		uint32_t freed = seq_gt(data_end, una) ? data_end - una : 0;
-		f->snd_una = ack;
-		if (seq_lt(f->snd_nxt, ack))
-			f->snd_nxt = ack;          /* after go-back-N */
-		f->dupacks = 0;
-		f->snd_wnd = peer_wnd;
-		f->fb_acked += acked;
-		if (ece)
-			f->fb_ecn_acked += acked;
-		if ((f->nic_flags & FP_NF_RTT) && seq_geq(ack, f->rtt_seq)) {
-			f->fb_rtt_us = ((uint32_t)now - f->rtt_start) / 1000u;
-			f->nic_flags &= (uint8_t)~FP_NF_RTT;
-		}
-		fp_count(fp, TOFFEE_CNT_RX_ACKS);
-		fp_sched_kick(fp, f, id);
-		return freed;
-	}
+	if (seq_gt(ack, una))
+		return fp_ack_new(fp, f, id, una, ack, wnd, ece, now);
 	/* An old ACK is ignored; so is an ACK of snd_una that neither counts
 	 * as a duplicate (it carries data, or nothing is outstanding) nor
 	 * changes the window. */

@@ -222,13 +222,15 @@ static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t 
 {
 	const uint8_t *ip = frame + FP_ETH_LEN;
 	uint32_t ip_len = rd16(ip + 2);
-	uint32_t thl = (uint32_t)(ip[FP_IP_LEN + 12] >> 4) * 4;
+	uint32_t thl = (uint32_t)(ip[FP_IP_LEN + 12] >> 2) & 0x3cu;
+	/* thl >= 20 and thl <= ip_len - 20 imply ip_len >= 40 (ip_len < 2^16:
+	 * no wrap) */
 	if (FP_UNLIKELY(len - FP_HDRS_LEN > TOFFEE_MAX_FRAME - FP_HDRS_LEN ||
 			ld64(frame) << 16 != fp->rx_mac_key ||            /* our MAC, enabled */
 			(ld32(frame + 12) & 0xffffffu) != 0x450008u ||    /* IPv4, ihl 5 */
 			(ld32(ip + 6) & 0xff00ff3fu) != 0x06000000u ||    /* no MF/offset, TCP */
-			ip_len < FP_IP_LEN + FP_TCP_LEN || FP_ETH_LEN + ip_len > len ||
-			thl < FP_TCP_LEN || thl > ip_len - FP_IP_LEN))
+			FP_ETH_LEN + ip_len > len ||
+			thl < FP_TCP_LEN || (int32_t)(ip_len - FP_IP_LEN - thl) < 0))
 		return rx_headers_ordered(fp, frame, len);
 	if (FP_UNLIKELY(!ip_csum_ok(ip)))
 		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
@@ -367,12 +369,65 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 /*
  * Header prediction (as in Van Jacobson's BSD TCP): most segments are the
  * next in sequence, carry only ACK (and PSH), no options but timestamps,
- * fit the window, acknowledge nothing unsent, and find no out-of-order
- * interval or slow-path mark. For those, fp_rx() does what rx_segment()
- * would do, without the tests that cannot fire; every other segment goes to
- * rx_segment(). The two must stay equivalent (the differential tests
- * compare every frame, memory write and counter).
+ * fit the window, acknowledge nothing unsent, find no out-of-order interval
+ * or slow-path mark, and either carry data or acknowledge new data. For
+ * those, rx_predicted() does what rx_segment() would do, without the tests
+ * that cannot fire; every other segment goes to rx_segment(). The two must
+ * stay equivalent (the differential fuzzer compares every frame, memory
+ * write and counter against the ordered reference).
  */
+static inline __attribute__((always_inline)) void
+rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint64_t now)
+{
+	struct toffee_flow *f = &fp->flows[id];
+	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
+	uint8_t fl = th[13];
+	uint32_t plen = rd16(ip + 2) - FP_IP_LEN - thl;
+	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
+	uint32_t una = f->snd_una;
+	bool ts = thl != FP_TCP_LEN;               /* then predicted: NOP NOP TS */
+	/* Several conditions in one test: each term is 0 when it holds. */
+	uint32_t odd = (f->flags & TOFFEE_FLOWF_SLOWPATH) |
+		       ((fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) ^ FP_TH_ACK) |
+		       (seq ^ f->rcv_nxt) | f->ooo_len;
+	if (FP_UNLIKELY(odd || (ts && (thl != FP_TCP_LEN + FP_TS_OPT_LEN || ld32(th + FP_TCP_LEN) != TS_WORD)) ||
+			plen > f->rx_avail || seq_gt(ack, f->snd_max)))
+		return rx_segment(fp, id, frame, thl, now);
+	uint32_t ctx = f->ctx_id, tail, size;
+	if (plen == 0) {
+		/* A pure ACK of new data (an ACK of nothing new goes the long way). */
+		if (FP_UNLIKELY(!seq_gt(ack, una)))
+			return rx_segment(fp, id, frame, thl, now);
+		if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &size)))
+			return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
+		if (ts) {
+			uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
+			if ((int32_t)(tsval - f->ts_recent) >= 0)
+				f->ts_recent = tsval;
+		}
+		uint32_t freed = fp_ack_new(fp, f, id, una, ack, rd16(th + 14), fl & FP_TH_ECE, now);
+		if (freed)
+			fp_ev_post(fp, ctx, tail, size, id, freed);
+		return;
+	}
+	/* Payload in order, within the window: reserve the event first. */
+	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &size)))
+		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);
+	if (ts) {
+		uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
+		if ((int32_t)(tsval - f->ts_recent) >= 0)
+			f->ts_recent = tsval;
+	}
+	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), false, fl & FP_TH_ECE, now);
+	deposit(fp, f, seq, th + thl, plen);
+	f->rcv_nxt = seq + plen;
+	f->rx_avail -= plen;
+	fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
+	fp->cnt[TOFFEE_CNT_RX_BYTES] += plen;
+	fp_ev_post(fp, ctx, tail, size, id | (uint64_t)plen << 32, freed);
+	fp_send_ack(fp, f, id, now, (f->flags & TOFFEE_FLOWF_ECN) && (ip[1] & 3) == 3);
+}
+
 void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 {
 	fp_count(fp, TOFFEE_CNT_RX_FRAMES);
@@ -390,39 +445,5 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	if (!slot)
 		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame,
 			    FP_ETH_LEN + rd16(ip + 2));                                   /* [P4] */
-	uint32_t id = slot->id_plus1 - 1;
-	struct toffee_flow *f = &fp->flows[id];
-
-	uint8_t fl = th[13];
-	uint32_t plen = rd16(ip + 2) - FP_IP_LEN - thl;
-	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
-	bool ts = thl != FP_TCP_LEN;               /* then predicted: NOP NOP TS */
-	if (FP_UNLIKELY((f->flags & TOFFEE_FLOWF_SLOWPATH) ||
-			(fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) != FP_TH_ACK ||
-			(ts && (thl != FP_TCP_LEN + FP_TS_OPT_LEN || ld32(th + FP_TCP_LEN) != TS_WORD)) ||
-			seq != f->rcv_nxt || plen > f->rx_avail || seq_gt(ack, f->snd_max) || f->ooo_len))
-		return rx_segment(fp, id, frame, thl, now);
-
-	bool new_ack = seq_gt(ack, f->snd_una);
-	struct fp_ev_slot ev = { 0, 0, 0, 0, 0 };
-	if ((new_ack || plen) && FP_UNLIKELY(!fp_ctx_ev_reserve(fp, f->ctx_id, &ev)))
-		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
-	if (ts) {
-		uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
-		if ((int32_t)(tsval - f->ts_recent) >= 0)
-			f->ts_recent = tsval;
-	}
-	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), plen == 0, fl & FP_TH_ECE, now);
-	if (!plen) {                               /* pure ACK */
-		if (freed)
-			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
-		return;
-	}
-	deposit(fp, f, seq, th + thl, plen);
-	f->rcv_nxt = seq + plen;
-	f->rx_avail -= plen;
-	fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
-	fp->cnt[TOFFEE_CNT_RX_BYTES] += plen;
-	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, plen, freed, 0);
-	fp_send_ack(fp, f, id, now, (f->flags & TOFFEE_FLOWF_ECN) && (ip[1] & 3) == 3);
+	rx_predicted(fp, slot->id_plus1 - 1, frame, thl, now);
 }
