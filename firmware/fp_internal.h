@@ -61,12 +61,14 @@ struct fp_fx {
 	uint8_t  ack_ip[24];   /* frame bytes 14..37 of a pure ACK: IPv4 header
 				  with its checksum, TCP ports */
 	uint32_t tcp_hlen;     /* 20, or 32 with timestamps */
-	uint32_t rsvd;
+	uint32_t mss_ip1;      /* frame bytes 22..25 of a segment of mss bytes:
+				  TTL, protocol, IPv4 checksum */
 	uint64_t ip_sum;       /* IPv4 header sum but tos and total length */
 	uint64_t tcp_sum;      /* TCP sum of the pseudo header but the TCP
 				  length, the ports, the header length, and
 				  the timestamp option's kind/length word */
-	uint64_t rsvd2[2];
+	uint64_t mss_ip0;      /* frame bytes 14..21 of a segment of mss bytes */
+	uint64_t rsvd;
 };
 _Static_assert(sizeof(struct fp_fx) == 64, "fx entry");
 
@@ -348,6 +350,12 @@ static inline bool fp_tx_pending(const struct toffee_flow *f)
 	       ((f->flags & TOFFEE_FLOWF_TX_FIN) && f->snd_nxt == f->tx_end);
 }
 
+/* The IPv4 tos of a segment of @p len payload bytes: ECT(0) on data of
+ * an ECN flow. */
+static inline uint8_t fp_tx_tos(const struct toffee_flow *f, uint32_t len)
+{
+	return (f->flags & TOFFEE_FLOWF_ECN) && len ? 0x02 : 0;
+}
 /* Fill flow @p id's fx entry (INSTALL; fp_tx.c). */
 void fp_fx_init(struct fp *fp, uint32_t id);
 
@@ -383,11 +391,17 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_
 	st64(p, rmac);
 	st64(p + 6, mac_eth);
 	/* IPv4 bytes 0-7: ihl 5, tos, total length, ID 0, DF; 8-11: TTL 64,
-	 * TCP, checksum; 12-19: addresses; then the TCP ports. */
-	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ip_sum + tos + ip_len);
-	st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
-		     (uint64_t)0x40 << 48);
-	st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
+	 * TCP, checksum; 12-19: addresses; then the TCP ports. A segment of
+	 * mss bytes (tos as fp_tx_tos() gives it) has its first 12 bytes in fx. */
+	if (plen == f->mss) {
+		st64(p + 14, x->mss_ip0);
+		st32(p + 22, x->mss_ip1);
+	} else {
+		uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ip_sum + tos + ip_len);
+		st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
+			     (uint64_t)0x40 << 48);
+		st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
+	}
 	st64(p + 26, addrs);
 	st32(p + 34, ports);
 

@@ -29,6 +29,12 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	st64(x->ack_ip, 0x45u | (uint32_t)__builtin_bswap16((uint16_t)ack_ip_len) << 16 | (uint64_t)0x40 << 48);
 	st32(x->ack_ip + 8, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
 	st64(x->ack_ip + 12, __builtin_bswap64((uint64_t)lip << 32 | rip));
+	uint32_t mss_ip_len = ack_ip_len + f->mss;
+	uint8_t tos = fp_tx_tos(f, f->mss);
+	ip_csum = (uint16_t)~fp_csum_fold_nz(x->ip_sum + tos + mss_ip_len);
+	x->mss_ip0 = 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)mss_ip_len) << 16 |
+		     (uint64_t)0x40 << 48;
+	x->mss_ip1 = 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16;
 	st32(x->ack_ip + 20, __builtin_bswap32(ports));
 }
 
@@ -57,7 +63,7 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 		len = wnd - inflight;
 	bool fin = fin_wanted && nxt + len == end;
 	uint8_t fl = FP_TH_ACK | (nxt + len == end ? FP_TH_PSH : 0) | (fin ? FP_TH_FIN : 0);
-	uint8_t tos = (f->flags & TOFFEE_FLOWF_ECN) && len ? 0x02 : 0;   /* ECT(0) */
+	uint8_t tos = fp_tx_tos(f, len);
 
 	uint64_t sum;
 	uint32_t hlen = fp_build_headers(fp, f, x, nxt, fl, len, tos, now, &sum);
