@@ -144,8 +144,13 @@ static inline bool ip_csum_ok(const uint8_t *ip)
 static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
 {
 	const uint8_t *th = ip + FP_IP_LEN;
-	/* pseudo header: addresses, protocol, TCP length (native order) */
-	uint64_t s = csum_add64(ld64(ip + 12), __builtin_bswap16(6) + __builtin_bswap16((uint16_t)tcp_len));
+	/* pseudo header: addresses, protocol, TCP length (native order). The
+	 * TCP length is the IPv4 total length minus 20, and a byte swap
+	 * multiplies a 16-bit value by 256 modulo 0xffff: bswap16(tcp_len) is
+	 * congruent to the total-length field as loaded plus 0xffff - 20 * 256. */
+	uint16_t ip_len_raw;
+	memcpy(&ip_len_raw, ip + 2, 2);
+	uint64_t s = csum_add64(ld64(ip + 12), __builtin_bswap16(6) + (uint64_t)ip_len_raw + (0xffffu - 20u * 256u));
 	if (FP_LIKELY(thl == FP_TCP_LEN + FP_TS_OPT_LEN)) {
 		s = csum_add64(s, ld64(th));
 		s = csum_add64(s, ld64(th + 8));
@@ -218,7 +223,7 @@ static __attribute__((noinline)) uint32_t rx_headers_ordered(struct fp *fp, cons
  * checksums (all pure), so if they pass only a checksum can fail, and the
  * IPv4 one is tested first as there; if any fails, the ordered checks run
  * and pick the reason. */
-static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t len)
+static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t len, uint32_t *plen)
 {
 	const uint8_t *ip = frame + FP_ETH_LEN;
 	uint32_t ip_len = rd16(ip + 2);
@@ -231,11 +236,16 @@ static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t 
 			(ld32(ip + 6) & 0xff00ff3fu) != 0x06000000u ||    /* no MF/offset, TCP */
 			FP_ETH_LEN + ip_len > len ||
 			thl < FP_TCP_LEN || (int32_t)(ip_len - FP_IP_LEN - thl) < 0))
-		return rx_headers_ordered(fp, frame, len);
+	{
+		thl = rx_headers_ordered(fp, frame, len);
+		*plen = rd16(ip + 2) - FP_IP_LEN - thl;
+		return thl;
+	}
 	if (FP_UNLIKELY(!ip_csum_ok(ip)))
 		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
 	if (FP_UNLIKELY(!tcp_csum_ok(ip, ip_len - FP_IP_LEN, thl)))
 		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
+	*plen = ip_len - FP_IP_LEN - thl;
 	return thl;
 }
 
@@ -377,12 +387,11 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
  * write and counter against the ordered reference).
  */
 static inline __attribute__((always_inline)) void
-rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint64_t now)
+rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint32_t plen, uint64_t now)
 {
 	struct toffee_flow *f = &fp->flows[id];
 	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
 	uint8_t fl = th[13];
-	uint32_t plen = rd16(ip + 2) - FP_IP_LEN - thl;
 	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
 	uint32_t una = f->snd_una;
 	bool ts = thl != FP_TCP_LEN;               /* then predicted: NOP NOP TS */
@@ -431,7 +440,8 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 {
 	fp_count(fp, TOFFEE_CNT_RX_FRAMES);
-	uint32_t thl = rx_headers(fp, frame, len);
+	uint32_t plen = 0;
+	uint32_t thl = rx_headers(fp, frame, len, &plen);
 	if (!thl)
 		return;
 	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
@@ -445,5 +455,5 @@ void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 	if (!slot)
 		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame,
 			    FP_ETH_LEN + rd16(ip + 2));                                   /* [P4] */
-	rx_predicted(fp, slot->id_plus1 - 1, frame, thl, now);
+	rx_predicted(fp, slot->id_plus1 - 1, frame, thl, plen, now);
 }
