@@ -132,16 +132,26 @@ static inline uint64_t csum_add64(uint64_t sum, uint64_t w)
 /* sum % 0xffff == 0, written as the multiply-by-inverse test (0xffff is
  * odd: n is a multiple iff n * 0xffff^-1 mod 2^64 <= (2^64 - 1) / 0xffff),
  * which the compiler does not always find by itself. */
+#define CSUM_INV 0xfffefffefffeffffull
+#define CSUM_LIM 0x0001000100010001ull
 static inline bool csum_zero(uint64_t sum)
 {
-	return sum * 0xfffefffefffeffffull <= 0x0001000100010001ull;
+	return sum * CSUM_INV <= CSUM_LIM;
+}
+static inline uint64_t ip_csum_sum(const uint8_t *ip)
+{
+	return csum_add64(csum_add64(ld64(ip), ld64(ip + 8)), ld32(ip + 16));
 }
 static inline bool ip_csum_ok(const uint8_t *ip)
 {
-	uint64_t s = csum_add64(csum_add64(ld64(ip), ld64(ip + 8)), ld32(ip + 16));
-	return csum_zero(s);
+	return csum_zero(ip_csum_sum(ip));
 }
+static inline uint64_t tcp_csum_sum(const uint8_t *ip, uint32_t tcp_len, uint32_t thl);
 static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
+{
+	return csum_zero(tcp_csum_sum(ip, tcp_len, thl));
+}
+static inline uint64_t tcp_csum_sum(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
 {
 	const uint8_t *th = ip + FP_IP_LEN;
 	/* pseudo header: addresses, protocol, TCP length (native order). The
@@ -161,7 +171,7 @@ static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl
 	}
 	if (tcp_len > thl)
 		s = csum_add64(s, fp_csum_payload(0, th + thl, tcp_len - thl));
-	return csum_zero(s);
+	return s;
 }
 
 /* Ethernet, IPv4 and TCP header checks in their defining order: drops,
@@ -241,9 +251,12 @@ static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t 
 		*plen = rd16(ip + 2) - FP_IP_LEN - thl;
 		return thl;
 	}
-	if (FP_UNLIKELY(!ip_csum_ok(ip)))
+	/* csum_zero() with its two constants loaded once */
+	uint64_t inv = CSUM_INV, lim = CSUM_LIM;
+	__asm__("" : "+r"(inv), "+r"(lim));
+	if (FP_UNLIKELY(ip_csum_sum(ip) * inv > lim))
 		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
-	if (FP_UNLIKELY(!tcp_csum_ok(ip, ip_len - FP_IP_LEN, thl)))
+	if (FP_UNLIKELY(tcp_csum_sum(ip, ip_len - FP_IP_LEN, thl) * inv > lim))
 		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
 	*plen = ip_len - FP_IP_LEN - thl;
 	return thl;
