@@ -68,7 +68,8 @@ struct fp_fx {
 				  length, the ports, the header length, and
 				  the timestamp option's kind/length word */
 	uint64_t mss_ip0;      /* frame bytes 14..21 of a segment of mss bytes */
-	uint64_t rsvd;
+	uint32_t rx_size;      /* 1 << rx_buf_log2 */
+	uint32_t tx_size;      /* 1 << tx_buf_log2 */
 };
 _Static_assert(sizeof(struct fp_fx) == 64, "fx entry");
 
@@ -373,7 +374,7 @@ void fp_fx_init(struct fp *fp, uint32_t id);
  */
 static inline __attribute__((always_inline)) uint32_t
 fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
-		    uint8_t th_flags, uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum, bool ts)
+		    uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum, bool ts)
 {
 	uint8_t *p = fp->frame;
 	/* Everything read before the stores, which may alias it. */
@@ -397,6 +398,7 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_
 		st64(p + 14, x->mss_ip0);
 		st32(p + 22, x->mss_ip1);
 	} else {
+		uint8_t tos = fp_tx_tos(f, plen);
 		uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ip_sum + tos + ip_len);
 		st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
 			     (uint64_t)0x40 << 48);
@@ -424,11 +426,11 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_
 /* With and without timestamps: two copies, each with its lengths constant. */
 static inline __attribute__((always_inline)) uint32_t
 fp_build_headers(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
-		 uint8_t th_flags, uint32_t plen, uint8_t tos, uint64_t now, uint64_t *sum)
+		 uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum)
 {
 	if (f->flags & TOFFEE_FLOWF_TS)
-		return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, tos, now, sum, true);
-	return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, tos, now, sum, false);
+		return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, now, sum, true);
+	return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, now, sum, false);
 }
 
 /* Store the TCP checksum from a host-order partial sum. */

@@ -35,6 +35,8 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	x->mss_ip0 = 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)mss_ip_len) << 16 |
 		     (uint64_t)0x40 << 48;
 	x->mss_ip1 = 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16;
+	x->rx_size = 1u << f->rx_buf_log2;
+	x->tx_size = 1u << f->tx_buf_log2;
 	st32(x->ack_ip + 20, __builtin_bswap32(ports));
 }
 
@@ -63,13 +65,12 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 		len = wnd - inflight;
 	bool fin = fin_wanted && nxt + len == end;
 	uint8_t fl = FP_TH_ACK | (nxt + len == end ? FP_TH_PSH : 0) | (fin ? FP_TH_FIN : 0);
-	uint8_t tos = fp_tx_tos(f, len);
 
 	uint64_t sum;
-	uint32_t hlen = fp_build_headers(fp, f, x, nxt, fl, len, tos, now, &sum);
+	uint32_t hlen = fp_build_headers(fp, f, x, nxt, fl, len, now, &sum);
 	if (len) {
-		uint32_t mask = (1u << f->tx_buf_log2) - 1;
-		uint32_t off = nxt & mask, first = mask + 1 - off;
+		uint32_t size = x->tx_size;
+		uint32_t off = nxt & (size - 1), first = size - off;
 		uint8_t *pl = fp->frame + hlen;
 		if (first >= len) {
 			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, len);
