@@ -77,10 +77,10 @@ static inline uint64_t parse_options(const uint8_t *o, uint32_t len)
 
 /* Write @p len payload bytes with sequence number @p seq into the flow's
  * circular receive buffer. */
-static inline void deposit(struct fp *fp, const struct toffee_flow *f, uint32_t seq,
+static inline void deposit(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
 			   const uint8_t *data, uint32_t len)
 {
-	uint32_t size = 1u << f->rx_buf_log2;
+	uint32_t size = x->rx_size;
 	uint32_t off = seq & (size - 1), first = size - off;
 	if (FP_LIKELY(off + len <= size)) {           /* first >= len: no wrap */
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, len);
@@ -108,7 +108,7 @@ static bool ooo_accept(struct fp *fp, struct toffee_flow *f, uint32_t seq,
 		f->ooo_start = seq;
 	}
 	f->ooo_len = end - f->ooo_start;
-	deposit(fp, f, seq, data, len);
+	deposit(fp, f, &fp->fx[f - fp->flows], seq, data, len);
 	return true;
 }
 
@@ -360,7 +360,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 
 	/* In order: deposit, then merge the out-of-order interval if reached. */
 	if (plen) {
-		deposit(fp, f, seq, payload, plen);
+		deposit(fp, f, &fp->fx[id], seq, payload, plen);
 		rcv_nxt += plen;
 		f->rx_avail -= plen;
 		if (FP_UNLIKELY(f->ooo_len) && seq_geq(rcv_nxt, f->ooo_start)) {
@@ -441,7 +441,7 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 			f->ts_recent = tsval;
 	}
 	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), false, fl & FP_TH_ECE, now);
-	deposit(fp, f, seq, th + thl, plen);
+	deposit(fp, f, &fp->fx[id], seq, th + thl, plen);
 	f->rcv_nxt = seq + plen;
 	f->rx_avail -= plen;
 	fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
