@@ -412,8 +412,9 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 	uint32_t odd = (f->flags & TOFFEE_FLOWF_SLOWPATH) |
 		       ((fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) ^ FP_TH_ACK) |
 		       (seq ^ f->rcv_nxt) | f->ooo_len;
-	if (FP_UNLIKELY(odd || (ts && (thl != FP_TCP_LEN + FP_TS_OPT_LEN || ld32(th + FP_TCP_LEN) != TS_WORD)) ||
-			plen > f->rx_avail || seq_gt(ack, f->snd_max)))
+	/* options: NOP NOP TS (tested first: Linux sends it by default), or none */
+	bool ts_ok = thl == FP_TCP_LEN + FP_TS_OPT_LEN && ld32(th + FP_TCP_LEN) == TS_WORD;
+	if (FP_UNLIKELY(odd || (!ts_ok && thl != FP_TCP_LEN) || plen > f->rx_avail || seq_gt(ack, f->snd_max)))
 		return rx_segment(fp, id, frame, thl, now);
 	uint32_t ctx = f->ctx_id, tail, size;
 	if (plen == 0) {
