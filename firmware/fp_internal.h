@@ -53,25 +53,29 @@ struct fp_bucket {
 	struct fp_slot slot[FP_BUCKET_SLOTS];
 };
 
-/* NIC-private per-flow constants, derived at INSTALL from what only INSTALL
- * sets (addresses, ports, the TS flag): the header template of the flow's
- * pure ACK and partial checksums. Beside the 128-byte flow state, never
- * visible to the host (64 bytes per flow, counted by fp_mem_size()). */
+/* NIC-private per-flow data, derived at INSTALL from what only INSTALL sets
+ * (next hop, addresses, ports, mss, buffer sizes, the TS and ECN flags):
+ * the flow's pure ACK frame as a template, and partial checksums. Beside
+ * the 128-byte flow state, never visible to the host (128 bytes per flow,
+ * counted by fp_mem_size()). */
 struct fp_fx {
-	uint8_t  ack_ip[24];   /* frame bytes 14..37 of a pure ACK: IPv4 header
-				  with its checksum, TCP ports */
-	uint32_t tcp_hlen;     /* 20, or 32 with timestamps */
-	uint32_t mss_ip1;      /* frame bytes 22..25 of a segment of mss bytes:
-				  TTL, protocol, IPv4 checksum */
+	uint8_t  ack[72];      /* the flow's pure ACK (54 or 66 bytes): next hop,
+				  IPv4 header with its checksum, ports, NOP NOP
+				  TS; fp_send_ack() writes our MAC (it may
+				  change) and the fields that vary */
 	uint64_t ip_sum;       /* IPv4 header sum but tos and total length */
 	uint64_t tcp_sum;      /* TCP sum of the pseudo header but the TCP
 				  length, the ports, the header length, and
 				  the timestamp option's kind/length word */
 	uint64_t mss_ip0;      /* frame bytes 14..21 of a segment of mss bytes */
+	uint32_t mss_ip1;      /* frame bytes 22..25 of it: TTL, protocol,
+				  IPv4 checksum */
+	uint32_t tcp_hlen;     /* 20, or 32 with timestamps */
 	uint32_t rx_size;      /* 1 << rx_buf_log2 */
 	uint32_t tx_size;      /* 1 << tx_buf_log2 */
+	uint8_t  rsvd[16];
 };
-_Static_assert(sizeof(struct fp_fx) == 64, "fx entry");
+_Static_assert(sizeof(struct fp_fx) == 128, "fx entry");
 
 struct fp {
 	const struct fp_platform *plat;
@@ -379,8 +383,8 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_
 	uint8_t *p = fp->frame;
 	/* Everything read before the stores, which may alias it. */
 	uint64_t rmac = ld64(f->remote_mac), mac_eth = fp->mac_eth;
-	uint64_t addrs = ld64(x->ack_ip + 12);
-	uint32_t ports = ld32(x->ack_ip + 20);
+	uint64_t addrs = ld64(x->ack + 26);
+	uint32_t ports = ld32(x->ack + 34);
 	uint32_t ts_recent = f->ts_recent, ack = f->rcv_nxt;
 	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
 	uint64_t ip_sum = x->ip_sum, s = x->tcp_sum;
@@ -439,37 +443,33 @@ static inline void fp_put_tcp_csum(struct fp *fp, uint64_t host_sum)
 	wr16(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, (uint16_t)~fp_csum_fold_nz(host_sum));
 }
 
-/* The headers of a pure ACK: as fp_build_headers() with plen 0 and tos 0,
- * the IPv4 header (checksum included) and the ports copied from fx. */
+/* A pure ACK, in the flow's template (fx): as fp_build_headers() with
+ * plen 0 and tos 0 would build it, writing only what is not constant. */
 static inline __attribute__((always_inline)) uint32_t
-fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint8_t th_flags,
+fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, struct fp_fx *x, uint8_t th_flags,
 		uint64_t now, bool ts)
 {
-	uint8_t *p = fp->frame;
-	uint64_t rmac = ld64(f->remote_mac), mac_eth = fp->mac_eth;
-	uint64_t ip0 = ld64(x->ack_ip), ip1 = ld64(x->ack_ip + 8), ip2 = ld64(x->ack_ip + 16);
+	uint8_t *p = x->ack;
+	uint64_t mac_eth = fp->mac_eth;
 	uint32_t ts_recent = f->ts_recent, seq = f->snd_nxt, ack = f->rcv_nxt;
 	uint32_t w = f->rx_avail >> f->rcv_wscale;
 	uint64_t s = x->tcp_sum;
 	uint32_t tcp_hlen = ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN;
 
-	st64(p, rmac);
-	st64(p + 6, mac_eth);
-	st64(p + 14, ip0);
-	st64(p + 22, ip1);
-	st64(p + 30, ip2);
+	st64(p + 6, mac_eth);                     /* our MAC, the IPv4 ethertype */
 	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
 	uint32_t flags_win = (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
 	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
-	st64(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
 	s = s + seq + ack + flags_win;
 	if (ts) {
 		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
-		st32(th + 20, __builtin_bswap32(0x0101080au));
 		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | ts_recent));
 		s += (uint64_t)tsval + ts_recent;
 	}
-	fp_put_tcp_csum(fp, s);
+	/* data offset, flags, window; the checksum (the urgent pointer is 0
+	 * in the template) */
+	st32(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
+	wr16(th + 16, (uint16_t)~fp_csum_fold_nz(s));
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
 }
 
@@ -478,11 +478,11 @@ fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *
 static inline __attribute__((always_inline)) void
 fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece)
 {
-	const struct fp_fx *x = &fp->fx[id];
+	struct fp_fx *x = &fp->fx[id];
 	uint8_t fl = FP_TH_ACK | (ece ? FP_TH_ECE : 0);
 	uint32_t len = (f->flags & TOFFEE_FLOWF_TS) ? fp_build_ack_ts(fp, f, x, fl, now, true)
 						    : fp_build_ack_ts(fp, f, x, fl, now, false);
-	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, len) != 0)) {
+	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, x->ack, len) != 0)) {
 		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
 		return;
 	}

@@ -25,10 +25,18 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	x->ip_sum = (uint64_t)lip + rip + 0x4500u + 0x40004006u;
 	x->tcp_sum = (uint64_t)lip + rip + 6u + tcp_hlen + ports + ((tcp_hlen / 4) << 28) +
 		     (ts ? 0x0101080au : 0);
+	/* the ACK template: next hop (our MAC and the fields that vary are
+	 * written per ACK), IPv4 header, ports, options */
+	uint8_t *p = x->ack;
+	memcpy(p, f->remote_mac, 6);
 	uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(x->ip_sum + ack_ip_len);
-	st64(x->ack_ip, 0x45u | (uint32_t)__builtin_bswap16((uint16_t)ack_ip_len) << 16 | (uint64_t)0x40 << 48);
-	st32(x->ack_ip + 8, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
-	st64(x->ack_ip + 12, __builtin_bswap64((uint64_t)lip << 32 | rip));
+	st64(p + 14, 0x45u | (uint32_t)__builtin_bswap16((uint16_t)ack_ip_len) << 16 | (uint64_t)0x40 << 48);
+	st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
+	st64(p + 26, __builtin_bswap64((uint64_t)lip << 32 | rip));
+	st32(p + 34, __builtin_bswap32(ports));
+	if (ts)
+		st32(p + 54, __builtin_bswap32(0x0101080au));  /* NOP NOP kind 8 len 10 */
+	/* the IPv4 header of a full segment */
 	uint32_t mss_ip_len = ack_ip_len + f->mss;
 	uint8_t tos = fp_tx_tos(f, f->mss);
 	ip_csum = (uint16_t)~fp_csum_fold_nz(x->ip_sum + tos + mss_ip_len);
@@ -37,7 +45,6 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	x->mss_ip1 = 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16;
 	x->rx_size = 1u << f->rx_buf_log2;
 	x->tx_size = 1u << f->tx_buf_log2;
-	st32(x->ack_ip + 20, __builtin_bswap32(ports));
 }
 
 /* Send flow @p f's next segment if its windows and rate allow. */
