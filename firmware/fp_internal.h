@@ -294,11 +294,11 @@ static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp
 	if (FP_UNLIKELY(slot->db[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
 }
-/* The same in two steps for the receive path's prediction, with fewer
- * values kept in between: fp_ev_room() reads the ring's size and indices
- * (before the segment changes anything), fp_ev_post() reads the ring base
- * and writes event (w0: flow_id, rx_bytes; w1: tx_freed, flags) at slot
- * @p tail. Each register is read once, as in the two functions above. */
+/* The same for the receive path's prediction, with fewer values kept in
+ * between: fp_ev_room() reads the ring registers (before the segment
+ * changes anything) and gives the slot's address and phase bit,
+ * fp_ev_post() writes event (w0: flow_id, rx_bytes; w1: tx_freed, flags,
+ * phase) there. */
 _Static_assert(TOFFEE_Q_BASE_HI == TOFFEE_Q_BASE_LO + 4 && TOFFEE_REG_CTX_BASE % 8 == 0 &&
 	       TOFFEE_REG_CTX_STRIDE % 8 == 0 && TOFFEE_CTX_EV % 8 == 0, "ring base as one 64-bit register pair");
 static inline __attribute__((always_inline)) volatile uint32_t *fp_ev_blk(const struct fp *fp, uint32_t ctx)
@@ -310,26 +310,27 @@ static inline __attribute__((always_inline)) volatile uint32_t *fp_db(const stru
 	return fp->regs + TOFFEE_REG_DB_BASE / 4 + (size_t)ctx * (TOFFEE_REG_DB_STRIDE / 4);
 }
 static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp, uint32_t ctx, uint32_t *tail,
-							     uint32_t *size)
+							     uint64_t *iova, uint64_t *phase)
 {
 	volatile uint32_t *blk = fp_ev_blk(fp, ctx);
 	uint32_t l = blk[TOFFEE_Q_LOG2 / 4], t = blk[TOFFEE_Q_TAIL / 4];
 	uint32_t head = fp_db(fp, ctx)[TOFFEE_DB_EV_HEAD / 4];
+	uint32_t size = 1u << l;
+	if (FP_UNLIKELY(!l || t - head >= size))
+		return false;
+	/* BASE_LO and BASE_HI in one little-endian 64-bit read */
+	*iova = *(volatile uint64_t *)(blk + TOFFEE_Q_BASE_LO / 4) +
+		(uint64_t)(t & (size - 1)) * sizeof(struct toffee_ctx_ev);
+	*phase = (uint64_t)!(t & size) << 56;
 	*tail = t;
-	*size = 1u << l;
-	return l && t - head < (1u << l);
+	return true;
 }
 static inline __attribute__((always_inline)) void
-fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint32_t size, uint64_t w0, uint64_t w1)
+fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
 {
-	volatile uint32_t *blk = fp_ev_blk(fp, ctx);
-	/* BASE_LO and BASE_HI in one little-endian 64-bit read */
-	uint64_t base = *(volatile uint64_t *)(blk + TOFFEE_Q_BASE_LO / 4);
-	uint64_t ev[2] = { w0, w1 | (uint64_t)!(tail & size) << 56 };   /* phase */
-	fp->plat->dma_write_entry(fp->plat->priv, base + (uint64_t)(tail & (size - 1)) * sizeof(struct toffee_ctx_ev),
-				  ev, sizeof(struct toffee_ctx_ev));
-	blk = fp_ev_blk(fp, ctx);
-	blk[TOFFEE_Q_TAIL / 4] = tail + 1;
+	uint64_t ev[2] = { w0, w1 };
+	fp->plat->dma_write_entry(fp->plat->priv, iova, ev, sizeof(struct toffee_ctx_ev));
+	fp_ev_blk(fp, ctx)[TOFFEE_Q_TAIL / 4] = tail + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
