@@ -38,7 +38,7 @@ include firmware/fw.mk
 include tools/tools.mk
 include tests/tests.mk
 # Component fragments that exist (each registers its targets and tests).
-include $(sort $(wildcard hw/hw.mk bench/bench.mk tests/fuzz/fuzz.mk tests/trace/trace.mk \
+include $(sort $(wildcard hw/hw.mk bench/bench.mk bench/rtl/rtl.mk tests/fuzz/fuzz.mk tests/trace/trace.mk \
                  host/dev/*.mk host/slowpath/*.mk host/lib/*.mk firmware/platform/*/*.mk \
                  tools/impair/impair.mk tests/system/system.mk))
 

@@ -5,7 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "replay.h"
+
+/* --impl rtl in a binary without the model: run toffee-replay-rtl (next to
+ * this program) with the same arguments. Returns only on failure. */
+static int exec_rtl(char **argv)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	char *slash;
+
+	if (n <= 0) {
+		fprintf(stderr, "toffee-replay: cannot find my own path: %s\n", strerror(errno));
+		return 1;
+	}
+	path[n] = 0;
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "toffee-replay-rtl");
+	execv(path, argv);
+	fprintf(stderr, "toffee-replay: --impl rtl needs %s (the RTL model; build it with "
+		"`make toffee-replay-rtl`): %s\n", path, strerror(errno));
+	return 1;
+}
 
 static void usage(FILE *out)
 {
@@ -80,6 +102,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(o.impl, "rtl") && !replay_has_rtl())
+		return exec_rtl(argv);
 	rc = replay_run(argv[optind], &o, &res);
 	if (rc) {
 		fprintf(stderr, "toffee-replay: %s\n", res.err);

@@ -48,6 +48,60 @@ void rp_anomaly(struct rp *r, const char *fmt, ...)
 	fputc('\n', r->log);
 }
 
+/* ---- the fast path: fphost's firmware or a backend ----------------------------- */
+
+static unsigned rp_poll(struct rp *r, unsigned budget)
+{
+	return r->be.poll ? r->be.poll(r->be.priv, budget) : fphost_poll(r->fh, budget);
+}
+
+static unsigned rp_poll_idle(struct rp *r, unsigned max_rounds)
+{
+	unsigned busy = 0;
+
+	if (!r->be.poll)
+		return fphost_poll_idle(r->fh, max_rounds);
+	while (busy < max_rounds && rp_poll(r, 64))
+		busy++;
+	return busy;
+}
+
+/* A slow-path command and its completion (fphost_sp_exec() for a backend). */
+static int rp_sp_exec(struct rp *r, struct toffee_sp_cmd *cmd)
+{
+	struct toffee_sp_fb fb;
+	int tag = -ENOSPC;
+
+	if (!r->be.poll)
+		return fphost_sp_exec(r->fh, cmd, NULL);
+	for (int tries = 0; tries < 64 && tag == -ENOSPC; tries++) {
+		tag = fphost_sp_post(r->fh, cmd);
+		if (tag == -ENOSPC)
+			rp_poll(r, 64);
+	}
+	if (tag < 0)
+		return tag;
+	for (int round = 0; round < 256; round++) {
+		rp_poll(r, 64);
+		while (fphost_fb_next(r->fh, &fb))
+			if (fb.tag == (uint16_t)tag)
+				return fb.status;
+	}
+	return -ETIMEDOUT;
+}
+
+static int rp_sp_cmd(struct rp *r, uint8_t op, uint32_t flow_id)
+{
+	struct toffee_sp_cmd c = { .opcode = op, .flow_id = flow_id };
+
+	return rp_sp_exec(r, &c);
+}
+
+bool replay_has_rtl(void)
+{
+	return rp_rtl_backend != NULL;
+}
+
 /* ---- application side -------------------------------------------------------- */
 
 /* Post a context command, making room by polling if the ring is full. */
@@ -56,7 +110,7 @@ static void ctx_cmd(struct rp *r, uint32_t flow, uint32_t tx_bytes, uint32_t rx_
 	for (int i = 0; i < 1000; i++) {
 		if (fphost_ctx_cmd(r->fh, 0, flow, tx_bytes, rx_bytes) == 0)
 			return;
-		fphost_poll(r->fh, 64);
+		rp_poll(r, 64);
 	}
 	rp_anomaly(r, "context command ring stays full");
 }
@@ -122,8 +176,8 @@ static void flush_tx(struct rp *r, struct rp_conn *c)
 		 * the slow-path ring before the context rings: let it take the
 		 * appends first (it refuses appends after TX_FIN). */
 		for (int i = 0; i < 1000 && !fphost_ctx_cmd_done(r->fh, 0); i++)
-			fphost_poll(r->fh, 64);
-		rc = fphost_tx_fin(r->fh, c->pub.flow_id);
+			rp_poll(r, 64);
+		rc = rp_sp_cmd(r, TOFFEE_CMD_TX_FIN, c->pub.flow_id);
 
 		if (rc)
 			rp_anomaly(r, "flow %u: TX_FIN failed: %s", c->pub.flow_id, strerror(-rc));
@@ -273,7 +327,7 @@ void rp_settle(struct rp *r)
 {
 	drain(r);
 	for (int i = 0; i < 1000; i++) {
-		unsigned work = fphost_poll_idle(r->fh, POLL_ROUNDS);
+		unsigned work = rp_poll_idle(r, POLL_ROUNDS);
 		bool posted = drain(r);
 
 		if (work >= POLL_ROUNDS)
@@ -288,7 +342,10 @@ void rp_feed(struct rp *r, const uint8_t *f, uint32_t len)
 {
 	if (r->o->hooks && r->o->hooks->fed)
 		r->o->hooks->fed(r->o->hooks->arg, f, len, r->fh->now_ns);
-	fphost_rx(r->fh, f, len);
+	if (r->be.rx)
+		r->be.rx(r->be.priv, f, len);
+	else
+		fphost_rx(r->fh, f, len);
 	r->res->frames_fed++;
 	rp_settle(r);
 }
@@ -347,7 +404,16 @@ static void install(struct rp *r, struct rp_conn *c, const struct pkt_tcp *sa)
 	f->snd_una = f->snd_nxt = f->snd_max = f->tx_end = p->server_isn + 1;
 	f->snd_wnd = c->syn.win;               /* never scaled in a SYN */
 
-	rc = fphost_flow_install(r->fh, p->flow_id, f);
+	if (r->be.poll) {
+		struct toffee_sp_cmd cmd = {
+			.opcode = TOFFEE_CMD_INSTALL, .flow_id = p->flow_id, .iova = r->fh->scratch_iova,
+		};
+
+		memcpy(fphost_ptr(r->fh, r->fh->scratch_iova, sizeof(*f)), f, sizeof(*f));
+		rc = rp_sp_exec(r, &cmd);
+	} else {
+		rc = fphost_flow_install(r->fh, p->flow_id, f);
+	}
 	pkt_fmt_addr(a, sizeof(a), p->client_ip, p->client_port);
 	pkt_fmt_addr(b, sizeof(b), p->server_ip, p->server_port);
 	if (rc) {
@@ -373,7 +439,7 @@ static void install(struct rp *r, struct rp_conn *c, const struct pkt_tcp *sa)
 static void retire(struct rp *r, struct rp_conn *c)
 {
 	if (c->st == RP_INSTALLED) {
-		int rc = fphost_flow_remove(r->fh, c->pub.flow_id);
+		int rc = rp_sp_cmd(r, TOFFEE_CMD_REMOVE, c->pub.flow_id);
 
 		if (rc)
 			rp_anomaly(r, "remove of flow %u failed: %s", c->pub.flow_id, strerror(-rc));
@@ -524,6 +590,13 @@ static int setup(struct rp *r, const char *path)
 		snprintf(r->res->err, sizeof(r->res->err), "cannot create the fast path");
 		return -ENOMEM;
 	}
+	if (r->o->impl && !strcmp(r->o->impl, "rtl")) {
+		rc = rp_rtl_backend(r->fh, &r->be);
+		if (rc) {
+			snprintf(r->res->err, sizeof(r->res->err), "cannot start the RTL model: %s", strerror(-rc));
+			return rc;
+		}
+	}
 	r->by_id = calloc(cap, sizeof(*r->by_id));
 	r->chunk = malloc(RP_CHUNK);
 	if (!r->by_id || !r->chunk || rp_conn_table_init(r, r->n_synack))
@@ -550,9 +623,13 @@ static void collect(struct rp *r)
 	}
 	/* The register file's counters are refreshed a few per poll (abi.h). */
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++)
-		fphost_poll(r->fh, 64);
+		rp_poll(r, 64);
 	rp_settle(r);
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
+		if (r->be.counter) {   /* the RTL's counters are its registers */
+			res->counters[i] = res->counter_regs[i] = r->be.counter(r->be.priv, i);
+			continue;
+		}
 		res->counters[i] = fp_counter(r->fh->fp, i);
 		res->counter_regs[i] = (uint64_t)fphost_reg_rd(r->fh, TOFFEE_REG_CNT(i) + 4) << 32 |
 				       fphost_reg_rd(r->fh, TOFFEE_REG_CNT(i));
@@ -571,6 +648,8 @@ static void teardown(struct rp *r)
 		pcap_close(r->dead);
 	if (r->pc)
 		pcap_close(r->pc);
+	if (r->be.destroy)
+		r->be.destroy(r->be.priv);
 	fphost_destroy(r->fh);
 }
 
@@ -586,11 +665,14 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	if (!opts)
 		opts = &def_opts;
 	if (opts->impl && strcmp(opts->impl, "fw")) {
-		if (!strcmp(opts->impl, "rtl")) {
+		if (!strcmp(opts->impl, "rtl") && !replay_has_rtl()) {
 			snprintf(res->err, sizeof(res->err),
-				 "implementation 'rtl' is not available yet (needs the RTL model)");
+				 "implementation 'rtl' is not linked into this program (it is toffee-replay-rtl: "
+				 "make toffee-replay-rtl)");
 			return -ENOTSUP;
 		}
+	}
+	if (opts->impl && strcmp(opts->impl, "fw") && strcmp(opts->impl, "rtl")) {
 		snprintf(res->err, sizeof(res->err), "unknown implementation '%s' (fw, rtl)", opts->impl);
 		return -EINVAL;
 	}

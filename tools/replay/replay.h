@@ -63,7 +63,7 @@ struct replay_hooks {
 };
 
 struct replay_opts {
-	const char *impl;          /**< "fw" (default) */
+	const char *impl;          /**< "fw" (default) or "rtl" (toffee-replay-rtl only) */
 	const char *out_path;      /**< write transmitted frames here (pcap) */
 	int verbose;               /**< log details to @p log */
 	FILE *log;                 /**< default stderr */
@@ -99,6 +99,9 @@ struct replay_result {
  */
 int replay_run(const char *path, const struct replay_opts *opts, struct replay_result *res);
 void replay_result_free(struct replay_result *res);
+
+/** True when the RTL backend (the Verilator model) is linked in. */
+bool replay_has_rtl(void);
 
 /** Print the per-flow lines and the counters. */
 void replay_print(FILE *out, const struct replay_result *res);

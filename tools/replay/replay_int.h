@@ -46,11 +46,31 @@ struct rp_conn {
 	struct rp_conn *hnext;
 };
 
+/** The fast path behind the replay when it is not fphost's own firmware
+ *  (toffee-replay --impl rtl: rp_rtl.cpp, the Verilator model). The host
+ *  side stays fphost's: memory, rings and the register image, which the
+ *  backend keeps in step with its device. */
+struct rp_backend {
+	void *priv;
+	/** A received frame, processed completely. */
+	void (*rx)(void *priv, const uint8_t *frame, uint32_t len);
+	/** One fp_poll() with transmit budget @p budget; non-zero if it did
+	 *  something. */
+	unsigned (*poll)(void *priv, unsigned budget);
+	uint64_t (*counter)(void *priv, unsigned i);
+	void (*destroy)(void *priv);
+};
+
+/** Set up the RTL backend on @p fh (defined only in toffee-replay-rtl).
+ *  0 or a negative errno. */
+int rp_rtl_backend(struct fphost *fh, struct rp_backend *be) __attribute__((weak));
+
 struct rp {
 	const struct replay_opts *o;
 	struct replay_result *res;
 	FILE *log;
 	struct fphost *fh;
+	struct rp_backend be;      /* be.poll == NULL: the firmware of fh */
 	pcap_t *pc, *dead;
 	pcap_dumper_t *dump;
 	uint64_t t0_ns;
