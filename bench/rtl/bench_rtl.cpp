@@ -26,6 +26,9 @@
 #include <cmath>
 #include <string>
 #include "rtl_nic.h"
+#include "Vtoffee_top.h"
+#include "Vtoffee_top___024root.h"
+#include "Vtoffee_top_toffee_top.h"
 #include "tb_frames.h"
 #define _Static_assert static_assert
 extern "C" {
@@ -359,6 +362,11 @@ static lat latency()
 	h.nic->on_mac_rx_beat = [&](uint64_t c, bool last) { if (last) t_in = c; };
 	h.nic->on_dma_wr = [&](uint64_t c, uint64_t a, uint64_t strb, bool last) {
 		(void)strb;
+		if (getenv("BENCH_RTL_DEBUG"))
+			fprintf(stderr, "dma wr cyc %llu addr 0x%llx strb %llx last %d (rx 0x%llx..0x%llx ev 0x%llx..0x%llx)\n",
+				(unsigned long long)c, (unsigned long long)a, (unsigned long long)strb, last,
+				(unsigned long long)rx_lo, (unsigned long long)rx_hi, (unsigned long long)ev_lo,
+				(unsigned long long)ev_hi);
 		if (a >= rx_lo && a < rx_hi && last)
 			t_pay = c;
 		if (a >= ev_lo && a < ev_hi && last)
@@ -374,8 +382,18 @@ static lat latency()
 		g.seq += 64;
 		t_in = t_pay = t_ev = 0;
 		h.nic->rx_frame(f.data(), (uint32_t)f.size());
-		for (int i = 0; i < 3000; i++)
+		for (int i = 0; i < 3000; i++) {
 			h.nic->tick();
+			if (getenv("BENCH_RTL_DEBUG") && i % 200 == 0)
+				fprintf(stderr, "cyc %llu state %u idle %d pending %zu rxv %d\n", (unsigned long long)h.nic->cycle(),
+					(unsigned)h.nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg,
+					(int)h.nic->model()->engine_idle, h.nic->rx_pending(),
+					(int)h.nic->model()->s_axis_mac_rx_tvalid);
+		}
+		if (getenv("BENCH_RTL_DEBUG"))
+			for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++)
+				if (uint64_t v = h.nic->counter(i))
+					fprintf(stderr, "counter %u = %llu\n", i, (unsigned long long)v);
 		TB_CHECK(t_in && t_pay > t_in && t_ev > t_pay, "latency: events out of order (%llu %llu %llu)",
 			 (unsigned long long)t_in, (unsigned long long)t_pay, (unsigned long long)t_ev);
 		s_dma += (double)(t_pay - t_in);
@@ -434,6 +452,11 @@ int main(int argc, char **argv)
 	const char *out = argc > 1 ? argv[1] : "rtl.json";
 	const char *embed = argc > 2 && strcmp(argv[2], "-") ? argv[2] : nullptr;
 	bool quick = argc > 3 && !strcmp(argv[3], "--quick");
+	if (getenv("BENCH_RTL_LAT_ONLY")) {
+		lat l = latency();
+		printf("rx %.0f + %.0f tx %.0f\n", l.rx_dma, l.rx_ev, l.tx);
+		return 0;
+	}
 	unsigned dw = rtl_nic::data_width();
 	const unsigned counts[3] = {1, 1000, 65536};
 	double spc[3], sim_speed = 0;

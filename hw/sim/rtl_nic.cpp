@@ -37,7 +37,9 @@ void rtl_nic::reset()
 	for (int i = 0; i < 8; i++)
 		tick();
 	top_->rst = 0;
-	for (unsigned i = 0; i < FLOW_CAP / 2 + 16; i++)
+	// The sweeps after reset: flow_lookup clears FLOW_CAP/2 buckets,
+	// tx_sched max(FLOW_CAP, 1024 wheel slots) entries.
+	for (unsigned i = 0; i < (FLOW_CAP > 1024 ? FLOW_CAP : 1024) + 64; i++)
 		tick();
 }
 

@@ -42,7 +42,7 @@ public:
 	static unsigned data_width();
 	static unsigned flow_cap();
 
-	// Reset, then run the flow table sweep (FLOW_CAP/2 cycles).
+	// Reset, then run the table sweeps (flow_lookup, tx_sched: FLOW_CAP cycles).
 	void reset();
 	void tick();
 	uint64_t cycle() const { return cyc_; }

@@ -11,6 +11,7 @@
 // firmware. Transmitted frames and notifications go to fphost's platform
 // callbacks, stamped with the replay's clock.
 #include <cerrno>
+#include <cstdlib>
 #include <new>
 #include "rtl_nic.h"
 #define _Static_assert static_assert
@@ -22,17 +23,22 @@ namespace {
 struct rtl_be {
 	struct fphost *fh;
 	rtl_nic *nic;
+	uint64_t n_rx, n_poll, c_rx, c_poll, c_mirror;
 };
 
 void before(rtl_be *b)
 {
+	uint64_t c = b->nic->cycle();
 	b->nic->now_ns = b->fh->now_ns;
 	b->nic->mirror_to_nic(b->fh->regs, b->fh->n_ctx);
+	b->c_mirror += b->nic->cycle() - c;
 }
 
 void after(rtl_be *b)
 {
+	uint64_t c = b->nic->cycle();
 	b->nic->mirror_from_nic(b->fh->regs, b->fh->n_ctx);
+	b->c_mirror += b->nic->cycle() - c;
 	for (uint32_t c : b->nic->irqs)
 		if (b->fh->plat.notify)
 			b->fh->plat.notify(b->fh->plat.priv, c);
@@ -43,9 +49,12 @@ void be_rx(void *priv, const uint8_t *frame, uint32_t len)
 {
 	rtl_be *b = static_cast<rtl_be *>(priv);
 	before(b);
+	uint64_t c = b->nic->cycle();
 	b->nic->rx_frame(frame, len);
 	if (!b->nic->run_idle())
 		fprintf(stderr, "toffee-replay: the RTL model does not get idle after a frame\n");
+	b->n_rx++;
+	b->c_rx += b->nic->cycle() - c;
 	after(b);
 }
 
@@ -53,7 +62,10 @@ unsigned be_poll(void *priv, unsigned budget)
 {
 	rtl_be *b = static_cast<rtl_be *>(priv);
 	before(b);
+	uint64_t c = b->nic->cycle();
 	uint64_t work = b->nic->poll(budget);
+	b->n_poll++;
+	b->c_poll += b->nic->cycle() - c;
 	after(b);
 	return work ? 1 : 0;
 }
@@ -66,6 +78,11 @@ uint64_t be_counter(void *priv, unsigned i)
 void be_destroy(void *priv)
 {
 	rtl_be *b = static_cast<rtl_be *>(priv);
+	if (getenv("TOFFEE_REPLAY_RTL_STATS"))
+		fprintf(stderr, "toffee-replay-rtl: %llu cycles: %llu frames (%llu cycles), %llu polls (%llu cycles), "
+			"register mirroring %llu cycles\n", (unsigned long long)b->nic->cycle(),
+			(unsigned long long)b->n_rx, (unsigned long long)b->c_rx, (unsigned long long)b->n_poll,
+			(unsigned long long)b->c_poll, (unsigned long long)b->c_mirror);
 	delete b->nic;
 	delete b;
 }
@@ -73,7 +90,12 @@ void be_destroy(void *priv)
 
 extern "C" int rp_rtl_backend(struct fphost *fh, struct rp_backend *be)
 {
-	rtl_be *b = new (std::nothrow) rtl_be;
+	if (fh->flow_cap > rtl_nic::flow_cap()) {
+		fprintf(stderr, "toffee-replay: the capture needs %u flow slots, the RTL model has %u\n",
+			fh->flow_cap, rtl_nic::flow_cap());
+		return -E2BIG;
+	}
+	rtl_be *b = new (std::nothrow) rtl_be();
 	if (!b)
 		return -ENOMEM;
 	b->fh = fh;
