@@ -78,6 +78,9 @@ $(REPLAY_RTL_BIN): $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rt
 	  $(BRTL_B)/model_replay/verilated_threads.o $(REPLAY_LIBS) -lpthread -o $@
 
 toffee-replay-rtl: $(REPLAY_RTL_BIN)
-TEST_DEPS += $(REPLAY_RTL_BIN)
+TEST_DEPS += $(REPLAY_RTL_BIN) $(REPLAY_BIN)
 
 .PHONY: bench-rtl toffee-replay-rtl
+
+# make test: every Linux trace through --impl rtl must print what --impl fw prints.
+TESTS += tests/trace/test_replay_rtl.sh

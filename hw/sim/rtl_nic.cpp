@@ -294,7 +294,22 @@ bool rtl_nic::run_idle(unsigned quiet, uint64_t max_cycles)
 	return false;
 }
 
-uint64_t rtl_nic::poll(unsigned budget)
+bool rtl_nic::run_rx(uint32_t len, unsigned quiet)
+{
+	unsigned q = 0, lim = rx_quiet(len);
+	bool seen = false;
+	for (uint64_t n = 0; n < 20000000; n++) {
+		tick();
+		if (!top_->engine_idle)
+			seen = true;
+		q = idle() ? q + 1 : 0;
+		if (q >= (seen ? quiet : lim))
+			return true;
+	}
+	return false;
+}
+
+uint64_t rtl_nic::poll(unsigned budget, unsigned quiet)
 {
 	Vtoffee_top *t = top_.get();
 	uint64_t a0 = n_dma_wr_beats + n_dma_rd_reqs + n_tx + n_irq;
@@ -310,6 +325,6 @@ uint64_t rtl_nic::poll(unsigned budget)
 		TB_CHECK(k < 20000000, "rtl_nic: a poll does not end");
 	}
 	t->s_axis_poll_tvalid = 0;
-	TB_CHECK(run_idle(), "rtl_nic: the model does not get idle after a poll");
+	TB_CHECK(run_idle(quiet), "rtl_nic: the model does not get idle after a poll");
 	return n_dma_wr_beats + n_dma_rd_reqs + n_tx + n_irq - a0;
 }

@@ -60,15 +60,26 @@ public:
 	uint64_t counter(unsigned i);
 
 	void rx_frame(const uint8_t *data, uint32_t len);
+	// Quiet cycles that cover a @p len-byte frame's way to the engine.
+	static unsigned rx_quiet(uint32_t len) { return (len + data_width() / 8 - 1) / (data_width() / 8) + 64; }
 	size_t rx_pending() const { return rx_frames_.size() + (rx_beats_.empty() ? 0 : 1); }
 
 	// One poll token (poll_step = 1) with transmit budget @p budget, then run
-	// until idle. Returns the activity seen (DMA requests and write beats,
-	// frames, notifications): 0 means the poll found nothing to do.
-	uint64_t poll(unsigned budget);
+	// until idle for @p quiet cycles. Returns the activity seen (DMA requests
+	// and write beats, frames, notifications): 0 means the poll found nothing
+	// to do. (The engine hands the token back when its DMA writes and frames
+	// are issued; a short @p quiet covers what is still in flight.)
+	uint64_t poll(unsigned budget, unsigned quiet = 300);
 	// Run until the engine, the MAC input, the DMA channels and the MAC
-	// output have been quiet for @p quiet cycles. False on timeout.
+	// output have been quiet for @p quiet cycles. False on timeout. After a
+	// received frame the engine stays idle while the frame crosses mac_rx,
+	// the parser and the lookup: @p quiet must cover that (its beats + ~30;
+	// rx_quiet()).
 	bool run_idle(unsigned quiet = 300, uint64_t max_cycles = 20000000);
+	// After rx_frame() on an idle model: run until the engine has taken the
+	// frame and finished it, then until quiet for @p quiet cycles (or, if the
+	// frame never reaches the engine -- mac_rx dropped it -- rx_quiet(len)).
+	bool run_rx(uint32_t len, unsigned quiet = 40);
 	bool idle() const;
 
 	// Output.

@@ -26,6 +26,18 @@ struct rtl_be {
 	uint64_t n_rx, n_poll, c_rx, c_poll, c_mirror;
 };
 
+// Quiet cycles after a poll (TOFFEE_REPLAY_RTL_QUIET overrides, for checking
+// that the figure does not matter).
+unsigned poll_quiet()
+{
+	static unsigned q;
+	if (!q) {
+		const char *e = getenv("TOFFEE_REPLAY_RTL_QUIET");
+		q = e && atoi(e) > 0 ? (unsigned)atoi(e) : 40;
+	}
+	return q;
+}
+
 void before(rtl_be *b)
 {
 	uint64_t c = b->nic->cycle();
@@ -51,7 +63,7 @@ void be_rx(void *priv, const uint8_t *frame, uint32_t len)
 	before(b);
 	uint64_t c = b->nic->cycle();
 	b->nic->rx_frame(frame, len);
-	if (!b->nic->run_idle())
+	if (!b->nic->run_rx(len, poll_quiet()))
 		fprintf(stderr, "toffee-replay: the RTL model does not get idle after a frame\n");
 	b->n_rx++;
 	b->c_rx += b->nic->cycle() - c;
@@ -63,7 +75,7 @@ unsigned be_poll(void *priv, unsigned budget)
 	rtl_be *b = static_cast<rtl_be *>(priv);
 	before(b);
 	uint64_t c = b->nic->cycle();
-	uint64_t work = b->nic->poll(budget);
+	uint64_t work = b->nic->poll(budget, poll_quiet());
 	b->n_poll++;
 	b->c_poll += b->nic->cycle() - c;
 	after(b);
