@@ -44,13 +44,16 @@ $(BRTL_B)/fphost.o: tests/lib/fphost.c tests/lib/fphost.h | $(DEPS_STAMP)
 
 # rtl_nic compiled per width (its port types depend on DATA_WIDTH).
 $(BRTL_B)/rtl_nic_dw%.o: hw/sim/rtl_nic.cpp hw/sim/rtl_nic.h $(BRTL_SIM_H) $(BRTL_B)/model_dw%/Vtoffee_top__ALL.a
-	nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(BRTL_FLOW_CAP) -I$(BRTL_B)/model_dw$* -DDW=$* -c $< -o $@
+	@echo "CXX $@"
+	@nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(BRTL_FLOW_CAP) -I$(BRTL_B)/model_dw$* -DDW=$* -c $< -o $@
 $(BRTL_B)/rtl_nic_replay.o: hw/sim/rtl_nic.cpp hw/sim/rtl_nic.h $(BRTL_SIM_H) $(BRTL_B)/model_replay/Vtoffee_top__ALL.a
-	nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(REPLAY_RTL_FLOW_CAP) -I$(BRTL_B)/model_replay -DDW=64 -c $< -o $@
+	@echo "CXX $@"
+	@nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(REPLAY_RTL_FLOW_CAP) -I$(BRTL_B)/model_replay -DDW=64 -c $< -o $@
 
 $(BRTL_B)/bench_rtl_dw%: bench/rtl/bench_rtl.cpp $(BRTL_B)/rtl_nic_dw%.o $(BRTL_B)/fphost.o $(FW_LIB) \
                          $(BRTL_B)/model_dw%/Vtoffee_top__ALL.a
-	nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(BRTL_FLOW_CAP) -I$(BRTL_B)/model_dw$* -DDW=$* $< $(BRTL_B)/rtl_nic_dw$*.o \
+	@echo "LINK $@"
+	@nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(BRTL_FLOW_CAP) -I$(BRTL_B)/model_dw$* -DDW=$* $< $(BRTL_B)/rtl_nic_dw$*.o \
 	  $(BRTL_B)/fphost.o $(FW_LIB) $(BRTL_B)/model_dw$*/Vtoffee_top__ALL.a \
 	  $(BRTL_B)/model_dw$*/verilated.o $(BRTL_B)/model_dw$*/verilated_threads.o -lpcap -lpthread -o $@
 
@@ -68,12 +71,14 @@ REPLAY_RTL_BIN := $(B)/bin/toffee-replay-rtl
 $(B)/obj/tools/replay/rp_rtl.o: tools/replay/rp_rtl.cpp tools/replay/replay_int.h tools/replay/replay.h \
                                 hw/sim/rtl_nic.h $(BRTL_B)/model_replay/Vtoffee_top__ALL.a
 	@mkdir -p $(dir $@)
-	nice $(CXX) $(BRTL_CXXFLAGS) -Itools/replay -c $< -o $@
+	@echo "CXX $@"
+	@nice $(CXX) $(BRTL_CXXFLAGS) -Itools/replay -c $< -o $@
 
 $(REPLAY_RTL_BIN): $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rtl.o $(BRTL_B)/rtl_nic_replay.o \
                    $(FW_LIB) $(BRTL_B)/model_replay/Vtoffee_top__ALL.a
 	@mkdir -p $(dir $@)
-	nice $(CXX) -O2 $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rtl.o $(BRTL_B)/rtl_nic_replay.o \
+	@echo "LINK $@"
+	@nice $(CXX) -O2 $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rtl.o $(BRTL_B)/rtl_nic_replay.o \
 	  $(FW_LIB) $(BRTL_B)/model_replay/Vtoffee_top__ALL.a $(BRTL_B)/model_replay/verilated.o \
 	  $(BRTL_B)/model_replay/verilated_threads.o $(REPLAY_LIBS) -lpthread -o $@
 
