@@ -509,7 +509,8 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 3; k++) {
 		char nm[64];
 		snprintf(nm, sizeof nm, "segments/cycle, 64 B, %u flow%s", counts[k], counts[k] > 1 ? "s" : "");
-		printf("  %-44s %12.4f  %-14s %s\n", nm, spc[k], ">= 0.5 (1.0)", mark(spc[k] >= 0.5));
+		printf("  %-44s %12.4f  %-14s %s (%.0f cycles/segment)\n", nm, spc[k], ">= 0.5 (1.0)",
+		       mark(spc[k] >= 0.5), 1.0 / spc[k]);
 	}
 	printf("  %-44s %12.4f  %-14s %s\n", "  (MAC ceiling: one frame per N beats)", 1.0 / tp[0].beats, "", "");
 	char tg[32];

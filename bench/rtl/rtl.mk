@@ -89,3 +89,5 @@ TEST_DEPS += $(REPLAY_RTL_BIN) $(REPLAY_BIN)
 
 # make test: every Linux trace through --impl rtl must print what --impl fw prints.
 TESTS += tests/trace/test_replay_rtl.sh
+# (rtl_nic objects come from a pattern rule: keep them.)
+.SECONDARY: $(BRTL_B)/rtl_nic_dw64.o $(BRTL_B)/rtl_nic_dw512.o
