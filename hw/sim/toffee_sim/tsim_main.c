@@ -54,7 +54,7 @@
 #endif
 
 struct sim_opts {
-	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *trace;
+	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *pcap_wire, *trace;
 	uint64_t trace_start, trace_stop, max_cycles;
 	uint32_t sync_cycles, cnt_chunk, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
@@ -116,6 +116,9 @@ static void usage(FILE *f)
 		"  --pcap-in FILE       replay the frames of FILE into the NIC\n"
 		"  --pcap-out FILE      record the frames the NIC sends (simulated timestamps)\n"
 		"  --pcap-after-enable  start the replay once toffeed has enabled the NIC\n"
+		"  --pcap-wire FILE     record both directions (first 128 bytes of each frame),\n"
+		"                       simulated timestamps: a received frame when its first\n"
+		"                       beat is offered to the model, a sent one at its last\n"
 		"Device:\n"
 		"  --rundir DIR         run directory (default $TOFFEE_RUNDIR or /run/toffee/default)\n"
 		"  --pidfile FILE       write the process id there once ready (removed on exit)\n"
@@ -195,6 +198,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "pcap-in", required_argument, NULL, 'i' },
 		{ "pcap-out", required_argument, NULL, 'o' },
 		{ "pcap-after-enable", no_argument, NULL, 'E' },
+		{ "pcap-wire", required_argument, NULL, 'W' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "mac", required_argument, NULL, 'm' },
@@ -231,6 +235,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		case 't': o->tap = optarg; break;
 		case 'i': o->pcap_in = optarg; break;
 		case 'o': o->pcap_out = optarg; break;
+		case 'W': o->pcap_wire = optarg; break;
 		case 'p': o->pidfile = optarg; break;
 		case 'T': o->trace = optarg; break;
 		case 'x': o->exit_idle = true; break;
@@ -411,6 +416,8 @@ static void rx_drive(struct sim *s)
 		s->rx_off = 0;
 		if (s->rx_cur) {
 			nicsrv_wire_rx(s->srv, s->rx_cur->data, s->rx_cur->len);
+			tsim_port_wire_rx(&s->port, s->rx_cur->data, s->rx_cur->len,
+					  s->cycle * TSIM_NS_PER_CYCLE);
 			s->frames_in++;
 		}
 	}
@@ -551,6 +558,34 @@ static void run_until_regs_idle(struct sim *s)
 
 /* ---- main loop ------------------------------------------------------------------- */
 
+/* DIR/sim.stats: the simulated clock while running (rewritten every
+ * STATS_PERIOD_NS of wall-clock time and when the model goes idle; removed
+ * at exit), for `make run` and anyone who wants simulated time: one
+ * "name value" per line. */
+#define STATS_PERIOD_NS 200000000ull
+
+static void stats_file(struct sim *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/sim.stats", s->o.rundir) >= (int)sizeof(path))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "cycles %" PRIu64 "\nsim_ns %" PRIu64 "\nbusy_cycles %" PRIu64 "\nbusy_wall_ns %" PRIu64
+		"\nframes_in %" PRIu64 "\nframes_out %" PRIu64 "\nclock_mhz 250\n",
+		s->cycle, s->cycle * TSIM_NS_PER_CYCLE, s->busy_cycles, s->busy_ns, s->frames_in, s->frames_out);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+	if (s->port.pwire)
+		pcap_dump_flush(s->port.pwire);
+}
+
 static bool model_quiet(const struct sim *s)
 {
 	return !s->rx_cur && !tsim_port_rx_head((struct tsim_port *)&s->port) &&
@@ -583,7 +618,7 @@ static void idle_wait(struct sim *s)
 
 static int run(struct sim *s)
 {
-	uint64_t next_ctl = 0, next_sweep = s->cycle, flush_cycle = UINT64_MAX;
+	uint64_t next_ctl = 0, next_stats = 0, next_sweep = s->cycle, flush_cycle = UINT64_MAX;
 	bool busy = true;
 
 	while (!g_stop && s->cycle < s->o.max_cycles) {
@@ -593,6 +628,10 @@ static int run(struct sim *s)
 			next_ctl = t0 + CTL_PERIOD_NS;
 			if (nicsrv_poll(s->srv, 0) & NICSRV_EV_SHUTDOWN)
 				return 1;
+		}
+		if (t0 >= next_stats) {
+			next_stats = t0 + STATS_PERIOD_NS;
+			stats_file(s);
 		}
 		/* the CTRL value forwarded to the model */
 		s->port.pin_hold = s->o.pcap_after_enable &&
@@ -637,6 +676,7 @@ static int run(struct sim *s)
 		} else if (!s->o.no_idle && !tsim_regs_host_dirty(&s->regs)) {
 			busy = false;
 			flush_cycle = UINT64_MAX;
+			stats_file(s);
 		}
 	}
 	return 0;
@@ -707,7 +747,8 @@ int main(int argc, char **argv)
 		return 1;
 	if ((s->o.tap && tsim_port_open_tap(&s->port, s->o.tap)) ||
 	    (s->o.pcap_in && tsim_port_open_pcap_in(&s->port, s->o.pcap_in)) ||
-	    (s->o.pcap_out && tsim_port_open_pcap_out(&s->port, s->o.pcap_out)))
+	    (s->o.pcap_out && tsim_port_open_pcap_out(&s->port, s->o.pcap_out)) ||
+	    (s->o.pcap_wire && tsim_port_open_pcap_wire(&s->port, s->o.pcap_wire)))
 		goto out_port;
 
 	nc = (struct nicsrv_config){
@@ -763,6 +804,12 @@ int main(int argc, char **argv)
 		g_stop ? "signal received" : rc ? "SHUTDOWN requested" :
 		s->cycle >= s->o.max_cycles ? "--cycles reached" : "input replayed");
 	print_stats(s, (double)(now_ns() - t_start) / 1e9);
+	{
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s/sim.stats", s->o.rundir) < (int)sizeof(path))
+			unlink(path);
+	}
 	ret = 0;
 	if (s->o.pidfile)
 		unlink(s->o.pidfile);

@@ -84,6 +84,41 @@ int tsim_port_open_pcap_out(struct tsim_port *p, const char *path)
 	return 0;
 }
 
+int tsim_port_open_pcap_wire(struct tsim_port *p, const char *path)
+{
+	p->pwdead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, TSIM_WIRE_SNAP,
+							 PCAP_TSTAMP_PRECISION_NANO);
+	if (!p->pwdead)
+		return -1;
+	p->pwire = pcap_dump_open(p->pwdead, path);
+	if (!p->pwire) {
+		fprintf(stderr, "toffee-sim: --pcap-wire %s: %s\n", path, pcap_geterr(p->pwdead));
+		pcap_close(p->pwdead);
+		p->pwdead = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void wire_record(struct tsim_port *p, const uint8_t *frame, uint32_t len, uint64_t sim_ns)
+{
+	struct pcap_pkthdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(sim_ns / 1000000000u);
+	h.ts.tv_usec = (suseconds_t)(sim_ns % 1000000000u);   /* nanosecond pcap */
+	h.len = len;
+	h.caplen = len < TSIM_WIRE_SNAP ? len : TSIM_WIRE_SNAP;
+	pcap_dump((u_char *)p->pwire, &h, frame);
+	p->st.pcap_wire++;
+}
+
+void tsim_port_wire_rx(struct tsim_port *p, const uint8_t *frame, uint32_t len, uint64_t sim_ns)
+{
+	if (p->pwire)
+		wire_record(p, frame, len, sim_ns);
+}
+
 void tsim_port_close(struct tsim_port *p)
 {
 	if (p->tap_fd >= 0)
@@ -98,6 +133,14 @@ void tsim_port_close(struct tsim_port *p)
 	}
 	if (p->pdead)
 		pcap_close(p->pdead);
+	p->pdead = NULL;
+	if (p->pwire) {
+		pcap_dump_close(p->pwire);
+		p->pwire = NULL;
+	}
+	if (p->pwdead)
+		pcap_close(p->pwdead);
+	p->pwdead = NULL;
 	p->pdead = NULL;
 	free(p->rxq);
 	p->rxq = NULL;
@@ -183,4 +226,6 @@ void tsim_port_send(struct tsim_port *p, const uint8_t *frame, uint32_t len, uin
 		pcap_dump((u_char *)p->pout, &h, frame);
 		p->st.pcap_out++;
 	}
+	if (p->pwire)
+		wire_record(p, frame, len, sim_ns);
 }

@@ -22,7 +22,7 @@ struct tsim_frame {
 };
 
 struct tsim_port_stats {
-	uint64_t tap_in, pcap_in, too_big, tap_out, tap_out_drops, pcap_out;
+	uint64_t tap_in, pcap_in, too_big, tap_out, tap_out_drops, pcap_out, pcap_wire;
 };
 
 struct tsim_port {
@@ -33,6 +33,8 @@ struct tsim_port {
 	bool pin_hold;          /* set by the caller: do not read the pcap input yet */
 	pcap_t *pdead;
 	pcap_dumper_t *pout;
+	pcap_t *pwdead;
+	pcap_dumper_t *pwire;   /* --pcap-wire: both directions, headers, simulated time */
 	struct tsim_frame *rxq;
 	unsigned rx_head, rx_count;
 	struct tsim_port_stats st;
@@ -44,6 +46,12 @@ int tsim_port_init(struct tsim_port *p);
 int tsim_port_open_tap(struct tsim_port *p, const char *name);
 int tsim_port_open_pcap_in(struct tsim_port *p, const char *path);
 int tsim_port_open_pcap_out(struct tsim_port *p, const char *path);
+/** --pcap-wire: a record of both directions (the first TSIM_WIRE_SNAP bytes
+ *  of each frame) with simulated time stamps: a received frame at the cycle
+ *  its first beat is offered to the model, a sent one at its last beat. */
+int tsim_port_open_pcap_wire(struct tsim_port *p, const char *path);
+#define TSIM_WIRE_SNAP 128u
+void tsim_port_wire_rx(struct tsim_port *p, const uint8_t *frame, uint32_t len, uint64_t sim_ns);
 void tsim_port_close(struct tsim_port *p);
 /** Read frames (TAP, then pcap) until the receive queue is full or both
  *  have none; returns how many were queued. */
