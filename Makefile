@@ -48,11 +48,16 @@ all: $(DEPS_STAMP) $(TARGETS)
 test: $(DEPS_STAMP) $(TARGETS) $(TEST_DEPS)
 	@tests/run-all.sh $(TESTS)
 
+# make run: the co-simulation demo (the RTL NIC's Verilator model as toffee's
+# NIC); make run-fw: the same on the firmware fast path (DPDK), and trace replays.
 run: $(DEPS_STAMP) $(TARGETS)
 	@scripts/run-demo.sh
+
+run-fw: $(DEPS_STAMP) $(TARGETS)
+	@scripts/run-demo-fw.sh
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all test run clean
+.PHONY: all test run run-fw clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

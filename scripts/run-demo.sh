@@ -1,53 +1,158 @@
 #!/usr/bin/env bash
-# `make run` (until the Verilator co-simulation exists), in two parts:
-#  1. live (root): toffee on the fw backend — the C fast path on a DPDK lcore
-#     (toffee-fw) and toffeed — with its wire, a TAP, in a network namespace
-#     where the Linux kernel's TCP plays the client. An unmodified epoll echo
-#     server runs on toffee (`toffee run`); rpc_cli on the Linux side measures
-#     request rate, latency percentiles and throughput; then `toffee status`.
-#     Everything is torn down at the end, also on failure or Ctrl-C. Without
-#     root (or /dev/net/tun, or a build) it says why and skips to part 2.
-#  2. replay of two Linux captures through the fast path (toffee-replay): the
-#     fast path plays the server, delivers the client's payload and ACKs it,
-#     and transmits the server application's replies.
-# DEMO_SECS=N sets the length of each measurement (default 3).
+# `make run`: the co-simulation demo. The RTL NIC (hw/rtl/toffee_top, the
+# Verilator model toffee-sim, docs/cosim.md) runs as toffee's NIC
+# (`toffee start --backend sim`), its wire a TAP in a network namespace where
+# the Linux kernel's TCP plays the client. An unmodified epoll echo server
+# runs on toffee (`toffee run -- echo_srv`); rpc_cli on the Linux side runs
+# closed-loop RPCs (one request outstanding per connection); then what
+# happened is printed:
+#  - bytes moved, wall-clock time and simulated time (cycles of the 250 MHz
+#    model, from DIR/sim.stats, which toffee-sim rewrites while it runs), and
+#    throughput in both;
+#  - latency percentiles as Linux measured them (wall clock), and in
+#    simulated time: toffee-sim records the wire (--pcap-wire) with the
+#    model's cycle as time stamp, a frame coming in at the cycle its first
+#    beat is offered to the model, one going out at its last beat; for each
+#    request the time from its first byte entering the NIC to the last byte
+#    of its echo leaving it. That is the server side of the round trip (NIC
+#    receive path, DMA, the host's software, transmit path); the Linux side
+#    runs in wall-clock time and has no simulated duration. Note that the
+#    host's software (toffeed, libtoffee, echo_srv) runs at full speed while
+#    the model crawls (~4,000x slower than a card), so it costs few cycles:
+#    the figures are the NIC's own latency, the host almost free;
+#  - the NIC's counters and `toffee status`; then everything is torn down
+#    (also on failure or Ctrl-C).
+# Needs root (network namespaces, a TAP); without root, /dev/net/tun or a
+# build it says why and shows the trace replay of `make run-fw` instead.
+# DEMO_SECS=N sets the length of each measurement (default 4).
 set -u
 cd "$(dirname "$0")/.."
-SECS=${DEMO_SECS:-3}
+SECS=${DEMO_SECS:-4}
+PY=/usr/bin/python3
+
+# The wire record: per connection to port 7000 the request/echo pairs, in
+# simulated ns. Prints "conn NS_OF_SYN LAT_NS..." lines.
+wire_latency() {
+	"$PY" - "$1" <<'PYEOF'
+import struct, sys
+f = open(sys.argv[1], "rb")
+hdr = f.read(24)
+if len(hdr) < 24:
+    sys.exit(0)
+magic = struct.unpack("<I", hdr[:4])[0]
+nano = magic == 0xa1b23c4d
+conns = {}   # client port -> state
+while True:
+    h = f.read(16)
+    if len(h) < 16:
+        break
+    sec, frac, caplen, ln = struct.unpack("<IIII", h)
+    d = f.read(caplen)
+    t = sec * 1000000000 + (frac if nano else frac * 1000)
+    if len(d) < 54 or d[12:14] != b"\x08\x00" or d[23] != 6:
+        continue
+    ihl = (d[14] & 15) * 4
+    tot = struct.unpack("!H", d[16:18])[0]
+    tcp = 14 + ihl
+    sp, dp, seq = struct.unpack("!HHI", d[tcp:tcp + 8])
+    flags = d[tcp + 13]
+    doff = (d[tcp + 12] >> 4) * 4
+    plen = tot - ihl - doff
+    if dp == 7000:      # client -> toffee
+        c = conns.setdefault(sp, {"syn": None, "cbase": None, "sbase": None, "req": {}, "rsp": {}})
+        if flags & 2:
+            c["syn"] = t
+            c["cbase"] = (seq + 1) & 0xffffffff
+        elif plen > 0 and c["cbase"] is not None:
+            off = (seq - c["cbase"]) & 0xffffffff
+            for b in (off,):
+                c["req"].setdefault(b, t)       # first time the byte came in
+    elif sp == 7000:    # toffee -> client
+        c = conns.get(dp)
+        if not c:
+            continue
+        if flags & 2:
+            c["sbase"] = (seq + 1) & 0xffffffff
+        elif plen > 0 and c["sbase"] is not None:
+            off = (seq - c["sbase"]) & 0xffffffff
+            c["rsp"].setdefault(off + plen, t)  # first time the stream reached off+plen
+for port, c in conns.items():
+    if c["syn"] is None or not c["req"]:
+        continue
+    # request k: client bytes [k*s, (k+1)*s); its echo ends at server byte (k+1)*s
+    offs = sorted(c["req"])
+    size = offs[1] - offs[0] if len(offs) > 1 else None
+    if not size:
+        continue
+    lat = []
+    ends = sorted(c["rsp"].items())
+    j = 0
+    for o in offs:
+        if o % size:
+            continue
+        want = o + size
+        while j < len(ends) and ends[j][0] < want:
+            j += 1
+        if j == len(ends):
+            break
+        if ends[j][0] == want:
+            lat.append(ends[j][1] - c["req"][o])
+    print("conn", c["syn"], *lat)
+PYEOF
+}
+
+# pct P VALUES...: the P-th percentile (nearest rank)
+pct() {
+	local p=$1
+	shift
+	printf '%s\n' "$@" | sort -n | awk -v p="$p" '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit }
+		i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
+}
+
+simval() { awk -v k="$1" '$1 == k { print $2 }' "$TOFFEE_RUNDIR/sim.stats" 2>/dev/null; }
 
 live() {
 	set -u
 	. tests/system/netns.sh
+	export TOFFEE_BACKEND=sim
 	. tests/system/sysup.sh
 	local srv=$PWD/build/bench/system/echo_srv cli=$PWD/build/bench/system/rpc_cli
 	sys_init demo
 	trap 'echo; echo "--- tearing down"; sys_cleanup' EXIT
 	trap 'exit 130' INT TERM
-	echo "=== 1. toffee live: the firmware fast path on DPDK (toffee-fw) + toffeed, a Linux peer in a namespace"
-	echo "\$ toffee start --backend fw --tap $TAP --ip $US/24"
-	sys_up
+	local wire=$LOGS/wire.pcap
+	echo "=== toffee on the RTL NIC: the Verilator model of hw/rtl/toffee_top (toffee-sim) + toffeed, a Linux peer in a namespace"
+	echo "\$ toffee start --backend sim --tap $TAP --ip $US/24 --nic-arg --pcap-wire --nic-arg $wire"
+	sys_up --nic-arg --pcap-wire --nic-arg "$wire"
 	sed 's/^/  /' "$LOGS/start.log"
+	sed -n 's/^toffee-sim: \(toffee_top ABI.*\)/  the model: \1/p' "$TOFFEE_RUNDIR/nic.log" | sed 's/, listening on.*;/;/'
 	echo "  (the TAP $TAP is the NIC's wire; it moved into namespace $NS, where Linux is $PEERIP)"
-	peer_exec ping -c 1 -W 2 "$US" >/dev/null 2>&1 || fail "the peer cannot ping toffee at $US"
+	peer_exec ping -c 1 -W 5 "$US" >/dev/null 2>&1 || fail "the peer cannot ping toffee at $US"
 	echo "\$ toffee run -- echo_srv -p 7000      # an unmodified epoll echo server, on toffee through LD_PRELOAD"
 	start_app srv "$srv" -p 7000
 	local srvpid=$BG_PID
 	wait_log "$LOGS/srv.log" listening
-	local rows=() c s out rps mbit
-	for spec in "1 64" "32 64" "4 65536"; do
+	local rows=() lrows=() c s out c0 c1 w0 w1 bytes cyc dt i
+	local -a ranges=()
+	for spec in "1 64" "8 64" "2 16384"; do
 		read -r c s <<<"$spec"
 		echo "[peer]\$ rpc_cli rpc $US 7000 -c $c -s $s -d $SECS"
-		out=$(peer_exec timeout $((SECS + 30)) "$cli" rpc "$US" 7000 -c "$c" -s "$s" -d "$SECS" 2>&1) ||
+		sleep 0.3
+		c0=$(simval cycles); w0=$(date +%s.%N)
+		out=$(peer_exec timeout $((SECS + 60)) "$cli" rpc "$US" 7000 -c "$c" -s "$s" -d "$SECS" -t 30 2>&1) ||
 			fail "rpc_cli: $out"
+		sleep 0.5      # sim.stats is rewritten every 200 ms
+		c1=$(simval cycles); w1=$(date +%s.%N)
+		ranges+=("$c0 $c1")
 		sed -n 's/^rpc: /  /p' <<<"$out"
 		eval "$(sed -n 's/^RESULT //p' <<<"$out" | tr ' ' '\n' | sed 's/^\([a-z0-9_]*\)=/r_\1=/')"
-		mbit=$(echo "$r_rps * $s * 8 / 1000000" | bc)
-		rows+=("$(printf '%-34s %10.0f %9s %9.1f %9.1f' "$c conn(s), $s-byte echo" "$r_rps" "$mbit" "$r_p50_us" "$r_p99_us")")
+		bytes=$(echo "$r_reqs * $s" | bc)
+		cyc=$((c1 - c0))
+		rows+=("$(printf '%-26s %9s %8.1f %12s %9.3f %9.2f %9.1f' "$c x $s B" "$bytes" "$r_secs" "$cyc" \
+			"$(echo "$cyc * 4 / 1000000" | bc -l)" "$(echo "$bytes * 8 / $r_secs / 1000000" | bc -l)" \
+			"$(echo "if ($cyc > 0) $bytes * 8 * 1000 / ($cyc * 4) else 0" | bc -l)")")
+		lrows+=("$(printf '%-26s %9.0f %9.0f %9.0f' "$c x $s B" "$r_p50_us" "$r_p90_us" "$r_p99_us")")
 	done
-	echo
-	echo "What happened (closed loop: each connection has one request outstanding; Mbit/s each way):"
-	printf '  %-34s %10s %9s %9s %9s\n' "test" "requests/s" "Mbit/s" "p50 us" "p99 us"
-	printf '  %s\n' "${rows[@]}"
 	echo
 	echo "\$ toffee status     # abridged: zero counters left out"
 	"$TOFFEE" status | awk '/^(wire|NIC counters|NIC exceptions|NIC drops|toffeed counters)/ { sec = 1 }
@@ -57,41 +162,60 @@ live() {
 	sed -n 's/^echo_srv: /  the server at exit: /p' "$LOGS/srv.log"
 	echo "\$ toffee stop"
 	"$TOFFEE" stop | sed 's/^/  /'
+	echo "  toffee-sim at exit:"
+	grep -E "^toffee-sim: ([0-9]+ cycles|frames in|dma write|register bridge)" "$TOFFEE_RUNDIR/nic.log" | sed 's/^/    /'
+
+	echo
+	echo "What happened (closed loop, one request outstanding per connection; bytes: payload each way;"
+	echo "simulated time: cycles the 250 MHz model was clocked during the run, 4 ns each):"
+	printf '  %-26s %9s %8s %12s %9s %9s %9s\n' "run" "bytes" "wall s" "cycles" "sim ms" "Mb/s wall" "Mb/s sim"
+	printf '  %s\n' "${rows[@]}"
+	echo
+	echo "Latency per request. Wall clock, as Linux measured it (us; the model's slowness):"
+	printf '  %-26s %9s %9s %9s\n' "run" "p50 us" "p90 us" "p99 us"
+	printf '  %s\n' "${lrows[@]}"
+	echo "Simulated, on the NIC's wire (--pcap-wire): a request's first byte in to the last byte"
+	echo "of its echo out, in cycles (and ns at 250 MHz):"
+	printf '  %-26s %7s %9s %9s %9s %9s\n' "run" "samples" "p50" "p90" "p99" "max"
+	local lat
+	lat=$(wire_latency "$wire")
+	i=0
+	for spec in "1 64" "8 64" "2 16384"; do
+		read -r c s <<<"$spec"
+		read -r c0 c1 <<<"${ranges[$i]}"
+		i=$((i + 1))
+		# the connections opened during the run; latencies in ns -> cycles
+		local -a v=()
+		mapfile -t v < <(awk -v a=$((c0 * 4)) -v b=$((c1 * 4)) '$1 == "conn" && $2 >= a && $2 < b {
+			for (k = 3; k <= NF; k++) print int($k / 4) }' <<<"$lat")
+		if [ ${#v[@]} -eq 0 ]; then
+			printf '  %-26s %7s\n' "$c x $s B" "none"
+			continue
+		fi
+		local p50 p90 p99 mx
+		p50=$(pct 50 "${v[@]}"); p90=$(pct 90 "${v[@]}"); p99=$(pct 99 "${v[@]}"); mx=$(pct 100 "${v[@]}")
+		printf '  %-26s %7s %9s %9s %9s %9s\n' "$c x $s B" "${#v[@]}" "$p50 cyc" "$p90 cyc" "$p99 cyc" "$mx cyc"
+		printf '  %-26s %7s %9s %9s %9s %9s\n' "" "" "$((p50 * 4)) ns" "$((p90 * 4)) ns" "$((p99 * 4)) ns" "$((mx * 4)) ns"
+	done
+	echo "  (the host's software runs in wall-clock time beside the model: its share of these"
+	echo "   figures is the few cycles the model advanced meanwhile; wire record: $(tcpdump -nr "$wire" 2>/dev/null | wc -l) frames)"
 }
 
 why_not_live() {
-	[ "$(id -u)" = 0 ] || { echo "it needs root (network namespaces, a TAP device, DPDK): run sudo make run"; return; }
+	[ "$(id -u)" = 0 ] || { echo "it needs root (network namespaces, a TAP device): run sudo make run"; return; }
 	[ -c /dev/net/tun ] || { echo "there is no /dev/net/tun"; return; }
 	local f
-	for f in build/bin/toffee build/bin/toffee-fw build/bin/toffeed build/lib/libtoffee-preload.so \
+	for f in build/bin/toffee build/bin/toffee-sim build/bin/toffeed build/lib/libtoffee-preload.so \
 		build/bench/system/echo_srv build/bench/system/rpc_cli; do
 		[ -e "$f" ] || { echo "$f is not built (make)"; return; }
 	done
+	[ -x "$PY" ] || echo "there is no $PY"
 }
 
 reason=$(why_not_live)
 if [ -n "$reason" ]; then
-	echo "=== 1. toffee live: skipped: $reason. Showing the trace replay only."
-elif ! (live); then
-	echo "run-demo: the live part failed (see above); going on with the trace replay" >&2
-	live_failed=1
+	echo "=== toffee on the RTL NIC: skipped: $reason."
+	echo "=== Showing the firmware demo's trace replay instead (make run-fw for the rest)."
+	DEMO_REPLAY_ONLY=1 exec scripts/run-demo-fw.sh
 fi
-echo
-
-echo "=== 2. Linux TCP traces replayed through the fast path (toffee-replay)"
-bin=build/bin/toffee-replay
-traces=${TOFFEE_TRACES:-../shared/traces/linux}
-[ -x "$bin" ] || { echo "run-demo: $bin is not built (run make)" >&2; exit 1; }
-for t in bulk_in echo_small; do
-  f=$traces/$t.pcap
-  [ -r "$f" ] || { echo "run-demo: $f is missing (set TOFFEE_TRACES)" >&2; exit 1; }
-  out=build/demo-$t-tx.pcap
-  echo "--- $t.pcap ($(tcpdump -nr "$f" 2>/dev/null | wc -l) frames between two Linux hosts)"
-  echo "\$ $bin --out $out $f"
-  "$bin" --out "$out" "$f" | sed "s/^/  /"
-  echo "  frames the fast path sent: $(tcpdump -nr "$out" 2>/dev/null | wc -l), in $out"
-  reply=$(tcpdump -nr "$f" -A 'src port 7000 and greater 100' 2>/dev/null | grep -o '[0-9a-f]\{64\}' | tail -1 || true)
-  [ -n "$reply" ] && echo "  the real server's reply in the capture, the sha256 of what it received: $reply"
-  echo
-done
-exit "${live_failed:-0}"
+(live)

@@ -71,5 +71,5 @@ toffee-sim: $(TSIM_BIN)
 
 TARGETS   += $(TSIM_BIN)
 TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST) $(TSIM_REGS_TEST)
-TESTS     += $(TSIM_DMA_TEST) $(TSIM_REGS_TEST) tests/system/test_sim_dev.sh
+TESTS     += $(TSIM_DMA_TEST) $(TSIM_REGS_TEST) tests/system/test_sim_dev.sh tests/system/test_sim_system.sh
 .PHONY: toffee-sim
