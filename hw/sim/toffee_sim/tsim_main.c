@@ -508,6 +508,7 @@ static void cycle(struct sim *s)
 		s->irqs++;
 		s->last_activity = s->cycle;
 		nicsrv_notify(s->srv, io->irq_ctx);
+		tsim_regs_irq(&s->regs, io->irq_ctx);
 	}
 	s->cycle++;
 }

@@ -9,7 +9,7 @@
 
 #define BAR_WORDS (TOFFEE_REG_BAR_SIZE / 4u)
 
-enum { K_FWD, K_NIC, K_MIRROR, K_ARM, K_CNT_LO, K_CNT_HI, K_ID };
+enum { K_FWD, K_NIC, K_MIRROR, K_ARM, K_CNT_LO, K_CNT_HI, K_ID, K_EVT };
 
 /* Word indices. */
 #define W(off)              ((off) / 4u)
@@ -50,7 +50,10 @@ int tsim_regs_init(struct tsim_regs *r, volatile uint32_t *bar, uint32_t period,
 	/* a sweep queues at most ~3,000 writes and ~900 reads */
 	r->qcap = 8192;
 	r->q = calloc(r->qcap, sizeof(*r->q));
-	if (!r->shadow || !r->q) {
+	r->ev_seen1 = calloc(TOFFEE_MAX_CTX, sizeof(uint32_t));
+	r->ev_seen2 = calloc(TOFFEE_MAX_CTX, sizeof(uint32_t));
+	r->ev_armcheck = calloc(TOFFEE_MAX_CTX, 1);
+	if (!r->shadow || !r->q || !r->ev_seen1 || !r->ev_seen2 || !r->ev_armcheck) {
 		tsim_regs_fini(r);
 		return -ENOMEM;
 	}
@@ -61,6 +64,9 @@ void tsim_regs_fini(struct tsim_regs *r)
 {
 	free(r->shadow);
 	free(r->q);
+	free(r->ev_seen1);
+	free(r->ev_seen2);
+	free(r->ev_armcheck);
 	r->shadow = NULL;
 	r->q = NULL;
 }
@@ -71,6 +77,9 @@ void tsim_regs_reset(struct tsim_regs *r)
 	r->qhead = r->qcount = 0;
 	r->busy = false;
 	r->scan_limit = 0;
+	memset(r->ev_seen1, 0, TOFFEE_MAX_CTX * sizeof(uint32_t));
+	memset(r->ev_seen2, 0, TOFFEE_MAX_CTX * sizeof(uint32_t));
+	memset(r->ev_armcheck, 0, TOFFEE_MAX_CTX);
 	if (r->id_valid)
 		for (unsigned i = 0; i < 5; i++) {
 			r->bar[W(TOFFEE_REG_ID) + i] = r->id[i];
@@ -238,7 +247,10 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 	for (uint32_t c = 0; c < n; c++) {
 		nw += fwd(r, DB(c, TOFFEE_DB_CMD_TAIL));
 		nw += fwd(r, DB(c, TOFFEE_DB_EV_HEAD));
-		nw += fwd(r, DB(c, TOFFEE_DB_ARM));
+		if (fwd(r, DB(c, TOFFEE_DB_ARM))) {
+			nw++;
+			r->ev_armcheck[c] = r->shadow[DB(c, TOFFEE_DB_ARM)] != 0;
+		}
 	}
 	if (!ctrl_first)
 		nw += fwd(r, W(TOFFEE_REG_CTRL));
@@ -248,7 +260,7 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 		push(r, 0, K_NIC, SPQ(q, spq_nic_idx(q)), 0);
 	for (uint32_t c = 0; c < n; c++) {
 		if (r->shadow[CTX(c, TOFFEE_CTX_EV, TOFFEE_Q_LOG2)])
-			push(r, 0, K_NIC, CTX(c, TOFFEE_CTX_EV, TOFFEE_Q_TAIL), 0);
+			push(r, 0, K_EVT, CTX(c, TOFFEE_CTX_EV, TOFFEE_Q_TAIL), 0);
 		if (r->shadow[CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_LOG2)]) {
 			push(r, 0, K_NIC, CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_HEAD), 0);
 #ifdef TOFFEE_DB_CMD_HEAD
@@ -257,7 +269,9 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 			push(r, 0, K_MIRROR, DB(c, TOFFEE_DB_CMD_HEAD), 0);
 #endif
 		}
-		if (r->shadow[DB(c, TOFFEE_DB_ARM)])
+		/* (with an interrupt port, ARM is not read back: see
+		 * tsim_regs_irq()) */
+		if (r->notify_on_disarm && r->shadow[DB(c, TOFFEE_DB_ARM)])
 			push(r, 0, K_ARM, DB(c, TOFFEE_DB_ARM), 0);
 	}
 	/* counters: a chunk per sweep, round robin (all of them if asked) */
@@ -303,6 +317,33 @@ static void complete_read(struct tsim_regs *r, const struct tsim_axi_op *op, uin
 	case K_NIC:
 		store_nic(r, w, v);
 		break;
+	case K_EVT: {
+		/* The arming race of the co-simulation. An application writes
+		 * ARM = 1, reads it back (on a card that flushes the posted
+		 * write: the NIC has seen ARM before the application looks at
+		 * its EV ring and sleeps) and then checks the ring. Here the
+		 * write reaches the model only at the next sweep: an event the
+		 * model posted in between found ARM = 0 and raised no
+		 * interrupt, and the application sleeps until its wait slice
+		 * ends (100 ms). So this read, queued behind the ARM write:
+		 * if the model's EV tail moved since the read two sweeps ago
+		 * (before the application can have written ARM), the context
+		 * is notified. A spurious wake-up is harmless (the application
+		 * looks at its ring and arms again). */
+		uint32_t c = (w - W(TOFFEE_REG_CTX_BASE)) / (TOFFEE_REG_CTX_STRIDE / 4u);
+
+		store_nic(r, w, v);
+		if (c < TOFFEE_MAX_CTX) {
+			if (r->ev_armcheck[c] && v != r->ev_seen2[c] && r->notify && !r->notify_on_disarm) {
+				r->st.notifies++;
+				r->notify(r->notify_arg, c);
+			}
+			r->ev_armcheck[c] = 0;
+			r->ev_seen2[c] = r->ev_seen1[c];
+			r->ev_seen1[c] = v;
+		}
+		break;
+	}
 	case K_MIRROR:
 		if (r->bar[w] != v)
 			r->bar[w] = v;
@@ -390,4 +431,17 @@ void tsim_regs_edge(struct tsim_regs *r, const struct tsim_io *io, uint64_t cycl
 		rlog(r, msg);
 		r->busy = false;
 	}
+}
+
+void tsim_regs_irq(struct tsim_regs *r, uint32_t ctx)
+{
+	/* The model cleared that context's ARM when it raised the interrupt.
+	 * Copying its 0 back into the BAR would race with the application
+	 * arming again (it writes 1 over a 1: the compare-and-swap cannot tell
+	 * and the re-arm would be lost, the application then sleeping until
+	 * its wait slice ends). So the BAR keeps whatever the application
+	 * wrote and only the shadow says 0: the next sweep forwards ARM = 1
+	 * again if the BAR holds 1 — at worst one spurious interrupt later. */
+	if (ctx < TOFFEE_MAX_CTX)
+		r->shadow[DB(ctx, TOFFEE_DB_ARM)] = 0;
 }

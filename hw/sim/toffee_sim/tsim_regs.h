@@ -71,6 +71,11 @@ struct tsim_regs {
 	struct tsim_axi_op cur;
 	uint64_t started;
 	uint32_t cnt_lo;                 /* LO half of the counter being read */
+	/* per context: the EV tail as read back by the last two sweeps (the
+	 * arming race, see tsim_regs.c) and whether that context's read was
+	 * queued behind a forwarded ARM = 1 */
+	uint32_t *ev_seen1, *ev_seen2;
+	uint8_t *ev_armcheck;
 	struct tsim_regs_stats st;
 	void (*log)(const char *msg);
 };
@@ -94,6 +99,8 @@ bool tsim_regs_host_dirty(struct tsim_regs *r);
 void tsim_regs_drive(struct tsim_regs *r, struct tsim_io *io, uint64_t cycle);
 /** After tsim_model_cycle(): handshakes; completed reads update the BAR. */
 void tsim_regs_edge(struct tsim_regs *r, const struct tsim_io *io, uint64_t cycle);
+/** The model raised an interrupt for @p ctx (and cleared its ARM). */
+void tsim_regs_irq(struct tsim_regs *r, uint32_t ctx);
 /** Nothing queued or in flight. */
 static inline bool tsim_regs_idle(const struct tsim_regs *r) { return !r->busy && !r->qcount; }
 
