@@ -30,19 +30,19 @@ cd "$(dirname "$0")/.."
 SECS=${DEMO_SECS:-4}
 PY=/usr/bin/python3
 
-# The wire record: per connection to port 7000 the request/echo pairs, in
-# simulated ns. Prints "conn NS_OF_SYN LAT_NS..." lines.
+# The wire record: wire_latency PCAP "C0 C1 SIZE"...: for each run (the
+# connections to port 7000 whose SYN came in between cycles C0 and C1, SIZE-
+# byte requests) a line of latencies in cycles: from the cycle the first byte
+# of request k came in (the first frame that carried it) to the cycle the
+# last byte of its echo went out (the first frame that carried it).
 wire_latency() {
-	"$PY" - "$1" <<'PYEOF'
-import struct, sys
+	"$PY" - "$@" <<'PYEOF'
+import bisect, struct, sys
 f = open(sys.argv[1], "rb")
 hdr = f.read(24)
-if len(hdr) < 24:
-    sys.exit(0)
-magic = struct.unpack("<I", hdr[:4])[0]
-nano = magic == 0xa1b23c4d
-conns = {}   # client port -> state
-while True:
+nano = len(hdr) == 24 and struct.unpack("<I", hdr[:4])[0] == 0xa1b23c4d
+conns = {}   # client port -> [syn_ns, client isn, server isn, client segs, server segs]
+while len(hdr) == 24:
     h = f.read(16)
     if len(h) < 16:
         break
@@ -56,48 +56,51 @@ while True:
     tcp = 14 + ihl
     sp, dp, seq = struct.unpack("!HHI", d[tcp:tcp + 8])
     flags = d[tcp + 13]
-    doff = (d[tcp + 12] >> 4) * 4
-    plen = tot - ihl - doff
-    if dp == 7000:      # client -> toffee
-        c = conns.setdefault(sp, {"syn": None, "cbase": None, "sbase": None, "req": {}, "rsp": {}})
+    plen = tot - ihl - (d[tcp + 12] >> 4) * 4
+    if dp == 7000:
         if flags & 2:
-            c["syn"] = t
-            c["cbase"] = (seq + 1) & 0xffffffff
-        elif plen > 0 and c["cbase"] is not None:
-            off = (seq - c["cbase"]) & 0xffffffff
-            for b in (off,):
-                c["req"].setdefault(b, t)       # first time the byte came in
-    elif sp == 7000:    # toffee -> client
-        c = conns.get(dp)
-        if not c:
-            continue
+            conns[sp] = [t, (seq + 1) & 0xffffffff, None, [], []]
+        elif sp in conns and plen > 0:
+            c = conns[sp]
+            c[3].append((t, ((seq - c[1]) & 0xffffffff) + plen))
+    elif sp == 7000 and dp in conns:
+        c = conns[dp]
         if flags & 2:
-            c["sbase"] = (seq + 1) & 0xffffffff
-        elif plen > 0 and c["sbase"] is not None:
-            off = (seq - c["sbase"]) & 0xffffffff
-            c["rsp"].setdefault(off + plen, t)  # first time the stream reached off+plen
-for port, c in conns.items():
-    if c["syn"] is None or not c["req"]:
-        continue
-    # request k: client bytes [k*s, (k+1)*s); its echo ends at server byte (k+1)*s
-    offs = sorted(c["req"])
-    size = offs[1] - offs[0] if len(offs) > 1 else None
-    if not size:
-        continue
+            c[2] = (seq + 1) & 0xffffffff
+        elif c[2] is not None and plen > 0:
+            c[4].append((t, ((seq - c[2]) & 0xffffffff) + plen))
+
+def reach(evs):
+    """times and running maximum of the stream's end, in time order"""
+    ts, ends, m = [], [], 0
+    for t, e in evs:
+        if e > m:
+            m = e
+            ts.append(t)
+            ends.append(m)
+    return ts, ends
+
+def first(ts, ends, want):   # first time the stream covered byte want - 1
+    i = bisect.bisect_left(ends, want)
+    return ts[i] if i < len(ts) else None
+
+for run in sys.argv[2:]:
+    c0, c1, size = (int(x) for x in run.split())
     lat = []
-    ends = sorted(c["rsp"].items())
-    j = 0
-    for o in offs:
-        if o % size:
+    for c in conns.values():
+        if not (c0 * 4 <= c[0] < c1 * 4):
             continue
-        want = o + size
-        while j < len(ends) and ends[j][0] < want:
-            j += 1
-        if j == len(ends):
-            break
-        if ends[j][0] == want:
-            lat.append(ends[j][1] - c["req"][o])
-    print("conn", c["syn"], *lat)
+        cts, cends = reach(c[3])
+        sts, sends = reach(c[4])
+        k = 0
+        while True:
+            tin = first(cts, cends, k * size + 1)
+            tout = first(sts, sends, (k + 1) * size)
+            if tin is None or tout is None:
+                break
+            lat.append((tout - tin) // 4)
+            k += 1
+    print(" ".join(str(x) for x in lat))
 PYEOF
 }
 
@@ -177,17 +180,20 @@ live() {
 	echo "Simulated, on the NIC's wire (--pcap-wire): a request's first byte in to the last byte"
 	echo "of its echo out, in cycles (and ns at 250 MHz):"
 	printf '  %-26s %7s %9s %9s %9s %9s\n' "run" "samples" "p50" "p90" "p99" "max"
-	local lat
-	lat=$(wire_latency "$wire")
+	local lat runs=() n
 	i=0
 	for spec in "1 64" "8 64" "2 16384"; do
 		read -r c s <<<"$spec"
-		read -r c0 c1 <<<"${ranges[$i]}"
+		runs+=("${ranges[$i]} $s")
 		i=$((i + 1))
-		# the connections opened during the run; latencies in ns -> cycles
+	done
+	mapfile -t lat < <(wire_latency "$wire" "${runs[@]}")
+	i=0
+	for spec in "1 64" "8 64" "2 16384"; do
+		read -r c s <<<"$spec"
 		local -a v=()
-		mapfile -t v < <(awk -v a=$((c0 * 4)) -v b=$((c1 * 4)) '$1 == "conn" && $2 >= a && $2 < b {
-			for (k = 3; k <= NF; k++) print int($k / 4) }' <<<"$lat")
+		read -r -a v <<<"${lat[$i]:-}"
+		i=$((i + 1))
 		if [ ${#v[@]} -eq 0 ]; then
 			printf '  %-26s %7s\n' "$c x $s B" "none"
 			continue
