@@ -21,6 +21,4 @@ hw/rtl/dma_write_bytes.sv
 hw/rtl/dma_read_bytes.sv
 hw/rtl/tx_segment.sv
 hw/rtl/tx_sched.sv
-hw/rtl/ring_reader.sv
-hw/rtl/dma_read_block.sv
 hw/rtl/toffee_top.sv
