@@ -28,6 +28,7 @@
 set -u
 cd "$(dirname "$0")/.."
 SECS=${DEMO_SECS:-4}
+SPECS=("1 64" "2 16384" "8 64")     # connections, request size
 PY=/usr/bin/python3
 
 # The wire record: wire_latency PCAP "C0 C1 SIZE"...: for each run (the
@@ -135,15 +136,19 @@ live() {
 	start_app srv "$srv" -p 7000
 	local srvpid=$BG_PID
 	wait_log "$LOGS/srv.log" listening
-	local rows=() lrows=() c s out c0 c1 w0 w1 bytes cyc dt i
+	local rows=() lrows=() c s out c0 c1 w0 w1 bytes cyc dt i failed=
 	local -a ranges=()
-	for spec in "1 64" "8 64" "2 16384"; do
+	for spec in "${SPECS[@]}"; do
 		read -r c s <<<"$spec"
 		echo "[peer]\$ rpc_cli rpc $US 7000 -c $c -s $s -d $SECS"
 		sleep 0.3
 		c0=$(simval cycles); w0=$(date +%s.%N)
-		out=$(peer_exec timeout $((SECS + 60)) "$cli" rpc "$US" 7000 -c "$c" -s "$s" -d "$SECS" -t 30 2>&1) ||
-			fail "rpc_cli: $out"
+		if ! out=$(peer_exec timeout $((SECS + 60)) "$cli" rpc "$US" 7000 -c "$c" -s "$s" -d "$SECS" -t 20 2>&1); then
+			echo "  FAILED: $out"
+			echo "  (no further runs; the state of the NIC follows)"
+			failed=1
+			break
+		fi
 		sleep 0.5      # sim.stats is rewritten every 200 ms
 		c1=$(simval cycles); w1=$(date +%s.%N)
 		ranges+=("$c0 $c1")
@@ -180,16 +185,16 @@ live() {
 	echo "Simulated, on the NIC's wire (--pcap-wire): a request's first byte in to the last byte"
 	echo "of its echo out, in cycles (and ns at 250 MHz):"
 	printf '  %-26s %7s %9s %9s %9s %9s\n' "run" "samples" "p50" "p90" "p99" "max"
-	local lat runs=() n
+	local lat runs=()
 	i=0
-	for spec in "1 64" "8 64" "2 16384"; do
+	for spec in "${SPECS[@]:0:${#ranges[@]}}"; do
 		read -r c s <<<"$spec"
 		runs+=("${ranges[$i]} $s")
 		i=$((i + 1))
 	done
 	mapfile -t lat < <(wire_latency "$wire" "${runs[@]}")
 	i=0
-	for spec in "1 64" "8 64" "2 16384"; do
+	for spec in "${SPECS[@]:0:${#ranges[@]}}"; do
 		read -r c s <<<"$spec"
 		local -a v=()
 		read -r -a v <<<"${lat[$i]:-}"
@@ -205,6 +210,7 @@ live() {
 	done
 	echo "  (the host's software runs in wall-clock time beside the model: its share of these"
 	echo "   figures is the few cycles the model advanced meanwhile; wire record: $(tcpdump -nr "$wire" 2>/dev/null | wc -l) frames)"
+	[ -z "$failed" ]
 }
 
 why_not_live() {

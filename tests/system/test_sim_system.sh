@@ -108,6 +108,7 @@ for _ in $(seq 100); do
 done
 sleep 1      # data flowing
 kill -KILL "$SRV1" || fail "no server to kill"
+wait "$SRV1" 2>/dev/null     # (no "Killed" notice from bash)
 wait $HOLD || fail "the peer did not see a reset: $(cat "$LOGS/hold.log")"
 wait_quiet 0
 start_app srv2 "$PY" "$PEER" server 7002
