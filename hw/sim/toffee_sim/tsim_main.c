@@ -507,8 +507,8 @@ static void cycle(struct sim *s)
 	if (io->irq_fire) {
 		s->irqs++;
 		s->last_activity = s->cycle;
+		tsim_regs_irq(&s->regs, io->irq_ctx);     /* ARM = 0 first, as the model */
 		nicsrv_notify(s->srv, io->irq_ctx);
-		tsim_regs_irq(&s->regs, io->irq_ctx);
 	}
 	s->cycle++;
 }

@@ -435,13 +435,16 @@ void tsim_regs_edge(struct tsim_regs *r, const struct tsim_io *io, uint64_t cycl
 
 void tsim_regs_irq(struct tsim_regs *r, uint32_t ctx)
 {
-	/* The model cleared that context's ARM when it raised the interrupt.
-	 * Copying its 0 back into the BAR would race with the application
-	 * arming again (it writes 1 over a 1: the compare-and-swap cannot tell
-	 * and the re-arm would be lost, the application then sleeping until
-	 * its wait slice ends). So the BAR keeps whatever the application
-	 * wrote and only the shadow says 0: the next sweep forwards ARM = 1
-	 * again if the BAR holds 1 — at worst one spurious interrupt later. */
-	if (ctx < TOFFEE_MAX_CTX)
+	/* The model cleared that context's ARM when it raised the interrupt:
+	 * so does the BAR, here, before the caller signals the eventfd — the
+	 * application cannot have re-armed in answer to this notification yet,
+	 * and its re-arm (1 over 0) is then a change the next sweep forwards.
+	 * (Copying the 0 back with a later read lost re-arms: an application
+	 * writing 1 over 1 between the interrupt and the read-back is invisible
+	 * to the compare-and-swap, and it then slept until its 100 ms wait
+	 * slice ended.) */
+	if (ctx < TOFFEE_MAX_CTX) {
 		r->shadow[DB(ctx, TOFFEE_DB_ARM)] = 0;
+		__atomic_store_n((uint32_t *)&r->bar[DB(ctx, TOFFEE_DB_ARM)], 0u, __ATOMIC_SEQ_CST);
+	}
 }
