@@ -141,7 +141,7 @@ live() {
 	for spec in "${SPECS[@]}"; do
 		read -r c s <<<"$spec"
 		echo "[peer]\$ rpc_cli rpc $US 7000 -c $c -s $s -d $SECS"
-		sleep 0.3
+		sleep 2        # (the previous run's flows removed)
 		c0=$(simval cycles); w0=$(date +%s.%N)
 		if ! out=$(peer_exec timeout $((SECS + 60)) "$cli" rpc "$US" 7000 -c "$c" -s "$s" -d "$SECS" -t 20 2>&1); then
 			echo "  FAILED: $out"
