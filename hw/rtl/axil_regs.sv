@@ -23,7 +23,7 @@
 //   (the doorbell page's DB_CMD_HEAD reads word 7; host writes to it are
 //   ignored)
 // Port A serves the host, port B the NIC (whole row read, per-word write,
-// one-cycle read latency). A host write to a doorbell word is also posted on
+// one-cycle read latency); a host write waits while the NIC writes its row. A host write to a doorbell word is also posted on
 // m_axis_db (the NIC needs no scan of the contexts); the write response
 // waits until the NIC has taken it.
 //
@@ -257,9 +257,12 @@ logic [5:0] cnt_latch_idx_reg = '0;
 logic cnt_latch_valid_reg = 1'b0;
 logic [DEC_W-1:0] dec_reg = '0;
 
-wire start_wr = state_reg == ST_IDLE && s_axil_awvalid && s_axil_wvalid;
-wire start_rd = state_reg == ST_IDLE && !start_wr && s_axil_arvalid;
 wire [DEC_W-1:0] wdec = decode(32'(s_axil_awaddr));
+// Both RAM ports writing one row in the same cycle is a BRAM collision
+// (undefined contents, whatever the word enables): the host waits a cycle.
+wire row_busy = ctx_en && ctx_we != '0 && wdec[D_IS_RAM] && !wdec[D_RO] && ctx_addr == wdec[D_CTX +: 8];
+wire start_wr = state_reg == ST_IDLE && s_axil_awvalid && s_axil_wvalid && !row_busy;
+wire start_rd = state_reg == ST_IDLE && !start_wr && s_axil_arvalid;
 
 assign s_axil_awready = start_wr;
 assign s_axil_wready = start_wr;

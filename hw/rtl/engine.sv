@@ -165,6 +165,9 @@ module engine #(
     input  wire                    s_axis_upd_status_tvalid,
     output wire                    s_axis_upd_status_tready,
     input  wire [15:0]             s_axis_upd_status,
+    // Stop lookups from entering flow_lookup while an update waits for its
+    // pipeline to empty (see S_SP_TAB).
+    output wire                    hold_lookup,
 
     // rx_protocol.
     output wire                    rxp_in_valid,
@@ -814,7 +817,19 @@ assign st_wr_state = nst_reg;
 assign st_wr_strb = '1;
 
 // Flow table updates: the key from the image (INSTALL) or the state (REMOVE).
-assign m_axis_upd_tvalid = state_reg == S_SP_TAB;
+// A table update shares flow_lookup's pipeline with the lookups, whose
+// results wait at its output until this engine takes them in S_IDLE: an
+// update behind a waiting result would never finish while the engine waits
+// for it. So S_SP_TAB first holds new lookups off, lets HOLD_CYCLES (more
+// than flow_lookup's latency) pass, and gives up the command for a pending
+// segment (the command is fetched again later: nothing of it was done yet);
+// the update goes in only when the pipeline is empty.
+localparam [3:0] HOLD_CYCLES = 4'd12;
+logic hold_reg = 1'b0;
+logic [3:0] hold_cnt_reg = '0;
+wire upd_go = hold_cnt_reg == HOLD_CYCLES && !s_axis_seg_tvalid;
+assign hold_lookup = hold_reg;
+assign m_axis_upd_tvalid = state_reg == S_SP_TAB && upd_go;
 assign m_axis_upd_remove = c_tab_reg == 2'd2;
 assign m_axis_upd_local_ip = tab_lip_rip_reg[31:0];
 assign m_axis_upd_remote_ip = tab_lip_rip_reg[63:32];
@@ -1269,6 +1284,7 @@ always_ff @(posedge clk) begin
         S_SP_NEXT: begin
             if (done_reg == n_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
                 cfg_spq_tail[32*Q_FB +: 32] - cfg_spq_head[32*Q_FB +: 32] >= size_of(cfg_spq_log2[32*Q_FB +: 32])) begin
+                hold_reg <= 1'b0;                // (a command given up may not come back)
                 state_reg <= S_RAW_START;
             end else begin
                 rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
@@ -1316,10 +1332,25 @@ always_ff @(posedge clk) begin
             tab_lip_rip_reg <= {cmx_tab_remote_ip, cmx_tab_local_ip};
             tab_ports_reg <= cmx_tab_ports;
             cnt = cnt | (cmx_cnt_inc & STEP_MASK);
+            if (cmx_tab_op == 2'd0)
+                hold_reg <= 1'b0;
             state_reg <= cmx_tab_op != 2'd0 ? S_SP_TAB : S_SP_WB;
         end
-        S_SP_TAB: if (m_axis_upd_tready) state_reg <= S_SP_TABW;
+        S_SP_TAB: begin
+            hold_reg <= 1'b1;
+            if (s_axis_seg_tvalid) begin                 // the segment first, then again
+                hold_cnt_reg <= '0;
+                resume_reg <= S_SP_NEXT;
+                state_reg <= S_IDLE;
+            end else if (hold_cnt_reg != HOLD_CYCLES) begin
+                hold_cnt_reg <= hold_cnt_reg + 4'd1;
+            end else if (m_axis_upd_tready) begin
+                state_reg <= S_SP_TABW;
+            end
+        end
         S_SP_TABW: if (s_axis_upd_status_tvalid) begin
+            hold_reg <= 1'b0;
+            hold_cnt_reg <= '0;
             if (c_tab_reg == 2'd1 && s_axis_upd_status != 16'd0) begin
                 // INSTALL refused by the table: no state, no kick, its status
                 fb_entry_reg[8*toffee_abi_pkg::SP_FB_STATUS_OFF +: 16] <= s_axis_upd_status;
@@ -1633,6 +1664,8 @@ always_ff @(posedge clk) begin
     if (rst) begin
         state_reg <= S_IDLE;
         in_poll_reg <= 1'b0;
+        hold_reg <= 1'b0;
+        hold_cnt_reg <= '0;
         cls_valid_reg <= 1'b0;
         notify_valid_reg <= 1'b0;
         pend_reg <= '0;

@@ -188,12 +188,14 @@ wire seg_tvalid, seg_tready, seg_hit;
 wire [31:0] seg_flow_id;
 wire [SEG_META_W-1:0] sm;
 wire upd_tvalid, upd_tready, upd_remove, upd_status_tvalid, upd_status_tready;
+wire hold_lookup, lookup_tready;
+assign meta_ready = lookup_tready && !hold_lookup;
 wire [31:0] upd_local_ip, upd_remote_ip, upd_ports, upd_flow_id;
 wire [15:0] upd_status;
 
 flow_lookup #(.FLOW_CAP(FLOW_CAP), .USER_WIDTH(SEG_META_W), .URAM(1)) lookup_inst (
     .clk(clk), .rst(rst),
-    .s_axis_lookup_tvalid(meta_valid), .s_axis_lookup_tready(meta_ready),
+    .s_axis_lookup_tvalid(meta_valid && !hold_lookup), .s_axis_lookup_tready(lookup_tready),
     .s_axis_lookup_local_ip(m_ip_dst), .s_axis_lookup_remote_ip(m_ip_src),
     .s_axis_lookup_ports({m_tcp_dport, m_tcp_sport}),
     .s_axis_lookup_user(seg_meta),
@@ -524,7 +526,7 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .m_axis_upd_local_ip(upd_local_ip), .m_axis_upd_remote_ip(upd_remote_ip),
     .m_axis_upd_ports(upd_ports), .m_axis_upd_flow_id(upd_flow_id),
     .s_axis_upd_status_tvalid(upd_status_tvalid), .s_axis_upd_status_tready(upd_status_tready),
-    .s_axis_upd_status(upd_status),
+    .s_axis_upd_status(upd_status), .hold_lookup(hold_lookup),
     .rxp_in_valid(rxp_in_valid), .rxp_flow_id(rxp_flow_id), .rxp_state(rxp_state),
     .rxp_flags(rxp_flags), .rxp_seq(rxp_seq), .rxp_ack(rxp_ack), .rxp_wnd(rxp_wnd),
     .rxp_ts_ok(rxp_ts_ok), .rxp_tsval(rxp_tsval), .rxp_ce(rxp_ce), .rxp_pay_off(rxp_pay_off),

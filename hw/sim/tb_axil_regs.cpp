@@ -262,6 +262,33 @@ int main(int argc, char **argv)
 		expect(ctx_word_addr(ctx, 7), ctx_model[ctx][7], "CMD Q_HEAD after a DB_CMD_HEAD write");
 	}
 	TB_CHECK(db_seen.size() == dbs, "a DB_CMD_HEAD write posted a doorbell");
+	// A NIC write to a row holds off a host write to the same row (a BRAM
+	// write-write collision); both land.
+	{
+		const uint32_t ctx = 5, nic_v = 0xabc00001, host_v = 0x00000777;
+		top->ctx_en = 1;
+		top->ctx_addr = ctx;
+		top->ctx_we = 1u << 3;                          // EV tail (NIC)
+		for (int w = 0; w < 11; w++)
+			top->ctx_wdata[w] = w == 3 ? nic_v : 0;
+		top->s_axil_awaddr = ctx_word_addr(ctx, 9);     // DB EV_HEAD (host)
+		top->s_axil_awvalid = 1;
+		top->s_axil_wdata = host_v;
+		top->s_axil_wstrb = 0xf;
+		top->s_axil_wvalid = 1;
+		top->eval();
+		TB_CHECK(!top->s_axil_awready, "host write to a row the NIC writes in the same cycle");
+		tick();
+		top->ctx_en = 0;
+		top->ctx_we = 0;
+		top->s_axil_awvalid = 0;
+		top->s_axil_wvalid = 0;
+		ctx_model[ctx][3] = nic_v;
+		axil_write(ctx_word_addr(ctx, 9), host_v);
+		ctx_model[ctx][9] = host_v;
+		expect(ctx_word_addr(ctx, 3), nic_v, "NIC word after a held-off host write");
+		expect(ctx_word_addr(ctx, 9), host_v, "host word after it was held off");
+	}
 	// Offsets that hold nothing.
 	static const uint32_t holes[] = {
 		0x24, 0xfc, TOFFEE_REG_SPQ_BASE + TOFFEE_SPQ_COUNT * TOFFEE_REG_SPQ_STRIDE,
