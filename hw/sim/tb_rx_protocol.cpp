@@ -152,6 +152,7 @@ static expect run_fw(size_t n, const char *what, const tflow &tf, const struct t
 	*f = st;
 	f->nic_flags = (uint8_t)((f->nic_flags | FP_NF_VALID) & ~FP_NF_QUEUED);
 	f->sched_next = TOFFEE_FLOW_NONE;
+	fp_fx_init(fp, tf.id);  // as INSTALL would: the firmware caches some fields (fx)
 	for (const tflow &o : flows) {
 		fp->flows[o.id].nic_flags &= (uint8_t)~FP_NF_QUEUED;
 		fp->flows[o.id].sched_next = TOFFEE_FLOW_NONE;

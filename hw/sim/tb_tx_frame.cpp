@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 
 		// The firmware: the flow alone in the ready FIFO, one segment.
 		fp->flows[id] = st;
+		fp_fx_init(fp, id);  // as INSTALL would: the firmware caches some fields (fx)
 		fp_sched_init(fp, now);
 		fp->flows[id].nic_flags |= FP_NF_QUEUED;
 		fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
@@ -228,7 +229,8 @@ int main(int argc, char **argv)
 		n_ece += ece;
 		fphost_tx_clear(fh);
 		fp->flows[id] = st;
-		fp_tx_ack(fp, &fp->flows[id], now, ece);
+		fp_fx_init(fp, id);
+		fp_tx_ack(fp, &fp->flows[id], id, now, ece);
 		TB_CHECK(fh->n_tx == 1, "case %u: no ACK", n);
 		job j;
 		j.st = st; j.is_ack = true; j.ece = ece;
@@ -259,11 +261,12 @@ int main(int argc, char **argv)
 		st.nic_flags = FP_NF_VALID;
 		for (unsigned n = 0; n < 50; n++) {
 			fp->flows[id] = st;
+			fp_fx_init(fp, id);
 			fphost_tx_clear(fh);
 			job j;
 			j.st = st; j.ece = false; j.now = 1000000 + n;
 			if (kind == 0) {
-				fp_tx_ack(fp, &fp->flows[id], j.now, false);
+				fp_tx_ack(fp, &fp->flows[id], id, j.now, false);
 				j.is_ack = true; j.seq = 0; j.flags = 0; j.len = 0; j.tos = 0;
 			} else {
 				fp_sched_init(fp, j.now);

@@ -236,6 +236,7 @@ int main(int argc, char **argv)
 			}
 			// The firmware.
 			fp->flows[id] = c.in;
+			fp_fx_init(fp, id);  // as INSTALL would: the firmware caches some fields (fx)
 			fp_sched_init(fp, c.now);
 			fp->flows[id].nic_flags |= FP_NF_QUEUED;
 			fp->flows[id].sched_next = TOFFEE_FLOW_NONE;
