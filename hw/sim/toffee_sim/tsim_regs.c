@@ -263,11 +263,9 @@ unsigned tsim_regs_sweep(struct tsim_regs *r, bool counters)
 			push(r, 0, K_EVT, CTX(c, TOFFEE_CTX_EV, TOFFEE_Q_TAIL), 0);
 		if (r->shadow[CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_LOG2)]) {
 			push(r, 0, K_NIC, CTX(c, TOFFEE_CTX_CMD, TOFFEE_Q_HEAD), 0);
-#ifdef TOFFEE_DB_CMD_HEAD
 			/* the application's mirror of the CMD head (NIC-only:
 			 * an application's write to it is overwritten) */
 			push(r, 0, K_MIRROR, DB(c, TOFFEE_DB_CMD_HEAD), 0);
-#endif
 		}
 		/* (with an interrupt port, ARM is not read back: see
 		 * tsim_regs_irq()) */
