@@ -396,6 +396,7 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 		c->actions = 0;
 		if (!fb->status && c->flow_id != TOFFEE_FLOW_NONE) {
 			c->snap = *sp_image(sp, c->flow_id);
+			c->snap_ns = sp->now;
 			sp_state_read(c, &c->snap, act);
 		}
 		break;
@@ -403,6 +404,7 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 	case SP_WHY_STATE_NOW:
 		if (!fb->status && c->flow_id != TOFFEE_FLOW_NONE) {
 			c->snap = *sp_image(sp, c->flow_id);
+			c->snap_ns = sp->now;
 			sp_state_read(c, &c->snap, p->act);
 		}
 		break;

@@ -170,7 +170,7 @@ enum sp_state {
 #define SP_ACT_EARLY     (1u << 6)  /* merge early data and reinstall */
 #define SP_ACT_CHALLENGE (1u << 7)  /* challenge ACK (RFC 5961 §4, SYN on a flow) */
 
-#define SP_HELD_MAX 8u              /* early frames held per handshake */
+#define SP_HELD_MAX 16u             /* early frames held per handshake (> IW10) */
 
 struct sp_held {
 	uint32_t seq;
@@ -218,8 +218,9 @@ struct sp_conn {
 	bool early_fin;
 	uint8_t nheld;
 	struct sp_held held[SP_HELD_MAX];
-	/* last state read from the NIC */
+	/* last state read from the NIC, and when (sp->now) */
 	struct toffee_flow snap;
+	uint64_t snap_ns;
 	/* timers: handshake retransmission / TIME_WAIT / FIN_WAIT_2; control loop */
 	struct sp_timer tmr, tick;
 	struct sp_rto rto;

@@ -34,7 +34,20 @@ static void ip_str(uint32_t ip, char *b, size_t n)
 	snprintf(b, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-static void flow_line(FILE *f, const struct sp_conn *c)
+/* With --all: the flow's NIC state as toffeed last read it (READ_STATE). */
+static void flow_snap(FILE *f, const struct sp_conn *c)
+{
+	const struct toffee_flow *s = &c->snap;
+	if (!c->snap_ns || c->flow_id == TOFFEE_FLOW_NONE)
+		return;
+	fprintf(f, "         nic state %.1f s ago: rcv_nxt %u rx_avail %u ooo %u+%u snd_una %u"
+		" nxt %u max %u tx_end %u wnd %u flags 0x%x nic_flags 0x%x\n",
+		(double)(c->sp->now - c->snap_ns) / 1e9, s->rcv_nxt, s->rx_avail, s->ooo_start,
+		s->ooo_len, s->snd_una, s->snd_nxt, s->snd_max, s->tx_end, s->snd_wnd, s->flags,
+		s->nic_flags);
+}
+
+static void flow_line(FILE *f, const struct sp_conn *c, bool all)
 {
 	char l[24], r[24], lip[16], rip[16], cc[40], id[12];
 	ip_str(c->lip, lip, sizeof(lip));
@@ -54,6 +67,8 @@ static void flow_line(FILE *f, const struct sp_conn *c)
 	fprintf(f, "  %-6s %-4d %-12s %-21s %-21s %9u %9u %s\n", id,
 		c->app ? c->app->ctx : -1, sp_state_name(c->state), l, r,
 		c->rto.srtt_us, c->rto.rto_us / 1000, cc);
+	if (all)
+		flow_snap(f, c);
 }
 
 /* Every connection: those of the apps, then the TIME_WAIT entries left. */
@@ -65,7 +80,7 @@ static void flows(struct sp *sp, FILE *f, bool all)
 	for (struct sp_app *a = sp->apps; a; a = a->next)
 		for (struct sp_conn *c = a->conns; c; c = c->anext, total++)
 			if (all || shown < 50) {
-				flow_line(f, c);
+				flow_line(f, c, all);
 				shown++;
 			}
 	for (uint32_t b = 0; b <= sp->hash_mask; b++)
@@ -73,7 +88,7 @@ static void flows(struct sp *sp, FILE *f, bool all)
 			if (!c->app) {
 				total++;
 				if (all || shown < 50) {
-					flow_line(f, c);
+					flow_line(f, c, all);
 					shown++;
 				}
 			}

@@ -555,7 +555,7 @@ logic [1023:0] img_reg = '0;
 logic [15:0] status_reg = '0;
 logic c_wr_reg = 1'b0, c_kick_reg = 1'b0, c_ack_reg = 1'b0, c_rdst_reg = 1'b0;
 logic [1:0] c_tab_reg = '0;
-logic [7:0] cur_ctx_reg = '0;
+logic [7:0] cur_ctx_reg /*verilator public_flat_rd*/ = '0;
 logic [8:0] cursor_reg = '0;
 logic [255:0] pend_reg = '0;         // contexts with a CMD_TAIL doorbell
 logic [1:0] txr_reg = '0;
@@ -1554,8 +1554,9 @@ always_ff @(posedge clk) begin
             end
         end
         S_CTX_END: begin                         // head written (ctx port)
-            if (head_reg == tail_reg)
-                pend_reg[cur_ctx_reg] <= 1'b0;
+            // pend stays set: a doorbell that came after S_CTX_ROWW read
+            // tail_reg must not be lost. The next poll reads the row again
+            // and clears pend there if the ring is empty.
             resume_reg <= S_CTX_PICK;
             state_reg <= S_IDLE;
         end

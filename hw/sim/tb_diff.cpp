@@ -953,6 +953,75 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 }
 
 // ---------------------------------------------------------------------------
+// Doorbells while the engine works: the lockstep steps above never ring a
+// doorbell during a poll. Here the engine polls without pause (poll_step =
+// 0) while the host appends context commands (no-ops: nothing to send or
+// consume) and writes CMD_TAIL at random moments, and (directed) right
+// while the engine works through that context's ring; every command must
+// be consumed in the end: a doorbell that came while the engine was busy
+// with that context must not be lost. The last phase: the firmware does
+// not follow it.
+static unsigned doorbell_race(tb_rng &r, unsigned rounds)
+{
+	static const unsigned S_CTX_CMD = 65;        // engine.sv: an entry read back
+	uint32_t idx[N_CTX], fid[N_CTX];
+	unsigned rung = 0;
+	for (uint32_t c = 0; c < N_CTX; c++) {
+		idx[c] = fh->ctx_cmd[c].idx;
+		fid[c] = TOFFEE_FLOW_NONE;
+		for (const gflow &g : flows)
+			if (g.installed && g.ctx == c)
+				fid[c] = g.id;
+	}
+	auto append = [&](uint32_t c, uint32_t n) {
+		const struct fphost_ring *q = &fh->ctx_cmd[c];
+		uint32_t size = 1u << q->log2;
+		for (uint32_t i = 0; i < n; i++, idx[c]++) {
+			struct toffee_ctx_cmd e;
+			memset(&e, 0, sizeof e);
+			e.flow_id = fid[c];
+			e.phase = toffee_phase(idx[c], q->log2);
+			memcpy(&rmem[q->iova + (uint64_t)(idx[c] & (size - 1)) * sizeof e], &e, sizeof e);
+		}
+		axil_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx[c]);
+		rung++;
+	};
+	top->poll_step = 0;
+	for (unsigned k = 0; k < rounds + N_CTX; k++) {
+		// the last N_CTX rounds: one directed doorbell per context
+		uint32_t c = k < rounds ? r.below(N_CTX) : k - rounds;
+		uint32_t size = 1u << fh->ctx_cmd[c].log2, n = 2 + r.below(8);
+		if (idx[c] - axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) + n + 1 > size / 2)
+			continue;
+		append(c, n);
+		if (k >= rounds || r.chance(50)) {
+			unsigned w = 0;
+			while (w++ < 5000 && !(state_of() == S_CTX_CMD &&
+					       top->rootp->toffee_top->engine_inst__DOT__cur_ctx_reg == c))
+				tick();
+			append(c, 1);
+		}
+		for (unsigned g = r.below(60); g; g--)
+			tick();
+	}
+	for (uint64_t n = 0;; n++) {
+		bool all = true;
+		for (uint32_t c = 0; c < N_CTX; c++)
+			all &= axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c];
+		if (all)
+			break;
+		if (n == 20000)
+			for (uint32_t c = 0; c < N_CTX; c++)
+				TB_CHECK(axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c],
+					 "doorbells during polls: context %u's CMD head stays at %u, tail %u (a lost doorbell)",
+					 c, axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)), idx[c]);
+		for (unsigned i = 0; i < 20; i++)
+			tick();
+	}
+	top->poll_step = 1;
+	return rung;
+}
+
 int main(int argc, char **argv)
 {
 	Verilated::commandArgs(argc, argv);
@@ -1257,6 +1326,7 @@ int main(int argc, char **argv)
 	}
 	TB_CHECK(fh->abi_violations == 0, "%llu ABI violations seen by the host",
 		 (unsigned long long)fh->abi_violations);
+	kinds["doorbell during poll"] += doorbell_race(r, 400);
 
 	printf("tb_diff: %llu steps identical: %llu frames, %llu ring entries, %llu notifications; %llu RTL cycles\n",
 	       (unsigned long long)n_steps, (unsigned long long)n_frames_cmp, (unsigned long long)n_entries_cmp,

@@ -49,7 +49,10 @@ wait_quiet() {
 }
 lap() { printf '%.1f s' "$(echo "$(date +%s.%N) - ${1:-$t0}" | bc)"; }
 
-sys_up --gw "$PEERIP"
+# KEEP=1 also records the wire ($LOGS/wire.pcap, cycle time stamps).
+WIRE=()
+[ -n "${KEEP:-}" ] && WIRE=(--nic-arg --pcap-wire --nic-arg "$LOGS/wire.pcap")
+sys_up --gw "$PEERIP" ${WIRE[@]+"${WIRE[@]}"}
 nicpid=$(cat "$TOFFEE_RUNDIR/nic.pid" 2>/dev/null)
 [ "$(cat /proc/"${nicpid:-0}"/comm 2>/dev/null)" = toffee-sim ] || fail "the NIC process is not toffee-sim"
 "$TOFFEE" status | head -1 | grep -q 'NIC "sim"' || fail "toffee status: $("$TOFFEE" status | head -1)"
@@ -92,8 +95,9 @@ want=$(sha256sum <"$LOGS/www/blob" | cut -d' ' -f1)
 start_app http "$PY" -u -m http.server 8080 --directory "$LOGS/www"
 wait_log "$LOGS/http.log" "Serving HTTP"
 "$TOFFEE" status | grep -Eq "^  ctx [0-9]+ +pid $BG_PID " || fail "http.server (pid $BG_PID) has no toffee context"
-got=$(ip netns exec "$NS" timeout 120 curl -s "http://$US:8080/blob" | sha256sum | cut -d' ' -f1)
-[ "$got" = "$want" ] || fail "curl from the peer: sha256 $got, want $want"
+ip netns exec "$NS" timeout 120 curl -s -o "$LOGS/blob.got" "http://$US:8080/blob"
+got=$(sha256sum <"$LOGS/blob.got" | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "curl from the peer: sha256 $got, want $want ($(stat -c %s "$LOGS/blob.got") bytes; $(cmp "$LOGS/blob.got" "$LOGS/www/blob" 2>&1 | head -1))"
 kill "$BG_PID"
 echo "http.server: ok (4 MiB, sha256; $(lap))"
 

@@ -55,7 +55,7 @@
 
 struct sim_opts {
 	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *pcap_wire, *trace;
-	uint64_t trace_start, trace_stop, max_cycles;
+	uint64_t trace_start, trace_stop, trace_signal, max_cycles;
 	uint32_t sync_cycles, cnt_chunk, dma_latency, idle_ms, drain;
 	uint8_t mac[6];
 	bool mac_set, exit_idle, no_idle, time_cycles, pcap_after_enable;
@@ -86,12 +86,14 @@ struct sim {
 	uint64_t t_base_ns, t_base_cycle;
 };
 
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_trace_req;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	g_stop = 1;
+	if (sig == SIGUSR1)
+		g_trace_req = 1;
+	else
+		g_stop = 1;
 }
 
 static uint64_t now_ns(void)
@@ -141,6 +143,8 @@ static void usage(FILE *f)
 		"  --trace FILE.fst     dump waveforms (GTKWave) ...\n"
 		"  --trace-start CYCLE  ... from this cycle (default 0) ...\n"
 		"  --trace-stop CYCLE   ... to this one (default: the end)\n"
+		"  --trace-signal N     ... or, instead, N cycles from each SIGUSR1 (a stuck\n"
+		"                       model: `kill -USR1 PID`, the file is rewritten)\n"
 		"  -h, --help           this text\n"
 		"SIGTERM/SIGINT or SHUTDOWN from toffeed end it cleanly (statistics on stderr).\n",
 		FLOW_CAP_BUILT);
@@ -214,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "trace-start", required_argument, NULL, 'a' },
 		{ "trace-stop", required_argument, NULL, 'b' },
+		{ "trace-signal", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,6 +303,13 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			if (parse_u64("--trace-stop", optarg, UINT64_MAX - 1, &o->trace_stop))
 				return -1;
 			break;
+		case 'g':
+			if (parse_u64("--trace-signal", optarg, 1u << 30, &o->trace_signal) || !o->trace_signal) {
+				if (!o->trace_signal)
+					fprintf(stderr, "toffee-sim: --trace-signal: at least 1 cycle\n");
+				return -1;
+			}
+			break;
 		case 'h':
 			return 1;
 		case ':':
@@ -313,11 +325,17 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		fprintf(stderr, "toffee-sim: unexpected argument '%s' (see toffee-sim --help)\n", argv[optind]);
 		return -1;
 	}
-	if ((o->trace_start || o->trace_stop != UINT64_MAX) && !o->trace) {
-		fprintf(stderr, "toffee-sim: --trace-start/--trace-stop need --trace FILE.fst\n");
+	if ((o->trace_start || o->trace_stop != UINT64_MAX || o->trace_signal) && !o->trace) {
+		fprintf(stderr, "toffee-sim: --trace-start/--trace-stop/--trace-signal need --trace FILE.fst\n");
 		return -1;
 	}
-	if (o->trace_stop <= o->trace_start) {
+	if (o->trace_signal && (o->trace_start || o->trace_stop != UINT64_MAX)) {
+		fprintf(stderr, "toffee-sim: --trace-signal excludes --trace-start/--trace-stop\n");
+		return -1;
+	}
+	if (o->trace_signal)
+		o->trace_start = o->trace_stop = UINT64_MAX;   /* no window until a signal */
+	if (o->trace_stop <= o->trace_start && !o->trace_signal) {
 		fprintf(stderr, "toffee-sim: --trace-stop must be after --trace-start\n");
 		return -1;
 	}
@@ -625,6 +643,13 @@ static int run(struct sim *s)
 	while (!g_stop && s->cycle < s->o.max_cycles) {
 		uint64_t t0 = now_ns(), c0 = s->cycle;
 
+		if (g_trace_req) {
+			g_trace_req = 0;
+			if (s->o.trace_signal && tsim_model_trace_window(s->m, s->o.trace_signal) == 0)
+				fprintf(stderr, "toffee-sim: SIGUSR1: tracing %" PRIu64 " cycles from cycle %" PRIu64 "\n",
+					s->o.trace_signal, s->cycle);
+		}
+
 		if (!busy || t0 >= next_ctl) {
 			next_ctl = t0 + CTL_PERIOD_NS;
 			if (nicsrv_poll(s->srv, 0) & NICSRV_EV_SHUTDOWN)
@@ -742,6 +767,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
 	if (tsim_port_init(&s->port))

@@ -78,6 +78,20 @@ static void trace_window(tsim_model *m)
 	}
 }
 
+extern "C" int tsim_model_trace_window(struct tsim_model *m, uint64_t cycles)
+{
+	if (!m->fst_path)
+		return -1;
+	if (m->tracing) {                /* a window is open: extend it */
+		m->trace_stop = m->cycle + cycles;
+		return 0;
+	}
+	m->trace_start = m->cycle;
+	m->trace_stop = m->cycle + cycles;
+	m->trace_done = false;
+	return 0;
+}
+
 extern "C" void tsim_model_cycle(struct tsim_model *m, struct tsim_io *io)
 {
 	Vtoffee_top *t = m->top;

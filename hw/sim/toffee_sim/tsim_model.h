@@ -87,6 +87,10 @@ struct tsim_model;
  *  dumped for cycles in [@p trace_start, @p trace_stop)). NULL on error. */
 struct tsim_model *tsim_model_new(const char *fst_path, uint64_t trace_start,
 				  uint64_t trace_stop);
+/** Open a trace window of @p cycles from now (the FST file given to
+ *  tsim_model_new() is rewritten; an open window is extended). -1 without
+ *  a trace file. */
+int tsim_model_trace_window(struct tsim_model *m, uint64_t cycles);
 /** One clock cycle (see above). */
 void tsim_model_cycle(struct tsim_model *m, struct tsim_io *io);
 /** Cycles run so far. */
