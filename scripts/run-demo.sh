@@ -28,11 +28,8 @@
 set -u
 cd "$(dirname "$0")/.."
 SECS=${DEMO_SECS:-4}
-# Runs: connections, request size. Only the first by default: larger
-# transfers still stall the co-simulated NIC (docs/status.md, issue 4);
-# TOFFEE_DEMO_ALL=1 tries them too.
-SPECS=("1 64")
-[ -n "${TOFFEE_DEMO_ALL:-}" ] && SPECS=("1 64" "2 16384" "8 64")
+# Runs: connections, request size.
+SPECS=("1 64" "2 16384" "8 64")
 PY=/usr/bin/python3
 
 # The wire record: wire_latency PCAP "C0 C1 SIZE"...: for each run (the

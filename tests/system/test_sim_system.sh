@@ -16,7 +16,8 @@
 #  5. 100 concurrent connections to it, all closed again;
 #  and at the end no flows and no contexts are left; toffee-sim's speed is
 #  reported. Everything (namespace, TAP, processes, run directory) is removed
-#  by sysup.sh's EXIT trap, also on failure. KEEP=1 keeps the logs.
+#  by sysup.sh's EXIT trap, also on failure. KEEP=1 keeps the logs and
+#  records the wire ($LOGS/wire.pcap).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
