@@ -549,7 +549,7 @@ logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
 // poll
 logic in_poll_reg = 1'b0;
 logic [15:0] budget_reg = '0, sent_reg = '0;
-logic [31:0] n_reg = '0, done_reg = '0, head_reg = '0, log2_reg = '0, tail_reg = '0;
+logic [31:0] n_reg = '0, done_reg = '0, head_reg = '0, log2_reg = '0;
 logic [255:0] cmd_reg = '0;
 logic [1023:0] img_reg = '0;
 logic [15:0] status_reg = '0;
@@ -1471,7 +1471,6 @@ always_ff @(posedge clk) begin
             row_reg <= ctx_rdata;
             log2_reg <= w32(ctx_rdata, W_CMD_LOG2);
             head_reg <= w32(ctx_rdata, W_CMD_HEAD);
-            tail_reg <= w32(ctx_rdata, W_CMD_TAIL);
             done_reg <= '0;
             n_reg <= w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD);
             if (w32(ctx_rdata, W_CMD_LOG2) == 32'd0 || w32(ctx_rdata, W_CMD_TAIL) == w32(ctx_rdata, W_CMD_HEAD)) begin
@@ -1555,7 +1554,7 @@ always_ff @(posedge clk) begin
         end
         S_CTX_END: begin                         // head written (ctx port)
             // pend stays set: a doorbell that came after S_CTX_ROWW read
-            // tail_reg must not be lost. The next poll reads the row again
+            // the tail must not be lost. The next poll reads the row again
             // and clears pend there if the ring is empty.
             resume_reg <= S_CTX_PICK;
             state_reg <= S_IDLE;
