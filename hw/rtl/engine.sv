@@ -472,6 +472,8 @@ localparam [6:0]
     S_CTX_WB      = 7'd70,
     S_CTX_ACK     = 7'd71,
     S_CTX_END     = 7'd72,
+    S_CTX_PICK2   = 7'd73,
+    S_CTX_PICK3   = 7'd74,
     S_TX_START    = 7'd80,
     S_TX_NEXT     = 7'd81,
     S_TX_STRD     = 7'd82,
@@ -856,19 +858,41 @@ endfunction
 wire [15:0] exc_len_of_verdict = v_reason <= toffee_abi_pkg::EXC_NOT_TCP ? seg_frame_len_reg
                                                                         : 16'd14 + seg_ip_len_reg;
 
-// Lowest pending context at or above the cursor, below the limit.
+// Lowest pending context at or above the cursor, below the limit: a
+// 256-wide priority encoder in one cycle is a ~50-LUT chain, so it takes
+// three registered stages (S_CTX_PICK: the candidates; S_CTX_PICK2: per
+// group of 16, any and the lowest; S_CTX_PICK3: the lowest group). A
+// doorbell that comes meanwhile is picked by the next poll (pend stays set).
 wire [31:0] lim0 = cfg_ctx_limit == 32'd0 || cfg_ctx_limit > 32'(CTX_CAP) ? 32'(CTX_CAP) : cfg_ctx_limit;
+logic [255:0] below_lim_reg = '0;       // i < lim0 (follows CTX_LIMIT a cycle late)
+logic [255:0] cand_reg = '0;
+logic [15:0] grp_any_reg = '0;
+logic [63:0] grp_low_reg = '0;         // per group: its lowest candidate
+logic [7:0] pick_ctx_reg = '0;
+logic [255:0] cand;
+logic [15:0] grp_any;
+logic [63:0] grp_low;
 logic pick_any;
 logic [7:0] pick_ctx;
 always_comb begin
-    pick_any = 1'b0;
+    for (int i = 0; i < 256; i = i + 1)
+        cand[i] = pend_reg[i] && below_lim_reg[i] && 9'(i) >= cursor_reg;
+    for (int g = 0; g < 16; g = g + 1) begin
+        grp_any[g] = cand_reg[16*g +: 16] != 16'd0;
+        grp_low[4*g +: 4] = 4'd0;
+        for (int i = 15; i >= 0; i = i - 1)
+            if (cand_reg[16*g + i])
+                grp_low[4*g +: 4] = 4'(i);
+    end
+    pick_any = grp_any_reg != 16'd0;
     pick_ctx = '0;
-    for (int i = 255; i >= 0; i = i - 1)
-        if (pend_reg[i] && 32'(i) >= 32'(cursor_reg) && 32'(i) < lim0) begin
-            pick_any = 1'b1;
-            pick_ctx = 8'(i);
-        end
+    for (int g = 15; g >= 0; g = g - 1)
+        if (grp_any_reg[g])
+            pick_ctx = {4'(g), grp_low_reg[4*g +: 4]};
 end
+always_ff @(posedge clk)
+    for (int i = 0; i < 256; i = i + 1)
+        below_lim_reg[i] <= 32'(i) < lim0;
 
 
 // ---------------------------------------------------------------------------
@@ -928,7 +952,7 @@ always_comb begin
         end
         S_CTX_ROW: begin
             ctx_en_r = 1'b1;
-            ctx_addr_r = pick_ctx;
+            ctx_addr_r = pick_ctx_reg;
         end
         S_CTX_END: begin                     // head
             ctx_en_r = 1'b1;
@@ -1461,10 +1485,22 @@ always_ff @(posedge clk) begin
             cursor_reg <= '0;
             state_reg <= S_CTX_PICK;
         end
-        S_CTX_PICK: state_reg <= pick_any ? S_CTX_ROW : S_TX_START;
+        S_CTX_PICK: begin
+            cand_reg <= cand;
+            state_reg <= S_CTX_PICK2;
+        end
+        S_CTX_PICK2: begin
+            grp_any_reg <= grp_any;
+            grp_low_reg <= grp_low;
+            state_reg <= S_CTX_PICK3;
+        end
+        S_CTX_PICK3: begin
+            pick_ctx_reg <= pick_ctx;
+            state_reg <= pick_any ? S_CTX_ROW : S_TX_START;
+        end
         S_CTX_ROW: begin
-            cur_ctx_reg <= pick_ctx;
-            cursor_reg <= 9'(pick_ctx) + 9'd1;
+            cur_ctx_reg <= pick_ctx_reg;
+            cursor_reg <= 9'(pick_ctx_reg) + 9'd1;
             state_reg <= S_CTX_ROWW;
         end
         S_CTX_ROWW: begin
