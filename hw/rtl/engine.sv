@@ -436,6 +436,7 @@ localparam [6:0]
     S_SCH_WAIT    = 7'd33,
     S_RD_REQ      = 7'd34,  // engine DMA read of up to 128 bytes
     S_RD_WAIT     = 7'd35,
+    S_RD_ALIGN    = 7'd38,  // the bytes read, aligned (a register: depth)
     S_FB_ENTRY    = 7'd36,
     S_FB_WAIT     = 7'd37,
     // poll
@@ -743,7 +744,8 @@ assign m_axis_rd_req_addr = rd_addr_reg;
 assign m_axis_rd_req_len = rd_len_reg;
 assign s_axis_rd_resp_tready = state_reg == S_RD_WAIT || (raw_mode && m_axis_tx_tready);
 wire [LG_B-1:0] rd_shift = rd_addr_reg[LG_B-1:0];
-wire [RDB_W-1:0] rd_aligned = rd_buf_reg >> {rd_shift, 3'b000};
+// What the last engine read returned from rd_addr_reg on (S_RD_ALIGN).
+logic [1023:0] rd_aligned = '0;
 
 // ---------------------------------------------------------------------------
 // Step module inputs.
@@ -1264,7 +1266,11 @@ always_ff @(posedge clk) begin
                 rd_buf_reg[DATA_WIDTH*rd_cnt_reg +: DATA_WIDTH] <= s_axis_rd_resp_data;
             rd_cnt_reg <= rd_cnt_reg + 1'b1;
             if (s_axis_rd_resp_last)
-                state_reg <= ret_reg;
+                state_reg <= S_RD_ALIGN;
+        end
+        S_RD_ALIGN: begin
+            rd_aligned <= 1024'(rd_buf_reg >> {rd_shift, 3'b000});
+            state_reg <= ret_reg;
         end
 
         // FB entry (fb_entry_reg) at the FB tail, tail + 1.
@@ -1728,7 +1734,7 @@ assign m_axis_notify_ctx = notify_ctx_reg;
 
 // verilator lint_off UNUSEDSIGNAL
 wire unused = &{1'b0, cfg_spq_buf[255:128], seg_ip_tos_reg[7:2], status_reg,
-                rp_last_bytes[15:LG_B+1], rd_aligned[RDB_W-1:1024], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
+                rp_last_bytes[15:LG_B+1], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
                 s_axis_frame_tkeep, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
 // verilator lint_on UNUSEDSIGNAL
 
