@@ -3,7 +3,7 @@
 # Its unit test tests/unit/test_nicsrv.c needs the nicsrv objects and libpcap, so it
 # gets explicit rules here (they take precedence over the generic pattern
 # rules of tests/tests.mk, which already list it in TESTS).
-NICSRV_SRCS     := host/dev/nicsrv.c host/dev/nicsrv_dma.c host/dev/dbpage.c
+NICSRV_SRCS     := host/dev/nicsrv.c host/dev/nicsrv_dma.c host/dev/dbpage.c host/dev/nicproc.c
 NICSRV_OBJ      := $(NICSRV_SRCS:%.c=$(B)/obj/%.o)
 NICSRV_ASAN_OBJ := $(NICSRV_SRCS:%.c=$(B)/asan/%.o)
 NICSRV_TEST_LIBS := -lcmocka -lpcap

@@ -56,22 +56,15 @@ static int reset_error(struct ts_sock *s)
 	return e;
 }
 
-ssize_t ts_op_recv(int fd, const struct iovec *iov, int iovcnt, int flags,
-		   struct sockaddr *from, socklen_t *fromlen)
+/* The start of a receive or a send: the iovec's length (at most SSIZE_MAX),
+ * then the socket, locked and held. 0, or a negative errno (unlocked). */
+static int io_begin(int fd, const struct iovec *iov, int iovcnt, size_t *want, struct ts_sock **sp)
 {
-	if (flags & MSG_OOB)
-		return -EINVAL;                 /* no urgent data, ever */
-	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN;
 	if (iovcnt < 0)
 		return -EINVAL;
-	size_t want = tf_iov_len(iov, iovcnt);
-	if (want > SSIZE_MAX)
+	*want = tf_iov_len(iov, iovcnt);
+	if (*want > SSIZE_MAX)
 		return -EINVAL;
-	if (from && fromlen)
-		*fromlen = 0;                   /* TCP reports no source address */
-	ssize_t rc = 0;
-	size_t done = 0;
 	ts_lock();
 	int err = 0;
 	struct ts_sock *s = ts_sock_get_locked(fd, &err);
@@ -80,6 +73,26 @@ ssize_t ts_op_recv(int fd, const struct iovec *iov, int iovcnt, int flags,
 		return err;
 	}
 	ts_sock_hold(s);
+	*sp = s;
+	return 0;
+}
+
+ssize_t ts_op_recv(int fd, const struct iovec *iov, int iovcnt, int flags,
+		   struct sockaddr *from, socklen_t *fromlen)
+{
+	if (flags & MSG_OOB)
+		return -EINVAL;                 /* no urgent data, ever */
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
+	size_t want;
+	struct ts_sock *s = NULL;
+	int err = io_begin(fd, iov, iovcnt, &want, &s);
+	if (err)
+		return err;
+	if (from && fromlen)
+		*fromlen = 0;                   /* TCP reports no source address */
+	ssize_t rc = 0;
+	size_t done = 0;
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
 	uint64_t deadline = ts_deadline(s->rcvtimeo_ms ? s->rcvtimeo_ms : -1);
 	for (;;) {
@@ -134,21 +147,13 @@ ssize_t ts_op_send(int fd, const struct iovec *iov, int iovcnt, int flags)
 {
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (iovcnt < 0)
-		return -EINVAL;
-	size_t want = tf_iov_len(iov, iovcnt);
-	if (want > SSIZE_MAX)
-		return -EINVAL;
+	size_t want;
+	struct ts_sock *s = NULL;
+	int err = io_begin(fd, iov, iovcnt, &want, &s);
+	if (err)
+		return err;
 	ssize_t rc = 0;
 	size_t done = 0;
-	ts_lock();
-	int err = 0;
-	struct ts_sock *s = ts_sock_get_locked(fd, &err);
-	if (!s) {
-		ts_unlock();
-		return err;
-	}
-	ts_sock_hold(s);
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
 	uint64_t deadline = ts_deadline(s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 	for (;;) {

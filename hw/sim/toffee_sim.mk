@@ -34,9 +34,11 @@ $(TSIM_OBJS): $(TSIM_B)/obj/%.o: hw/sim/toffee_sim/%.c | $(DEPS_STAMP)
 	  $(DEPFLAGS) -c $< -o $@
 
 # Verilate and build the model (and a first link). The C objects are
-# order-only here: a change to them relinks below without re-verilating.
+# order-only here: a change to them relinks below without re-verilating; a
+# change to their list (the .mk files) re-verilates (the link line is in
+# Verilator's makefile).
 $(TSIM_MODEL): hw/sim/toffee_sim/tsim_model.cpp hw/sim/toffee_sim/tsim_model.h $(TSIM_B)/tsim_ports.h \
-               $(HW_RTL) hw/rtl/toffee.f | $(TSIM_OBJS) $(TSIM_NICSRV) $(DEPS_STAMP)
+               $(HW_RTL) hw/rtl/toffee.f hw/sim/toffee_sim.mk host/dev/nicsrv.mk | $(TSIM_OBJS) $(TSIM_NICSRV) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@rm -f $@
 	@echo "VERILATOR $@"

@@ -52,7 +52,11 @@ out=$("$SIM" --trace-start 10 2>&1); rc=$?
 out=$("$SIM" --mac 01:00:5e:00:00:01 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "unicast MAC" <<<"$out" || fail "--mac multicast: rc $rc: $out"
 out=$("$SIM" --sync-cycles x 2>&1); rc=$?
-[ $rc -eq 2 ] && grep -q "not a number" <<<"$out" || fail "--sync-cycles x: rc $rc: $out"
+[ $rc -eq 2 ] && grep -q "want a number in \[1, " <<<"$out" || fail "--sync-cycles x: rc $rc: $out"
+out=$("$SIM" --trace-signal 1000 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "need --trace" <<<"$out" || fail "--trace-signal without --trace: rc $rc: $out"
+out=$("$SIM" --trace x.fst --trace-signal 1000 --trace-start 5 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "excludes" <<<"$out" || fail "--trace-signal with --trace-start: rc $rc: $out"
 out=$("$SIM" --tap 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "needs an argument" <<<"$out" || fail "--tap without a name: rc $rc: $out"
 "$SIM" --help | grep -q -- "--pcap-in FILE" || fail "--help"
@@ -79,6 +83,20 @@ tcpdump -r "$RUN/out.pcap" >/dev/null 2>&1 || fail "tcpdump cannot read the --pc
 [ -s "$RUN/w.fst" ] || fail "no waveform in $RUN/w.fst"
 [ ! -e "$RUN/p/nic.sock" ] || fail "nic.sock left behind (pcap mode)"
 echo "pcap: ok ($(grep -o '[0-9]* cycles/s while running' "$RUN/pcap.log"))"
+# a trace window opened by SIGUSR1 (a model stuck in a loop: --no-idle clocks it)
+"$SIM" --rundir "$RUN/g" --pcap-in "$RUN/in.pcap" --no-idle --trace "$RUN/g.fst" --trace-signal 2000 \
+	>"$RUN/sig.log" 2>&1 &
+SIGPID=$!
+PIDS_STARTED+=($SIGPID)
+for _ in $(seq 100); do grep -q "toffee_top ABI" "$RUN/sig.log" 2>/dev/null && break; sleep 0.05; done
+[ ! -e "$RUN/g.fst" ] || fail "--trace-signal: a trace before the signal"
+kill -USR1 $SIGPID
+for _ in $(seq 100); do grep -q "trace closed" "$RUN/sig.log" && break; sleep 0.05; done
+kill $SIGPID
+wait $SIGPID 2>/dev/null
+grep -q "SIGUSR1: tracing 2000 cycles" "$RUN/sig.log" && grep -q "trace closed" "$RUN/sig.log" &&
+	[ -s "$RUN/g.fst" ] || fail "--trace-signal: $(cat "$RUN/sig.log")"
+echo "trace on SIGUSR1: ok"
 
 # ---- 3. toffee start --backend sim ----------------------------------------------------
 out=$("$TOFFEE" start --backend sim --tap "$TAP" --ip "$NET.2/24" 2>&1) || fail "toffee start: $out"

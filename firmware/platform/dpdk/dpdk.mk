@@ -13,7 +13,7 @@ $(FWDPDK_OBJS): $(B)/obj/firmware/platform/dpdk/%.o: firmware/platform/dpdk/%.c 
 	$(CC) $(CFLAGS) -Ihost/dev $(DPDK_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # (paths, not $(NICSRV_OBJ): host/dev/nicsrv.mk is included after this file)
-FWDPDK_NICSRV := $(B)/obj/host/dev/nicsrv.o $(B)/obj/host/dev/nicsrv_dma.o $(B)/obj/host/dev/dbpage.o
+FWDPDK_NICSRV := $(B)/obj/host/dev/nicsrv.o $(B)/obj/host/dev/nicsrv_dma.o $(B)/obj/host/dev/dbpage.o $(B)/obj/host/dev/nicproc.o
 $(FWDPDK_BIN): $(FWDPDK_OBJS) $(FWDPDK_NICSRV) $(FW_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(DPDK_LIBS) -o $@

@@ -40,6 +40,7 @@
 #include <rte_mbuf.h>
 
 #include "fp.h"
+#include "nicproc.h"
 #include "nicsrv.h"
 
 #define RX_BURST       32u
@@ -87,14 +88,6 @@ static void on_signal(int sig)
 	g_stop = 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- options ----------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -115,21 +108,6 @@ static void usage(FILE *f)
 		"                       0 = busy poll, lowest latency, one core at 100%%)\n"
 		"  --stats              print counters on exit\n"
 		"  -h, --help           this text\n");
-}
-
-static int parse_u32(const char *opt, const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-') {
-		fprintf(stderr, "toffee-fw: %s: '%s' is not a number\n", opt, s);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
 }
 
 /* Parse our own options (argv[0] is skipped). Returns 0, 1 for --help, or -1
@@ -169,7 +147,7 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			o->rundir = optarg;
 			break;
 		case 'f':
-			if (parse_u32("--flows", optarg, &v))
+			if (nicproc_parse_u32("toffee-fw", "--flows", optarg, 0, UINT32_MAX, &v))
 				return -1;
 			if (v < 16 || v > (1u << 24) || (v & (v - 1))) {
 				fprintf(stderr, "toffee-fw: --flows %s: must be a power of two in [16, 16777216]\n",
@@ -182,7 +160,7 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			o->pidfile = optarg;
 			break;
 		case 'P':
-			if (parse_u32("--port", optarg, &v))
+			if (nicproc_parse_u32("toffee-fw", "--port", optarg, 0, UINT32_MAX, &v))
 				return -1;
 			if (v >= RTE_MAX_ETHPORTS) {
 				fprintf(stderr, "toffee-fw: --port %s: at most %u\n", optarg, RTE_MAX_ETHPORTS - 1);
@@ -194,7 +172,7 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			o->promisc = false;
 			break;
 		case 'i':
-			if (parse_u32("--idle-sleep-us", optarg, &v))
+			if (nicproc_parse_u32("toffee-fw", "--idle-sleep-us", optarg, 0, UINT32_MAX, &v))
 				return -1;
 			if (v > 1000000) {
 				fprintf(stderr, "toffee-fw: --idle-sleep-us %s: at most 1000000\n", optarg);
@@ -357,17 +335,6 @@ static int fp_setup(struct fw *f)
 	return 0;
 }
 
-static int write_pidfile(const char *path)
-{
-	FILE *pf = fopen(path, "w");
-
-	if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf) != 0) {
-		fprintf(stderr, "toffee-fw: --pidfile %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- main loop ------------------------------------------------------------------- */
 
 static void rx_one(struct fw *f, struct rte_mbuf *m, uint64_t now)
@@ -395,7 +362,7 @@ static void run(struct fw *f)
 
 	while (!g_stop) {
 		uint16_t nb = rte_eth_rx_burst(f->port, 0, rx, RX_BURST);
-		uint64_t now = now_ns();
+		uint64_t now = nicproc_now_ns();
 		unsigned work = nb;
 
 		for (uint16_t i = 0; i < nb; i++)
@@ -529,7 +496,7 @@ int main(int argc, char **argv)
 	}
 	if (fp_setup(f))
 		goto out_srv;
-	if (f->o.pidfile && write_pidfile(f->o.pidfile))
+	if (f->o.pidfile && nicproc_write_pidfile("toffee-fw", f->o.pidfile))
 		goto out_srv;
 	fprintf(stderr, "toffee-fw: port %u MAC %02x:%02x:%02x:%02x:%02x:%02x, %u flows, "
 		"listening on %s/nic.sock\n", f->port,

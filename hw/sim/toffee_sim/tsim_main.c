@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nicproc.h"
 #include "nicsrv.h"
 #include "tsim_dma.h"
 #include "tsim_model.h"
@@ -96,14 +97,6 @@ static void on_signal(int sig)
 		g_stop = 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- options ------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -152,31 +145,12 @@ static void usage(FILE *f)
 
 static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		fprintf(stderr, "toffee-sim: %s: '%s' is not a number in [0, %" PRIu64 "]\n", opt, s, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return nicproc_parse_u64("toffee-sim", opt, s, 0, max, out);
 }
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
-	uint64_t v;
-
-	if (parse_u64(opt, s, max, &v))
-		return -1;
-	if (v < min) {
-		fprintf(stderr, "toffee-sim: %s: at least %u\n", opt, min);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
+	return nicproc_parse_u32("toffee-sim", opt, s, min, max, out);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -419,7 +393,7 @@ static uint64_t sim_now(const struct sim *s)
 
 static void time_sync(struct sim *s)
 {
-	uint64_t w = now_ns(), cur = sim_now(s);
+	uint64_t w = nicproc_now_ns(), cur = sim_now(s);
 
 	s->t_base_ns = w > cur ? w : cur;
 	s->t_base_cycle = s->cycle;
@@ -641,7 +615,7 @@ static int run(struct sim *s)
 	bool busy = true;
 
 	while (!g_stop && s->cycle < s->o.max_cycles) {
-		uint64_t t0 = now_ns(), c0 = s->cycle;
+		uint64_t t0 = nicproc_now_ns(), c0 = s->cycle;
 
 		if (g_trace_req) {
 			g_trace_req = 0;
@@ -689,7 +663,7 @@ static int run(struct sim *s)
 		}
 		nicsrv_sp_notify_check(s->srv);
 		s->busy_cycles += s->cycle - c0;
-		s->busy_ns += now_ns() - t0;
+		s->busy_ns += nicproc_now_ns() - t0;
 		if (!model_quiet(s))
 			continue;
 		/* quiet: one sweep with the counters after the last activity,
@@ -704,17 +678,6 @@ static int run(struct sim *s)
 			flush_cycle = UINT64_MAX;
 			stats_file(s);
 		}
-	}
-	return 0;
-}
-
-static int write_pidfile(const char *path)
-{
-	FILE *pf = fopen(path, "w");
-
-	if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf) != 0) {
-		fprintf(stderr, "toffee-sim: --pidfile %s: %s\n", path, strerror(errno));
-		return -1;
 	}
 	return 0;
 }
@@ -803,7 +766,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "toffee-sim: cannot create the model\n");
 		goto out_srv;
 	}
-	t_start = now_ns();
+	t_start = nicproc_now_ns();
 	model_reset(s);
 	tsim_regs_read_id(&s->regs);
 	run_until_regs_idle(s);
@@ -814,7 +777,7 @@ int main(int argc, char **argv)
 			s->regs.id[0], s->regs.id[1], TOFFEE_ABI_ID, TOFFEE_ABI_MAJOR);
 		goto out_model;
 	}
-	if (s->o.pidfile && write_pidfile(s->o.pidfile))
+	if (s->o.pidfile && nicproc_write_pidfile("toffee-sim", s->o.pidfile))
 		goto out_model;
 	fprintf(stderr, "toffee-sim: toffee_top ABI %u.%u, features 0x%x, %u flows, %u contexts, "
 		"MAC %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s%s%s, now_ns %s, listening on %s/nic.sock; "
@@ -830,7 +793,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "toffee-sim: %s, shutting down\n",
 		g_stop ? "signal received" : rc ? "SHUTDOWN requested" :
 		s->cycle >= s->o.max_cycles ? "--cycles reached" : "input replayed");
-	print_stats(s, (double)(now_ns() - t_start) / 1e9);
+	print_stats(s, (double)(nicproc_now_ns() - t_start) / 1e9);
 	{
 		char path[PATH_MAX];
 
