@@ -18,7 +18,8 @@
 #   wait_listen FILE    until FILE says "listening" (a tf_peer.py server)
 #   counter NAME        a counter of `toffee status` (NIC or toffeed)
 #   status_field NAME   flows / contexts of `toffee status --brief`
-#   wait_idle N         until 0 flows (TIME_WAIT excluded) and N contexts (10 s)
+#   wait_idle N [S]     until 0 flows (TIME_WAIT excluded) and N contexts (S seconds,
+#                       default 10)
 #   fail MSG            print MSG, the logs' tails and toffee's non-zero counters; exit 1
 TOFFEE=${TOFFEE:-$PWD/build/bin/toffee}
 SYS_BACKEND=${TOFFEE_BACKEND:-fw}
@@ -98,10 +99,10 @@ counter() { "$TOFFEE" status | awk -v n="$1" '$1 == n { print $2; exit }'; }
 status_field() { "$TOFFEE" status --brief | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
 
 wait_idle() {
-	local i
-	for i in $(seq 100); do
+	local i n=$((${2:-10} * 10))
+	for i in $(seq $n); do
 		[ "$(status_field flows)" = 0 ] && [ "$(status_field contexts)" = "$1" ] && return 0
 		sleep 0.1
 	done
-	fail "not idle: $("$TOFFEE" status --brief) (want 0 flows, $1 contexts)"
+	fail "not idle after ${2:-10} s: $("$TOFFEE" status --brief) (want 0 flows, $1 contexts)"
 }

@@ -38,16 +38,8 @@ export TF_TIMEOUT=60
 sys_init tss
 peer() { ip netns exec "$NS" timeout 150 "$PY" "$PEER" "$@"; }
 t0=$(date +%s.%N)
-# wait_quiet N: sysup.sh's wait_idle with the model's pace (60 s): until 0
-# flows (TIME_WAIT excluded) and N contexts.
-wait_quiet() {
-	local i
-	for i in $(seq 600); do
-		[ "$(status_field flows)" = 0 ] && [ "$(status_field contexts)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "not idle after 60 s: $("$TOFFEE" status --brief) (want 0 flows, $1 contexts)"
-}
+# the model's pace: 60 s to get idle
+wait_quiet() { wait_idle "$1" 60; }
 lap() { printf '%.1f s' "$(echo "$(date +%s.%N) - ${1:-$t0}" | bc)"; }
 
 # KEEP=1 also records the wire ($LOGS/wire.pcap, cycle time stamps).
