@@ -37,15 +37,15 @@ HW_VFLAGS := --cc --exe --build -j 1 -O3 --x-assign fast --x-initial fast -Wno-f
 HW_CFLAGS := -O2 -I$(CURDIR)/hw/sim -I$(CURDIR)/include
 HW_SIM_H  := $(wildcard hw/sim/*.h)
 
-# $(call hw_tb,testbench,top module,variant,-G parameters,-D defines,extra deps/libs)
+# $(call hw_tb,testbench,top module,variant,-G parameters,-D defines,extra deps/libs,extra sources)
 # builds $(HW_B)/tb_<testbench><variant>/V<top>.
 define hw_tb
-$(HW_B)/tb_$(1)$(3)/V$(2): hw/sim/tb_$(1).cpp $(HW_RTL) hw/rtl/toffee.f $(HW_SIM_H) $(6) | $(DEPS_STAMP)
+$(HW_B)/tb_$(1)$(3)/V$(2): hw/sim/tb_$(1).cpp $(7) $(HW_RTL) hw/rtl/toffee.f $(HW_SIM_H) $(6) | $(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "VERILATOR $$@"
 	@nice $(VERILATOR) $(HW_VFLAGS) --top-module $(2) $(4) -f hw/rtl/toffee.f \
 	  -CFLAGS "$(HW_CFLAGS) $(5)" -LDFLAGS "$(addprefix $(CURDIR)/,$(6)) -lpcap" \
-	  -Mdir $$(@D) $(CURDIR)/hw/sim/tb_$(1).cpp >$$(@D)/build.log 2>&1 || \
+	  -Mdir $$(@D) $(CURDIR)/hw/sim/tb_$(1).cpp $(addprefix $(CURDIR)/,$(7)) >$$(@D)/build.log 2>&1 || \
 	  { cat $$(@D)/build.log; exit 1; }
 HW_TBS += $(HW_B)/tb_$(1)$(3)/V$(2)
 endef

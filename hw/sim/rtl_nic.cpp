@@ -167,6 +167,8 @@ void rtl_nic::tick()
 			rd_beat_ = 0;
 		}
 	}
+	if (on_tick)
+		on_tick();
 }
 
 uint32_t rtl_nic::reg_rd(uint32_t a)
@@ -274,6 +276,13 @@ void rtl_nic::mirror_from_nic(volatile uint32_t *regs, unsigned n_ctx)
 		regs[r / 4] = v;
 		shadow_[r] = v;
 	}
+}
+
+uint32_t rtl_nic::reg_rd_nic_owned(uint32_t r)
+{
+	uint32_t v = reg_rd(r);
+	shadow_[r] = v;
+	return v;
 }
 
 uint64_t rtl_nic::counter(unsigned i)

@@ -17,8 +17,8 @@
 //     poll_step = 0 lets the engine poll freely (hardware behaviour);
 //   - notifications (m_axis_irq) are collected.
 // Observation hooks (cycle-stamped) let a benchmark time individual beats.
-// Used by bench/rtl (make bench-rtl) and toffee-replay --impl rtl; tb_diff
-// could use it instead of its inline copy of the same logic.
+// Used by bench/rtl (make bench-rtl), toffee-replay --impl rtl and the
+// differential test (tb_diff).
 #ifndef TOFFEE_RTL_NIC_H
 #define TOFFEE_RTL_NIC_H
 
@@ -52,6 +52,12 @@ public:
 
 	uint32_t reg_rd(uint32_t addr);
 	void reg_wr(uint32_t addr, uint32_t val);
+	// Read a NIC-written register; its value becomes the one mirror_to_nic()
+	// compares the host's image with (the words both sides write, ARM).
+	uint32_t reg_rd_nic_owned(uint32_t addr);
+	// The registers the host writes (in the order to forward them) and the
+	// ones the NIC writes, for contexts 0 .. n_ctx - 1.
+	static void reg_lists(unsigned n_ctx, std::vector<uint32_t> &host, std::vector<uint32_t> &nic);
 
 	// Host register image: write the host-owned registers that changed since
 	// the last call to the RTL; copy the NIC-owned ones back.
@@ -91,6 +97,7 @@ public:
 	std::function<void(uint64_t cyc, bool first, bool last)> on_mac_tx_beat;
 	std::function<void(uint64_t cyc, bool last)> on_mac_rx_beat;
 	std::function<void(uint64_t cyc, uint32_t addr)> on_axil_wr;   // write handshake
+	std::function<void()> on_tick;            // after each clock edge
 
 	// Activity counters (monotonic).
 	uint64_t n_dma_wr_beats = 0, n_dma_rd_reqs = 0, n_tx = 0, n_irq = 0, n_rx_frames = 0;
@@ -110,7 +117,6 @@ private:
 	uint32_t rd_beat_ = 0;
 	frame tx_cur_;
 	std::map<uint32_t, uint32_t> shadow_;     // register values the RTL holds
-	void reg_lists(unsigned n_ctx, std::vector<uint32_t> &host, std::vector<uint32_t> &nic);
 };
 
 #endif

@@ -3,7 +3,7 @@
 // the C firmware (libfp.a behind the tests/lib/fphost harness).
 //
 // One host drives both. The firmware side is a plain fphost; the RTL side
-// gets the same host: before every step, the host memory the harness wrote
+// (hw/sim/rtl_nic: host memory, DMA, MAC, AXI-Lite) gets the same host: before every step, the host memory the harness wrote
 // (rings, commands, INSTALL images, payload) is copied to the RTL's memory
 // model and every host-written register whose value changed is written to
 // the RTL through AXI-Lite (doorbells included). Then the step runs on both
@@ -36,6 +36,7 @@
 #include "Vtoffee_top.h"
 #include "Vtoffee_top___024root.h"
 #include "Vtoffee_top_toffee_top.h"
+#include "rtl_nic.h"
 #include "tb_frames.h"
 #define _Static_assert static_assert
 extern "C" {
@@ -81,25 +82,17 @@ static void rec_notify(void *priv, uint32_t ctx)
 }
 
 // ---------------------------------------------------------------------------
-// The RTL with its host memory and DMA model.
+// The RTL (hw/sim/rtl_nic: host memory, DMA, MAC, AXI-Lite) and its memory.
 // ---------------------------------------------------------------------------
-static std::unique_ptr<Vtoffee_top> top;
-static uint64_t cyc;
-static std::vector<uint8_t> rmem;             // RTL host memory (same IOVAs)
-static side_events rtl_ev;
-struct rx_beat { uint8_t d[64]; unsigned n; bool last; };
-static std::deque<rx_beat> rx_beats;
-static std::deque<tb_frame> rx_frames;
-struct rd_req { uint64_t addr; uint32_t len; uint32_t tag; };
-static std::deque<rd_req> rdq;
-static uint32_t rd_beat;
-static tb_frame tx_cur;
+static std::unique_ptr<rtl_nic> nic;
+static std::vector<uint8_t> rmem;             // RTL host memory (same IOVAs), fh->mem_size
+static size_t rmem_used;                      // = fh->mem_used after each sync
+static side_events rtl_ev;                    // ring entries (tx frames, irqs: in nic)
 static bool wr_first = true;
 static int wr_beats_in_txn;
 static uint64_t wr_txn_addr;
 static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
-static uint64_t busy_cycles;
 
 // Cycles per job, from the engine's state (engine.sv S_* codes).
 enum { E_IDLE = 0, E_RX_LOAD = 1, E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
@@ -112,13 +105,14 @@ static std::map<std::string, jstat> jobs;
 static unsigned cur_state;
 static uint64_t t_rx, t_sp, t_raw, t_ctx, t_tx, rx_bytes_cur;
 
-static unsigned state_of() { return top->rootp->toffee_top->engine_inst__DOT__state_reg; }
+static unsigned state_of() { return nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg; }
 // States that say what a job did.
 enum { E_MV_REQ = 20, E_EV_ENTRY = 22, E_EXC_ENTRY = 28, E_TXF_REQ = 30, E_RD_REQ = 34, E_CLSW = 5,
        E_RX_STEP = 8 };
 static unsigned rx_mv, rx_flags, tx_flags, ctx_flags;
 static void job_track()
 {
+	uint64_t cyc = nic->cycle();
 	unsigned s = state_of();
 	if (s == cur_state)
 		return;
@@ -171,212 +165,40 @@ static bool in_ring(uint64_t a)
 	return false;
 }
 
-static void tick()
+// A DMA write beat: a ring entry is committed by a one-byte write of its
+// phase byte (a transaction of one beat and one byte in a NIC-written ring).
+static void on_dma_wr(uint64_t, uint64_t a, uint64_t strb, bool last)
 {
-	Vtoffee_top *t = top.get();
-	t->now_ns = fh->now_ns;
-	// MAC receive.
-	if (rx_beats.empty() && !rx_frames.empty()) {
-		tb_frame f = rx_frames.front();
-		rx_frames.pop_front();
-		for (size_t o = 0; o < f.size(); o += BB) {
-			rx_beat b;
-			memset(&b, 0, sizeof b);
-			b.n = f.size() - o < BB ? (unsigned)(f.size() - o) : BB;
-			memcpy(b.d, &f[o], b.n);
-			b.last = o + BB >= f.size();
-			rx_beats.push_back(b);
-		}
+	unsigned n = (unsigned)__builtin_popcountll(strb);
+	if (wr_first) {
+		wr_beats_in_txn = 0;
+		wr_txn_bytes = 0;
 	}
-	t->s_axis_mac_rx_tvalid = !rx_beats.empty();
-	if (!rx_beats.empty()) {
-		tb_put(t->s_axis_mac_rx_tdata, rx_beats.front().d, BB);
-		t->s_axis_mac_rx_tkeep = tb_keep(rx_beats.front().n);
-		t->s_axis_mac_rx_tlast = rx_beats.front().last;
-	}
-	t->s_axis_mac_rx_tuser = 0;
-	t->m_axis_mac_tx_tready = 1;
-	t->m_axis_dma_wr_tready = 1;
-	t->m_axis_dma_rd_req_tready = 1;
-	t->m_axis_irq_tready = 1;
-	// DMA read responses: the beats of the oldest request.
-	t->s_axis_dma_rd_resp_tvalid = 0;
-	uint32_t nbeats = 0;
-	if (!rdq.empty()) {
-		const rd_req &q = rdq.front();
-		uint64_t a0 = q.addr & ~(uint64_t)(BB - 1);
-		nbeats = (uint32_t)(((q.addr & (BB - 1)) + q.len + BB - 1) / BB);
-		uint8_t d[64];
-		uint64_t a = a0 + (uint64_t)BB * rd_beat;
-		for (unsigned i = 0; i < BB; i++)
-			d[i] = a + i < rmem.size() ? rmem[a + i] : 0;
-		t->s_axis_dma_rd_resp_tvalid = 1;
-		tb_put(t->s_axis_dma_rd_resp_data, d, BB);
-		t->s_axis_dma_rd_resp_tag = q.tag;
-		t->s_axis_dma_rd_resp_last = rd_beat + 1 == nbeats;
-	}
-
-	t->clk = 0;
-	t->eval();
-	bool rx_fire = t->s_axis_mac_rx_tvalid && t->s_axis_mac_rx_tready;
-	bool resp_fire = t->s_axis_dma_rd_resp_tvalid && t->s_axis_dma_rd_resp_tready;
-	if (t->m_axis_dma_rd_req_tvalid)
-		rdq.push_back({t->m_axis_dma_rd_req_addr, t->m_axis_dma_rd_req_len, t->m_axis_dma_rd_req_tag});
-	if (t->m_axis_dma_wr_tvalid) {
-		uint64_t a = t->m_axis_dma_wr_addr, strb = t->m_axis_dma_wr_strb;
-		uint8_t d[64];
-		unsigned n = 0;
-		tb_get(t->m_axis_dma_wr_data, d, BB);
-		TB_CHECK((a & (BB - 1)) == 0, "DMA write address 0x%llx not beat-aligned", (unsigned long long)a);
-		for (unsigned i = 0; i < BB; i++)
-			if (strb >> i & 1) {
-				TB_CHECK(a + i >= 4096 && a + i < rmem.size(),
-					 "RTL DMA write out of range: 0x%llx (cycle %llu)",
-					 (unsigned long long)(a + i), (unsigned long long)cyc);
-				rmem[a + i] = d[i];
-				if (!n)
-					wr_txn_addr = a + i;
-				n++;
-			}
-		if (wr_first) {
-			wr_beats_in_txn = 0;
-			wr_txn_bytes = 0;
-		}
-		wr_beats_in_txn++;
-		wr_txn_bytes += n;
-		wr_first = t->m_axis_dma_wr_last;
-		if (t->m_axis_dma_wr_last && wr_beats_in_txn == 1 && wr_txn_bytes == 1 && in_ring(wr_txn_addr))
-			rtl_ev.entries.push_back(wr_txn_addr);
-	}
-	if (t->m_axis_mac_tx_tvalid) {
-		uint8_t d[64];
-		uint64_t k = t->m_axis_mac_tx_tkeep;
-		tb_get(t->m_axis_mac_tx_tdata, d, BB);
-		for (unsigned i = 0; i < BB; i++)
-			if (k >> i & 1)
-				tx_cur.push_back(d[i]);
-		if (t->m_axis_mac_tx_tlast) {
-			rtl_ev.tx.push_back(tx_cur);
-			tx_cur.clear();
-		}
-	}
-	if (t->m_axis_irq_tvalid)
-		rtl_ev.notifies.push_back(t->m_axis_irq_ctx);
-	if (!t->engine_idle)
-		busy_cycles++;
-	t->clk = 1;
-	t->eval();
-	cyc++;
-	job_track();
-	if (rx_fire)
-		rx_beats.pop_front();
-	if (resp_fire) {
-		rd_beat++;
-		if (rd_beat == nbeats) {
-			rdq.pop_front();
-			rd_beat = 0;
-		}
-	}
-}
-
-static uint32_t axil_rd(uint32_t a)
-{
-	Vtoffee_top *t = top.get();
-	t->s_axil_araddr = a;
-	t->s_axil_arvalid = 1;
-	t->s_axil_rready = 1;
-	for (int n = 0; n < 1000; n++) {
-		t->clk = 0;
-		t->eval();
-		bool ar = t->s_axil_arvalid && t->s_axil_arready;
-		bool r = t->s_axil_rvalid;
-		uint32_t v = t->s_axil_rdata;
-		tick();
-		if (ar)
-			t->s_axil_arvalid = 0;
-		if (r) {
-			t->s_axil_rready = 0;
-			return v;
-		}
-	}
-	TB_FAIL("AXI-Lite read of 0x%x hangs", a);
-}
-
-static void axil_wr(uint32_t a, uint32_t v)
-{
-	Vtoffee_top *t = top.get();
-	t->s_axil_awaddr = a;
-	t->s_axil_awvalid = 1;
-	t->s_axil_wdata = v;
-	t->s_axil_wstrb = 0xf;
-	t->s_axil_wvalid = 1;
-	t->s_axil_bready = 1;
-	for (int n = 0; n < 1000; n++) {
-		t->clk = 0;
-		t->eval();
-		bool aw = t->s_axil_awvalid && t->s_axil_awready;
-		bool b = t->s_axil_bvalid;
-		tick();
-		if (aw)
-			t->s_axil_awvalid = t->s_axil_wvalid = 0;
-		if (b) {
-			t->s_axil_bready = 0;
-			return;
-		}
-	}
-	TB_FAIL("AXI-Lite write of 0x%x hangs", a);
+	if (n)
+		wr_txn_addr = a + (unsigned)__builtin_ctzll(strb);
+	wr_beats_in_txn++;
+	wr_txn_bytes += n;
+	wr_first = last;
+	if (last && wr_beats_in_txn == 1 && wr_txn_bytes == 1 && in_ring(wr_txn_addr))
+		rtl_ev.entries.push_back(wr_txn_addr);
 }
 
 // Run until the RTL has been idle (engine, MAC input, DMA, MAC output) for
-// a while.
+// a while (300 cycles: a whole 1518-byte frame crosses mac_rx and the parser).
 static void run_idle(const char *what)
 {
-	unsigned quiet = 0;
-	for (uint64_t n = 0; n < 2000000; n++) {
-		tick();
-		bool idle = top->engine_idle && rx_beats.empty() && rx_frames.empty() && rdq.empty() &&
-			    !top->m_axis_mac_tx_tvalid && !top->m_axis_dma_wr_tvalid;
-		quiet = idle ? quiet + 1 : 0;
-		if (quiet == 300)   // a whole 1518-byte frame crosses mac_rx and the parser
-			return;
-	}
-	TB_FAIL("RTL does not get idle (%s), cycle %llu", what, (unsigned long long)cyc);
+	TB_CHECK(nic->run_idle(300, 2000000), "RTL does not get idle (%s), cycle %llu", what,
+		 (unsigned long long)nic->cycle());
 }
 
 // ---------------------------------------------------------------------------
 // Registers: host-written ones mirrored, NIC-written ones compared.
 // ---------------------------------------------------------------------------
-static std::map<uint32_t, uint32_t> shadow;   // value the RTL holds
-static std::vector<uint32_t> host_regs, nic_regs;
+static std::vector<uint32_t> nic_regs;        // NIC-written registers (compared)
 
 static uint32_t spq(uint32_t q, uint32_t f) { return TOFFEE_REG_SPQ_BASE + q * TOFFEE_REG_SPQ_STRIDE + f; }
 static uint32_t ctxr(uint32_t c, uint32_t f) { return TOFFEE_REG_CTX_BASE + c * TOFFEE_REG_CTX_STRIDE + f; }
 static uint32_t dbr(uint32_t c, uint32_t f) { return TOFFEE_REG_DB_BASE + c * TOFFEE_REG_DB_STRIDE + f; }
-
-static void reg_lists()
-{
-	host_regs = {TOFFEE_REG_MAC_LO, TOFFEE_REG_MAC_HI, TOFFEE_REG_CTX_LIMIT};
-	for (uint32_t q = 0; q < TOFFEE_SPQ_COUNT; q++) {
-		for (uint32_t f : {TOFFEE_Q_BASE_LO, TOFFEE_Q_BASE_HI, TOFFEE_Q_LOG2, TOFFEE_Q_BUF_LO, TOFFEE_Q_BUF_HI})
-			host_regs.push_back(spq(q, f));
-		bool nic_prod = q == TOFFEE_SPQ_EXC || q == TOFFEE_SPQ_FB;
-		host_regs.push_back(spq(q, nic_prod ? TOFFEE_Q_HEAD : TOFFEE_Q_TAIL));
-		nic_regs.push_back(spq(q, nic_prod ? TOFFEE_Q_TAIL : TOFFEE_Q_HEAD));
-	}
-	for (uint32_t c = 0; c < N_CTX; c++) {
-		for (uint32_t r : {TOFFEE_CTX_EV, TOFFEE_CTX_CMD})
-			for (uint32_t f : {TOFFEE_Q_BASE_LO, TOFFEE_Q_BASE_HI, TOFFEE_Q_LOG2})
-				host_regs.push_back(ctxr(c, r + f));
-		nic_regs.push_back(ctxr(c, TOFFEE_CTX_EV + TOFFEE_Q_TAIL));
-		nic_regs.push_back(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD));
-		nic_regs.push_back(dbr(c, TOFFEE_DB_CMD_HEAD));    // the app's mirror
-		host_regs.push_back(dbr(c, TOFFEE_DB_CMD_TAIL));
-		host_regs.push_back(dbr(c, TOFFEE_DB_EV_HEAD));
-		host_regs.push_back(dbr(c, TOFFEE_DB_ARM));     // host sets, NIC clears
-		nic_regs.push_back(dbr(c, TOFFEE_DB_ARM));
-	}
-	host_regs.push_back(TOFFEE_REG_CTRL);               // last: enable after the rest
-}
 
 static const char *step_name = "";
 static uint64_t step_no;
@@ -384,18 +206,10 @@ static uint64_t step_no;
 // The host's writes since the last step: memory and registers.
 static void sync_host()
 {
-	if (rmem.size() < fh->mem_used)
-		rmem.resize(fh->mem_used, 0);
 	memcpy(rmem.data(), fh->mem, fh->mem_used);
-	for (uint32_t r : host_regs) {
-		uint32_t v = fphost_reg_rd(fh, r);
-		auto it = shadow.find(r);
-		uint32_t old = it == shadow.end() ? 0 : it->second;
-		if (v != old) {
-			axil_wr(r, v);
-			shadow[r] = v;
-		}
-	}
+	rmem_used = fh->mem_used;
+	nic->now_ns = fh->now_ns;
+	nic->mirror_to_nic(fh->regs, N_CTX);
 }
 
 static void dump_frame(const char *who, const tb_frame &f)
@@ -418,8 +232,7 @@ static void dump_context()
 	if (cur_frame)
 		dump_frame("input frame", *cur_frame);
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
-		uint32_t lo = axil_rd(TOFFEE_REG_CNT(i)), hi = axil_rd(TOFFEE_REG_CNT(i) + 4);
-		uint64_t v = (uint64_t)hi << 32 | lo, w = fp_counter(fh->fp, i);
+		uint64_t v = nic->counter(i), w = fp_counter(fh->fp, i);
 		if (v != w)
 			fprintf(stderr, "  counter %u: firmware %llu, RTL %llu\n", i, (unsigned long long)w,
 				(unsigned long long)v);
@@ -429,6 +242,10 @@ static void dump_context()
 static void compare()
 {
 	n_steps++;
+	rtl_ev.tx.swap(nic->tx_frames);
+	rtl_ev.notifies.swap(nic->irqs);
+	nic->tx_frames.clear();
+	nic->irqs.clear();
 	// Frames on the wire.
 	fw_ev.tx.clear();
 	for (size_t i = 0; i < fh->n_tx; i++)
@@ -473,12 +290,11 @@ static void compare()
 	n_notify_cmp += fw_ev.notifies.size();
 	// NIC-written registers.
 	for (uint32_t r : nic_regs) {
-		uint32_t a = fphost_reg_rd(fh, r), b = axil_rd(r);
+		uint32_t a = fphost_reg_rd(fh, r), b = nic->reg_rd_nic_owned(r);
 		if (a != b)
 			dump_context();
 		TB_CHECK(a == b, "step %llu (%s): register 0x%x: firmware %u, RTL %u", (unsigned long long)step_no,
 			 step_name, r, a, b);
-		shadow[r] = a;
 	}
 	// Host memory. A READ_STATE image may differ in the scheduler's private
 	// fields (FP_NF_QUEUED, sched_next: tx_sched keeps them, docs/rtl.md).
@@ -518,12 +334,12 @@ static void step_rx(const tb_frame &f, const char *what)
 	step_name = what;
 	sync_host();
 	fphost_rx(fh, f.data(), (uint32_t)f.size());
-	uint64_t b0 = busy_cycles;
+	uint64_t b0 = nic->busy_cycles;
 	cur_frame = &f;
 	rx_bytes_cur = f.size();
-	rx_frames.push_back(f);
+	nic->rx_frame(f.data(), (uint32_t)f.size());
 	run_idle(what);
-	job_cycles["rx"].first += busy_cycles - b0;
+	job_cycles["rx"].first += nic->busy_cycles - b0;
 	job_cycles["rx"].second++;
 	compare();
 	cur_frame = nullptr;
@@ -535,22 +351,9 @@ static unsigned step_poll(unsigned budget, const char *what)
 	step_name = what;
 	sync_host();
 	unsigned n = fphost_poll(fh, budget);
-	Vtoffee_top *t = top.get();
-	uint64_t b0 = busy_cycles;
-	t->s_axis_poll_tvalid = 1;
-	t->s_axis_poll_budget = budget;
-	for (int k = 0;; k++) {
-		t->clk = 0;
-		t->eval();
-		bool fire = t->s_axis_poll_tready;
-		tick();
-		if (fire)
-			break;
-		TB_CHECK(k < 2000000, "step %llu (%s): the RTL poll does not end", (unsigned long long)step_no, what);
-	}
-	t->s_axis_poll_tvalid = 0;
-	run_idle(what);
-	job_cycles["poll"].first += busy_cycles - b0;
+	uint64_t b0 = nic->busy_cycles;
+	nic->poll(budget, 300);
+	job_cycles["poll"].first += nic->busy_cycles - b0;
 	job_cycles["poll"].second++;
 	compare();
 	return n;
@@ -983,42 +786,42 @@ static unsigned doorbell_race(tb_rng &r, unsigned rounds)
 			e.phase = toffee_phase(idx[c], q->log2);
 			memcpy(&rmem[q->iova + (uint64_t)(idx[c] & (size - 1)) * sizeof e], &e, sizeof e);
 		}
-		axil_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx[c]);
+		nic->reg_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx[c]);
 		rung++;
 	};
-	top->poll_step = 0;
+	nic->model()->poll_step = 0;
 	for (unsigned k = 0; k < rounds + N_CTX; k++) {
 		// the last N_CTX rounds: one directed doorbell per context
 		uint32_t c = k < rounds ? r.below(N_CTX) : k - rounds;
 		uint32_t size = 1u << fh->ctx_cmd[c].log2, n = 2 + r.below(8);
-		if (idx[c] - axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) + n + 1 > size / 2)
+		if (idx[c] - nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) + n + 1 > size / 2)
 			continue;
 		append(c, n);
 		if (k >= rounds || r.chance(50)) {
 			unsigned w = 0;
 			while (w++ < 5000 && !(state_of() == S_CTX_CMD &&
-					       top->rootp->toffee_top->engine_inst__DOT__cur_ctx_reg == c))
-				tick();
+					       nic->model()->rootp->toffee_top->engine_inst__DOT__cur_ctx_reg == c))
+				nic->tick();
 			append(c, 1);
 		}
 		for (unsigned g = r.below(60); g; g--)
-			tick();
+			nic->tick();
 	}
 	for (uint64_t n = 0;; n++) {
 		bool all = true;
 		for (uint32_t c = 0; c < N_CTX; c++)
-			all &= axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c];
+			all &= nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c];
 		if (all)
 			break;
 		if (n == 20000)
 			for (uint32_t c = 0; c < N_CTX; c++)
-				TB_CHECK(axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c],
+				TB_CHECK(nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c],
 					 "doorbells during polls: context %u's CMD head stays at %u, tail %u (a lost doorbell)",
-					 c, axil_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)), idx[c]);
+					 c, nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)), idx[c]);
 		for (unsigned i = 0; i < 20; i++)
-			tick();
+			nic->tick();
 	}
-	top->poll_step = 1;
+	nic->model()->poll_step = 1;
 	return rung;
 }
 
@@ -1046,16 +849,13 @@ int main(int argc, char **argv)
 	for (uint32_t c = 0; c < N_CTX; c++)
 		ring_areas.push_back({fh->ctx_ev[c].iova,
 				      fh->ctx_ev[c].iova + ((uint64_t)fh->ctx_ev[c].entry << fh->ctx_ev[c].log2)});
-	reg_lists();
-
-	top = std::make_unique<Vtoffee_top>();
-	top->poll_step = 1;
-	top->rst = 1;
-	for (int i = 0; i < 8; i++)
-		tick();
-	top->rst = 0;
-	for (int i = 0; i < 4096; i++)                  // flow table sweep
-		tick();
+	std::vector<uint32_t> host_regs;
+	rtl_nic::reg_lists(N_CTX, host_regs, nic_regs);
+	rmem.assign(fh->mem_size, 0);
+	nic = std::make_unique<rtl_nic>(rmem.data(), &rmem_used, true);
+	nic->on_dma_wr = on_dma_wr;
+	nic->on_tick = job_track;
+	nic->reset();
 	fh->now_ns = 1000000;
 
 	// --- 1. INSTALL, one in-order segment, its ACK. -------------------------
@@ -1319,8 +1119,7 @@ int main(int argc, char **argv)
 
 	// --- Counters. -------------------------------------------------------------
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
-		uint32_t lo = axil_rd(TOFFEE_REG_CNT(i)), hi = axil_rd(TOFFEE_REG_CNT(i) + 4);
-		uint64_t v = (uint64_t)hi << 32 | lo, w = fp_counter(fh->fp, i);
+		uint64_t v = nic->counter(i), w = fp_counter(fh->fp, i);
 		TB_CHECK(v == w, "counter %u: firmware %llu, RTL %llu", i, (unsigned long long)w,
 			 (unsigned long long)v);
 	}
@@ -1330,7 +1129,7 @@ int main(int argc, char **argv)
 
 	printf("tb_diff: %llu steps identical: %llu frames, %llu ring entries, %llu notifications; %llu RTL cycles\n",
 	       (unsigned long long)n_steps, (unsigned long long)n_frames_cmp, (unsigned long long)n_entries_cmp,
-	       (unsigned long long)n_notify_cmp, (unsigned long long)cyc);
+	       (unsigned long long)n_notify_cmp, (unsigned long long)nic->cycle());
 	for (auto &k : kinds)
 		printf("  %-18s %llu\n", k.first.c_str(), (unsigned long long)k.second);
 	printf("  engine cycles per job (DATA_WIDTH %u; rx: without the frame's beats, once per copy):\n", DW);
@@ -1364,7 +1163,7 @@ int main(int argc, char **argv)
 		if (fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + i))
 			printf(" %s %llu", fp_drop_name(i), (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + i));
 	printf("\n");
-	top->final();
+	nic.reset();
 	fflush(NULL);
 	_Exit(0);
 }
