@@ -161,6 +161,7 @@ struct ts_global {
 	bool     warned;
 	unsigned spin_us;
 	pid_t    pid;                   /**< this process (a vfork child differs) */
+	bool     exiting;               /**< closing everything at exit (no SO_LINGER wait) */
 	struct ts_waiter *waiters;
 	struct ts_ep *eps;
 };

@@ -437,11 +437,30 @@ out:
 	return rc;
 }
 
+/* SO_LINGER with a time: the close waits until what was sent is
+ * acknowledged, at most that long (as Linux: also on a non-blocking socket,
+ * not at exit; then the close goes on as usual). */
+static void linger_wait(struct ts_sock *s)
+{
+	uint64_t deadline = tf_now_ns() + (uint64_t)s->linger_sec * 1000000000ull;
+	for (;;) {
+		struct toffee_conn_info i;
+		ts_pump();
+		toffee_conn_info(s->conn, &i);
+		int left = ts_ms_left(deadline);
+		if (!i.tx_unacked || i.state != TOFFEE_CONN_OPEN || left == 0)
+			return;
+		ts_block(NULL, 0, left > 10 ? 10 : left, NULL);
+	}
+}
+
 /* Last fd of a socket closed. */
 static void sock_release(struct ts_sock *s)
 {
 	if (s->o.gen == ts.gen && !s->closed) {
 		if (s->conn) {
+			if (s->linger_on && s->linger_sec > 0 && !ts.exiting && s->mode == TS_CONNECTED)
+				linger_wait(s);
 			if (s->linger_on && s->linger_sec == 0)
 				toffee_abort(s->conn);
 			else

@@ -404,7 +404,8 @@ void ts_exit_linger(void)
 		return;
 	}
 	/* As the kernel does when a process exits: every socket still open is
-	 * closed (FIN, or RST with unread data) ... */
+	 * closed (FIN, or RST with unread data; no SO_LINGER wait) ... */
+	ts.exiting = true;
 	ts_fd_foreach(exit_close, NULL);
 	/* ... and, unlike a hang-up (toffeed resets what is left), we stay
 	 * until the closes completed (CLOSED) or TOFFEE_LINGER_MS passed. */

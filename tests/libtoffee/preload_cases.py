@@ -287,6 +287,38 @@ def abortive_close_and_reset():
 
 
 @case
+def linger_close_waits_for_acks():
+    # the peer does not read: what fills its window stays unacknowledged,
+    # and close() with SO_LINGER {1, 1} waits the whole second
+    c, s = pair()
+    c.setblocking(False)
+    last = time.monotonic()
+    while time.monotonic() - last < 0.3:     # until both buffers are full
+        try:
+            c.send(b"x" * 65536)
+            last = time.monotonic()
+        except BlockingIOError:
+            time.sleep(0.01)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 1))
+    t0 = time.monotonic()
+    c.close()
+    dt = time.monotonic() - t0
+    assert 0.9 <= dt < 5, f"close with unacknowledged data and SO_LINGER 1 s took {dt:.2f} s"
+    s.close()
+    # everything acknowledged: the same close returns at once
+    c, s = pair()
+    c.sendall(b"y" * 1000)
+    assert recv_all(s, 1000) == b"y" * 1000
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 5))
+    t0 = time.monotonic()
+    c.close()
+    dt = time.monotonic() - t0
+    assert dt < 1, f"close with all data acknowledged and SO_LINGER 5 s took {dt:.2f} s"
+    assert s.recv(10) == b"", "no EOF after the lingering close"
+    s.close()
+
+
+@case
 def unread_data_close_resets():
     c, s = pair()
     c.sendall(b"unread")
