@@ -278,11 +278,8 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 				return -1;
 			break;
 		case 'g':
-			if (parse_u64("--trace-signal", optarg, 1u << 30, &o->trace_signal) || !o->trace_signal) {
-				if (!o->trace_signal)
-					fprintf(stderr, "toffee-sim: --trace-signal: at least 1 cycle\n");
+			if (nicproc_parse_u64("toffee-sim", "--trace-signal", optarg, 1, 1u << 30, &o->trace_signal))
 				return -1;
-			}
 			break;
 		case 'h':
 			return 1;
