@@ -23,7 +23,8 @@
 //   (the doorbell page's DB_CMD_HEAD reads word 7; host writes to it are
 //   ignored)
 // Port A serves the host, port B the NIC (whole row read, per-word write,
-// one-cycle read latency); a host write waits while the NIC writes its row. A host write to a doorbell word is also posted on
+// one-cycle read latency); a host write waits while the NIC writes its row.
+// A host write to a doorbell word is also posted on
 // m_axis_db (the NIC needs no scan of the contexts); the write response
 // waits until the NIC has taken it.
 //

@@ -30,7 +30,6 @@
 // send, so the firmware never schedules them either.
 // Usage: Vtoffee_top [segments (1500)] [seed (1)] [frames per trace (300;
 // a large number replays the traces whole)].
-#include <deque>
 #include <map>
 #include <memory>
 #include "Vtoffee_top.h"

@@ -38,8 +38,6 @@ export TF_TIMEOUT=60
 sys_init tss
 peer() { ip netns exec "$NS" timeout 150 "$PY" "$PEER" "$@"; }
 t0=$(date +%s.%N)
-# the model's pace: 60 s to get idle
-wait_quiet() { wait_idle "$1" 60; }
 lap() { printf '%.1f s' "$(echo "$(date +%s.%N) - ${1:-$t0}" | bc)"; }
 
 # KEEP=1 also records the wire ($LOGS/wire.pcap, cycle time stamps).
@@ -63,7 +61,7 @@ echo "  $MIB MiB Linux -> toffee: $(lap "$t")"
 t=$(date +%s.%N)
 peer recv "$US" 7000 $N || fail "$MIB MiB toffee -> Linux"
 echo "  $MIB MiB toffee -> Linux: $(lap "$t")"
-wait_quiet 1
+wait_idle 1 60
 echo "passive: ok ($(lap))"
 
 # ---- 2. toffee client -> Linux server ------------------------------------------------------
@@ -78,7 +76,7 @@ echo "  $MIB MiB toffee -> Linux: $(lap "$t")"
 t=$(date +%s.%N)
 tcli recv "$PEERIP" 7100 $N || fail "toffee client: $MIB MiB Linux -> toffee"
 echo "  $MIB MiB Linux -> toffee: $(lap "$t")"
-wait_quiet 1
+wait_idle 1 60
 echo "active: ok ($(lap))"
 
 # ---- 3. an unmodified program ----------------------------------------------------------------
@@ -107,7 +105,7 @@ sleep 1      # data flowing
 kill -KILL "$SRV1" || fail "no server to kill"
 wait "$SRV1" 2>/dev/null     # (no "Killed" notice from bash)
 wait $HOLD || fail "the peer did not see a reset: $(cat "$LOGS/hold.log")"
-wait_quiet 0
+wait_idle 0 60
 start_app srv2 "$PY" "$PEER" server 7002
 SRV2=$BG_PID
 wait_listen "$LOGS/srv2.log"
@@ -116,12 +114,12 @@ echo "kill: ok ($(lap))"
 
 # ---- 5. 100 connections at once ------------------------------------------------------------
 peer concurrent "$US" 7002 100 || fail "100 concurrent connections"
-wait_quiet 1
+wait_idle 1 60
 echo "concurrent: ok ($(lap))"
 
 # ---- nothing left ------------------------------------------------------------------------------
 kill "$SRV2"
-wait_quiet 0
+wait_idle 0 60
 "$TOFFEE" stop >/dev/null || fail "toffee stop"
 echo "toffee-sim: $(grep -o '[0-9]* cycles ([0-9.]* ms simulated).*' "$TOFFEE_RUNDIR/nic.log" | tail -1)"
 echo "ok ($(lap))"

@@ -82,13 +82,11 @@ extern "C" int tsim_model_trace_window(struct tsim_model *m, uint64_t cycles)
 {
 	if (!m->fst_path)
 		return -1;
-	if (m->tracing) {                /* a window is open: extend it */
-		m->trace_stop = m->cycle + cycles;
-		return 0;
+	if (!m->tracing) {               /* (an open window is extended) */
+		m->trace_start = m->cycle;
+		m->trace_done = false;
 	}
-	m->trace_start = m->cycle;
 	m->trace_stop = m->cycle + cycles;
-	m->trace_done = false;
 	return 0;
 }
 
