@@ -285,23 +285,17 @@ void tf_ctx_flush(struct toffee_ctx *ctx)
 /* Listeners                                                                */
 /* ------------------------------------------------------------------------ */
 
-int toffee_listen(struct toffee_ctx *ctx, const struct toffee_addr *local, int backlog,
-		  unsigned flags, void *user, struct toffee_listener **out)
+/* Send LISTEN @p m and make the listener of its reply. */
+static int listen_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, const struct toffee_addr *local,
+		       void *user, struct toffee_listener **out)
 {
-	if (!ctx || !local || !out)
-		return -EINVAL;
 	if (ctx->dead)
 		return -ENOTCONN;
 	struct toffee_listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	struct toffee_appmsg m = {
-		.type = TOFFEE_APP_LISTEN, .local_ip = local->ip, .local_port = local->port,
-		.arg = backlog > 0 ? (uint32_t)backlog : 0,
-		.flags = ((flags & TOFFEE_F_REUSEPORT) ? TOFFEE_APPF_REUSEPORT : 0) |
-			 ((flags & TOFFEE_F_NODELAY) ? TOFFEE_APPF_NODELAY : 0),
-	}, r;
-	int rc = tf_ctl_call(ctx, &m, &r);
+	struct toffee_appmsg r;
+	int rc = tf_ctl_call(ctx, m, &r);
 	if (rc < 0) {
 		free(l);
 		return rc;
@@ -310,6 +304,7 @@ int toffee_listen(struct toffee_ctx *ctx, const struct toffee_addr *local, int b
 	l->src.user = user;
 	l->ctx = ctx;
 	l->id = r.id;
+	l->key = r.arg | (uint64_t)r.arg2 << 32;
 	l->addr = *local;
 	if (r.local_port)              /* toffeed tells the port it picked */
 		l->addr.port = r.local_port;
@@ -322,6 +317,51 @@ int toffee_listen(struct toffee_ctx *ctx, const struct toffee_addr *local, int b
 	return 0;
 }
 
+int toffee_listen(struct toffee_ctx *ctx, const struct toffee_addr *local, int backlog,
+		  unsigned flags, void *user, struct toffee_listener **out)
+{
+	if (!ctx || !local || !out)
+		return -EINVAL;
+	struct toffee_appmsg m = {
+		.type = TOFFEE_APP_LISTEN, .local_ip = local->ip, .local_port = local->port,
+		.arg = backlog > 0 ? (uint32_t)backlog : 0,
+		.flags = ((flags & TOFFEE_F_REUSEPORT) ? TOFFEE_APPF_REUSEPORT : 0) |
+			 ((flags & TOFFEE_F_NODELAY) ? TOFFEE_APPF_NODELAY : 0),
+	};
+	return listen_call(ctx, &m, local, user, out);
+}
+
+int tf_listen_inherit(struct toffee_ctx *ctx, const struct toffee_addr *local, uint64_t key, void *user,
+		      struct toffee_listener **out)
+{
+	struct toffee_appmsg m = {
+		.type = TOFFEE_APP_LISTEN, .local_ip = local->ip, .local_port = local->port,
+		.arg = (uint32_t)key, .arg2 = (uint32_t)(key >> 32), .flags = TOFFEE_APPF_INHERIT,
+	};
+	return listen_call(ctx, &m, local, user, out);
+}
+
+uint64_t tf_listener_key(const struct toffee_listener *l)
+{
+	return l->key;
+}
+
+void tf_listener_accepting(struct toffee_listener *l)
+{
+	if (l->accepting)
+		return;
+	struct toffee_appmsg m = { .type = TOFFEE_APP_ACCEPTING, .id = l->id };
+	if (tf_ctl_send(l->ctx, &m) == 0)     /* the reply is not waited for */
+		l->accepting = true;
+}
+
+void tf_ctx_forking(struct toffee_ctx *ctx)
+{
+	struct toffee_appmsg m = { .type = TOFFEE_APP_FORKING };
+	if (ctx->listeners)
+		tf_ctl_send(ctx, &m);
+}
+
 void toffee_listener_addr(const struct toffee_listener *l, struct toffee_addr *local)
 {
 	*local = l->addr;
@@ -329,6 +369,7 @@ void toffee_listener_addr(const struct toffee_listener *l, struct toffee_addr *l
 
 int toffee_accept(struct toffee_listener *l, struct toffee_conn **out)
 {
+	tf_listener_accepting(l);
 	struct toffee_conn *f = l->qhead;
 	if (!f)
 		return -EAGAIN;

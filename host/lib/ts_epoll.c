@@ -165,6 +165,8 @@ int ts_op_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		rc = -EFAULT;
 		goto out;
 	}
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLIN))
+		ts_sock_wants_accept(s);
 	struct ts_ep *ep = ep_get(epfd);
 	if (!ep && (rc = ep_create(epfd, &ep)) < 0)
 		goto out;

@@ -14,9 +14,10 @@
  *    (ts.lock) serialises the sockets layer; blocking calls drop it while
  *    they sleep on the context's eventfd, its control socket and a wake
  *    eventfd of their own (other threads poke it when they processed events);
- *  - after fork() the child's inherited toffee sockets are dead (every call
- *    but close() fails with EBADF) and the child gets a fresh context if it
- *    opens new sockets.
+ *  - after fork() the child gets a fresh context if it uses toffee; an
+ *    inherited listening socket joins the parent's listener from it on first
+ *    use (accept, poll, epoll, ...), other inherited toffee sockets are dead
+ *    (every call but close() fails with EBADF).
  * Functions named ts_op_*() implement one POSIX call on a toffee fd and
  * return the result or a negative errno (TS_PASS: "now a kernel socket,
  * call libc").
@@ -122,6 +123,7 @@ struct ts_sock {
 	struct sockaddr_in local, peer;
 	struct toffee_conn *conn;
 	struct toffee_listener *lst;
+	uint64_t lst_key;               /**< its key: a fork child joins with it */
 	struct ts_epitem *items;        /**< epoll registrations */
 };
 
@@ -161,6 +163,7 @@ struct ts_global {
 	bool     warned;
 	unsigned spin_us;
 	pid_t    pid;                   /**< this process (a vfork child differs) */
+	char     rundir[108];           /**< $TOFFEE_RUNDIR at start ("" = default) */
 	bool     exiting;               /**< closing everything at exit (no SO_LINGER wait) */
 	struct ts_waiter *waiters;
 	struct ts_ep *eps;
@@ -255,6 +258,12 @@ TF_HIDDEN int ts_op_close(int fd);
 TF_HIDDEN void ts_fd_drop(int fd);
 /** Look up a live socket under the lock. @return NULL (*err = -EBADF). */
 TF_HIDDEN struct ts_sock *ts_sock_get_locked(int fd, int *err);
+/** True if @p s may be used by this process: not closed, and not inherited
+ *  across fork (a listening socket inherited is joined here: locked). */
+TF_HIDDEN bool ts_sock_live(struct ts_sock *s);
+/** The app waits for connections on @p s (poll, epoll): if it is a
+ *  listening socket, toffeed routes connections to it (locked). */
+TF_HIDDEN void ts_sock_wants_accept(struct ts_sock *s);
 /** Start/stop an operation that may drop the lock (keeps @p s alive). */
 TF_HIDDEN void ts_sock_hold(struct ts_sock *s);
 TF_HIDDEN void ts_sock_unhold(struct ts_sock *s);

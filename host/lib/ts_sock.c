@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ts_internal.h"
 #include "tf_sys.h"
 
@@ -71,6 +72,37 @@ void ts_sock_unhold(struct ts_sock *s)
 	sock_free_if_done(s);
 }
 
+/* A listening socket inherited across fork() that this process uses: join
+ * its listener from our own context (host/slowpath/listen.c). Other
+ * inherited sockets stay dead. @return 0 or -EBADF. */
+static int sock_inherit(struct ts_sock *s)
+{
+	if (s->mode != TS_LISTEN || !s->lst_key || ts_ctx_ensure() < 0)
+		return -EBADF;
+	struct toffee_addr la = addr_to(&s->local);
+	struct toffee_listener *l;
+	int rc = tf_listen_inherit(ts.ctx, &la, s->lst_key, s, &l);
+	if (rc < 0) {
+		TF_TRACE("toffee[%d]: inherited listener on port %u: %d", (int)getpid(), la.port, rc);
+		return -EBADF;
+	}
+	s->lst = l;
+	s->o.gen = ts.gen;
+	ts_sock_changed(s);
+	return 0;
+}
+
+bool ts_sock_live(struct ts_sock *s)
+{
+	return !s->closed && (s->o.gen == ts.gen || sock_inherit(s) == 0);
+}
+
+void ts_sock_wants_accept(struct ts_sock *s)
+{
+	if (s && s->mode == TS_LISTEN && ts_sock_live(s) && s->lst)
+		tf_listener_accepting(s->lst);
+}
+
 struct ts_sock *ts_sock_get_locked(int fd, int *err)
 {
 	struct ts_obj *o = ts_fd_get(fd);
@@ -79,7 +111,7 @@ struct ts_sock *ts_sock_get_locked(int fd, int *err)
 		return NULL;
 	}
 	struct ts_sock *s = (struct ts_sock *)o;
-	if (s->o.gen != ts.gen || s->closed) {
+	if (!ts_sock_live(s)) {
 		*err = -EBADF;
 		return NULL;
 	}
@@ -203,6 +235,7 @@ int ts_op_listen(int fd, int backlog)
 		goto out;
 	s->mode = TS_LISTEN;
 	s->backlog = backlog;
+	s->lst_key = tf_listener_key(s->lst);
 	toffee_listener_addr(s->lst, &la);
 	ts_addr_from(&s->local, &la);
 	s->bound = true;
@@ -236,6 +269,7 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 		rc = -EINVAL;
 		goto out;
 	}
+	tf_listener_accepting(s->lst);
 	ts_sock_hold(s);
 	uint64_t deadline = ts_deadline(s->rcvtimeo_ms ? s->rcvtimeo_ms : -1);
 	for (;;) {

@@ -94,14 +94,13 @@ int ts_ctx_ensure(void)
 	if (ts.ctx_err)
 		return ts.ctx_err;
 	struct toffee_ctx *ctx;
-	int rc = toffee_ctx_open(&ctx, NULL);
+	int rc = toffee_ctx_open(&ctx, ts.rundir[0] ? ts.rundir : NULL);
 	if (rc < 0) {
 		ts.ctx_err = rc;
 		if (!ts.warned) {
 			ts.warned = true;
-			const char *rd = getenv("TOFFEE_RUNDIR");
 			fprintf(stderr, "toffee: cannot reach toffeed at %s/app.sock (%s)%s\n",
-				rd && *rd ? rd : "/run/toffee/default", strerror(-rc),
+				ts.rundir[0] ? ts.rundir : "/run/toffee/default", strerror(-rc),
 				ts.fallback ? ": using the kernel's TCP stack" : "");
 		}
 		return rc;
@@ -349,6 +348,8 @@ bool ts_in_vfork_child(void)
 void ts_atfork_prepare(void)
 {
 	ts_lock();
+	if (ts.ctx && !ts.ctx->dead)
+		tf_ctx_forking(ts.ctx);     /* our listeners outlive us for the child */
 }
 
 void ts_atfork_parent(void)
@@ -433,6 +434,11 @@ void ts_global_init(void)
 	v = getenv("TOFFEE_FALLBACK");
 	if (v && *v)
 		ts.fallback = strcmp(v, "0") != 0;
+	/* Kept from the start: servers may clear their environment (nginx's
+	 * workers keep only TZ) before they first use a socket. */
+	v = getenv("TOFFEE_RUNDIR");
+	if (v && strlen(v) < sizeof(ts.rundir))
+		strcpy(ts.rundir, v);
 	v = getenv("TOFFEE_SPIN_US");
 	if (v && *v)
 		ts.spin_us = (unsigned)strtoul(v, NULL, 10);

@@ -381,14 +381,24 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		return;
 	}
 	uint16_t lport = 0;
+	uint64_t key = 0;
 	switch (m->type) {
 	case TOFFEE_APP_LISTEN:
 		rc = sp_open_listen(a, m, &id);
-		if (!rc)
+		if (!rc) {
 			lport = sp->lst_id[id]->port;
+			key = sp_listener_key(sp, id);
+		}
 		break;
 	case TOFFEE_APP_UNLISTEN:
 		rc = sp_open_unlisten(a, m->id);
+		break;
+	case TOFFEE_APP_ACCEPTING:
+		rc = sp_open_accepting(a, m->id);
+		break;
+	case TOFFEE_APP_FORKING:
+		sp_open_forking(a);
+		rc = 0;
 		break;
 	case TOFFEE_APP_CONNECT:
 		rc = sp_open_connect(a, m, &lport);
@@ -416,6 +426,8 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 	r.req = m->req;
 	r.status = rc;
 	r.id = id;
+	r.arg = (uint32_t)key;           /* LISTEN: the key fork children show */
+	r.arg2 = (uint32_t)(key >> 32);
 	if (lport) {                     /* LISTEN, CONNECT: the local end chosen */
 		r.local_ip = sp->cfg.route.ip;
 		r.local_port = lport;
@@ -492,8 +504,7 @@ void sp_app_hangup(struct sp_app *a)
 			a->nconns);
 	}
 	a->dying = true;
-	while (a->lsts)
-		sp_listener_free(sp, a->lsts);
+	sp_listeners_app_gone(a);
 	for (struct sp_conn *c = a->conns, *n; c; c = n) {
 		n = c->anext;
 		sp_close_app_gone(c);

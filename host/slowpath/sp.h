@@ -246,9 +246,14 @@ struct sp_listener {
 	uint32_t backlog;
 	uint32_t nsyn;                   /* SYN_RCVD */
 	uint32_t ninst;                  /* INSTALLING (accept queue) */
-	struct sp_app *app;
+	uint64_t key;                    /* proof for INHERIT (fork children) */
+	uint64_t hold_until;             /* FORKING: held until then once let go */
+	bool accepting;                  /* ACCEPTING: the app takes connections */
+	struct sp_app *app;              /* NULL: held for fork children */
+	struct sp *sp;
+	struct sp_timer hold_tmr;        /* held: freed when it fires */
 	struct sp_listener *pnext;       /* same port */
-	struct sp_listener *anext;       /* same app */
+	struct sp_listener *anext;       /* same app (held: sp->lst_held) */
 };
 
 /* ---- applications ----------------------------------------------------------------- */
@@ -314,6 +319,7 @@ struct sp {
 	uint32_t nstate[SP_STATE_COUNT];  /* connections by state */
 	struct sp_listener **lst_port;   /* by local port */
 	struct sp_listener **lst_id;     /* by listener id */
+	struct sp_listener *lst_held;    /* let go of, held for fork children */
 	struct sp_app *apps;
 	struct sp_app *ctx_app[TOFFEE_MAX_CTX];
 	uint32_t napps;
@@ -436,8 +442,16 @@ void sp_open_timer(struct sp_conn *c);
 int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m, uint16_t *port);
 void sp_open_send_syn(struct sp_conn *c);
 void sp_open_arp_failed(struct sp_conn *c);
+bool sp_port_busy(void *arg, uint16_t port);
+
+/* listen.c */
 int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id);
 int sp_open_unlisten(struct sp_app *a, uint32_t id);
+int sp_open_accepting(struct sp_app *a, uint32_t id);
+void sp_open_forking(struct sp_app *a);
+uint64_t sp_listener_key(const struct sp *sp, uint32_t id);
+struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s);
+void sp_listeners_app_gone(struct sp_app *a);
 void sp_listener_free(struct sp *sp, struct sp_listener *l);
 
 /* tcp_close.c */

@@ -134,12 +134,21 @@ int sp_status_write(struct sp *sp, int fd, bool all)
 			" MiB (%" PRIu64 " MiB free)%s\n", a->ctx, (int)a->pid, a->nconns, l,
 			a->region.size >> 20, a->pool.free_bytes >> 20, a->dying ? " (closing)" : "");
 	}
-	fprintf(f, "\nlisteners: %u\n", nlst);
+	unsigned nheld = 0;
+	for (struct sp_listener *x = sp->lst_held; x; x = x->anext)
+		nheld++;
+	fprintf(f, "\nlisteners: %u", nlst);
+	if (nheld)
+		fprintf(f, " (and %u held for fork children)", nheld);
+	fprintf(f, "\n");
 	for (struct sp_app *a = sp->apps; a; a = a->next)
 		for (struct sp_listener *x = a->lsts; x; x = x->anext)
-			fprintf(f, "  id %-4u port %-5u ctx %-3d backlog %-5u syn_rcvd %-4u installing %u%s\n",
+			fprintf(f, "  id %-4u port %-5u ctx %-3d backlog %-5u syn_rcvd %-4u installing %u%s%s\n",
 				x->id, x->port, a->ctx, x->backlog, x->nsyn, x->ninst,
-				x->reuseport ? " reuseport" : "");
+				x->reuseport ? " reuseport" : "", x->accepting ? " accepting" : "");
+	for (struct sp_listener *x = sp->lst_held; x; x = x->anext)
+		fprintf(f, "  id %-4u port %-5u held for fork children (%" PRIu64 " ms left)\n", x->id, x->port,
+			x->hold_until > sp->now ? (x->hold_until - sp->now) / 1000000u : 0);
 	flows(sp, f, all);
 	uint64_t rx = 0, tx = 0;
 	if (dev_stats(sp->dev, &rx, &tx) == 0)

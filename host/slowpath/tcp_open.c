@@ -17,126 +17,12 @@
 #include "sp.h"
 
 #define SP_MAX_REINSTALLS 3u
-#define SP_MAX_LISTENERS  4096u
 
-/* ---- listeners ------------------------------------------------------------------ */
-
-static struct sp_listener *listener_for(struct sp *sp, const struct sp_seg *s)
-{
-	struct sp_listener *pick = NULL;
-	unsigned n = 0;
-	for (struct sp_listener *l = sp->lst_port[s->dport]; l; l = l->pnext)
-		if ((l->ip == 0 || l->ip == s->daddr) && l->app && !l->app->dying)
-			n++;
-	if (!n)
-		return NULL;
-	/* SO_REUSEPORT group: spread connections by a hash of the 4-tuple. */
-	unsigned k = (unsigned)(sp_hash4(sp->isn_key, s->saddr, s->daddr,
-					 (uint32_t)s->sport << 16 | s->dport, 2) % n);
-	for (struct sp_listener *l = sp->lst_port[s->dport]; l; l = l->pnext)
-		if ((l->ip == 0 || l->ip == s->daddr) && l->app && !l->app->dying && k-- == 0)
-			pick = l;
-	return pick;
-}
-
-static bool port_busy(void *arg, uint16_t port)
+bool sp_port_busy(void *arg, uint16_t port)
 {
 	struct sp_conn *want = arg;
 	return want->sp->lst_port[port] ||
 	       sp_conn_lookup(want->sp, want->lip, port, want->rip, want->rport);
-}
-
-int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id)
-{
-	struct sp *sp = a->sp;
-	uint32_t ip = m->local_ip;
-	uint16_t port = m->local_port;
-	bool reuse = m->flags & TOFFEE_APPF_REUSEPORT;
-	if (ip && ip != sp->cfg.route.ip)
-		return -EADDRNOTAVAIL;
-	if (port == 0) {
-		struct sp_conn probe = { .sp = sp, .lip = sp->cfg.route.ip };
-		int p = sp_ports_pick(sp->ports, sp->cfg.route.ip, 0, 0, port_busy, &probe);
-		if (p < 0)
-			return p;
-		port = (uint16_t)p;
-		sp_ports_unref(sp->ports, port);   /* re-taken below */
-	} else {
-		for (struct sp_listener *l = sp->lst_port[port]; l; l = l->pnext)
-			if (!reuse || !l->reuseport)
-				return -EADDRINUSE;
-		if (!sp->lst_port[port] && sp_ports_refs(sp->ports, port))
-			return -EADDRINUSE;        /* an active open uses it */
-	}
-	int64_t lid = sp_ids_alloc(&sp->lst_ids);
-	if (lid < 0)
-		return -ENOSPC;
-	struct sp_listener *l = calloc(1, sizeof(*l));
-	if (!l) {
-		sp_ids_put(&sp->lst_ids, (uint32_t)lid);
-		return -ENOMEM;
-	}
-	l->id = (uint32_t)lid;
-	l->ip = ip;
-	l->port = port;
-	l->reuseport = reuse;
-	l->backlog = m->arg ? (m->arg > 65535 ? 65535 : m->arg) : 128;
-	l->app = a;
-	l->pnext = sp->lst_port[port];
-	sp->lst_port[port] = l;
-	l->anext = a->lsts;
-	a->lsts = l;
-	sp->lst_id[l->id] = l;
-	sp_ports_ref(sp->ports, port);
-	*id = l->id;
-	SP_INFO(sp, "ctx %d listens on port %u (listener %u, backlog %u)", a->ctx, port, l->id, l->backlog);
-	return 0;
-}
-
-void sp_listener_free(struct sp *sp, struct sp_listener *l)
-{
-	struct sp_app *a = l->app;
-	/* Connections still in the handshake lose their listener. */
-	for (struct sp_conn *c = a ? a->conns : NULL, *n; c; c = n) {
-		n = c->anext;
-		if (c->lst != l)
-			continue;
-		if (c->state == SP_SYN_RCVD) {
-			sp_conn_send_rst(c, c->iss + 1);
-			sp_conn_free(c);
-		} else {
-			c->lst = NULL;         /* INSTALLING: reset once installed */
-		}
-	}
-	for (struct sp_listener **pp = &sp->lst_port[l->port]; *pp; pp = &(*pp)->pnext)
-		if (*pp == l) {
-			*pp = l->pnext;
-			break;
-		}
-	if (a)
-		for (struct sp_listener **pp = &a->lsts; *pp; pp = &(*pp)->anext)
-			if (*pp == l) {
-				*pp = l->anext;
-				break;
-			}
-	sp->lst_id[l->id] = NULL;
-	sp_ids_put(&sp->lst_ids, l->id);
-	sp_ports_unref(sp->ports, l->port);
-	free(l);
-}
-
-int sp_open_unlisten(struct sp_app *a, uint32_t id)
-{
-	struct sp *sp = a->sp;
-	struct sp_listener *l = id < SP_MAX_LISTENERS ? sp->lst_id[id] : NULL;
-	if (!l)
-		return -ENOENT;
-	if (l->app != a) {
-		sp_count(sp, SP_CNT_APP_NOT_OWNER);
-		return -EPERM;
-	}
-	sp_listener_free(sp, l);
-	return 0;
 }
 
 /* ---- segments of the handshake ------------------------------------------------------ */
@@ -184,7 +70,7 @@ void sp_open_send_syn(struct sp_conn *c)
 void sp_open_syn(struct sp *sp, const struct sp_seg *s)
 {
 	sp_count(sp, SP_CNT_SYN_RCVD);
-	struct sp_listener *l = listener_for(sp, s);
+	struct sp_listener *l = sp_listener_for(sp, s);
 	if (!l) {
 		sp_count(sp, SP_CNT_SYN_NO_LISTENER);
 		sp_rst_reply(sp, s);                 /* RFC 9293 §3.10.7.1 */
@@ -527,7 +413,7 @@ int sp_open_connect(struct sp_app *a, const struct toffee_appmsg *m, uint16_t *p
 			return -EADDRINUSE;
 		sp_ports_ref(sp->ports, lport);
 	} else {
-		int p = sp_ports_pick(sp->ports, lip, m->remote_ip, m->remote_port, port_busy, &probe);
+		int p = sp_ports_pick(sp->ports, lip, m->remote_ip, m->remote_port, sp_port_busy, &probe);
 		if (p < 0)
 			return p;
 		lport = (uint16_t)p;

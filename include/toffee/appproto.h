@@ -25,7 +25,13 @@ enum toffee_appmsg_type {
 	TOFFEE_APP_HELLO      = 1,  /* reply HELLO_OK + fds [region, the context's
 	                               doorbell page (one page, sealed), eventfd] */
 	TOFFEE_APP_LISTEN     = 2,  /* addr: local ip/port (ip 0 = any); arg = backlog;
-	                               flags: TOFFEE_APPF_REUSEPORT. reply: id = listener */
+	                               flags: TOFFEE_APPF_REUSEPORT. reply: id = listener,
+	                               arg | arg2 << 32 = its key (a secret: whoever
+	                               shows it may join the listener, see INHERIT).
+	                               flags TOFFEE_APPF_INHERIT: join the listener of
+	                               port local_port whose key is arg | arg2 << 32
+	                               (a socket inherited across fork): a new
+	                               listener of this context on the same port */
 	TOFFEE_APP_UNLISTEN   = 3,  /* id = listener */
 	TOFFEE_APP_CONNECT    = 4,  /* addr: remote ip/port, local ip/port (0 = pick).
 	                               reply: status only; later CONNECTED or CONN_FAILED */
@@ -41,6 +47,13 @@ enum toffee_appmsg_type {
 	                               human-readable report (`toffee status`) */
 	TOFFEE_APP_CAPTURE    = 9,  /* fd: pcap file the NIC writes what crosses the
 	                               wire to; no fd = stop. Root only (-EPERM) */
+	TOFFEE_APP_ACCEPTING  = 10, /* id = listener: the app takes connections from it
+	                               (accept, or waits for readiness); when any of
+	                               the listeners of a port says so, new connections
+	                               go only to those that did */
+	TOFFEE_APP_FORKING    = 11, /* the app is about to fork: once it lets go of its
+	                               listeners (UNLISTEN, hang-up) they are held for
+	                               10 s so that a child can still INHERIT them */
 	/* replies and events (toffeed -> app) */
 	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
 	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
@@ -61,6 +74,7 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_NODELAY   (1u << 1)
 #define TOFFEE_APPF_STATUS_TEXT (1u << 2) /* STATUS: reply with a text report fd */
 #define TOFFEE_APPF_FIN       (1u << 3) /* ACCEPTED: peer's FIN already received */
+#define TOFFEE_APPF_INHERIT   (1u << 4) /* LISTEN: join an inherited listener */
 
 /*
  * Flow life cycle as toffeed runs it (see docs/toffeed.md):

@@ -14,6 +14,7 @@ $(SYSB_DIR)/%: bench/system/%.c
 TARGETS += $(SYSB_BINS)
 TESTS += tests/system/test_apps.sh
 TESTS += tests/system/test_scale.sh
+TESTS += tests/system/test_prefork.sh
 
 # make bench-system (root, not in make test): RPC echo, toffee against Linux;
 # bench/system/README.md. spinprof.so splits toffee-fw's polling into work
