@@ -5,10 +5,13 @@
  *
  * The callbacks are what a real platform would do, minus hardware: DMA is
  * a bounds-checked memcpy, the MAC copies the frame into a capture ring.
+ * Host memory is also mapped for the core (fp_platform.host_map, as
+ * toffee-fw does on host cores), so the core moves payload and writes ring
+ * entries itself (fp_payload_copy) and calls DMA only for the rest.
  * Payload-buffer DMA goes through fwb_payload_copy() and the MAC's copy
- * through fwb_mac_copy(), which the measurement subtracts by name; the
- * callbacks' own instructions and descriptor DMA (ring entries, flow
- * state) stay counted.
+ * through fwb_mac_copy(), which the measurement subtracts by name, as it
+ * does fp_payload_copy(); the callbacks' own instructions and descriptor
+ * DMA (ring entries, flow state) stay counted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,11 @@ void fwb_host_init(struct fwb_host *h, uint64_t mem_len)
 	h->plat.dma_write = fwb_plat_dma_write;
 	h->plat.dma_write_entry = fwb_plat_dma_write_entry;
 	h->plat.notify = fwb_plat_notify;
+	/* host memory mapped, as on host cores (toffee-fw): region 0 */
+	h->map.base = h->mem;
+	h->map.size = mem_len;
+	h->plat.host_map = &h->map;
+	h->plat.host_regions = 1;
 }
 
 uint64_t fwb_halloc(struct fwb_host *h, uint64_t size, uint64_t align)

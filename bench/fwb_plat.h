@@ -20,6 +20,7 @@ struct fwb_host {
 	uint64_t pay_lo, pay_hi; /* IOVA range of payload buffers */
 	volatile uint32_t *regs; /* BAR0 */
 	struct fp_platform plat;
+	struct fp_host_region map; /* mem as region 0, for the core */
 	uint8_t cap[FWB_CAP_SLOTS][1536];
 	uint32_t cap_len[FWB_CAP_SLOTS];
 	unsigned long tx_count;

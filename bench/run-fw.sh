@@ -9,7 +9,7 @@
 # each output file holds exactly the instructions executed inside that
 # phase's measured calls. bench/cgsum.awk turns a file into per-function
 # self/inclusive costs; from the total we subtract
-#   inclusive: fwb_payload_copy fwb_mac_copy fp_csum_payload lwip_standard_chksum
+#   inclusive: fwb_payload_copy fp_payload_copy fwb_mac_copy fp_csum_payload lwip_standard_chksum
 #   self:      the wrappers fwb_op_* and lwIP's application callbacks
 # and divide by the number of operations. See bench/README.md.
 set -euo pipefail
@@ -34,7 +34,7 @@ phases=(
   "lw_tx:fwb_op_lw_tx"
   "lw_ack:fwb_op_lw_ack"
 )
-SUB_INCL="fwb_payload_copy fwb_mac_copy fp_csum_payload lwip_standard_chksum"
+SUB_INCL="fwb_payload_copy fp_payload_copy fwb_mac_copy fp_csum_payload lwip_standard_chksum"
 SUB_SELF="fwb_op_tf_rx fwb_op_tf_rx_flush fwb_op_tf_ack fwb_op_tf_tx fwb_op_tf_txb fwb_op_tf_idle fwb_op_lw_rx fwb_op_lw_rx_delack fwb_op_lw_tx fwb_op_lw_ack fwb_lw_app_recv fwb_lw_app_sent"
 PLATFORM="fwb_plat_tx fwb_plat_dma_read fwb_plat_dma_write fwb_plat_dma_write_entry fwb_plat_notify fwb_lw_linkoutput"
 

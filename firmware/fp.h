@@ -18,6 +18,14 @@
 #include <stdint.h>
 #include "toffee/abi.h"
 
+/** A region of host memory the core can reach with loads and stores: the
+ *  IOVA TOFFEE_IOVA(r, off) is base + off when 0 < off and off + len <=
+ *  size (size 0: not mapped; offset 0 is never valid). */
+struct fp_host_region {
+	uint8_t *base;
+	uint64_t size;
+};
+
 /** What the core needs from the platform it runs on. */
 struct fp_platform {
 	void *priv;
@@ -33,6 +41,14 @@ struct fp_platform {
 	void (*dma_write_entry)(void *priv, uint64_t iova, const void *src, uint32_t len);
 	/** Raise the interrupt of context @p ctx (may be NULL: polling only). */
 	void (*notify)(void *priv, uint32_t ctx);
+	/** Where host memory is mapped into the core's address space (host
+	 *  cores, an SoC that maps it): @p host_regions regions indexed by
+	 *  TOFFEE_IOVA_REGION(). The core then moves payload and writes ring
+	 *  entries itself and calls dma_* only for what falls outside them
+	 *  (the platform counts those as faults). NULL: always dma_*. The
+	 *  table may change between fp_rx()/fp_poll() calls. */
+	const struct fp_host_region *host_map;
+	uint32_t host_regions;
 };
 
 struct fp;

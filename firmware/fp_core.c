@@ -42,6 +42,8 @@ struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
 	memset(mem, 0, fp_mem_size(flow_cap));
 	struct fp *fp = mem;
 	fp->plat = plat;
+	fp->host_map = plat->host_map;
+	fp->host_regions = plat->host_map ? plat->host_regions : 0;
 	fp->regs = regs;
 	fp->flow_cap = flow_cap;
 	fp->flows = (struct toffee_flow *)((uint8_t *)mem + ALIGN64(sizeof(struct fp)));

@@ -79,6 +79,8 @@ _Static_assert(sizeof(struct fp_fx) == 128, "fx entry");
 
 struct fp {
 	const struct fp_platform *plat;
+	const struct fp_host_region *host_map;   /* plat's, NULL = none */
+	uint32_t host_regions;
 	volatile uint32_t *regs;
 	struct toffee_flow *flows;
 	struct fp_fx *fx;                        /* beside flows[], same index */
@@ -171,6 +173,7 @@ static inline uint64_t fp_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
 	return sum;
 }
 uint64_t fp_csum_payload(uint64_t sum, const uint8_t *p, uint32_t len);
+void fp_payload_copy(void *dst, const void *src, uint32_t len);
 static inline uint16_t fp_csum_fold(uint64_t sum)
 {
 	sum = (sum & 0xffffffffu) + (sum >> 32);
@@ -191,6 +194,37 @@ static inline uint64_t fp_csum_pseudo(uint32_t src, uint32_t dst, uint32_t tcp_l
 {
 	return (uint64_t)__builtin_bswap32(src) + __builtin_bswap32(dst) +
 	       __builtin_bswap16(6) + __builtin_bswap16((uint16_t)tcp_len);
+}
+
+/* Host memory. Where the platform maps it (fp_platform.host_map), payload
+ * and ring entries move with loads and stores; anything outside the map
+ * (or every access, without one) goes through the dma_* callbacks, which
+ * refuse and count what is not host memory. Payload buffers are checked
+ * whole, once per segment. @p len > 0. */
+static inline uint8_t *fp_host_ptr(const struct fp *fp, uint64_t iova, uint32_t len)
+{
+	uint32_t r = (uint32_t)(iova >> 32), off = (uint32_t)iova;
+	if (r >= fp->host_regions)
+		return NULL;
+	const struct fp_host_region *g = &fp->host_map[r];
+	/* 0 < off and off + len <= size, for len > 0 (off 0 wraps to 2^32 - 1) */
+	if ((uint64_t)(uint32_t)(off - 1) + len >= g->size)
+		return NULL;
+	return g->base + off;
+}
+/* A 16-byte ring entry (w0: bytes 0-7, w1: 8-15, the phase in byte 15):
+ * the second word is stored last, with release order, in one 8-byte store,
+ * so the phase byte is never seen before the rest. */
+static inline void fp_host_write_entry16(struct fp *fp, uint64_t iova, uint64_t w0, uint64_t w1)
+{
+	uint8_t *p = fp_host_ptr(fp, iova, 16);
+	if (FP_LIKELY(p && !((uintptr_t)p & 7))) {
+		st64(p, w0);
+		__atomic_store_n((uint64_t *)(void *)(p + 8), w1, __ATOMIC_RELEASE);
+	} else {
+		uint64_t ev[2] = { w0, w1 };
+		fp->plat->dma_write_entry(fp->plat->priv, iova, ev, 16);
+	}
 }
 
 /* fp_flowtab.c: 4-tuple -> flow id. The lookup is inline (the receive
@@ -284,9 +318,8 @@ static inline void fp_ctx_ev_commit(struct fp *fp, uint32_t ctx, const struct fp
 {
 	/* struct toffee_ctx_ev as two little-endian words: flow_id, rx_bytes |
 	 * tx_freed, flags, rsvd[2] = 0, phase */
-	uint64_t ev[2] = { flow | (uint64_t)rx_bytes << 32,
-			   tx_freed | (uint64_t)flags << 32 | (uint64_t)slot->phase << 56 };
-	fp->plat->dma_write_entry(fp->plat->priv, slot->iova, ev, sizeof(struct toffee_ctx_ev));
+	fp_host_write_entry16(fp, slot->iova, flow | (uint64_t)rx_bytes << 32,
+			      tx_freed | (uint64_t)flags << 32 | (uint64_t)slot->phase << 56);
 	slot->blk[TOFFEE_Q_TAIL / 4] = slot->tail + 1;
 	/* The event must be visible before ARM is read, or an application that
 	 * armed and re-checked the ring in between sleeps through it. */
@@ -328,8 +361,7 @@ static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp
 static inline __attribute__((always_inline)) void
 fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
 {
-	uint64_t ev[2] = { w0, w1 };
-	fp->plat->dma_write_entry(fp->plat->priv, iova, ev, sizeof(struct toffee_ctx_ev));
+	fp_host_write_entry16(fp, iova, w0, w1);
 	fp_ev_blk(fp, ctx)[TOFFEE_Q_TAIL / 4] = tail + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))

@@ -82,7 +82,15 @@ static inline void deposit(struct fp *fp, const struct toffee_flow *f, const str
 {
 	uint32_t size = x->rx_size;
 	uint32_t off = seq & (size - 1), first = size - off;
-	if (FP_LIKELY(off + len <= size)) {           /* first >= len: no wrap */
+	uint8_t *buf = fp_host_ptr(fp, f->rx_buf_iova, size);
+	if (FP_LIKELY(buf)) {
+		if (FP_LIKELY(len <= first)) {
+			fp_payload_copy(buf + off, data, len);
+		} else {
+			fp_payload_copy(buf + off, data, first);
+			fp_payload_copy(buf, data + first, len - first);
+		}
+	} else if (off + len <= size) {
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, len);
 	} else {
 		fp->plat->dma_write(fp->plat->priv, f->rx_buf_iova + off, data, first);

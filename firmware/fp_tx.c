@@ -79,7 +79,16 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 		uint32_t size = x->tx_size;
 		uint32_t off = nxt & (size - 1), first = size - off;
 		uint8_t *pl = fp->frame + hlen;
-		if (first >= len) {
+		const uint8_t *buf = fp_host_ptr(fp, f->tx_buf_iova, size);
+		if (FP_LIKELY(buf)) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* after the command that gave it */
+			if (first >= len) {
+				fp_payload_copy(pl, buf + off, len);
+			} else {
+				fp_payload_copy(pl, buf + off, first);
+				fp_payload_copy(pl + first, buf, len - first);
+			}
+		} else if (first >= len) {
 			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, len);
 		} else {
 			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, first);

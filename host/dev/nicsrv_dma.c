@@ -20,7 +20,7 @@ static inline void *xlate(const struct nicsrv *s, uint64_t iova, uint64_t len)
 
 	if (r >= TOFFEE_MAX_REGIONS)
 		return NULL;
-	const struct nicsrv_region *g = &s->reg[r];
+	const struct fp_host_region *g = &s->reg[r];
 	/* size 0 (unmapped) fails the bound; byte 0 of a region is never valid */
 	if (off == 0 || len > g->size || off > g->size - len)
 		return NULL;
@@ -161,6 +161,8 @@ void nicsrv_platform(struct nicsrv *s, struct fp_platform *plat)
 		.priv = s, .tx = plat_tx, .dma_read = plat_dma_read,
 		.dma_write = plat_dma_write, .dma_write_entry = plat_dma_write_entry,
 		.notify = plat_notify,
+		/* the core moves payload itself: the same checks as xlate() */
+		.host_map = s->reg, .host_regions = TOFFEE_MAX_REGIONS,
 	};
 }
 

@@ -13,14 +13,9 @@
 #define NICSRV_CAP_BUF      (256u << 10)
 #define NICSRV_CAP_SNAPLEN  65535u
 
-struct nicsrv_region {
-	uint8_t *base;
-	uint64_t size;       /* 0 = not mapped */
-};
-
 struct nicsrv {
 	/* hot: DMA translation, wire hooks */
-	struct nicsrv_region reg[TOFFEE_MAX_REGIONS];
+	struct fp_host_region reg[TOFFEE_MAX_REGIONS];   /* size 0 = not mapped */
 	struct nicsrv_stats st;
 	int cap_fd;
 	uint32_t cap_len;        /* bytes buffered */

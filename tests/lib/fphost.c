@@ -320,6 +320,11 @@ struct fphost *fphost_create(const struct fphost_config *cfg)
 		.dma_write = plat_dma_write, .dma_write_entry = plat_dma_write_entry,
 		.notify = plat_notify,
 	};
+	if (c.host_map) {
+		fh->map = (struct fp_host_region){ fh->mem, fh->mem_size };
+		fh->plat.host_map = &fh->map;
+		fh->plat.host_regions = 1;
+	}
 	fh->fp = fp_init(fh->fp_mem, fp_len, c.flow_cap, &fh->plat, fh->regs);
 	if (!fh->fp) {
 		fprintf(stderr, "fphost: fp_init failed (flow_cap %u)\n", c.flow_cap);

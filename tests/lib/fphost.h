@@ -37,6 +37,8 @@ struct fphost_config {
 	bool     promisc;    /**< accept frames for any MAC */
 	bool     no_setup;   /**< only fp_init: no rings, contexts or ENABLE */
 	bool     no_record;  /**< do not keep transmitted frames (hook only) */
+	bool     host_map;   /**< map host memory for the core (fp_platform.host_map,
+	                          region 0): payload and events bypass the DMA callbacks */
 };
 
 /** A frame the fast path transmitted. */
@@ -71,6 +73,7 @@ struct fphost {
 	void    *fp_mem;
 	struct fp *fp;
 	struct fp_platform plat;
+	struct fp_host_region map;  /**< mem as region 0 (config.host_map) */
 	uint32_t flow_cap;
 	uint64_t now_ns;          /**< simulated clock */
 	/* transmitted frames since the last fphost_tx_clear() */

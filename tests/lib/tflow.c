@@ -9,10 +9,12 @@
 static const uint8_t nic_mac[6] = {2, 0, 0, 0, 0, 1};
 static const uint8_t peer_mac[6] = {2, 0, 0, 0, 0, 2};
 
+bool tflow_host_map;
+
 int tflow_setup(struct tflow *t, uint16_t flags)
 {
 	memset(t, 0, sizeof(*t));
-	struct fphost_config cfg = { .flow_cap = 64, .n_ctx = 2 };
+	struct fphost_config cfg = { .flow_cap = 64, .n_ctx = 2, .host_map = tflow_host_map };
 	memcpy(cfg.mac, nic_mac, 6);
 	t->fh = fphost_create(&cfg);
 	if (!t->fh)
