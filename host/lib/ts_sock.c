@@ -84,6 +84,7 @@ static int sock_inherit(struct ts_sock *s)
 	int rc = tf_listen_inherit(ts.ctx, &la, s->lst_key, s, &l);
 	if (rc < 0) {
 		TF_TRACE("toffee[%d]: inherited listener on port %u: %d", (int)getpid(), la.port, rc);
+		s->lst_key = 0;             /* dead for good: no second request */
 		return -EBADF;
 	}
 	s->lst = l;
