@@ -57,8 +57,12 @@ static struct toffee_conn *accept_one(struct toffee_listener *l, const struct to
 	assert_ptr_equal(ev[0].user, (void *)0x1234);
 	assert_int_equal(toffee_accept_pending(l), 1);
 	struct toffee_conn *c;
+	uint32_t notices = F.accepting;
+	struct toffee_appmsg note;
 	assert_int_equal(toffee_accept(l, &c), 0);
 	assert_int_equal(toffee_accept(l, &c), -EAGAIN);
+	assert_int_equal(tl_sp_recv(&F, &note), 0);
+	assert_true(F.accepting - notices <= 1);      /* ACCEPTING: once per listener */
 	return c;
 }
 
@@ -392,6 +396,7 @@ static void test_cmd_ring_full_defers(void **st)
 		struct toffee_app_flow af = tl_flow(&F, 100 + k, 12, 12, 0, 0);
 		cs[k] = accept_one(l, &af, 8);
 	}
+	assert_int_equal(F.accepting, 1);
 	for (uint32_t k = 0; k < 12; k++)
 		assert_true(tl_nic_ev(&F, 100 + k, 10, 0, 0));
 	drain_events();

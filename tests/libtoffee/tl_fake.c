@@ -115,8 +115,14 @@ void tl_sp_send(struct tl_fake *f, const struct toffee_appmsg *m)
 
 int tl_sp_recv(struct tl_fake *f, struct toffee_appmsg *m)
 {
-	ssize_t n = recv(f->sp[1], m, sizeof(*m), MSG_DONTWAIT);
-	return n == (ssize_t)sizeof(*m) ? 1 : 0;
+	for (;;) {
+		ssize_t n = recv(f->sp[1], m, sizeof(*m), MSG_DONTWAIT);
+		if (n != (ssize_t)sizeof(*m))
+			return 0;
+		if (m->type != TOFFEE_APP_ACCEPTING)
+			return 1;
+		f->accepting++;            /* a notice, no reply expected */
+	}
 }
 
 struct toffee_app_flow tl_flow(struct tl_fake *f, uint32_t id, uint8_t rx_log2, uint8_t tx_log2,

@@ -25,6 +25,7 @@ struct tl_fake {
 	uint32_t ev_tail;             /**< NIC's producer index */
 	uint64_t bump;                /**< buffer allocator */
 	struct toffee_ctx *ctx;
+	uint32_t accepting;           /**< ACCEPTING notices seen (tl_sp_recv skips them) */
 };
 
 /** Build a context with rings of 2^ev_log2 / 2^cmd_log2 entries. 0 or -errno. */
