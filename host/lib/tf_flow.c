@@ -341,11 +341,6 @@ int tf_listen_inherit(struct toffee_ctx *ctx, const struct toffee_addr *local, u
 	return listen_call(ctx, &m, local, user, out);
 }
 
-uint64_t tf_listener_key(const struct toffee_listener *l)
-{
-	return l->key;
-}
-
 void tf_listener_accepting(struct toffee_listener *l)
 {
 	if (l->accepting)

@@ -263,12 +263,11 @@ TF_HIDDEN void tf_stash_take(struct toffee_ctx *ctx, struct toffee_conn *f);
 /** Send a request; @p type/@p id/... in @p m, req filled in. @return 0 or -errno. */
 TF_HIDDEN int tf_ctl_send(struct toffee_ctx *ctx, struct toffee_appmsg *m);
 /* Listeners across fork (tf_flow.c, see host/slowpath/listen.c): join the
- * listener of local->port whose key is @p key (inherited), a listener's
- * key, tell toffeed the app takes connections from it (once), and that the
- * app is about to fork (if it has listeners). */
+ * listener of local->port whose key is @p key (inherited), tell toffeed
+ * the app takes connections from it (once), and that the app is about to
+ * fork (if it has listeners). */
 TF_HIDDEN int tf_listen_inherit(struct toffee_ctx *ctx, const struct toffee_addr *local, uint64_t key,
 				void *user, struct toffee_listener **out);
-TF_HIDDEN uint64_t tf_listener_key(const struct toffee_listener *l);
 TF_HIDDEN void tf_listener_accepting(struct toffee_listener *l);
 TF_HIDDEN void tf_ctx_forking(struct toffee_ctx *ctx);
 /** Send a request and wait for its REPLY, dispatching other messages. */

@@ -236,7 +236,7 @@ int ts_op_listen(int fd, int backlog)
 		goto out;
 	s->mode = TS_LISTEN;
 	s->backlog = backlog;
-	s->lst_key = tf_listener_key(s->lst);
+	s->lst_key = s->lst->key;
 	toffee_listener_addr(s->lst, &la);
 	ts_addr_from(&s->local, &la);
 	s->bound = true;

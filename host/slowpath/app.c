@@ -387,7 +387,7 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		rc = sp_open_listen(a, m, &id);
 		if (!rc) {
 			lport = sp->lst_id[id]->port;
-			key = sp_listener_key(sp, id);
+			key = sp->lst_id[id]->key;
 		}
 		break;
 	case TOFFEE_APP_UNLISTEN:

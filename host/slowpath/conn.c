@@ -30,10 +30,10 @@ int sp_conn_init(struct sp *sp)
 	sp->hash_mask = n - 1;
 	sp->flows = calloc(sp->nflows, sizeof(*sp->flows));
 	sp->lst_port = calloc(65536, sizeof(*sp->lst_port));
-	sp->lst_id = calloc(4096, sizeof(*sp->lst_id));
+	sp->lst_id = calloc(SP_MAX_LISTENERS, sizeof(*sp->lst_id));
 	if (!sp->hash || !sp->flows || !sp->lst_port || !sp->lst_id)
 		return -ENOMEM;
-	if (sp_ids_init(&sp->flow_ids, sp->nflows) || sp_ids_init(&sp->lst_ids, 4096))
+	if (sp_ids_init(&sp->flow_ids, sp->nflows) || sp_ids_init(&sp->lst_ids, SP_MAX_LISTENERS))
 		return -ENOMEM;
 	return 0;
 }

@@ -21,7 +21,6 @@
 #include <sys/random.h>
 #include "sp.h"
 
-#define SP_MAX_LISTENERS 4096u
 #define SP_FORK_HOLD_NS  (10ull * 1000000000ull)
 
 static bool takes_syn(const struct sp_listener *l, const struct sp_seg *s, bool accepting_only)
@@ -127,11 +126,9 @@ void sp_listener_free(struct sp *sp, struct sp_listener *l)
 static void hold_expired(struct sp_timer *t, uint64_t now)
 {
 	struct sp_listener *l = (struct sp_listener *)((char *)t - offsetof(struct sp_listener, hold_tmr));
-	(void)now;
-	if (!l->app) {
-		SP_INFO(l->sp, "listener %u (port %u): no fork child took it, closed", l->id, l->port);
-		sp_listener_free(l->sp, l);
-	}
+	(void)now;                             /* (adopting it cancels the timer) */
+	SP_INFO(l->sp, "listener %u (port %u): no fork child took it, closed", l->id, l->port);
+	sp_listener_free(l->sp, l);
 }
 
 /* The app lets go of @p l: free it, or hold it for a fork child. */
@@ -220,8 +217,6 @@ int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id
 		if (!sp->lst_port[port] && sp_ports_refs(sp->ports, port))
 			return -EADDRINUSE;        /* an active open uses it */
 	}
-	if (sp->lst_ids.used >= SP_MAX_LISTENERS)
-		return -ENOSPC;
 	struct sp_listener *l = listener_new(a, ip, port);
 	if (!l)
 		return -ENOSPC;
@@ -271,9 +266,4 @@ void sp_open_forking(struct sp_app *a)
 {
 	for (struct sp_listener *l = a->lsts; l; l = l->anext)
 		l->hold_until = a->sp->now + SP_FORK_HOLD_NS;
-}
-
-uint64_t sp_listener_key(const struct sp *sp, uint32_t id)
-{
-	return id < SP_MAX_LISTENERS && sp->lst_id[id] ? sp->lst_id[id]->key : 0;
 }

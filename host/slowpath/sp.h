@@ -238,6 +238,7 @@ struct sp_conn {
 	bool hashed;                     /* in sp->hash */
 };
 
+#define SP_MAX_LISTENERS 4096u
 struct sp_listener {
 	uint32_t id;
 	uint32_t ip;                     /* 0 = any */
@@ -318,7 +319,7 @@ struct sp {
 	uint32_t nconns, ntw;
 	uint32_t nstate[SP_STATE_COUNT];  /* connections by state */
 	struct sp_listener **lst_port;   /* by local port */
-	struct sp_listener **lst_id;     /* by listener id */
+	struct sp_listener **lst_id;     /* by listener id, SP_MAX_LISTENERS */
 	struct sp_listener *lst_held;    /* let go of, held for fork children */
 	struct sp_app *apps;
 	struct sp_app *ctx_app[TOFFEE_MAX_CTX];
@@ -449,7 +450,6 @@ int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id
 int sp_open_unlisten(struct sp_app *a, uint32_t id);
 int sp_open_accepting(struct sp_app *a, uint32_t id);
 void sp_open_forking(struct sp_app *a);
-uint64_t sp_listener_key(const struct sp *sp, uint32_t id);
 struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s);
 void sp_listeners_app_gone(struct sp_app *a);
 void sp_listener_free(struct sp *sp, struct sp_listener *l);

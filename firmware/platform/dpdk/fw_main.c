@@ -147,9 +147,9 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			o->rundir = optarg;
 			break;
 		case 'f':
-			if (nicproc_parse_u32("toffee-fw", "--flows", optarg, 0, UINT32_MAX, &v))
+			if (nicproc_parse_u32("toffee-fw", "--flows", optarg, 16, 1u << 24, &v))
 				return -1;
-			if (v < 16 || v > (1u << 24) || (v & (v - 1))) {
+			if (v & (v - 1)) {
 				fprintf(stderr, "toffee-fw: --flows %s: must be a power of two in [16, 16777216]\n",
 					optarg);
 				return -1;
@@ -160,24 +160,16 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			o->pidfile = optarg;
 			break;
 		case 'P':
-			if (nicproc_parse_u32("toffee-fw", "--port", optarg, 0, UINT32_MAX, &v))
+			if (nicproc_parse_u32("toffee-fw", "--port", optarg, 0, RTE_MAX_ETHPORTS - 1, &v))
 				return -1;
-			if (v >= RTE_MAX_ETHPORTS) {
-				fprintf(stderr, "toffee-fw: --port %s: at most %u\n", optarg, RTE_MAX_ETHPORTS - 1);
-				return -1;
-			}
 			o->port = (int)v;
 			break;
 		case 'n':
 			o->promisc = false;
 			break;
 		case 'i':
-			if (nicproc_parse_u32("toffee-fw", "--idle-sleep-us", optarg, 0, UINT32_MAX, &v))
+			if (nicproc_parse_u32("toffee-fw", "--idle-sleep-us", optarg, 0, 1000000, &v))
 				return -1;
-			if (v > 1000000) {
-				fprintf(stderr, "toffee-fw: --idle-sleep-us %s: at most 1000000\n", optarg);
-				return -1;
-			}
 			o->idle_sleep_us = v;
 			break;
 		case 's':
