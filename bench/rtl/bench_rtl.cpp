@@ -457,6 +457,14 @@ int main(int argc, char **argv)
 		printf("rx %.0f + %.0f tx %.0f\n", l.rx_dma, l.rx_ev, l.tx);
 		return 0;
 	}
+	if (getenv("BENCH_RTL_SPEED_ONLY")) {   // model speed alone (1 flow, 20,000 segments)
+		bench_host h;
+		setup(h, 1, 20000 * 64, true, 1448);
+		tput t = stream(h, 20000, 64, "64-byte segments");
+		printf("sim_cycles_per_s %.0f seg_per_cycle %.4f\n", t.cycles_per_s, t.seg_per_cycle);
+		teardown(h);
+		return 0;
+	}
 	unsigned dw = rtl_nic::data_width();
 	const unsigned counts[3] = {1, 1000, 65536};
 	double spc[3], sim_speed = 0;

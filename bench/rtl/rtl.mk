@@ -6,6 +6,9 @@
 # The model is verilated once per configuration into a library
 # ($(BRTL_B)/model_dwN/Vtoffee_top__ALL.a + Verilator's runtime objects),
 # then linked with the harnesses; builds are niced and single-threaded.
+# Its C++ is compiled as toffee-sim's is ($(TSIM_CXX) $(TSIM_OPT), defined
+# in hw/sim/toffee_sim.mk), so the speed measured is the shipped model's;
+# clang's objects need libatomic when g++ links.
 # FLOW_CAP 65536 (the bench's 65,536-flow run needs it).
 # (Included before hw/hw.mk: its variables are not defined yet here.)
 BRTL_B        := $(B)/bench/rtl
@@ -22,13 +25,14 @@ BENCH_RTL_DW512 ?= 1
 
 # $(call brtl_model,width,flow_cap,dir): the verilated model library.
 define brtl_model
-$(BRTL_B)/$(3)/Vtoffee_top__ALL.a: $(BRTL_RTL) hw/rtl/toffee.f | $(DEPS_STAMP)
+$(BRTL_B)/$(3)/Vtoffee_top__ALL.a: $(BRTL_RTL) hw/rtl/toffee.f bench/rtl/rtl.mk | $(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "VERILATOR $$@ (DATA_WIDTH $(1), FLOW_CAP $(2))"
 	@nice verilator --cc -O3 --x-assign fast --x-initial fast -Wno-fatal -Wno-lint -Wno-style \
 	  --top-module toffee_top -GDATA_WIDTH=$(1) -GFLOW_CAP=$(2) -f hw/rtl/toffee.f \
 	  -Mdir $$(@D) >$$(@D)/verilate.log 2>&1 || { cat $$(@D)/verilate.log; exit 1; }
-	@nice $(MAKE) -s -j1 -C $$(@D) -f Vtoffee_top.mk OPT_FAST=-O2 \
+	@rm -f $$(@D)/*.o $$(@D)/*.a     # Verilator keeps unchanged sources: flags alone would not rebuild
+	@nice $(MAKE) -s -j1 -C $$(@D) -f Vtoffee_top.mk OPT_FAST='$$(TSIM_OPT)' CXX=$$(TSIM_CXX) \
 	  Vtoffee_top__ALL.a verilated.o verilated_threads.o >$$(@D)/make.log 2>&1 || \
 	  { cat $$(@D)/make.log; exit 1; }
 endef
@@ -55,7 +59,7 @@ $(BRTL_B)/bench_rtl_dw%: bench/rtl/bench_rtl.cpp $(BRTL_B)/rtl_nic_dw%.o $(BRTL_
 	@echo "LINK $@"
 	@nice $(CXX) $(BRTL_CXXFLAGS) -DFLOW_CAP=$(BRTL_FLOW_CAP) -I$(BRTL_B)/model_dw$* -DDW=$* $< $(BRTL_B)/rtl_nic_dw$*.o \
 	  $(BRTL_B)/fphost.o $(FW_LIB) $(BRTL_B)/model_dw$*/Vtoffee_top__ALL.a \
-	  $(BRTL_B)/model_dw$*/verilated.o $(BRTL_B)/model_dw$*/verilated_threads.o -lpcap -lpthread -o $@
+	  $(BRTL_B)/model_dw$*/verilated.o $(BRTL_B)/model_dw$*/verilated_threads.o -lpcap -lpthread -latomic -o $@
 
 BRTL_DEPS := $(BRTL_B)/bench_rtl_dw64 $(if $(filter 1,$(BENCH_RTL_DW512)),$(BRTL_B)/bench_rtl_dw512)
 bench-rtl: $(DEPS_STAMP) $(BRTL_DEPS)
@@ -80,7 +84,7 @@ $(REPLAY_RTL_BIN): $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rt
 	@echo "LINK $@"
 	@nice $(CXX) -O2 $(REPLAY_MAIN_OBJ) $(REPLAY_OBJS) $(B)/obj/tools/replay/rp_rtl.o $(BRTL_B)/rtl_nic_replay.o \
 	  $(FW_LIB) $(BRTL_B)/model_replay/Vtoffee_top__ALL.a $(BRTL_B)/model_replay/verilated.o \
-	  $(BRTL_B)/model_replay/verilated_threads.o $(REPLAY_LIBS) -lpthread -o $@
+	  $(BRTL_B)/model_replay/verilated_threads.o $(REPLAY_LIBS) -lpthread -latomic -o $@
 
 toffee-replay-rtl: $(REPLAY_RTL_BIN)
 TEST_DEPS += $(REPLAY_RTL_BIN) $(REPLAY_BIN)

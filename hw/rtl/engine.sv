@@ -865,36 +865,40 @@ wire [15:0] exc_len_of_verdict = v_reason <= toffee_abi_pkg::EXC_NOT_TCP ? seg_f
 // three registered stages (S_CTX_PICK: the candidates; S_CTX_PICK2: per
 // group of 16, any and the lowest; S_CTX_PICK3: the lowest group). A
 // doorbell that comes meanwhile is picked by the next poll (pend stays set).
+// The stages are functions evaluated in their states, and the masks are
+// whole-vector expressions: the model computes them only when used.
 wire [31:0] lim0 = cfg_ctx_limit == 32'd0 || cfg_ctx_limit > 32'(CTX_CAP) ? 32'(CTX_CAP) : cfg_ctx_limit;
 logic [255:0] below_lim_reg = '0;       // i < lim0 (follows CTX_LIMIT a cycle late)
 logic [255:0] cand_reg = '0;
 logic [15:0] grp_any_reg = '0;
 logic [63:0] grp_low_reg = '0;         // per group: its lowest candidate
 logic [7:0] pick_ctx_reg = '0;
-logic [255:0] cand;
-logic [15:0] grp_any;
-logic [63:0] grp_low;
-logic pick_any;
-logic [7:0] pick_ctx;
-always_comb begin
-    for (int i = 0; i < 256; i = i + 1)
-        cand[i] = pend_reg[i] && below_lim_reg[i] && 9'(i) >= cursor_reg;
-    for (int g = 0; g < 16; g = g + 1) begin
-        grp_any[g] = cand_reg[16*g +: 16] != 16'd0;
-        grp_low[4*g +: 4] = 4'd0;
-        for (int i = 15; i >= 0; i = i - 1)
-            if (cand_reg[16*g + i])
-                grp_low[4*g +: 4] = 4'(i);
-    end
-    pick_any = grp_any_reg != 16'd0;
-    pick_ctx = '0;
-    for (int g = 15; g >= 0; g = g - 1)
-        if (grp_any_reg[g])
-            pick_ctx = {4'(g), grp_low_reg[4*g +: 4]};
-end
 always_ff @(posedge clk)
-    for (int i = 0; i < 256; i = i + 1)
-        below_lim_reg[i] <= 32'(i) < lim0;
+    below_lim_reg <= lim0 >= 32'd256 ? '1 : (256'd1 << lim0[7:0]) - 256'd1;
+
+// Contexts i with i >= cursor (cursor 256: none).
+function automatic [255:0] at_or_above(input [8:0] cursor);
+    at_or_above = cursor[8] ? 256'd0 : ~((256'd1 << cursor[7:0]) - 256'd1);
+endfunction
+// Per group of 16 candidates: the index of its lowest.
+function automatic [63:0] group_lowest(input [255:0] c);
+    group_lowest = '0;
+    for (int g = 0; g < 16; g = g + 1)
+        for (int i = 15; i >= 0; i = i - 1)
+            if (c[16*g + i])
+                group_lowest[4*g +: 4] = 4'(i);
+endfunction
+function automatic [15:0] group_any(input [255:0] c);
+    for (int g = 0; g < 16; g = g + 1)
+        group_any[g] = c[16*g +: 16] != 16'd0;
+endfunction
+// The lowest group's lowest candidate.
+function automatic [7:0] lowest_ctx(input [15:0] any, input [63:0] low);
+    lowest_ctx = '0;
+    for (int g = 15; g >= 0; g = g - 1)
+        if (any[g])
+            lowest_ctx = {4'(g), low[4*g +: 4]};
+endfunction
 
 
 // ---------------------------------------------------------------------------
@@ -1492,17 +1496,17 @@ always_ff @(posedge clk) begin
             state_reg <= S_CTX_PICK;
         end
         S_CTX_PICK: begin
-            cand_reg <= cand;
+            cand_reg <= pend_reg & below_lim_reg & at_or_above(cursor_reg);
             state_reg <= S_CTX_PICK2;
         end
         S_CTX_PICK2: begin
-            grp_any_reg <= grp_any;
-            grp_low_reg <= grp_low;
+            grp_any_reg <= group_any(cand_reg);
+            grp_low_reg <= group_lowest(cand_reg);
             state_reg <= S_CTX_PICK3;
         end
         S_CTX_PICK3: begin
-            pick_ctx_reg <= pick_ctx;
-            state_reg <= pick_any ? S_CTX_ROW : S_TX_START;
+            pick_ctx_reg <= lowest_ctx(grp_any_reg, grp_low_reg);
+            state_reg <= grp_any_reg != 16'd0 ? S_CTX_ROW : S_TX_START;
         end
         S_CTX_ROW: begin
             cur_ctx_reg <= pick_ctx_reg;

@@ -67,6 +67,14 @@ if (USER_WIDTH < 1) begin : g_err_user
     $error("tcp_opt_parse: USER_WIDTH must be at least 1");
 end
 
+// Clock enables that let the model skip bubbles (most cycles carry no
+// option area): valid bits advance with ce; the values carried along
+// unchanged (user, option bytes, outcomes: shift-register chains, SRL-
+// friendly with one enable) advance while anything is in flight (run); a
+// stage that computes loads only when the stage before holds an area. The
+// data of a bubble is never read.
+logic run;
+
 // ---------------------------------------------------------------------------
 // R0: input register. R1: per-position outcomes.
 // ---------------------------------------------------------------------------
@@ -76,8 +84,9 @@ logic [319:0] r0_opt;
 logic [5:0] r0_len;
 
 always_ff @(posedge clk) begin
-    if (ce) begin
+    if (ce)
         r0_valid <= in_valid;
+    if (run) begin
         r0_user <= in_user;
         r0_opt <= in_opt;
         r0_len <= in_len > 6'd40 ? 6'd40 : in_len;
@@ -86,31 +95,40 @@ always_ff @(posedge clk) begin
         r0_valid <= 1'b0;
 end
 
-wire [335:0] r0_opt_pad = {16'd0, r0_opt};
-logic [NPOS-1:0] stop_n;                   // the walk stops skipping here
-logic [NPOS*RW-1:0] rec_n;                 // outcome if it stops here
-always_comb begin
+// Every position's outcome: {stop (the walk stops skipping here), the
+// record if it stops here}. Records are stored by field: bit f of
+// position i's record is bit f*NPOS + i, so selecting the record of a
+// one-hot position is an AND-OR per field over whole vectors.
+function automatic [NPOS*(RW+1)-1:0] outcomes(input [319:0] opt, input [5:0] len);
+    logic [335:0] pad;
+    logic [NPOS-1:0] stop;
+    logic [NPOS*RW-1:0] rec;
+    logic [RW-1:0] r;
+    pad = {16'd0, opt};
     for (int i = 0; i < NPOS; i = i + 1) begin
         logic [7:0] kind, olen;
         logic past, has_len, fits;
         logic [6:0] end_pos;
-        kind = r0_opt_pad[8*i +: 8];
-        olen = r0_opt_pad[8*(i+1) +: 8];
-        past = 6'(i) >= r0_len;
-        has_len = 7'(i + 1) < 7'(r0_len);
+        kind = pad[8*i +: 8];
+        olen = pad[8*(i+1) +: 8];
+        past = 6'(i) >= len;
+        has_len = 7'(i + 1) < 7'(len);
         end_pos = 7'(i) + olen[6:0];
-        fits = olen >= 8'd2 && olen <= 8'd40 && end_pos <= 7'(r0_len);
-        stop_n[i] = past || kind != 8'd1;
-        rec_n[i*RW + R_END] = past || kind == 8'd0;
-        rec_n[i*RW + R_TS] = !past && kind == 8'd8 && olen == 8'd10 && has_len && fits;
-        rec_n[i*RW + R_SACK] = !past && kind == 8'd5 && has_len && fits &&
-                               olen >= 8'd10 && olen <= 8'd34 && olen[2:0] == 3'd2;
-        rec_n[i*RW + R_BAD] = !rec_n[i*RW + R_END] && !rec_n[i*RW + R_TS] &&
-                              !rec_n[i*RW + R_SACK];
-        rec_n[i*RW + R_SACKN +: 2] = 2'((olen - 8'd10) >> 3);
-        rec_n[i*RW + R_NXT +: 6] = end_pos[5:0];
+        fits = olen >= 8'd2 && olen <= 8'd40 && end_pos <= 7'(len);
+        stop[i] = past || kind != 8'd1;
+        r = '0;
+        r[R_END] = past || kind == 8'd0;
+        r[R_TS] = !past && kind == 8'd8 && olen == 8'd10 && has_len && fits;
+        r[R_SACK] = !past && kind == 8'd5 && has_len && fits &&
+                    olen >= 8'd10 && olen <= 8'd34 && olen[2:0] == 3'd2;
+        r[R_BAD] = !r[R_END] && !r[R_TS] && !r[R_SACK];
+        r[R_SACKN +: 2] = 2'((olen - 8'd10) >> 3);
+        r[R_NXT +: 6] = end_pos[5:0];
+        for (int f = 0; f < RW; f = f + 1)
+            rec[f*NPOS + i] = r[f];
     end
-end
+    outcomes = {stop, rec};
+endfunction
 
 logic r1_valid = 1'b0;
 logic [USER_WIDTH-1:0] r1_user;
@@ -119,12 +137,14 @@ logic [NPOS-1:0] r1_stop;
 logic [NPOS*RW-1:0] r1_rec;
 
 always_ff @(posedge clk) begin
-    if (ce) begin
+    if (ce)
         r1_valid <= r0_valid;
+    if (run) begin
         r1_user <= r0_user;
         r1_opt <= r0_opt;
-        r1_stop <= stop_n;
-        r1_rec <= rec_n;
+    end
+    if (ce && r0_valid) begin
+        {r1_stop, r1_rec} <= outcomes(r0_opt, r0_len);
     end
     if (rst)
         r1_valid <= 1'b0;
@@ -155,22 +175,26 @@ logic [STAGES*USER_WIDTH-1:0] user_reg;
 
 function automatic [NPOS-1:0] first_stop(input [NPOS-1:0] stop, input [5:0] p);
     logic [NPOS-1:0] cand;
-    for (int i = 0; i < NPOS; i = i + 1)
-        cand[i] = stop[i] && 6'(i) >= p;
+    cand = stop & ({NPOS{1'b1}} << p);          // positions >= p
     first_stop = cand & ~(cand - 1'b1);
 endfunction
+
+// Positions whose index has bit b set: the one-hot position's index is an
+// AND-OR with these.
+localparam logic [6*NPOS-1:0] POS_BITS = {41'h1ff00000000, 41'h000ffff0000, 41'h100ff00ff00,
+                                          41'h0f0f0f0f0f0, 41'h0cccccccccc, 41'h0aaaaaaaaaa};
+if (NPOS != 41) begin : g_err_npos
+    $error("tcp_opt_parse: POS_BITS assumes 41 positions");
+end
 
 function automatic [SW-1:0] take(input [SW-1:0] st, input [NPOS-1:0] oh,
                                  input [NPOS*RW-1:0] recs);
     logic [RW-1:0] r;
     logic [5:0] q;
-    r = '0;
-    q = '0;
-    for (int i = 0; i < NPOS; i = i + 1)
-        if (oh[i]) begin
-            r = r | recs[i*RW +: RW];
-            q = q | 6'(i);
-        end
+    for (int f = 0; f < RW; f = f + 1)
+        r[f] = (oh & recs[f*NPOS +: NPOS]) != '0;
+    for (int b = 0; b < 6; b = b + 1)
+        q[b] = (oh & POS_BITS[b*NPOS +: NPOS]) != '0;
     take = st;
     if (!st[S_DONE]) begin
         if (oh == '0 || r[R_END]) begin
@@ -190,18 +214,34 @@ function automatic [SW-1:0] take(input [SW-1:0] st, input [NPOS-1:0] oh,
     end
 endfunction
 
-wire [SW-1:0] st_first = SW'(r1_valid) << S_VALID;
+logic [STAGES-1:0] st_valid;
+always_comb
+    for (int s = 0; s < STAGES; s = s + 1)
+        st_valid[s] = st_reg[s*SW + S_VALID];
 
 always_ff @(posedge clk) begin
-    if (ce) begin
-        st_reg[0 +: SW] <= st_first;
-        oh_reg[0 +: NPOS] <= first_stop(r1_stop, 6'd0);
+    if (run) begin
         stop_reg[0 +: NPOS] <= r1_stop;
         rec_reg[0 +: NPOS*RW] <= r1_rec;
         opt_reg[0 +: 320] <= r1_opt;
         user_reg[0 +: USER_WIDTH] <= r1_user;
         for (int s = 1; s < STAGES; s = s + 1) begin
-            if (s % 2 == 1) begin
+            stop_reg[s*NPOS +: NPOS] <= stop_reg[(s-1)*NPOS +: NPOS];
+            rec_reg[s*NPOS*RW +: NPOS*RW] <= rec_reg[(s-1)*NPOS*RW +: NPOS*RW];
+            opt_reg[s*320 +: 320] <= opt_reg[(s-1)*320 +: 320];
+            user_reg[s*USER_WIDTH +: USER_WIDTH] <= user_reg[(s-1)*USER_WIDTH +: USER_WIDTH];
+        end
+    end
+    if (ce) begin
+        if (r1_valid) begin
+            st_reg[0 +: SW] <= SW'(1) << S_VALID;
+            oh_reg[0 +: NPOS] <= first_stop(r1_stop, 6'd0);
+        end else
+            st_reg[S_VALID] <= 1'b0;
+        for (int s = 1; s < STAGES; s = s + 1) begin
+            if (!st_valid[s-1]) begin
+                st_reg[s*SW + S_VALID] <= 1'b0;
+            end else if (s % 2 == 1) begin
                 st_reg[s*SW +: SW] <= take(st_reg[(s-1)*SW +: SW], oh_reg[(s-1)*NPOS +: NPOS],
                                            rec_reg[(s-1)*NPOS*RW +: NPOS*RW]);
                 oh_reg[s*NPOS +: NPOS] <= '0;
@@ -210,10 +250,6 @@ always_ff @(posedge clk) begin
                 oh_reg[s*NPOS +: NPOS] <= first_stop(stop_reg[(s-1)*NPOS +: NPOS],
                                                      st_reg[(s-1)*SW + S_P +: 6]);
             end
-            stop_reg[s*NPOS +: NPOS] <= stop_reg[(s-1)*NPOS +: NPOS];
-            rec_reg[s*NPOS*RW +: NPOS*RW] <= rec_reg[(s-1)*NPOS*RW +: NPOS*RW];
-            opt_reg[s*320 +: 320] <= opt_reg[(s-1)*320 +: 320];
-            user_reg[s*USER_WIDTH +: USER_WIDTH] <= user_reg[(s-1)*USER_WIDTH +: USER_WIDTH];
         end
     end
     if (rst)
@@ -243,9 +279,11 @@ logic [2:0] sack_n_out_reg;
 logic [255:0] sack_out_reg;
 
 always_ff @(posedge clk) begin
-    if (ce) begin
+    if (ce)
         valid_out_reg <= st_last[S_VALID];
+    if (run)
         user_out_reg <= user_reg[(STAGES-1)*USER_WIDTH +: USER_WIDTH];
+    if (ce && st_last[S_VALID]) begin
         ok_out_reg <= !st_last[S_BAD];
         ts_out_reg <= ts_found;
         ts_val_out_reg <= ts_found ? be32(opt_pad[8*(ts_pos + 6'd2) +: 32]) : 32'd0;
@@ -261,6 +299,8 @@ always_ff @(posedge clk) begin
     if (rst)
         valid_out_reg <= 1'b0;
 end
+
+assign run = ce && (in_valid || r0_valid || r1_valid || st_valid != '0);
 
 assign out_valid = valid_out_reg;
 assign out_user = user_out_reg;

@@ -94,6 +94,12 @@ localparam OFF_TB = toffee_abi_pkg::FLOW_TB_TIME_OFF * 8;
 localparam OFF_RSEQ = toffee_abi_pkg::FLOW_RTT_SEQ_OFF * 8;
 localparam OFF_RSTART = toffee_abi_pkg::FLOW_RTT_START_OFF * 8;
 
+// Every data register has one clock enable, seg_run: the pipeline holds or
+// takes a flow. Bubbles then stay where they are (their data is never read)
+// and the model skips the idle pipeline; one enable for all keeps the
+// delay lines SRL-friendly. Valid bits always advance.
+logic seg_run;
+
 // ---------------------------------------------------------------------------
 // Stage 1: input registers.
 // ---------------------------------------------------------------------------
@@ -103,9 +109,11 @@ logic [1023:0] s1_st;
 logic [63:0] s1_now;
 always_ff @(posedge clk) begin
     s1_v <= in_valid;
-    s1_id <= in_flow_id;
-    s1_st <= in_state;
-    s1_now <= in_now_ns;
+    if (seg_run) begin
+        s1_id <= in_flow_id;
+        s1_st <= in_state;
+        s1_now <= in_now_ns;
+    end
     if (rst)
         s1_v <= 1'b0;
 end
@@ -135,22 +143,24 @@ logic [31:0] s2_d_end, s2_wnd, s2_inflight, s2_mask;
 logic s2_ge_end, s2_eq_end, s2_fin_w, s2_rate_on, s2_valid, s2_rtt_new;
 always_ff @(posedge clk) begin
     s2_v <= s1_v;
-    s2_id <= s1_id;
-    s2_st <= s1_st;
-    s2_now <= s1_now;
-    s2_now_m <= s1_now - TB_BURST_NS;
-    s2_tb_diff <= s1_tb - s1_now;
-    s2_d_end <= s1_end - s1_nxt;
-    s2_ge_end <= !s1_nxt_m_end[31];                         // seq_geq(nxt, end)
-    s2_eq_end <= s1_nxt == s1_end;
-    s2_fin_w <= (s1_flags & toffee_abi_pkg::FLOWF_TX_FIN) != 16'd0;
-    s2_wnd <= (s1_cwnd != 32'd0 && s1_cwnd < s1_wnd) ? s1_cwnd : s1_wnd;
-    s2_inflight <= s1_nxt - s1_una;
-    s2_rate_on <= s1_st[OFF_PS +: 32] != 32'd0;
-    s2_valid <= (s1_nic & NF_VALID) != 8'd0;
-    // Karn: time new data only, one segment at a time.
-    s2_rtt_new <= !s1_nxt_m_max[31] && (s1_nic & NF_RTT) == 8'd0;
-    s2_mask <= (32'd1 << s1_st[OFF_LOG2 +: 5]) - 32'd1;
+    if (seg_run) begin
+        s2_id <= s1_id;
+        s2_st <= s1_st;
+        s2_now <= s1_now;
+        s2_now_m <= s1_now - TB_BURST_NS;
+        s2_tb_diff <= s1_tb - s1_now;
+        s2_d_end <= s1_end - s1_nxt;
+        s2_ge_end <= !s1_nxt_m_end[31];                         // seq_geq(nxt, end)
+        s2_eq_end <= s1_nxt == s1_end;
+        s2_fin_w <= (s1_flags & toffee_abi_pkg::FLOWF_TX_FIN) != 16'd0;
+        s2_wnd <= (s1_cwnd != 32'd0 && s1_cwnd < s1_wnd) ? s1_cwnd : s1_wnd;
+        s2_inflight <= s1_nxt - s1_una;
+        s2_rate_on <= s1_st[OFF_PS +: 32] != 32'd0;
+        s2_valid <= (s1_nic & NF_VALID) != 8'd0;
+        // Karn: time new data only, one segment at a time.
+        s2_rtt_new <= !s1_nxt_m_max[31] && (s1_nic & NF_RTT) == 8'd0;
+        s2_mask <= (32'd1 << s1_st[OFF_LOG2 +: 5]) - 32'd1;
+    end
     if (rst)
         s2_v <= 1'b0;
 end
@@ -168,21 +178,23 @@ logic [15:0] s3_len_a;
 logic s3_fin_w, s3_rate_on, s3_rtt_new, s3_idle, s3_wait;
 always_ff @(posedge clk) begin
     s3_v <= s2_v;
-    s3_id <= s2_id;
-    s3_st <= s2_st;
-    s3_now <= s2_now;
-    s3_now_m <= s2_now_m;
-    s3_tb_after_cap <= s2_now_m - s2_st[OFF_TB +: 64];     // now - BURST - tb_time
-    s3_d_end <= s2_d_end;
-    s3_avail <= s2_wnd - s2_inflight;
-    s3_mask <= s2_mask;
-    s3_len_a <= s2_d_end > s2_mss ? s2_mss[15:0] : s2_d_end[15:0];
-    s3_fin_w <= s2_fin_w;
-    s3_rate_on <= s2_rate_on;
-    s3_rtt_new <= s2_rtt_new;
-    s3_idle <= !s2_valid || (s2_ge_end && !(s2_fin_w && s2_eq_end)) ||
-               (s2_inflight >= s2_wnd && !(s2_wnd == 32'd0 && s2_inflight == 32'd0 && s2_eq_end));
-    s3_wait <= s2_rate_on && !s2_tb_diff[63] && s2_tb_diff != 64'd0;   // (int64)(tb - now) > 0
+    if (seg_run) begin
+        s3_id <= s2_id;
+        s3_st <= s2_st;
+        s3_now <= s2_now;
+        s3_now_m <= s2_now_m;
+        s3_tb_after_cap <= s2_now_m - s2_st[OFF_TB +: 64];     // now - BURST - tb_time
+        s3_d_end <= s2_d_end;
+        s3_avail <= s2_wnd - s2_inflight;
+        s3_mask <= s2_mask;
+        s3_len_a <= s2_d_end > s2_mss ? s2_mss[15:0] : s2_d_end[15:0];
+        s3_fin_w <= s2_fin_w;
+        s3_rate_on <= s2_rate_on;
+        s3_rtt_new <= s2_rtt_new;
+        s3_idle <= !s2_valid || (s2_ge_end && !(s2_fin_w && s2_eq_end)) ||
+                   (s2_inflight >= s2_wnd && !(s2_wnd == 32'd0 && s2_inflight == 32'd0 && s2_eq_end));
+        s3_wait <= s2_rate_on && !s2_tb_diff[63] && s2_tb_diff != 64'd0;   // (int64)(tb - now) > 0
+    end
     if (rst)
         s3_v <= 1'b0;
 end
@@ -200,18 +212,20 @@ logic [1:0] s4_res;                             // IDLE, WAIT, or SENT for "send
 logic s4_fin_w, s4_rate_on, s4_rtt_new;
 always_ff @(posedge clk) begin
     s4_v <= s3_v;
-    s4_id <= s3_id;
-    s4_st <= s3_st;
-    s4_now <= s3_now;
-    // (int64)(now - BURST - tb) > 0: idle credit is capped.
-    s4_base <= (!s3_tb_after_cap[63] && s3_tb_after_cap != 64'd0) ? s3_now_m : s3_st[OFF_TB +: 64];
-    s4_d_end <= s3_d_end;
-    s4_mask <= s3_mask;
-    s4_len <= s3_avail < 32'(s3_len_a) ? s3_avail[15:0] : s3_len_a;
-    s4_res <= s3_idle ? R_IDLE : s3_wait ? R_WAIT : R_SENT;
-    s4_fin_w <= s3_fin_w;
-    s4_rate_on <= s3_rate_on;
-    s4_rtt_new <= s3_rtt_new;
+    if (seg_run) begin
+        s4_id <= s3_id;
+        s4_st <= s3_st;
+        s4_now <= s3_now;
+        // (int64)(now - BURST - tb) > 0: idle credit is capped.
+        s4_base <= (!s3_tb_after_cap[63] && s3_tb_after_cap != 64'd0) ? s3_now_m : s3_st[OFF_TB +: 64];
+        s4_d_end <= s3_d_end;
+        s4_mask <= s3_mask;
+        s4_len <= s3_avail < 32'(s3_len_a) ? s3_avail[15:0] : s3_len_a;
+        s4_res <= s3_idle ? R_IDLE : s3_wait ? R_WAIT : R_SENT;
+        s4_fin_w <= s3_fin_w;
+        s4_rate_on <= s3_rate_on;
+        s4_rtt_new <= s3_rtt_new;
+    end
     if (rst)
         s4_v <= 1'b0;
 end
@@ -239,22 +253,24 @@ logic [1:0] s5_res;
 logic s5_fin_w, s5_rate_on, s5_rtt_new;
 always_ff @(posedge clk) begin
     s5_v <= s4_v;
-    s5_id <= s4_id;
-    s5_st <= s4_st;
-    s5_now <= s4_now;
-    s5_base <= s4_base;
-    s5_seg_end <= s4_st[OFF_NXT +: 32] + 32'(s4_len) + 32'(s4_fin);
-    s5_off <= s4_off;
-    s5_first <= s4_mask + 32'd1 - s4_off;
-    s5_len <= s4_len;
-    s5_tb_len <= 17'(s4_len) + (s4_ts ? 17'd66 : 17'd54);
-    s5_flags <= {3'b000, 1'b1, s4_psh, 2'b00, s4_fin};     // ACK, PSH, FIN
-    s5_tos <= (s4_ecn && s4_len != 16'd0) ? 8'h02 : 8'h00;
-    s5_hlen <= s4_ts ? 7'd66 : 7'd54;
-    s5_res <= s4_res;
-    s5_fin_w <= s4_fin_w;
-    s5_rate_on <= s4_rate_on;
-    s5_rtt_new <= s4_rtt_new;
+    if (seg_run) begin
+        s5_id <= s4_id;
+        s5_st <= s4_st;
+        s5_now <= s4_now;
+        s5_base <= s4_base;
+        s5_seg_end <= s4_st[OFF_NXT +: 32] + 32'(s4_len) + 32'(s4_fin);
+        s5_off <= s4_off;
+        s5_first <= s4_mask + 32'd1 - s4_off;
+        s5_len <= s4_len;
+        s5_tb_len <= 17'(s4_len) + (s4_ts ? 17'd66 : 17'd54);
+        s5_flags <= {3'b000, 1'b1, s4_psh, 2'b00, s4_fin};     // ACK, PSH, FIN
+        s5_tos <= (s4_ecn && s4_len != 16'd0) ? 8'h02 : 8'h00;
+        s5_hlen <= s4_ts ? 7'd66 : 7'd54;
+        s5_res <= s4_res;
+        s5_fin_w <= s4_fin_w;
+        s5_rate_on <= s4_rate_on;
+        s5_rtt_new <= s4_rtt_new;
+    end
     if (rst)
         s5_v <= 1'b0;
 end
@@ -295,25 +311,27 @@ logic [16:0] s6_tb_len;
 logic [31:0] s6_ps;
 always_ff @(posedge clk) begin
     s6_v <= s5_v;
-    s6_b <= {s5_id,
-             s5_send ? (s5_more ? R_MORE : R_SENT) : s5_res,
-             s5_st[OFF_NXT +: 32],
-             s5_send ? s5_len : 16'd0,
-             s5_send ? s5_flags : 8'd0,
-             s5_send ? s5_tos : 8'd0,
-             s5_hlen,
-             s5_st[OFF_IOVA +: 64] + 64'(s5_off),
-             (!s5_send || s5_len == 16'd0) ? 16'd0 :
-                 (s5_first >= 32'(s5_len) ? s5_len : s5_first[15:0]),
-             s5_st[OFF_IOVA +: 64],
-             (!s5_send || s5_first >= 32'(s5_len)) ? 16'd0 : s5_len - s5_first[15:0],
-             s5_new,
-             s5_st[OFF_TB +: 64],
-             s5_send && s5_rate_on,
-             s5_send};
-    s6_base <= s5_base;
-    s6_tb_len <= s5_tb_len;
-    s6_ps <= s5_st[OFF_PS +: 32];
+    if (seg_run) begin
+        s6_b <= {s5_id,
+                 s5_send ? (s5_more ? R_MORE : R_SENT) : s5_res,
+                 s5_st[OFF_NXT +: 32],
+                 s5_send ? s5_len : 16'd0,
+                 s5_send ? s5_flags : 8'd0,
+                 s5_send ? s5_tos : 8'd0,
+                 s5_hlen,
+                 s5_st[OFF_IOVA +: 64] + 64'(s5_off),
+                 (!s5_send || s5_len == 16'd0) ? 16'd0 :
+                     (s5_first >= 32'(s5_len) ? s5_len : s5_first[15:0]),
+                 s5_st[OFF_IOVA +: 64],
+                 (!s5_send || s5_first >= 32'(s5_len)) ? 16'd0 : s5_len - s5_first[15:0],
+                 s5_new,
+                 s5_st[OFF_TB +: 64],
+                 s5_send && s5_rate_on,
+                 s5_send};
+        s6_base <= s5_base;
+        s6_tb_len <= s5_tb_len;
+        s6_ps <= s5_st[OFF_PS +: 32];
+    end
     if (rst)
         s6_v <= 1'b0;
 end
@@ -325,10 +343,11 @@ end
 // dividend bits, t = 4r + b < 4000, and q = max k with t >= 1000 k.
 // ---------------------------------------------------------------------------
 logic [48:0] m1, m2;
-always_ff @(posedge clk) begin
-    m1 <= 49'(s6_tb_len) * 49'(s6_ps);
-    m2 <= m1;
-end
+always_ff @(posedge clk)
+    if (seg_run) begin
+        m1 <= 49'(s6_tb_len) * 49'(s6_ps);
+        m2 <= m1;
+    end
 
 // verilator lint_off UNUSEDSIGNAL
 logic [(DIV_STAGES+1)*10-1:0] dv_r;             // remainders
@@ -362,11 +381,12 @@ for (genvar s = 0; s < DIV_STAGES; s = s + 1) begin : g_div
     wire [11:0] st_out = dstep(dv_r[s*10 +: 10], dv_x[s*40 + 38 +: 2]);
     logic [9:0] r_q;
     logic [39:0] x_q, q_q;
-    always_ff @(posedge clk) begin
-        r_q <= st_out[9:0];
-        x_q <= {dv_x[s*40 +: 38], 2'b00};
-        q_q <= {dv_q[s*40 +: 38], st_out[11:10]};
-    end
+    always_ff @(posedge clk)
+        if (seg_run) begin
+            r_q <= st_out[9:0];
+            x_q <= {dv_x[s*40 +: 38], 2'b00};
+            q_q <= {dv_q[s*40 +: 38], st_out[11:10]};
+        end
     assign dv_r[(s+1)*10 +: 10] = r_q;
     assign dv_x[(s+1)*40 +: 40] = x_q;
     assign dv_q[(s+1)*40 +: 40] = q_q;
@@ -379,14 +399,15 @@ localparam DL = 2 + DIV_STAGES;
 logic [BW-1:0] dl_b [DL];
 logic [63:0] dl_base [DL];
 logic [DL-1:0] dl_v;
-always_ff @(posedge clk) begin
-    dl_b[0] <= s6_b;
-    dl_base[0] <= s6_base;
-    for (int i = 1; i < DL; i = i + 1) begin
-        dl_b[i] <= dl_b[i-1];
-        dl_base[i] <= dl_base[i-1];
+always_ff @(posedge clk)
+    if (seg_run) begin
+        dl_b[0] <= s6_b;
+        dl_base[0] <= s6_base;
+        for (int i = 1; i < DL; i = i + 1) begin
+            dl_b[i] <= dl_b[i-1];
+            dl_base[i] <= dl_base[i-1];
+        end
     end
-end
 always_ff @(posedge clk) begin
     dl_v <= {dl_v[DL-2:0], s6_v};
     if (rst)
@@ -401,9 +422,11 @@ logic [BW-1:0] o_b;                             // bit 1: rate flag, merge only
 // verilator lint_on UNUSEDSIGNAL
 always_ff @(posedge clk) begin
     o_v <= dl_v[DL-1];
-    o_b <= e_b;
-    if (e_b[1])                                  // sent with a rate: new tb_time
-        o_b[2 + 64 + OFF_TB +: 64] <= dl_base[DL-1] + 64'(quot);
+    if (seg_run) begin
+        o_b <= e_b;
+        if (e_b[1])                              // sent with a rate: new tb_time
+            o_b[2 + 64 + OFF_TB +: 64] <= dl_base[DL-1] + 64'(quot);
+    end
     if (rst)
         o_v <= 1'b0;
 end
@@ -416,6 +439,8 @@ localparam P_ID = BW - 32, P_RES = P_ID - 2, P_SEQ = P_RES - 32, P_LEN = P_SEQ -
 if (P_TB != 2) begin : g_err_bundle
     $error("tx_segment: bundle layout");
 end
+
+assign seg_run = in_valid || s1_v || s2_v || s3_v || s4_v || s5_v || s6_v || dl_v != '0;
 
 assign out_valid = o_v;
 assign out_flow_id = o_b[P_ID +: 32];
