@@ -457,10 +457,12 @@ int main(int argc, char **argv)
 		printf("rx %.0f + %.0f tx %.0f\n", l.rx_dma, l.rx_ev, l.tx);
 		return 0;
 	}
-	if (getenv("BENCH_RTL_SPEED_ONLY")) {   // model speed alone (1 flow, 20,000 segments)
+	if (getenv("BENCH_RTL_SPEED_ONLY")) {   // model speed alone: 1 flow, N (default 20,000) segments
+		uint64_t n = strtoull(getenv("BENCH_RTL_SPEED_ONLY"), nullptr, 10);
+		n = n < 100 ? 20000 : n;
 		bench_host h;
-		setup(h, 1, 20000 * 64, true, 1448);
-		tput t = stream(h, 20000, 64, "64-byte segments");
+		setup(h, 1, n * 64, true, 1448);
+		tput t = stream(h, n, 64, "64-byte segments");
 		printf("sim_cycles_per_s %.0f seg_per_cycle %.4f\n", t.cycles_per_s, t.seg_per_cycle);
 		teardown(h);
 		return 0;

@@ -231,10 +231,11 @@ logic [4*8*32-1:0] spq_reg = '0;
 logic [NCNT*64-1:0] cnt_reg = '0;
 
 // Enabled in cycles that count something (most do not; the model skips
-// the adders then).
+// the adders then, and copies nothing: whole-vector assignment).
 wire cnt_any = cnt_inc != '0 || cnt_rx_bytes != 16'd0 || cnt_tx_bytes != 16'd0;
 always_ff @(posedge clk) begin
-    if (cnt_any)
+    if (cnt_any) begin
+        logic [NCNT*64-1:0] next;              // one whole-vector assignment
         for (int i = 0; i < NCNT; i = i + 1) begin
             logic [63:0] add;
             add = 64'(cnt_inc[i]);
@@ -242,8 +243,10 @@ always_ff @(posedge clk) begin
                 add = add + 64'(cnt_rx_bytes);
             if (i == 32'(toffee_abi_pkg::CNT_TX_BYTES))
                 add = add + 64'(cnt_tx_bytes);
-            cnt_reg[64*i +: 64] <= cnt_reg[64*i +: 64] + add;
+            next[64*i +: 64] = cnt_reg[64*i +: 64] + add;
         end
+        cnt_reg <= next;
+    end
     if (rst)
         cnt_reg <= '0;
 end

@@ -219,42 +219,46 @@ always_comb
     for (int s = 0; s < STAGES; s = s + 1)
         st_valid[s] = st_reg[s*SW + S_VALID];
 
-always_ff @(posedge clk) begin
+// Whole-vector assignments (no per-stage part-selects): the model then
+// copies nothing in idle cycles.
+always_ff @(posedge clk)
     if (run) begin
-        stop_reg[0 +: NPOS] <= r1_stop;
-        rec_reg[0 +: NPOS*RW] <= r1_rec;
-        opt_reg[0 +: 320] <= r1_opt;
-        user_reg[0 +: USER_WIDTH] <= r1_user;
-        for (int s = 1; s < STAGES; s = s + 1) begin
-            stop_reg[s*NPOS +: NPOS] <= stop_reg[(s-1)*NPOS +: NPOS];
-            rec_reg[s*NPOS*RW +: NPOS*RW] <= rec_reg[(s-1)*NPOS*RW +: NPOS*RW];
-            opt_reg[s*320 +: 320] <= opt_reg[(s-1)*320 +: 320];
-            user_reg[s*USER_WIDTH +: USER_WIDTH] <= user_reg[(s-1)*USER_WIDTH +: USER_WIDTH];
-        end
+        stop_reg <= {stop_reg[(STAGES-1)*NPOS-1:0], r1_stop};
+        rec_reg <= {rec_reg[(STAGES-1)*NPOS*RW-1:0], r1_rec};
+        opt_reg <= {opt_reg[(STAGES-1)*320-1:0], r1_opt};
+        user_reg <= {user_reg[(STAGES-1)*USER_WIDTH-1:0], r1_user};
     end
+
+always_ff @(posedge clk) begin
+    logic [STAGES*SW-1:0] st_n;
+    logic [STAGES*NPOS-1:0] oh_n;
+    st_n = st_reg;
+    oh_n = oh_reg;
     if (ce) begin
         if (r1_valid) begin
-            st_reg[0 +: SW] <= SW'(1) << S_VALID;
-            oh_reg[0 +: NPOS] <= first_stop(r1_stop, 6'd0);
+            st_n[0 +: SW] = SW'(1) << S_VALID;
+            oh_n[0 +: NPOS] = first_stop(r1_stop, 6'd0);
         end else
-            st_reg[S_VALID] <= 1'b0;
+            st_n[S_VALID] = 1'b0;
         for (int s = 1; s < STAGES; s = s + 1) begin
             if (!st_valid[s-1]) begin
-                st_reg[s*SW + S_VALID] <= 1'b0;
+                st_n[s*SW + S_VALID] = 1'b0;
             end else if (s % 2 == 1) begin
-                st_reg[s*SW +: SW] <= take(st_reg[(s-1)*SW +: SW], oh_reg[(s-1)*NPOS +: NPOS],
-                                           rec_reg[(s-1)*NPOS*RW +: NPOS*RW]);
-                oh_reg[s*NPOS +: NPOS] <= '0;
+                st_n[s*SW +: SW] = take(st_reg[(s-1)*SW +: SW], oh_reg[(s-1)*NPOS +: NPOS],
+                                        rec_reg[(s-1)*NPOS*RW +: NPOS*RW]);
+                oh_n[s*NPOS +: NPOS] = '0;
             end else begin
-                st_reg[s*SW +: SW] <= st_reg[(s-1)*SW +: SW];
-                oh_reg[s*NPOS +: NPOS] <= first_stop(stop_reg[(s-1)*NPOS +: NPOS],
-                                                     st_reg[(s-1)*SW + S_P +: 6]);
+                st_n[s*SW +: SW] = st_reg[(s-1)*SW +: SW];
+                oh_n[s*NPOS +: NPOS] = first_stop(stop_reg[(s-1)*NPOS +: NPOS],
+                                                  st_reg[(s-1)*SW + S_P +: 6]);
             end
         end
     end
     if (rst)
         for (int s = 0; s < STAGES; s = s + 1)
-            st_reg[s*SW + S_VALID] <= 1'b0;
+            st_n[s*SW + S_VALID] = 1'b0;
+    st_reg <= st_n;
+    oh_reg <= oh_n;
 end
 
 wire [SW-1:0] st_last = st_reg[(STAGES-1)*SW +: SW];

@@ -287,20 +287,22 @@ wire [31:0] s5_end_m_txend = s5_seg_end - s5_end;
 // verilator lint_on UNUSEDSIGNAL
 wire s5_send = s5_res == R_SENT;
 wire s5_more = s5_end_m_txend[31] || (s5_fin_w && s5_seg_end == s5_end);   // fp_tx_pending
-logic [1023:0] s5_new;
-always_comb begin
-    s5_new = s5_st;
-    if (s5_send) begin
-        s5_new[OFF_NXT +: 32] = s5_seg_end;
-        if (!s5_end_m_max[31] && s5_end_m_max != 32'd0)          // seq_gt(seg_end, snd_max)
-            s5_new[OFF_MAX +: 32] = s5_seg_end;
-        if (s5_rtt_new) begin
-            s5_new[OFF_RSEQ +: 32] = s5_seg_end;
-            s5_new[OFF_RSTART +: 32] = s5_now[31:0];
-            s5_new[OFF_NIC +: 8] = s5_st[OFF_NIC +: 8] | NF_RTT;
+// The flow's new state (all but tb_time): a function evaluated in the
+// stage register (the model computes it for segments only).
+function automatic [1023:0] new_state(input [1023:0] st, input send, input [31:0] seg_end,
+                                       input [31:0] end_m_max, input rtt_new, input [31:0] now);
+    new_state = st;
+    if (send) begin
+        new_state[OFF_NXT +: 32] = seg_end;
+        if (!end_m_max[31] && end_m_max != 32'd0)                // seq_gt(seg_end, snd_max)
+            new_state[OFF_MAX +: 32] = seg_end;
+        if (rtt_new) begin
+            new_state[OFF_RSEQ +: 32] = seg_end;
+            new_state[OFF_RSTART +: 32] = now;
+            new_state[OFF_NIC +: 8] = st[OFF_NIC +: 8] | NF_RTT;
         end
     end
-end
+endfunction
 
 // Everything but the token bucket travels in one bundle to the merge stage.
 localparam BW = 32 + 2 + 32 + 16 + 8 + 8 + 7 + 64 + 16 + 64 + 16 + 1024 + 64 + 1 + 1;
@@ -324,7 +326,7 @@ always_ff @(posedge clk) begin
                      (s5_first >= 32'(s5_len) ? s5_len : s5_first[15:0]),
                  s5_st[OFF_IOVA +: 64],
                  (!s5_send || s5_first >= 32'(s5_len)) ? 16'd0 : s5_len - s5_first[15:0],
-                 s5_new,
+                 new_state(s5_st, s5_send, s5_seg_end, s5_end_m_max, s5_rtt_new, s5_now[31:0]),
                  s5_st[OFF_TB +: 64],
                  s5_send && s5_rate_on,
                  s5_send};
@@ -378,11 +380,12 @@ function automatic [11:0] dstep(input [9:0] r, input [1:0] b);   // {q[1:0], r'}
 endfunction
 
 for (genvar s = 0; s < DIV_STAGES; s = s + 1) begin : g_div
-    wire [11:0] st_out = dstep(dv_r[s*10 +: 10], dv_x[s*40 + 38 +: 2]);
     logic [9:0] r_q;
     logic [39:0] x_q, q_q;
     always_ff @(posedge clk)
         if (seg_run) begin
+            logic [11:0] st_out;
+            st_out = dstep(dv_r[s*10 +: 10], dv_x[s*40 + 38 +: 2]);
             r_q <= st_out[9:0];
             x_q <= {dv_x[s*40 +: 38], 2'b00};
             q_q <= {dv_q[s*40 +: 38], st_out[11:10]};
