@@ -228,14 +228,13 @@ assign ctx_rdata = b_rdata;
 logic [31:0] ctrl_reg = '0, mac_lo_reg = '0, mac_hi_reg = '0, ctx_limit_reg = '0;
 // SPQ words: ring q, offset o/4 at [32*(8*q + o/4) +: 32] (word 7 unused).
 logic [4*8*32-1:0] spq_reg = '0;
-logic [NCNT*64-1:0] cnt_reg = '0;
+logic [63:0] cnt_reg [NCNT];           // per-counter registers
 
 // Enabled in cycles that count something (most do not; the model skips
-// the adders then, and copies nothing: whole-vector assignment).
+// the adders then).
 wire cnt_any = cnt_inc != '0 || cnt_rx_bytes != 16'd0 || cnt_tx_bytes != 16'd0;
 always_ff @(posedge clk) begin
-    if (cnt_any) begin
-        logic [NCNT*64-1:0] next;              // one whole-vector assignment
+    if (cnt_any)
         for (int i = 0; i < NCNT; i = i + 1) begin
             logic [63:0] add;
             add = 64'(cnt_inc[i]);
@@ -243,12 +242,11 @@ always_ff @(posedge clk) begin
                 add = add + 64'(cnt_rx_bytes);
             if (i == 32'(toffee_abi_pkg::CNT_TX_BYTES))
                 add = add + 64'(cnt_tx_bytes);
-            next[64*i +: 64] = cnt_reg[64*i +: 64] + add;
+            cnt_reg[i] <= cnt_reg[i] + add;
         end
-        cnt_reg <= next;
-    end
     if (rst)
-        cnt_reg <= '0;
+        for (int i = 0; i < NCNT; i = i + 1)
+            cnt_reg[i] <= '0;
 end
 
 // ---------------------------------------------------------------------------
@@ -306,11 +304,11 @@ always_comb begin
             ff_rdata = spq_reg[32*{dec_reg[D_Q +: 2], dec_reg[D_QW +: 3]} +: 32];
     end else if (dec_reg[D_IS_CNT]) begin
         if (!dec_reg[D_CNT_HI])
-            ff_rdata = cnt_reg[64*dec_reg[D_CNT +: 6] +: 32];
+            ff_rdata = cnt_reg[dec_reg[D_CNT +: 6]][31:0];
         else if (cnt_latch_valid_reg && cnt_latch_idx_reg == dec_reg[D_CNT +: 6])
             ff_rdata = cnt_hi_latch_reg;
         else
-            ff_rdata = cnt_reg[64*dec_reg[D_CNT +: 6] + 32 +: 32];
+            ff_rdata = cnt_reg[dec_reg[D_CNT +: 6]][63:32];
     end else begin
         case (a)
             toffee_abi_pkg::REG_ID:        ff_rdata = toffee_abi_pkg::ABI_ID;
@@ -366,7 +364,7 @@ always_ff @(posedge clk) begin
         ST_RD1: begin
             rdata_reg <= ff_rdata;
             if (dec_reg[D_IS_CNT] && !dec_reg[D_CNT_HI]) begin
-                cnt_hi_latch_reg <= cnt_reg[64*dec_reg[D_CNT +: 6] + 32 +: 32];
+                cnt_hi_latch_reg <= cnt_reg[dec_reg[D_CNT +: 6]][63:32];
                 cnt_latch_idx_reg <= dec_reg[D_CNT +: 6];
                 cnt_latch_valid_reg <= 1'b1;
             end

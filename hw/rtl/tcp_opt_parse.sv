@@ -168,10 +168,12 @@ localparam STAGES = 2 * ITER;
 
 logic [STAGES*SW-1:0] st_reg;
 logic [STAGES*NPOS-1:0] oh_reg;            // one-hot (valid after A stages)
-logic [STAGES*NPOS-1:0] stop_reg;
-logic [STAGES*NPOS*RW-1:0] rec_reg;
-logic [STAGES*320-1:0] opt_reg;
-logic [STAGES*USER_WIDTH-1:0] user_reg;
+// Values carried along: one array entry per stage (per-entry registers;
+// the model copies only entries that change).
+logic [NPOS-1:0] stop_reg [STAGES];
+logic [NPOS*RW-1:0] rec_reg [STAGES];
+logic [319:0] opt_reg [STAGES];
+logic [USER_WIDTH-1:0] user_reg [STAGES];
 
 function automatic [NPOS-1:0] first_stop(input [NPOS-1:0] stop, input [5:0] p);
     logic [NPOS-1:0] cand;
@@ -219,14 +221,18 @@ always_comb
     for (int s = 0; s < STAGES; s = s + 1)
         st_valid[s] = st_reg[s*SW + S_VALID];
 
-// Whole-vector assignments (no per-stage part-selects): the model then
-// copies nothing in idle cycles.
 always_ff @(posedge clk)
     if (run) begin
-        stop_reg <= {stop_reg[(STAGES-1)*NPOS-1:0], r1_stop};
-        rec_reg <= {rec_reg[(STAGES-1)*NPOS*RW-1:0], r1_rec};
-        opt_reg <= {opt_reg[(STAGES-1)*320-1:0], r1_opt};
-        user_reg <= {user_reg[(STAGES-1)*USER_WIDTH-1:0], r1_user};
+        stop_reg[0] <= r1_stop;
+        rec_reg[0] <= r1_rec;
+        opt_reg[0] <= r1_opt;
+        user_reg[0] <= r1_user;
+        for (int s = 1; s < STAGES; s = s + 1) begin
+            stop_reg[s] <= stop_reg[s-1];
+            rec_reg[s] <= rec_reg[s-1];
+            opt_reg[s] <= opt_reg[s-1];
+            user_reg[s] <= user_reg[s-1];
+        end
     end
 
 always_ff @(posedge clk) begin
@@ -245,11 +251,11 @@ always_ff @(posedge clk) begin
                 st_n[s*SW + S_VALID] = 1'b0;
             end else if (s % 2 == 1) begin
                 st_n[s*SW +: SW] = take(st_reg[(s-1)*SW +: SW], oh_reg[(s-1)*NPOS +: NPOS],
-                                        rec_reg[(s-1)*NPOS*RW +: NPOS*RW]);
+                                        rec_reg[s-1]);
                 oh_n[s*NPOS +: NPOS] = '0;
             end else begin
                 st_n[s*SW +: SW] = st_reg[(s-1)*SW +: SW];
-                oh_n[s*NPOS +: NPOS] = first_stop(stop_reg[(s-1)*NPOS +: NPOS],
+                oh_n[s*NPOS +: NPOS] = first_stop(stop_reg[s-1],
                                                   st_reg[(s-1)*SW + S_P +: 6]);
             end
         end
@@ -265,7 +271,7 @@ wire [SW-1:0] st_last = st_reg[(STAGES-1)*SW +: SW];
 
 // Extraction: values at the recorded positions (big-endian on the wire).
 // The area is padded so a part-select past byte 39 reads zeros.
-wire [639:0] opt_pad = {320'd0, opt_reg[(STAGES-1)*320 +: 320]};
+wire [639:0] opt_pad = {320'd0, opt_reg[STAGES-1]};
 wire [5:0] ts_pos = st_last[S_TS_POS +: 6];
 wire [5:0] sack_pos = st_last[S_SACK_POS +: 6];
 wire [2:0] sack_n = st_last[S_SACK_N +: 3];
@@ -286,7 +292,7 @@ always_ff @(posedge clk) begin
     if (ce)
         valid_out_reg <= st_last[S_VALID];
     if (run)
-        user_out_reg <= user_reg[(STAGES-1)*USER_WIDTH +: USER_WIDTH];
+        user_out_reg <= user_reg[STAGES-1];
     if (ce && st_last[S_VALID]) begin
         ok_out_reg <= !st_last[S_BAD];
         ts_out_reg <= ts_found;
