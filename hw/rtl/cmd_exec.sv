@@ -187,6 +187,12 @@ localparam [7:0]  LOG2_MAX = 8'(toffee_abi_pkg::BUF_LOG2_MAX);
 localparam integer CNT_BAD = toffee_abi_pkg::CNT_DROP_BASE + {24'd0, toffee_abi_pkg::DROP_CMD_BAD};
 localparam integer CNT_NOWN = toffee_abi_pkg::CNT_DROP_BASE + {24'd0, toffee_abi_pkg::DROP_CMD_NOT_OWNER};
 
+// Data registers load while the pipeline holds or takes a command (cx_run;
+// valid bits always advance): a clock enable that lets the model skip the
+// idle pipeline, which is most cycles. The output stage runs one cycle
+// more, to clear its valid-qualified outputs.
+logic cx_run;
+
 // ---------------------------------------------------------------------------
 // S0: input registers. For INSTALL the image takes the state's place (the
 // old state contributes its VALID bit, QUEUED bit and sched_next only).
@@ -205,14 +211,16 @@ wire in_install = !in_ctx_cmd && in_cmd[C_OP +: 8] == toffee_abi_pkg::CMD_INSTAL
 
 always_ff @(posedge clk) begin
     s0_v <= in_valid;
-    s0_x <= in_ctx_cmd;
-    s0_pok <= in_phase_ok;
-    s0_cmd <= in_cmd[159:0];
-    s0_ctx <= in_ctx;
-    s0_f <= in_install ? in_image : in_state;
-    s0_onf <= in_state[F_NF +: 8];
-    s0_onext <= in_state[F_NEXT +: 32];
-    s0_now <= in_now_ns;
+    if (cx_run) begin
+        s0_x <= in_ctx_cmd;
+        s0_pok <= in_phase_ok;
+        s0_cmd <= in_cmd[159:0];
+        s0_ctx <= in_ctx;
+        s0_f <= in_install ? in_image : in_state;
+        s0_onf <= in_state[F_NF +: 8];
+        s0_onext <= in_state[F_NEXT +: 32];
+        s0_now <= in_now_ns;
+    end
     if (rst)
         s0_v <= 1'b0;
 end
@@ -270,54 +278,56 @@ logic [31:0]   s1_inflight;
 
 always_ff @(posedge clk) begin
     s1_v <= s0_v;
-    s1_x <= s0_x;
-    s1_pok <= s0_pok;
-    s1_cmd <= s0_cmd;
-    s1_f <= s0_f;
-    s1_onf <= s0_onf;
-    s1_onext <= s0_onext;
-    s1_now <= s0_now;
+    if (cx_run) begin
+        s1_x <= s0_x;
+        s1_pok <= s0_pok;
+        s1_cmd <= s0_cmd;
+        s1_f <= s0_f;
+        s1_onf <= s0_onf;
+        s1_onext <= s0_onext;
+        s1_now <= s0_now;
 
-    s1_is_nop <= a_op == toffee_abi_pkg::CMD_NOP;
-    s1_is_inst <= a_op == toffee_abi_pkg::CMD_INSTALL;
-    s1_is_rem <= a_op == toffee_abi_pkg::CMD_REMOVE;
-    s1_is_rate <= a_op == toffee_abi_pkg::CMD_SET_RATE;
-    s1_is_wnd <= a_op == toffee_abi_pkg::CMD_SET_WINDOW;
-    s1_is_rexmit <= a_op == toffee_abi_pkg::CMD_RETRANSMIT;
-    s1_is_read <= a_op == toffee_abi_pkg::CMD_READ_STATE;
-    s1_is_fb <= a_op == toffee_abi_pkg::CMD_FEEDBACK;
-    s1_is_fin <= a_op == toffee_abi_pkg::CMD_TX_FIN;
-    s1_op_known <= a_op < toffee_abi_pkg::CMD_COUNT;
+        s1_is_nop <= a_op == toffee_abi_pkg::CMD_NOP;
+        s1_is_inst <= a_op == toffee_abi_pkg::CMD_INSTALL;
+        s1_is_rem <= a_op == toffee_abi_pkg::CMD_REMOVE;
+        s1_is_rate <= a_op == toffee_abi_pkg::CMD_SET_RATE;
+        s1_is_wnd <= a_op == toffee_abi_pkg::CMD_SET_WINDOW;
+        s1_is_rexmit <= a_op == toffee_abi_pkg::CMD_RETRANSMIT;
+        s1_is_read <= a_op == toffee_abi_pkg::CMD_READ_STATE;
+        s1_is_fb <= a_op == toffee_abi_pkg::CMD_FEEDBACK;
+        s1_is_fin <= a_op == toffee_abi_pkg::CMD_TX_FIN;
+        s1_op_known <= a_op < toffee_abi_pkg::CMD_COUNT;
 
-    s1_in_range <= a_fid[31:ID_W] == '0;
-    s1_valid <= (s0_onf & NF_VALID) != 8'd0;
-    s1_ctx_eq <= a_ctxid == {8'd0, s0_ctx};
+        s1_in_range <= a_fid[31:ID_W] == '0;
+        s1_valid <= (s0_onf & NF_VALID) != 8'd0;
+        s1_ctx_eq <= a_ctxid == {8'd0, s0_ctx};
 
-    // install(): every condition of its -EINVAL test, in its order.
-    s1_ibad[0] <= {16'd0, a_ctxid} >= toffee_abi_pkg::MAX_CTX;
-    s1_ibad[1] <= a_mss == 16'd0;
-    s1_ibad[2] <= a_mss > ((a_flags & FLOWF_TS) != 16'd0 ? MSS_MAX_TS : MSS_MAX);
-    s1_ibad[3] <= a_sws > 8'd14;
-    s1_ibad[4] <= a_rws > 8'd14;
-    s1_ibad[5] <= a_rxl < LOG2_MIN || a_rxl > LOG2_MAX;
-    s1_ibad[6] <= a_txl < LOG2_MIN || a_txl > LOG2_MAX;
-    s1_ibad[7] <= a_rxav > a_rx_size;
-    s1_end_big <= d_end_una > a_tx_size;             // with seq_lt(una, end)
-    s1_una_gt_nxt <= !d_una_nxt[31] && d_una_nxt != 32'd0;
-    s1_nxt_gt_max <= !d_nxt_max[31] && d_nxt_max != 32'd0;
-    s1_una_gt_end1 <= !d_una_end1[31] && d_una_end1 != 32'd0;
-    s1_una_lt_end <= d_una_end[31];
-    s1_una_gt_end <= !d_una_end[31] && d_una_end != 32'd0;
+        // install(): every condition of its -EINVAL test, in its order.
+        s1_ibad[0] <= {16'd0, a_ctxid} >= toffee_abi_pkg::MAX_CTX;
+        s1_ibad[1] <= a_mss == 16'd0;
+        s1_ibad[2] <= a_mss > ((a_flags & FLOWF_TS) != 16'd0 ? MSS_MAX_TS : MSS_MAX);
+        s1_ibad[3] <= a_sws > 8'd14;
+        s1_ibad[4] <= a_rws > 8'd14;
+        s1_ibad[5] <= a_rxl < LOG2_MIN || a_rxl > LOG2_MAX;
+        s1_ibad[6] <= a_txl < LOG2_MIN || a_txl > LOG2_MAX;
+        s1_ibad[7] <= a_rxav > a_rx_size;
+        s1_end_big <= d_end_una > a_tx_size;             // with seq_lt(una, end)
+        s1_una_gt_nxt <= !d_una_nxt[31] && d_una_nxt != 32'd0;
+        s1_nxt_gt_max <= !d_nxt_max[31] && d_nxt_max != 32'd0;
+        s1_una_gt_end1 <= !d_una_end1[31] && d_una_end1 != 32'd0;
+        s1_una_lt_end <= d_una_end[31];
+        s1_una_gt_end <= !d_una_end[31] && d_una_end != 32'd0;
 
-    // ctx_exec(): room in the buffers, threshold, new values.
-    s1_tx_size <= a_tx_size;
-    s1_tx_room <= a_tx_size - d_end_una;              // tx_size - tx_used when not seq_gt(una, end)
-    s1_rx_room <= a_rx_size - a_rxav;
-    s1_thr <= {15'd0, a_mss, 1'b0} < {1'b0, a_rx_size[31:1]} ? {15'd0, a_mss, 1'b0} : {1'b0, a_rx_size[31:1]};
-    s1_rx_new <= a_rxav + a_rxb;
-    s1_end_new <= a_end + a_txb;
+        // ctx_exec(): room in the buffers, threshold, new values.
+        s1_tx_size <= a_tx_size;
+        s1_tx_room <= a_tx_size - d_end_una;              // tx_size - tx_used when not seq_gt(una, end)
+        s1_rx_room <= a_rx_size - a_rxav;
+        s1_thr <= {15'd0, a_mss, 1'b0} < {1'b0, a_rx_size[31:1]} ? {15'd0, a_mss, 1'b0} : {1'b0, a_rx_size[31:1]};
+        s1_rx_new <= a_rxav + a_rxb;
+        s1_end_new <= a_end + a_txb;
 
-    s1_inflight <= a_nxt - a_una;
+        s1_inflight <= a_nxt - a_una;
+    end
     if (rst)
         s1_v <= 1'b0;
 end
@@ -410,49 +420,51 @@ logic [31:0]   s2_nxt, s2_end, s2_rxav, s2_ps, s2_cwnd, s2_inflight;
 
 always_ff @(posedge clk) begin
     s2_v <= s1_v;
-    s2_x <= s1_x;
-    s2_cmd <= s1_cmd[127:0];
-    s2_f <= s1_f;
-    s2_onext <= s1_onext;
-    s2_now <= s1_now;
-    s2_inflight <= s1_inflight;
-    if (!s1_x) begin
-        s2_status <= sp_status;
-        s2_wr <= sp_wr;
-        s2_kick <= sp_kick;
-        s2_ack <= 1'b0;
-        s2_bad <= sp_bad;
-        s2_nown <= 1'b0;
-        s2_ins <= sp_ins;
-        s2_rem <= sp_rem;
-        s2_read <= sp_read;
-        s2_fbk <= sp_fbk;
-        s2_clr_fb <= sp_ins || sp_fbk;
-        s2_inst <= sp_ins;
-    end else begin
-        s2_status <= 16'd0;
-        s2_wr <= x_ok;
-        s2_kick <= x_ok && (b_txb != 32'd0 || x_fin);
-        s2_ack <= x_ok && b_rxb != 32'd0 && x_cross;
-        s2_bad <= !s1_pok || (x_owner && !x_ok);
-        s2_nown <= s1_pok && !x_owner;
-        s2_ins <= 1'b0;
-        s2_rem <= 1'b0;
-        s2_read <= 1'b0;
-        s2_fbk <= 1'b0;
-        s2_clr_fb <= 1'b0;
-        s2_inst <= 1'b0;
+    if (cx_run) begin
+        s2_x <= s1_x;
+        s2_cmd <= s1_cmd[127:0];
+        s2_f <= s1_f;
+        s2_onext <= s1_onext;
+        s2_now <= s1_now;
+        s2_inflight <= s1_inflight;
+        if (!s1_x) begin
+            s2_status <= sp_status;
+            s2_wr <= sp_wr;
+            s2_kick <= sp_kick;
+            s2_ack <= 1'b0;
+            s2_bad <= sp_bad;
+            s2_nown <= 1'b0;
+            s2_ins <= sp_ins;
+            s2_rem <= sp_rem;
+            s2_read <= sp_read;
+            s2_fbk <= sp_fbk;
+            s2_clr_fb <= sp_ins || sp_fbk;
+            s2_inst <= sp_ins;
+        end else begin
+            s2_status <= 16'd0;
+            s2_wr <= x_ok;
+            s2_kick <= x_ok && (b_txb != 32'd0 || x_fin);
+            s2_ack <= x_ok && b_rxb != 32'd0 && x_cross;
+            s2_bad <= !s1_pok || (x_owner && !x_ok);
+            s2_nown <= s1_pok && !x_owner;
+            s2_ins <= 1'b0;
+            s2_rem <= 1'b0;
+            s2_read <= 1'b0;
+            s2_fbk <= 1'b0;
+            s2_clr_fb <= 1'b0;
+            s2_inst <= 1'b0;
+        end
+        // New values of the fields a command changes (s1_f when unchanged).
+        s2_nf <= sp_ins && !s1_x ? (NF_VALID | (s1_onf & NF_QUEUED)) :
+                 sp_rem && !s1_x ? (s1_f[F_NF +: 8] & ~NF_VALID) :
+                 sp_wr && s1_is_rexmit && !s1_x ? (s1_f[F_NF +: 8] & ~NF_RTT) : s1_f[F_NF +: 8];
+        s2_flags <= (!s1_x && sp_wr && s1_is_fin) || (s1_x && x_ok && x_fin) ? (b_flags | FLOWF_TX_FIN) : b_flags;
+        s2_nxt <= !s1_x && sp_wr && s1_is_rexmit ? s1_f[F_UNA +: 32] : s1_f[F_NXT +: 32];
+        s2_end <= s1_x && x_ok ? s1_end_new : s1_f[F_END +: 32];
+        s2_rxav <= s1_x && x_ok ? s1_rx_new : b_rxav;
+        s2_ps <= !s1_x && sp_wr && s1_is_rate ? s1_cmd[C_ARG0 +: 32] : s1_f[F_PS +: 32];
+        s2_cwnd <= !s1_x && sp_wr && s1_is_wnd ? s1_cmd[C_ARG0 +: 32] : s1_f[F_CWND +: 32];
     end
-    // New values of the fields a command changes (s1_f when unchanged).
-    s2_nf <= sp_ins && !s1_x ? (NF_VALID | (s1_onf & NF_QUEUED)) :
-             sp_rem && !s1_x ? (s1_f[F_NF +: 8] & ~NF_VALID) :
-             sp_wr && s1_is_rexmit && !s1_x ? (s1_f[F_NF +: 8] & ~NF_RTT) : s1_f[F_NF +: 8];
-    s2_flags <= (!s1_x && sp_wr && s1_is_fin) || (s1_x && x_ok && x_fin) ? (b_flags | FLOWF_TX_FIN) : b_flags;
-    s2_nxt <= !s1_x && sp_wr && s1_is_rexmit ? s1_f[F_UNA +: 32] : s1_f[F_NXT +: 32];
-    s2_end <= s1_x && x_ok ? s1_end_new : s1_f[F_END +: 32];
-    s2_rxav <= s1_x && x_ok ? s1_rx_new : b_rxav;
-    s2_ps <= !s1_x && sp_wr && s1_is_rate ? s1_cmd[C_ARG0 +: 32] : s1_f[F_PS +: 32];
-    s2_cwnd <= !s1_x && sp_wr && s1_is_wnd ? s1_cmd[C_ARG0 +: 32] : s1_f[F_CWND +: 32];
     if (rst)
         s2_v <= 1'b0;
 end
@@ -460,45 +472,6 @@ end
 // ---------------------------------------------------------------------------
 // S3: output state, feedback record, fp_tx_pending() of the new state.
 // ---------------------------------------------------------------------------
-logic [1023:0] n_f;
-always_comb begin
-    n_f = s2_f;
-    n_f[F_FLAGS +: 16] = s2_flags;
-    n_f[F_NF +: 8] = s2_nf;
-    n_f[F_NEXT +: 32] = s2_onext;
-    n_f[F_NXT +: 32] = s2_nxt;
-    n_f[F_END +: 32] = s2_end;
-    n_f[F_RXAV +: 32] = s2_rxav;
-    n_f[F_PS +: 32] = s2_ps;
-    n_f[F_CWND +: 32] = s2_cwnd;
-    if (s2_inst) begin
-        n_f[F_DUPA +: 8] = 8'd0;
-        n_f[F_TB +: 64] = s2_now;
-    end
-    if (s2_clr_fb) begin
-        n_f[F_FBA +: 32] = 32'd0;
-        n_f[F_FBE +: 32] = 32'd0;
-        n_f[F_FBR +: 32] = 32'd0;
-        n_f[F_FBFR +: 16] = 16'd0;
-    end
-end
-
-logic [255:0] n_fb;
-always_comb begin
-    n_fb = '0;
-    n_fb[B_FID +: 32] = s2_cmd[C_FID +: 32];
-    n_fb[B_TAG +: 16] = s2_cmd[C_TAG +: 16];
-    n_fb[B_ST +: 16] = s2_status;
-    n_fb[B_TYPE +: 8] = s2_fbk ? toffee_abi_pkg::FB_FLOW : toffee_abi_pkg::FB_DONE;
-    if (s2_fbk) begin
-        n_fb[B_ACK +: 32] = s2_f[F_FBA +: 32];
-        n_fb[B_ECN +: 32] = s2_f[F_FBE +: 32];
-        n_fb[B_RTT +: 32] = s2_f[F_FBR +: 32];
-        n_fb[B_INF +: 32] = s2_inflight;
-        n_fb[B_FR +: 16] = s2_f[F_FBFR +: 16];
-    end
-end
-
 // fp_tx_pending(): seq_lt(snd_nxt, tx_end) || (TX_FIN && snd_nxt == tx_end).
 wire [31:0] c_d = s2_nxt - s2_end;
 wire c_pending = c_d[31] || ((s2_flags & FLOWF_TX_FIN) != 16'd0 && c_d == 32'd0);
@@ -520,25 +493,60 @@ logic [63:0]   o_cnt;
 
 always_ff @(posedge clk) begin
     o_v <= s2_v;
-    o_x <= s2_x;
-    o_fid <= s2_x ? s2_cmd[X_FID +: 32] : s2_cmd[C_FID +: 32];
-    o_f <= n_f;
-    o_wr <= s2_v && s2_wr;
-    o_status <= s2_status;
-    o_fb_v <= s2_v && !s2_x;
-    o_fb <= n_fb;
-    o_dma_v <= s2_v && s2_read;
-    o_iova <= s2_cmd[C_IOVA +: 64];
-    o_tab <= !s2_v ? TAB_NONE : s2_ins ? TAB_INSERT : s2_rem ? TAB_REMOVE : TAB_NONE;
-    o_lip <= s2_f[F_LIP +: 32];
-    o_rip <= s2_f[F_RIP +: 32];
-    o_ports <= {s2_f[F_LPORT +: 16], s2_f[F_RPORT +: 16]};
-    o_kick <= s2_v && s2_kick;
-    o_kpend <= s2_v && s2_kick && c_pending;
-    o_ack <= s2_v && s2_ack;
-    o_cnt <= '0;
-    o_cnt[CNT_BAD] <= s2_v && s2_bad;
-    o_cnt[CNT_NOWN] <= s2_v && s2_nown;
+    if (cx_run) begin
+        logic [1023:0] n_f;
+        logic [255:0] n_fb;
+        n_f = s2_f;
+        n_f[F_FLAGS +: 16] = s2_flags;
+        n_f[F_NF +: 8] = s2_nf;
+        n_f[F_NEXT +: 32] = s2_onext;
+        n_f[F_NXT +: 32] = s2_nxt;
+        n_f[F_END +: 32] = s2_end;
+        n_f[F_RXAV +: 32] = s2_rxav;
+        n_f[F_PS +: 32] = s2_ps;
+        n_f[F_CWND +: 32] = s2_cwnd;
+        if (s2_inst) begin
+            n_f[F_DUPA +: 8] = 8'd0;
+            n_f[F_TB +: 64] = s2_now;
+        end
+        if (s2_clr_fb) begin
+            n_f[F_FBA +: 32] = 32'd0;
+            n_f[F_FBE +: 32] = 32'd0;
+            n_f[F_FBR +: 32] = 32'd0;
+            n_f[F_FBFR +: 16] = 16'd0;
+        end
+        n_fb = '0;
+        n_fb[B_FID +: 32] = s2_cmd[C_FID +: 32];
+        n_fb[B_TAG +: 16] = s2_cmd[C_TAG +: 16];
+        n_fb[B_ST +: 16] = s2_status;
+        n_fb[B_TYPE +: 8] = s2_fbk ? toffee_abi_pkg::FB_FLOW : toffee_abi_pkg::FB_DONE;
+        if (s2_fbk) begin
+            n_fb[B_ACK +: 32] = s2_f[F_FBA +: 32];
+            n_fb[B_ECN +: 32] = s2_f[F_FBE +: 32];
+            n_fb[B_RTT +: 32] = s2_f[F_FBR +: 32];
+            n_fb[B_INF +: 32] = s2_inflight;
+            n_fb[B_FR +: 16] = s2_f[F_FBFR +: 16];
+        end
+        o_x <= s2_x;
+        o_fid <= s2_x ? s2_cmd[X_FID +: 32] : s2_cmd[C_FID +: 32];
+        o_f <= n_f;
+        o_wr <= s2_v && s2_wr;
+        o_status <= s2_status;
+        o_fb_v <= s2_v && !s2_x;
+        o_fb <= n_fb;
+        o_dma_v <= s2_v && s2_read;
+        o_iova <= s2_cmd[C_IOVA +: 64];
+        o_tab <= !s2_v ? TAB_NONE : s2_ins ? TAB_INSERT : s2_rem ? TAB_REMOVE : TAB_NONE;
+        o_lip <= s2_f[F_LIP +: 32];
+        o_rip <= s2_f[F_RIP +: 32];
+        o_ports <= {s2_f[F_LPORT +: 16], s2_f[F_RPORT +: 16]};
+        o_kick <= s2_v && s2_kick;
+        o_kpend <= s2_v && s2_kick && c_pending;
+        o_ack <= s2_v && s2_ack;
+        o_cnt <= '0;
+        o_cnt[CNT_BAD] <= s2_v && s2_bad;
+        o_cnt[CNT_NOWN] <= s2_v && s2_nown;
+    end
     if (rst) begin
         o_v <= 1'b0;
         o_wr <= 1'b0;
@@ -551,6 +559,8 @@ always_ff @(posedge clk) begin
         o_cnt <= '0;
     end
 end
+
+assign cx_run = in_valid || s0_v || s1_v || s2_v || o_v;
 
 assign out_valid = o_v;
 assign out_ctx_cmd = o_x;

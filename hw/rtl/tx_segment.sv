@@ -351,15 +351,6 @@ always_ff @(posedge clk)
         m2 <= m1;
     end
 
-// verilator lint_off UNUSEDSIGNAL
-logic [(DIV_STAGES+1)*10-1:0] dv_r;             // remainders
-logic [(DIV_STAGES+1)*40-1:0] dv_x;             // dividend bits still to use (top first)
-logic [(DIV_STAGES+1)*40-1:0] dv_q;             // quotient bits so far (low end)
-// verilator lint_on UNUSEDSIGNAL
-assign dv_r[0 +: 10] = 10'(m2[48:40]);          // < 512 < 1000: no quotient bit yet
-assign dv_x[0 +: 40] = m2[39:0];
-assign dv_q[0 +: 40] = 40'd0;
-
 function automatic [11:0] dstep(input [9:0] r, input [1:0] b);   // {q[1:0], r'}
     logic [11:0] t;
     // verilator lint_off UNUSEDSIGNAL
@@ -379,22 +370,26 @@ function automatic [11:0] dstep(input [9:0] r, input [1:0] b);   // {q[1:0], r'}
         dstep = {2'd0, t[9:0]};
 endfunction
 
-for (genvar s = 0; s < DIV_STAGES; s = s + 1) begin : g_div
-    logic [9:0] r_q;
-    logic [39:0] x_q, q_q;
-    always_ff @(posedge clk)
-        if (seg_run) begin
-            logic [11:0] st_out;
-            st_out = dstep(dv_r[s*10 +: 10], dv_x[s*40 + 38 +: 2]);
-            r_q <= st_out[9:0];
-            x_q <= {dv_x[s*40 +: 38], 2'b00};
-            q_q <= {dv_q[s*40 +: 38], st_out[11:10]};
+// Stage s: remainder, dividend bits still to use (top first), quotient
+// bits so far (low end); stage 0 takes the product.
+logic [9:0] dv_r [DIV_STAGES];
+logic [39:0] dv_x [DIV_STAGES];
+logic [39:0] dv_q [DIV_STAGES];
+always_ff @(posedge clk)
+    if (seg_run) begin
+        logic [11:0] o;
+        o = dstep(10'(m2[48:40]), m2[39:38]);   // m2[48:40] < 512 < 1000: no quotient bit yet
+        dv_r[0] <= o[9:0];
+        dv_x[0] <= {m2[37:0], 2'b00};
+        dv_q[0] <= {38'd0, o[11:10]};
+        for (int s = 1; s < DIV_STAGES; s = s + 1) begin
+            o = dstep(dv_r[s-1], dv_x[s-1][39:38]);
+            dv_r[s] <= o[9:0];
+            dv_x[s] <= {dv_x[s-1][37:0], 2'b00};
+            dv_q[s] <= {dv_q[s-1][37:0], o[11:10]};
         end
-    assign dv_r[(s+1)*10 +: 10] = r_q;
-    assign dv_x[(s+1)*40 +: 40] = x_q;
-    assign dv_q[(s+1)*40 +: 40] = q_q;
-end
-wire [39:0] quot = dv_q[DIV_STAGES*40 +: 40];
+    end
+wire [39:0] quot = dv_q[DIV_STAGES-1];
 
 // The bundle and the base wait for the quotient (shift registers, no reset:
 // SRL-friendly); out_valid is a separate, reset shift register.
