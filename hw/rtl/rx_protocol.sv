@@ -244,25 +244,31 @@ endfunction
 // verilator lint_on UNUSEDSIGNAL
 
 // ---------------------------------------------------------------------------
-// The delay line: the input record of every stage (no reset, no enable, so
-// the bits no stage taps map to shift-register LUTs), and the valid bits.
+// The delay line: the input record of every stage (no reset, one enable for
+// all, so the bits no stage taps map to shift-register LUTs), and the valid
+// bits. Every data register loads while the pipeline holds or takes a
+// segment, or its outputs still show one (rp_run): a clock enable that lets
+// the model skip the idle pipeline; valid bits always advance.
 // ---------------------------------------------------------------------------
+logic rp_run;
 // verilator lint_off UNUSEDSIGNAL
 logic [REC_W-1:0] ri_reg, ra_reg, rb_reg, rc_reg, rd_reg, re_reg, rf_reg, rg_reg;
 // verilator lint_on UNUSEDSIGNAL
 logic [STAGES-2:0] vld_reg;
 
 always_ff @(posedge clk) begin
-    ri_reg <= {now_ns[31:0], in_ev_ok, in_pay_len, in_pay_off, in_ce, in_tsval, in_ts_ok, in_wnd,
-           in_ack, in_seq, in_flags, in_flow_id, in_state};
-    ra_reg <= ri_reg;
-    rb_reg <= ra_reg;
-    rc_reg <= rb_reg;
-    rd_reg <= rc_reg;
-    re_reg <= rd_reg;
-    rf_reg <= re_reg;
-    rg_reg <= rf_reg;
     vld_reg <= {vld_reg[STAGES-3:0], in_valid};
+    if (rp_run) begin
+        ri_reg <= {now_ns[31:0], in_ev_ok, in_pay_len, in_pay_off, in_ce, in_tsval, in_ts_ok, in_wnd,
+               in_ack, in_seq, in_flags, in_flow_id, in_state};
+        ra_reg <= ri_reg;
+        rb_reg <= ra_reg;
+        rc_reg <= rb_reg;
+        rd_reg <= rc_reg;
+        re_reg <= rd_reg;
+        rf_reg <= re_reg;
+        rg_reg <= rf_reg;
+    end
     if (rst)
         vld_reg <= '0;
 end
@@ -290,32 +296,34 @@ logic [31:0] a_oend_reg, a_size_reg;
 logic [7:0]  a_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    a_p10_reg <= seq_gt(i_ack, i_snd_max);                                     // [P10]
-    a_lt_rn_reg <= seq_lt(i_seq, i_rcv_nxt);
-    a_gt_rn_reg <= seq_gt(i_seq, i_rcv_nxt);
-    a_d_reg <= i_rcv_nxt - i_seq;
-    a_wnd_end_reg <= i_rcv_nxt + i_rx_avail;
-    a_wnd_end1_reg <= i_rcv_nxt + i_rx_avail + 32'd1;
-    a_spf_reg <= i_seq + {16'd0, i_plen} + {31'd0, i_fin};
-    a_pz_reg <= i_plen == 16'd0;
-    a_az_reg <= i_rx_avail == 32'd0;
-    a_pa_reg <= i_plen == 16'd0 && !i_fin;
-    a_new_ack_reg <= seq_gt(i_ack, i_snd_una);
-    a_acked_reg <= i_ack - i_snd_una;
-    a_ack_gt_te_reg <= seq_gt(i_ack, i_tx_end);
-    a_te_gt_una_reg <= seq_gt(i_tx_end, i_snd_una);
-    a_te_m_una_reg <= i_tx_end - i_snd_una;
-    a_nxt_lt_ack_reg <= seq_lt(ri_reg[O_SNDNXT +: 32], i_ack);
-    a_peer_wnd_reg <= {16'd0, ri_reg[R_WND +: 16]} << ri_reg[O_WSCALE +: 5];
-    a_ts_ge_reg <= !seq_lt(ri_reg[R_TSVAL +: 32], ri_reg[O_TSRECENT +: 32]);
-    a_rtt_ge_reg <= seq_geq(i_ack, ri_reg[O_RTTSEQ +: 32]);
-    a_rtt_diff_reg <= ri_reg[R_NOW +: 32] - ri_reg[O_RTTSTART +: 32];
-    a_ack_eq_una_reg <= i_ack == i_snd_una;
-    a_una_ne_max_reg <= i_snd_una != i_snd_max;
-    a_oend_reg <= ri_reg[O_OOOSTART +: 32] + ri_reg[O_OOOLEN +: 32];
-    a_olen_nz_reg <= ri_reg[O_OOOLEN +: 32] != 32'd0;
-    a_dup_inc_reg <= ri_reg[O_DUPACKS +: 8] + 8'd1;
-    a_size_reg <= 32'd1 << ri_reg[O_RXLOG2 +: 5];
+    if (rp_run) begin
+        a_p10_reg <= seq_gt(i_ack, i_snd_max);                                     // [P10]
+        a_lt_rn_reg <= seq_lt(i_seq, i_rcv_nxt);
+        a_gt_rn_reg <= seq_gt(i_seq, i_rcv_nxt);
+        a_d_reg <= i_rcv_nxt - i_seq;
+        a_wnd_end_reg <= i_rcv_nxt + i_rx_avail;
+        a_wnd_end1_reg <= i_rcv_nxt + i_rx_avail + 32'd1;
+        a_spf_reg <= i_seq + {16'd0, i_plen} + {31'd0, i_fin};
+        a_pz_reg <= i_plen == 16'd0;
+        a_az_reg <= i_rx_avail == 32'd0;
+        a_pa_reg <= i_plen == 16'd0 && !i_fin;
+        a_new_ack_reg <= seq_gt(i_ack, i_snd_una);
+        a_acked_reg <= i_ack - i_snd_una;
+        a_ack_gt_te_reg <= seq_gt(i_ack, i_tx_end);
+        a_te_gt_una_reg <= seq_gt(i_tx_end, i_snd_una);
+        a_te_m_una_reg <= i_tx_end - i_snd_una;
+        a_nxt_lt_ack_reg <= seq_lt(ri_reg[O_SNDNXT +: 32], i_ack);
+        a_peer_wnd_reg <= {16'd0, ri_reg[R_WND +: 16]} << ri_reg[O_WSCALE +: 5];
+        a_ts_ge_reg <= !seq_lt(ri_reg[R_TSVAL +: 32], ri_reg[O_TSRECENT +: 32]);
+        a_rtt_ge_reg <= seq_geq(i_ack, ri_reg[O_RTTSEQ +: 32]);
+        a_rtt_diff_reg <= ri_reg[R_NOW +: 32] - ri_reg[O_RTTSTART +: 32];
+        a_ack_eq_una_reg <= i_ack == i_snd_una;
+        a_una_ne_max_reg <= i_snd_una != i_snd_max;
+        a_oend_reg <= ri_reg[O_OOOSTART +: 32] + ri_reg[O_OOOLEN +: 32];
+        a_olen_nz_reg <= ri_reg[O_OOOLEN +: 32] != 32'd0;
+        a_dup_inc_reg <= ri_reg[O_DUPACKS +: 8] + 8'd1;
+        a_size_reg <= 32'd1 << ri_reg[O_RXLOG2 +: 5];
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -335,36 +343,38 @@ logic [44:0] b_p_lo_reg, b_p_hi_reg;
 logic [7:0]  b_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    b_p10_reg <= a_p10_reg;
-    // Entirely old: a duplicate (OLD_DATA, duplicate ACK).
-    b_old_reg <= a_lt_rn_reg && seq_leq(a_spf_reg, a_rcv_nxt);
-    b_p12_reg <= !a_pz_reg && a_az_reg;                                                // [P12]
-    // A pure ACK may sit on the right edge; anything else must start inside.
-    b_p11_reg <= a_gt_rn_reg &&                                            // [P11]
-                 seq_geq(a_seq, a_pa_reg ? a_wnd_end1_reg : a_wnd_end_reg);
-    // The front below rcv_nxt: cut = min(rcv_nxt - seq, plen).
-    b_cut_reg <= !a_lt_rn_reg ? 16'd0 : (a_d_reg > {16'd0, a_plen}) ? a_plen : a_d_reg[15:0];
-    b_wr0_reg <= a_wnd_end_reg - a_seq;
-    b_new_ack_reg <= a_new_ack_reg;
-    b_fb_acked_reg <= ra_reg[O_FBACKED +: 32] + a_acked_reg;
-    b_fb_ecn_reg <= ra_reg[O_FBECN +: 32] + a_acked_reg;
-    // Bytes freed exclude our FIN, which occupies tx_end.
-    b_freed_reg <= !a_new_ack_reg ? 32'd0 : !a_ack_gt_te_reg ? a_acked_reg
-                                  : a_te_gt_una_reg ? a_te_m_una_reg : 32'd0;
-    b_nxt_lt_ack_reg <= a_nxt_lt_ack_reg;
-    b_peer_wnd_reg <= a_peer_wnd_reg;
-    b_wnd_eq_reg <= a_peer_wnd_reg == ra_reg[O_SNDWND +: 32];
-    b_ts_ge_reg <= a_ts_ge_reg;
-    b_rtt_ge_reg <= a_rtt_ge_reg;
-    b_p_lo_reg <= 45'(a_rtt_diff_reg[15:0]) * 45'(RTT_M);
-    b_p_hi_reg <= 45'(a_rtt_diff_reg[31:16]) * 45'(RTT_M);
-    b_ack_eq_una_reg <= a_ack_eq_una_reg;
-    b_una_ne_max_reg <= a_una_ne_max_reg;
-    b_oend_reg <= a_oend_reg;
-    b_oend_m_rn_reg <= a_oend_reg - a_rcv_nxt;
-    b_olen_nz_reg <= a_olen_nz_reg;
-    b_dup_inc_reg <= a_dup_inc_reg;
-    b_size_reg <= a_size_reg;
+    if (rp_run) begin
+        b_p10_reg <= a_p10_reg;
+        // Entirely old: a duplicate (OLD_DATA, duplicate ACK).
+        b_old_reg <= a_lt_rn_reg && seq_leq(a_spf_reg, a_rcv_nxt);
+        b_p12_reg <= !a_pz_reg && a_az_reg;                                                // [P12]
+        // A pure ACK may sit on the right edge; anything else must start inside.
+        b_p11_reg <= a_gt_rn_reg &&                                            // [P11]
+                     seq_geq(a_seq, a_pa_reg ? a_wnd_end1_reg : a_wnd_end_reg);
+        // The front below rcv_nxt: cut = min(rcv_nxt - seq, plen).
+        b_cut_reg <= !a_lt_rn_reg ? 16'd0 : (a_d_reg > {16'd0, a_plen}) ? a_plen : a_d_reg[15:0];
+        b_wr0_reg <= a_wnd_end_reg - a_seq;
+        b_new_ack_reg <= a_new_ack_reg;
+        b_fb_acked_reg <= ra_reg[O_FBACKED +: 32] + a_acked_reg;
+        b_fb_ecn_reg <= ra_reg[O_FBECN +: 32] + a_acked_reg;
+        // Bytes freed exclude our FIN, which occupies tx_end.
+        b_freed_reg <= !a_new_ack_reg ? 32'd0 : !a_ack_gt_te_reg ? a_acked_reg
+                                      : a_te_gt_una_reg ? a_te_m_una_reg : 32'd0;
+        b_nxt_lt_ack_reg <= a_nxt_lt_ack_reg;
+        b_peer_wnd_reg <= a_peer_wnd_reg;
+        b_wnd_eq_reg <= a_peer_wnd_reg == ra_reg[O_SNDWND +: 32];
+        b_ts_ge_reg <= a_ts_ge_reg;
+        b_rtt_ge_reg <= a_rtt_ge_reg;
+        b_p_lo_reg <= 45'(a_rtt_diff_reg[15:0]) * 45'(RTT_M);
+        b_p_hi_reg <= 45'(a_rtt_diff_reg[31:16]) * 45'(RTT_M);
+        b_ack_eq_una_reg <= a_ack_eq_una_reg;
+        b_una_ne_max_reg <= a_una_ne_max_reg;
+        b_oend_reg <= a_oend_reg;
+        b_oend_m_rn_reg <= a_oend_reg - a_rcv_nxt;
+        b_olen_nz_reg <= a_olen_nz_reg;
+        b_dup_inc_reg <= a_dup_inc_reg;
+        b_size_reg <= a_size_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -381,33 +391,35 @@ logic [22:0] c_rtt_q_reg;
 logic [7:0]  c_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    c_p10_reg <= b_p10_reg;
-    c_old_reg <= b_old_reg;
-    c_p12_reg <= b_p12_reg;
-    c_p11_reg <= b_p11_reg;
-    c_cut_reg <= b_cut_reg;
-    c_seq1_reg <= rb_reg[R_SEQ +: 32] + {16'd0, b_cut_reg};
-    c_plen1_reg <= rb_reg[R_PLEN +: 16] - b_cut_reg;
-    c_room_reg <= b_wr0_reg - {16'd0, b_cut_reg};                  // wnd_end - seq (trimmed)
-    c_new_ack_reg <= b_new_ack_reg;
-    c_fb_acked_reg <= b_fb_acked_reg;
-    c_fb_ecn_reg <= b_fb_ecn_reg;
-    c_freed_reg <= b_freed_reg;
-    c_freed_nz_reg <= b_freed_reg != 32'd0;
-    c_nxt_lt_ack_reg <= b_nxt_lt_ack_reg;
-    c_peer_wnd_reg <= b_peer_wnd_reg;
-    c_wnd_eq_reg <= b_wnd_eq_reg;
-    c_ts_ge_reg <= b_ts_ge_reg;
-    c_rtt_ge_reg <= b_rtt_ge_reg;
-    c_rtt_q_reg <= 23'(({16'd0, b_p_lo_reg} + {b_p_hi_reg, 16'd0}) >> 38);
-    c_ack_eq_una_reg <= b_ack_eq_una_reg;
-    c_una_ne_max_reg <= b_una_ne_max_reg;
-    c_oend_reg <= b_oend_reg;
-    c_oend_m_rn_reg <= b_oend_m_rn_reg;
-    c_olen_nz_reg <= b_olen_nz_reg;
-    c_dup_inc_reg <= b_dup_inc_reg;
-    c_size_reg <= b_size_reg;
-    c_mask_reg <= b_size_reg - 32'd1;
+    if (rp_run) begin
+        c_p10_reg <= b_p10_reg;
+        c_old_reg <= b_old_reg;
+        c_p12_reg <= b_p12_reg;
+        c_p11_reg <= b_p11_reg;
+        c_cut_reg <= b_cut_reg;
+        c_seq1_reg <= rb_reg[R_SEQ +: 32] + {16'd0, b_cut_reg};
+        c_plen1_reg <= rb_reg[R_PLEN +: 16] - b_cut_reg;
+        c_room_reg <= b_wr0_reg - {16'd0, b_cut_reg};                  // wnd_end - seq (trimmed)
+        c_new_ack_reg <= b_new_ack_reg;
+        c_fb_acked_reg <= b_fb_acked_reg;
+        c_fb_ecn_reg <= b_fb_ecn_reg;
+        c_freed_reg <= b_freed_reg;
+        c_freed_nz_reg <= b_freed_reg != 32'd0;
+        c_nxt_lt_ack_reg <= b_nxt_lt_ack_reg;
+        c_peer_wnd_reg <= b_peer_wnd_reg;
+        c_wnd_eq_reg <= b_wnd_eq_reg;
+        c_ts_ge_reg <= b_ts_ge_reg;
+        c_rtt_ge_reg <= b_rtt_ge_reg;
+        c_rtt_q_reg <= 23'(({16'd0, b_p_lo_reg} + {b_p_hi_reg, 16'd0}) >> 38);
+        c_ack_eq_una_reg <= b_ack_eq_una_reg;
+        c_una_ne_max_reg <= b_una_ne_max_reg;
+        c_oend_reg <= b_oend_reg;
+        c_oend_m_rn_reg <= b_oend_m_rn_reg;
+        c_olen_nz_reg <= b_olen_nz_reg;
+        c_dup_inc_reg <= b_dup_inc_reg;
+        c_size_reg <= b_size_reg;
+        c_mask_reg <= b_size_reg - 32'd1;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -427,37 +439,39 @@ logic [31:0] d_size_reg, d_rtt_us_reg;
 logic [7:0]  d_dup_inc_reg;
 
 always_ff @(posedge clk) begin
-    d_p10_reg <= c_p10_reg;
-    d_old_reg <= c_old_reg;
-    d_p12_reg <= c_p12_reg;
-    d_p11_reg <= c_p11_reg;
-    d_cut_reg <= c_cut_reg;
-    d_seq1_reg <= c_seq1_reg;
-    d_plen2_reg <= c_trim ? c_room_reg[15:0] : c_plen1_reg;
-    d_fin2_reg <= rc_reg[R_FL + TH_FIN] && !c_trim;
-    d_in_order_reg <= c_seq1_reg == rc_reg[O_RCVNXT +: 32];
-    d_leq_rn_reg <= seq_leq(c_seq1_reg, rc_reg[O_RCVNXT +: 32]);
-    d_gt_oend_reg <= seq_gt(c_seq1_reg, c_oend_reg);
-    d_start_gt_seq_reg <= seq_gt(rc_reg[O_OOOSTART +: 32], c_seq1_reg);
-    d_off_reg <= c_seq1_reg & c_mask_reg;
-    d_new_ack_reg <= c_new_ack_reg;
-    d_fb_acked_reg <= c_fb_acked_reg;
-    d_fb_ecn_reg <= c_fb_ecn_reg;
-    d_freed_reg <= c_freed_reg;
-    d_freed_nz_reg <= c_freed_nz_reg;
-    d_nxt_lt_ack_reg <= c_nxt_lt_ack_reg;
-    d_peer_wnd_reg <= c_peer_wnd_reg;
-    d_wnd_eq_reg <= c_wnd_eq_reg;
-    d_ts_ge_reg <= c_ts_ge_reg;
-    d_rtt_ge_reg <= c_rtt_ge_reg;
-    d_rtt_us_reg <= {9'd0, c_rtt_q_reg};
-    d_ack_eq_una_reg <= c_ack_eq_una_reg;
-    d_una_ne_max_reg <= c_una_ne_max_reg;
-    d_oend_reg <= c_oend_reg;
-    d_oend_m_rn_reg <= c_oend_m_rn_reg;
-    d_olen_nz_reg <= c_olen_nz_reg;
-    d_dup_inc_reg <= c_dup_inc_reg;
-    d_size_reg <= c_size_reg;
+    if (rp_run) begin
+        d_p10_reg <= c_p10_reg;
+        d_old_reg <= c_old_reg;
+        d_p12_reg <= c_p12_reg;
+        d_p11_reg <= c_p11_reg;
+        d_cut_reg <= c_cut_reg;
+        d_seq1_reg <= c_seq1_reg;
+        d_plen2_reg <= c_trim ? c_room_reg[15:0] : c_plen1_reg;
+        d_fin2_reg <= rc_reg[R_FL + TH_FIN] && !c_trim;
+        d_in_order_reg <= c_seq1_reg == rc_reg[O_RCVNXT +: 32];
+        d_leq_rn_reg <= seq_leq(c_seq1_reg, rc_reg[O_RCVNXT +: 32]);
+        d_gt_oend_reg <= seq_gt(c_seq1_reg, c_oend_reg);
+        d_start_gt_seq_reg <= seq_gt(rc_reg[O_OOOSTART +: 32], c_seq1_reg);
+        d_off_reg <= c_seq1_reg & c_mask_reg;
+        d_new_ack_reg <= c_new_ack_reg;
+        d_fb_acked_reg <= c_fb_acked_reg;
+        d_fb_ecn_reg <= c_fb_ecn_reg;
+        d_freed_reg <= c_freed_reg;
+        d_freed_nz_reg <= c_freed_nz_reg;
+        d_nxt_lt_ack_reg <= c_nxt_lt_ack_reg;
+        d_peer_wnd_reg <= c_peer_wnd_reg;
+        d_wnd_eq_reg <= c_wnd_eq_reg;
+        d_ts_ge_reg <= c_ts_ge_reg;
+        d_rtt_ge_reg <= c_rtt_ge_reg;
+        d_rtt_us_reg <= {9'd0, c_rtt_q_reg};
+        d_ack_eq_una_reg <= c_ack_eq_una_reg;
+        d_una_ne_max_reg <= c_una_ne_max_reg;
+        d_oend_reg <= c_oend_reg;
+        d_oend_m_rn_reg <= c_oend_m_rn_reg;
+        d_olen_nz_reg <= c_olen_nz_reg;
+        d_dup_inc_reg <= c_dup_inc_reg;
+        d_size_reg <= c_size_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -485,46 +499,48 @@ logic [63:0] e_iova0_reg;
 logic [7:0]  e_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    e_p10_reg <= d_p10_reg;
-    e_old_reg <= d_old_reg;
-    e_p12_reg <= d_p12_reg;
-    e_p11_reg <= d_p11_reg;
-    // A segment that posts an event reserves it first: full ring, drop.
-    e_ctx_full_reg <= (d_new_ack_reg || (d_in_order_reg && (d_has || d_fin2_reg))) &&
-                      !rd_reg[R_EVOK];
-    e_pure_reg <= d_pure;
-    e_has_reg <= d_has;
-    e_fin2_reg <= d_fin2_reg;
-    e_in_order_reg <= d_in_order_reg;
-    e_cut_reg <= d_cut_reg;
-    e_plen2_reg <= d_plen2_reg;
-    e_seq1_reg <= d_seq1_reg;
-    e_gt_oend_reg <= d_gt_oend_reg;
-    e_start_gt_seq_reg <= d_start_gt_seq_reg;
-    e_end_reg <= d_seq1_reg + {16'd0, d_plen2_reg};
-    e_rx_avail2_reg <= rd_reg[O_RXAVAIL +: 32] - {16'd0, d_plen2_reg};
-    e_off_end_reg <= d_off_reg + {16'd0, d_plen2_reg};
-    e_first_reg <= 16'(d_size_reg - d_off_reg);           // used only when < plen
-    e_iova0_reg <= rd_reg[O_RXIOVA +: 64] + {32'd0, d_off_reg};
-    // Timestamps (RFC 7323 §4.3): a segment that covers rcv_nxt.
-    e_ts_upd_reg <= rd_reg[R_TSOK] && d_leq_rn_reg && d_ts_ge_reg;
-    e_new_ack_reg <= d_new_ack_reg;
-    e_nxt_lt_ack_reg <= d_nxt_lt_ack_reg;
-    e_rtt_upd_reg <= d_new_ack_reg && rd_reg[O_NICFL + NF_RTT] && d_rtt_ge_reg;
-    e_dup_reg <= d_dup;
-    e_frx_reg <= d_dup && d_dup_inc_reg == 8'd3;               // third duplicate: go back N
-    e_winupd_reg <= d_same && !d_dup;                      // then the window differs
-    e_dupacks_reg <= d_dup_inc_reg == 8'd0 ? 8'd255 : d_dup_inc_reg;
-    e_fb_acked_reg <= d_fb_acked_reg;
-    e_fb_ecn_reg <= d_fb_ecn_reg;
-    e_freed_reg <= d_freed_reg;
-    e_freed_nz_reg <= d_freed_nz_reg;
-    e_peer_wnd_reg <= d_peer_wnd_reg;
-    e_oend_reg <= d_oend_reg;
-    e_oend_m_rn_reg <= d_oend_m_rn_reg;
-    e_olen_nz_reg <= d_olen_nz_reg;
-    e_size_reg <= d_size_reg;
-    e_rtt_us_reg <= d_rtt_us_reg;
+    if (rp_run) begin
+        e_p10_reg <= d_p10_reg;
+        e_old_reg <= d_old_reg;
+        e_p12_reg <= d_p12_reg;
+        e_p11_reg <= d_p11_reg;
+        // A segment that posts an event reserves it first: full ring, drop.
+        e_ctx_full_reg <= (d_new_ack_reg || (d_in_order_reg && (d_has || d_fin2_reg))) &&
+                          !rd_reg[R_EVOK];
+        e_pure_reg <= d_pure;
+        e_has_reg <= d_has;
+        e_fin2_reg <= d_fin2_reg;
+        e_in_order_reg <= d_in_order_reg;
+        e_cut_reg <= d_cut_reg;
+        e_plen2_reg <= d_plen2_reg;
+        e_seq1_reg <= d_seq1_reg;
+        e_gt_oend_reg <= d_gt_oend_reg;
+        e_start_gt_seq_reg <= d_start_gt_seq_reg;
+        e_end_reg <= d_seq1_reg + {16'd0, d_plen2_reg};
+        e_rx_avail2_reg <= rd_reg[O_RXAVAIL +: 32] - {16'd0, d_plen2_reg};
+        e_off_end_reg <= d_off_reg + {16'd0, d_plen2_reg};
+        e_first_reg <= 16'(d_size_reg - d_off_reg);           // used only when < plen
+        e_iova0_reg <= rd_reg[O_RXIOVA +: 64] + {32'd0, d_off_reg};
+        // Timestamps (RFC 7323 §4.3): a segment that covers rcv_nxt.
+        e_ts_upd_reg <= rd_reg[R_TSOK] && d_leq_rn_reg && d_ts_ge_reg;
+        e_new_ack_reg <= d_new_ack_reg;
+        e_nxt_lt_ack_reg <= d_nxt_lt_ack_reg;
+        e_rtt_upd_reg <= d_new_ack_reg && rd_reg[O_NICFL + NF_RTT] && d_rtt_ge_reg;
+        e_dup_reg <= d_dup;
+        e_frx_reg <= d_dup && d_dup_inc_reg == 8'd3;               // third duplicate: go back N
+        e_winupd_reg <= d_same && !d_dup;                      // then the window differs
+        e_dupacks_reg <= d_dup_inc_reg == 8'd0 ? 8'd255 : d_dup_inc_reg;
+        e_fb_acked_reg <= d_fb_acked_reg;
+        e_fb_ecn_reg <= d_fb_ecn_reg;
+        e_freed_reg <= d_freed_reg;
+        e_freed_nz_reg <= d_freed_nz_reg;
+        e_peer_wnd_reg <= d_peer_wnd_reg;
+        e_oend_reg <= d_oend_reg;
+        e_oend_m_rn_reg <= d_oend_m_rn_reg;
+        e_olen_nz_reg <= d_olen_nz_reg;
+        e_size_reg <= d_size_reg;
+        e_rtt_us_reg <= d_rtt_us_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -547,49 +563,51 @@ logic [63:0] f_iova0_reg;
 logic [7:0]  f_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    f_p10_reg <= e_p10_reg;
-    f_old_reg <= e_old_reg;
-    f_p12_reg <= e_p12_reg;
-    f_p11_reg <= e_p11_reg;
-    f_ctx_full_reg <= e_ctx_full_reg;
-    f_proceed_reg <= e_proceed;
-    f_pure_reg <= e_pure_reg;
-    f_has_reg <= e_has_reg;
-    f_fin2_reg <= e_fin2_reg;
-    f_in_order_reg <= e_in_order_reg;
-    f_cut_reg <= e_cut_reg;
-    f_plen2_reg <= e_plen2_reg;
-    f_end_reg <= e_end_reg;
-    // ooo_accept: a segment that does not touch a non-empty interval.
-    f_rej_reg <= e_olen_nz_reg && (e_gt_oend_reg || seq_lt(e_end_reg, e_ooo_start));
-    f_new_start_reg <= (!e_olen_nz_reg || e_start_gt_seq_reg) ? e_seq1_reg : e_ooo_start;
-    f_new_end_reg <= (e_olen_nz_reg && seq_gt(e_oend_reg, e_end_reg)) ? e_oend_reg : e_end_reg;
-    // In order: rcv_nxt + plen reached the interval (merge), beyond it?
-    f_m_cond_reg <= e_olen_nz_reg && seq_geq(e_end_reg, e_ooo_start);
-    f_m_ext_reg <= seq_gt(e_oend_reg, e_end_reg);
-    f_ext_reg <= e_oend_reg - e_end_reg;
-    f_rx_avail2_reg <= e_rx_avail2_reg;
-    // deposit(): off + len <= size is one piece.
-    f_wrap_reg <= e_off_end_reg > e_size_reg;
-    f_first_reg <= e_first_reg;
-    f_lenb_reg <= e_plen2_reg - e_first_reg;
-    f_iova0_reg <= e_iova0_reg;
-    f_ts_upd_reg <= e_ts_upd_reg;
-    f_new_ack_reg <= e_new_ack_reg;
-    f_nxt_lt_ack_reg <= e_nxt_lt_ack_reg;
-    f_rtt_upd_reg <= e_rtt_upd_reg;
-    f_dup_reg <= e_dup_reg;
-    f_frx_reg <= e_frx_reg;
-    f_winupd_reg <= e_winupd_reg;
-    f_dupacks_reg <= e_dupacks_reg;
-    f_fb_acked_reg <= e_fb_acked_reg;
-    f_fb_ecn_reg <= e_fb_ecn_reg;
-    f_freed_reg <= e_freed_reg;
-    f_freed_nz_reg <= e_freed_nz_reg;
-    f_peer_wnd_reg <= e_peer_wnd_reg;
-    f_oend_reg <= e_oend_reg;
-    f_oend_m_rn_reg <= e_oend_m_rn_reg;
-    f_rtt_us_reg <= e_rtt_us_reg;
+    if (rp_run) begin
+        f_p10_reg <= e_p10_reg;
+        f_old_reg <= e_old_reg;
+        f_p12_reg <= e_p12_reg;
+        f_p11_reg <= e_p11_reg;
+        f_ctx_full_reg <= e_ctx_full_reg;
+        f_proceed_reg <= e_proceed;
+        f_pure_reg <= e_pure_reg;
+        f_has_reg <= e_has_reg;
+        f_fin2_reg <= e_fin2_reg;
+        f_in_order_reg <= e_in_order_reg;
+        f_cut_reg <= e_cut_reg;
+        f_plen2_reg <= e_plen2_reg;
+        f_end_reg <= e_end_reg;
+        // ooo_accept: a segment that does not touch a non-empty interval.
+        f_rej_reg <= e_olen_nz_reg && (e_gt_oend_reg || seq_lt(e_end_reg, e_ooo_start));
+        f_new_start_reg <= (!e_olen_nz_reg || e_start_gt_seq_reg) ? e_seq1_reg : e_ooo_start;
+        f_new_end_reg <= (e_olen_nz_reg && seq_gt(e_oend_reg, e_end_reg)) ? e_oend_reg : e_end_reg;
+        // In order: rcv_nxt + plen reached the interval (merge), beyond it?
+        f_m_cond_reg <= e_olen_nz_reg && seq_geq(e_end_reg, e_ooo_start);
+        f_m_ext_reg <= seq_gt(e_oend_reg, e_end_reg);
+        f_ext_reg <= e_oend_reg - e_end_reg;
+        f_rx_avail2_reg <= e_rx_avail2_reg;
+        // deposit(): off + len <= size is one piece.
+        f_wrap_reg <= e_off_end_reg > e_size_reg;
+        f_first_reg <= e_first_reg;
+        f_lenb_reg <= e_plen2_reg - e_first_reg;
+        f_iova0_reg <= e_iova0_reg;
+        f_ts_upd_reg <= e_ts_upd_reg;
+        f_new_ack_reg <= e_new_ack_reg;
+        f_nxt_lt_ack_reg <= e_nxt_lt_ack_reg;
+        f_rtt_upd_reg <= e_rtt_upd_reg;
+        f_dup_reg <= e_dup_reg;
+        f_frx_reg <= e_frx_reg;
+        f_winupd_reg <= e_winupd_reg;
+        f_dupacks_reg <= e_dupacks_reg;
+        f_fb_acked_reg <= e_fb_acked_reg;
+        f_fb_ecn_reg <= e_fb_ecn_reg;
+        f_freed_reg <= e_freed_reg;
+        f_freed_nz_reg <= e_freed_nz_reg;
+        f_peer_wnd_reg <= e_peer_wnd_reg;
+        f_oend_reg <= e_oend_reg;
+        f_oend_m_rn_reg <= e_oend_m_rn_reg;
+        f_rtt_us_reg <= e_rtt_us_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -614,45 +632,47 @@ logic [63:0] g_iova0_reg;
 logic [7:0]  g_dupacks_reg;
 
 always_ff @(posedge clk) begin
-    g_p10_reg <= f_p10_reg;
-    g_old_reg <= f_old_reg;
-    g_p12_reg <= f_p12_reg;
-    g_p11_reg <= f_p11_reg;
-    g_ctx_full_reg <= f_ctx_full_reg;
-    g_proceed_reg <= f_proceed_reg;
-    g_pure_reg <= f_pure_reg;
-    g_has_reg <= f_has_reg;
-    g_ooo_path_reg <= f_ooo_path;
-    g_ino_path_reg <= f_ino_path;
-    g_accept_reg <= f_accept;
-    g_merge_reg <= f_ino_path && f_has_reg && f_m_cond_reg;         // the interval is emptied
-    // The merged interval ends the data: a FIN before it is not in order.
-    g_fin3_reg <= f_fin2_reg && !(f_has_reg && f_merged);
-    g_dep_reg <= (f_ino_path && f_has_reg) || f_accept;
-    g_rcv_nxt3_reg <= (f_has_reg && f_merged) ? f_oend_reg : f_end_reg;
-    g_rx_avail3_reg <= f_merged ? f_rx_avail2_reg - f_ext_reg : f_rx_avail2_reg;
-    g_delivered_reg <= !(f_ino_path && f_has_reg) ? 32'd0
-                       : f_merged ? f_oend_m_rn_reg : {16'd0, f_plen2_reg};
-    g_ooo_start_reg <= f_new_start_reg;
-    g_ooo_len_reg <= f_new_end_reg - f_new_start_reg;
-    g_cut_reg <= f_cut_reg;
-    g_len0_reg <= f_wrap_reg ? f_first_reg : f_plen2_reg;
-    g_len1_reg <= f_wrap_reg ? f_lenb_reg : 16'd0;
-    g_iova0_reg <= f_iova0_reg;
-    g_ts_upd_reg <= f_ts_upd_reg;
-    g_new_ack_reg <= f_new_ack_reg;
-    g_nxt_lt_ack_reg <= f_nxt_lt_ack_reg;
-    g_rtt_upd_reg <= f_rtt_upd_reg;
-    g_dup_reg <= f_dup_reg;
-    g_frx_reg <= f_frx_reg;
-    g_winupd_reg <= f_winupd_reg;
-    g_dupacks_reg <= f_dupacks_reg;
-    g_fb_acked_reg <= f_fb_acked_reg;
-    g_fb_ecn_reg <= f_fb_ecn_reg;
-    g_freed_reg <= f_freed_reg;
-    g_freed_nz_reg <= f_freed_nz_reg;
-    g_peer_wnd_reg <= f_peer_wnd_reg;
-    g_rtt_us_reg <= f_rtt_us_reg;
+    if (rp_run) begin
+        g_p10_reg <= f_p10_reg;
+        g_old_reg <= f_old_reg;
+        g_p12_reg <= f_p12_reg;
+        g_p11_reg <= f_p11_reg;
+        g_ctx_full_reg <= f_ctx_full_reg;
+        g_proceed_reg <= f_proceed_reg;
+        g_pure_reg <= f_pure_reg;
+        g_has_reg <= f_has_reg;
+        g_ooo_path_reg <= f_ooo_path;
+        g_ino_path_reg <= f_ino_path;
+        g_accept_reg <= f_accept;
+        g_merge_reg <= f_ino_path && f_has_reg && f_m_cond_reg;         // the interval is emptied
+        // The merged interval ends the data: a FIN before it is not in order.
+        g_fin3_reg <= f_fin2_reg && !(f_has_reg && f_merged);
+        g_dep_reg <= (f_ino_path && f_has_reg) || f_accept;
+        g_rcv_nxt3_reg <= (f_has_reg && f_merged) ? f_oend_reg : f_end_reg;
+        g_rx_avail3_reg <= f_merged ? f_rx_avail2_reg - f_ext_reg : f_rx_avail2_reg;
+        g_delivered_reg <= !(f_ino_path && f_has_reg) ? 32'd0
+                           : f_merged ? f_oend_m_rn_reg : {16'd0, f_plen2_reg};
+        g_ooo_start_reg <= f_new_start_reg;
+        g_ooo_len_reg <= f_new_end_reg - f_new_start_reg;
+        g_cut_reg <= f_cut_reg;
+        g_len0_reg <= f_wrap_reg ? f_first_reg : f_plen2_reg;
+        g_len1_reg <= f_wrap_reg ? f_lenb_reg : 16'd0;
+        g_iova0_reg <= f_iova0_reg;
+        g_ts_upd_reg <= f_ts_upd_reg;
+        g_new_ack_reg <= f_new_ack_reg;
+        g_nxt_lt_ack_reg <= f_nxt_lt_ack_reg;
+        g_rtt_upd_reg <= f_rtt_upd_reg;
+        g_dup_reg <= f_dup_reg;
+        g_frx_reg <= f_frx_reg;
+        g_winupd_reg <= f_winupd_reg;
+        g_dupacks_reg <= f_dupacks_reg;
+        g_fb_acked_reg <= f_fb_acked_reg;
+        g_fb_ecn_reg <= f_fb_ecn_reg;
+        g_freed_reg <= f_freed_reg;
+        g_freed_nz_reg <= f_freed_nz_reg;
+        g_peer_wnd_reg <= f_peer_wnd_reg;
+        g_rtt_us_reg <= f_rtt_us_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -758,34 +778,38 @@ wire g_v = vld_reg[STAGES-2];
 
 always_ff @(posedge clk) begin
     o_valid_reg <= g_v;
-    o_flow_id_reg <= rg_reg[R_FLOW +: 32];
-    o_state_reg <= st_n;
-    o_drop_reg <= g_v && dr != 8'd0;
-    o_drop_reason_reg <= dr;
-    o_punt_reg <= g_v && pr != 8'd0;
-    o_punt_reason_reg <= pr;
-    o_dep_reg <= g_v && g_proceed_reg && g_dep_reg;
-    o_dep_off_reg <= rg_reg[R_POFF +: 16] + g_cut_reg;
-    o_iova0_reg <= g_iova0_reg;
-    o_len0_reg <= g_len0_reg;
-    o_iova1_reg <= rg_reg[O_RXIOVA +: 64];
-    o_len1_reg <= g_len1_reg;
-    // Events: every in-order segment with payload or FIN, and any segment
-    // whose ACK freed bytes.
-    o_ev_reg <= g_v && g_proceed_reg && (g_ino_path_reg || g_freed_nz_reg);
-    o_ev_rx_reg <= g_delivered_reg;
-    o_ev_freed_reg <= g_freed_reg;
-    o_ev_flags_reg <= g_fin_in ? toffee_abi_pkg::EVF_FIN : 8'd0;
-    // ACKs: the duplicate ACK of old data, and every segment that is not a
-    // pure ACK.
-    o_ack_reg <= g_v && (g_old_reg && !g_p10_reg || g_proceed_reg && !g_pure_reg);
-    o_ece_reg <= !g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg_reg[R_CE];
-    o_kick_reg <= g_v && g_proceed_reg && (g_new_ack_reg || g_frx_reg || g_winupd_reg);
-    o_cnt_reg <= g_v ? cnt_n : 64'd0;
-    o_rx_bytes_reg <= (g_v && g_proceed_reg) ? g_delivered_reg : 32'd0;
+    if (rp_run) begin
+        o_flow_id_reg <= rg_reg[R_FLOW +: 32];
+        o_state_reg <= st_n;
+        o_drop_reg <= g_v && dr != 8'd0;
+        o_drop_reason_reg <= dr;
+        o_punt_reg <= g_v && pr != 8'd0;
+        o_punt_reason_reg <= pr;
+        o_dep_reg <= g_v && g_proceed_reg && g_dep_reg;
+        o_dep_off_reg <= rg_reg[R_POFF +: 16] + g_cut_reg;
+        o_iova0_reg <= g_iova0_reg;
+        o_len0_reg <= g_len0_reg;
+        o_iova1_reg <= rg_reg[O_RXIOVA +: 64];
+        o_len1_reg <= g_len1_reg;
+        // Events: every in-order segment with payload or FIN, and any segment
+        // whose ACK freed bytes.
+        o_ev_reg <= g_v && g_proceed_reg && (g_ino_path_reg || g_freed_nz_reg);
+        o_ev_rx_reg <= g_delivered_reg;
+        o_ev_freed_reg <= g_freed_reg;
+        o_ev_flags_reg <= g_fin_in ? toffee_abi_pkg::EVF_FIN : 8'd0;
+        // ACKs: the duplicate ACK of old data, and every segment that is not a
+        // pure ACK.
+        o_ack_reg <= g_v && (g_old_reg && !g_p10_reg || g_proceed_reg && !g_pure_reg);
+        o_ece_reg <= !g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg_reg[R_CE];
+        o_kick_reg <= g_v && g_proceed_reg && (g_new_ack_reg || g_frx_reg || g_winupd_reg);
+        o_cnt_reg <= g_v ? cnt_n : 64'd0;
+        o_rx_bytes_reg <= (g_v && g_proceed_reg) ? g_delivered_reg : 32'd0;
+    end
     if (rst)
         o_valid_reg <= 1'b0;
 end
+
+assign rp_run = in_valid || vld_reg != '0 || o_valid_reg;
 
 assign out_valid = o_valid_reg;
 assign out_flow_id = o_flow_id_reg;
