@@ -9,11 +9,15 @@
  * listener on the same port, of the same group. SYNs go to the members
  * that take connections (ACCEPTING: the process called accept() or waits
  * for readiness on it), so a prefork server's master, which listens and
- * never accepts, gets none; if no member has said so yet, to any member.
+ * never accepts, gets none. If no member has said so yet: in a fork group
+ * (a member's process forked, or joined by INHERIT) the SYN waits (it is
+ * dropped and counted, the peer sends it again), as a connection queued on
+ * the master would never be accepted; otherwise any member takes it.
  * A parent that forks with listeners says FORKING first: its listeners are
  * then held for SP_FORK_HOLD_NS after it lets go of them (UNLISTEN, or the
  * context hangs up), so a daemon whose first process exits right after
- * fork() keeps its port for the child. A held listener takes no SYNs; a
+ * fork() keeps its port for the child. A held listener takes no SYNs (a
+ * port with only held ones is a fork group none accepts yet: they wait); a
  * child's INHERIT adopts it; a plain LISTEN on a port where only held
  * listeners are left replaces them. */
 #include <errno.h>
@@ -29,16 +33,21 @@ static bool takes_syn(const struct sp_listener *l, const struct sp_seg *s, bool 
 	       (!accepting_only || l->accepting);
 }
 
-struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s)
+struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s, bool *wait)
 {
 	unsigned n = 0;
 	bool accepting_only = true;
+	*wait = false;
 	for (struct sp_listener *l = sp->lst_port[s->dport]; l; l = l->pnext)
 		n += takes_syn(l, s, true);
 	if (!n) {
 		accepting_only = false;
-		for (struct sp_listener *l = sp->lst_port[s->dport]; l; l = l->pnext)
+		for (struct sp_listener *l = sp->lst_port[s->dport]; l; l = l->pnext) {
 			n += takes_syn(l, s, false);
+			*wait |= l->forked;
+		}
+		if (*wait)
+			return NULL;
 	}
 	if (!n)
 		return NULL;
@@ -179,6 +188,7 @@ static int inherit(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id
 		if (!l)
 			return -ENOSPC;
 		l->key = key;
+		l->forked = true;
 		l->reuseport = g->reuseport;
 		l->backlog = g->backlog;
 		*id = l->id;
@@ -264,6 +274,8 @@ int sp_open_accepting(struct sp_app *a, uint32_t id)
 
 void sp_open_forking(struct sp_app *a)
 {
-	for (struct sp_listener *l = a->lsts; l; l = l->anext)
+	for (struct sp_listener *l = a->lsts; l; l = l->anext) {
 		l->hold_until = a->sp->now + SP_FORK_HOLD_NS;
+		l->forked = true;
+	}
 }

@@ -75,6 +75,7 @@ struct sp_cfg {
 	X(APP_NOT_OWNER, "app_not_owner") X(APP_BAD_REQUEST, "app_bad_request") \
 	X(APP_NO_CTX, "app_no_ctx") X(APP_NO_MEMORY, "app_no_memory") \
 	X(SYN_RCVD, "syn_rcvd") X(SYN_NO_LISTENER, "syn_no_listener") \
+	X(SYN_NO_ACCEPTOR, "syn_no_acceptor") \
 	X(SYN_QUEUE_FULL, "syn_queue_full") X(BACKLOG_FULL, "backlog_full") \
 	X(SYN_DUP, "syn_dup") X(SYNACK_SENT, "synack_sent") X(SYNACK_RETRANS, "synack_retrans") \
 	X(SYN_SENT, "syn_sent") X(SYN_RETRANS, "syn_retrans") \
@@ -250,6 +251,7 @@ struct sp_listener {
 	uint64_t key;                    /* proof for INHERIT (fork children) */
 	uint64_t hold_until;             /* FORKING: held until then once let go */
 	bool accepting;                  /* ACCEPTING: the app takes connections */
+	bool forked;                     /* of a fork group (FORKING, INHERIT) */
 	struct sp_app *app;              /* NULL: held for fork children */
 	struct sp *sp;
 	struct sp_timer hold_tmr;        /* held: freed when it fires */
@@ -450,7 +452,7 @@ int sp_open_listen(struct sp_app *a, const struct toffee_appmsg *m, uint32_t *id
 int sp_open_unlisten(struct sp_app *a, uint32_t id);
 int sp_open_accepting(struct sp_app *a, uint32_t id);
 void sp_open_forking(struct sp_app *a);
-struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s);
+struct sp_listener *sp_listener_for(struct sp *sp, const struct sp_seg *s, bool *wait);
 void sp_listeners_app_gone(struct sp_app *a);
 void sp_listener_free(struct sp *sp, struct sp_listener *l);
 

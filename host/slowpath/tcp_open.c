@@ -70,7 +70,12 @@ void sp_open_send_syn(struct sp_conn *c)
 void sp_open_syn(struct sp *sp, const struct sp_seg *s)
 {
 	sp_count(sp, SP_CNT_SYN_RCVD);
-	struct sp_listener *l = sp_listener_for(sp, s);
+	bool wait;
+	struct sp_listener *l = sp_listener_for(sp, s, &wait);
+	if (!l && wait) {
+		sp_count(sp, SP_CNT_SYN_NO_ACCEPTOR);   /* a fork group, none accepting yet */
+		return;
+	}
 	if (!l) {
 		sp_count(sp, SP_CNT_SYN_NO_LISTENER);
 		sp_rst_reply(sp, s);                 /* RFC 9293 §3.10.7.1 */

@@ -7,6 +7,10 @@
 #     a blocking loop; the parent never accepts. 20 connections from the
 #     peer are all answered, by the children only, by both of them. One
 #     child is SIGKILLed: 10 more connections are answered by the other.
+#     Again with children that accept only 2 s after the fork: a connection
+#     made before that waits (its SYN is not answered, counted as
+#     syn_no_acceptor) and is then answered by a child, not queued on the
+#     parent's listener.
 #  2. nginx (master + 2 workers, daemonized: the first process exits right
 #     after fork, its listener is held for its child): 20 x 1 MiB over curl
 #     from the peer with sha256, served by both workers (access log $pid),
@@ -67,6 +71,22 @@ kill -KILL "${KIDS[0]}"
 got=$(peer_conns 10 9100) || fail "prefork after a child was killed: $got"
 [ "$(sort -u <<<"$got")" = "${KIDS[1]}" ] || fail "prefork: after killing ${KIDS[0]}, answers from $(sort -u <<<"$got" | tr '\n' ' ')"
 echo "prefork: child ${KIDS[0]} killed, 10 connections answered by ${KIDS[1]}"
+kill -TERM "$SRV"
+wait "$SRV" 2>/dev/null
+wait_idle 0
+
+start_app prefork_late "$PY" -u tests/system/prefork_srv.py 9101 2 2
+SRV=$BG_PID
+wait_log "$LOGS/prefork_late.log" '^forked$'
+sleep 0.3          # the parent's FORKING reaches toffeed
+t0=$(date +%s.%N)
+got=$(peer_conns 1 9101) || fail "prefork, children accepting late: $got"
+t1=$(date +%s.%N)
+mapfile -t KIDS < <(sed -n 's/^child \([0-9]*\) ready$/\1/p' "$LOGS/prefork_late.log")
+grep -qxE "${KIDS[0]:-x}|${KIDS[1]:-x}" <<<"$got" || fail "prefork, children accepting late: answered by $got, not a child"
+waited=$(counter syn_no_acceptor)
+[ "${waited:-0}" -ge 1 ] || fail "prefork, children accepting late: no SYN waited (syn_no_acceptor ${waited:-missing})"
+echo "prefork: a connection made before the children accept waited ($(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s, $waited SYNs held back) and was answered by child $got"
 kill -TERM "$SRV"
 wait "$SRV" 2>/dev/null
 wait_idle 0
