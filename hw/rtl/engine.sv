@@ -874,11 +874,12 @@ logic [15:0] grp_any_reg = '0;
 logic [63:0] grp_low_reg = '0;         // per group: its lowest candidate
 logic [7:0] pick_ctx_reg = '0;
 always_ff @(posedge clk)
-    below_lim_reg <= lim0 >= 32'd256 ? '1 : (256'd1 << lim0[7:0]) - 256'd1;
+    below_lim_reg <= lim0 >= 32'd256 ? '1 : ~({256{1'b1}} << lim0[7:0]);
 
-// Contexts i with i >= cursor (cursor 256: none).
+// Contexts i with i >= cursor (cursor 256: none). Shifted ones, not a
+// subtraction: a decoder, no 256-bit carry chain.
 function automatic [255:0] at_or_above(input [8:0] cursor);
-    at_or_above = cursor[8] ? 256'd0 : ~((256'd1 << cursor[7:0]) - 256'd1);
+    at_or_above = cursor[8] ? 256'd0 : {256{1'b1}} << cursor[7:0];
 endfunction
 // Per group of 16 candidates: the index of its lowest.
 function automatic [63:0] group_lowest(input [255:0] c);
