@@ -152,8 +152,9 @@ end
 
 // ---------------------------------------------------------------------------
 // Iterations: A finds the first stop at or after p (one-hot), B takes the
-// outcome there. Walk state per stage (flat vectors: yosys 0.23 has no packed
-// multi-dimensional arrays; stage s is slice s).
+// outcome there. The walk state and one-hot per stage are flat vectors
+// (yosys 0.23 has no packed multi-dimensional arrays; stage s is slice s),
+// the values carried along are arrays with an entry per stage.
 // ---------------------------------------------------------------------------
 localparam S_P = 0;            // [5:0] walk position
 localparam S_DONE = 6;
