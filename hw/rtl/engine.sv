@@ -405,7 +405,7 @@ endfunction
 localparam [6:0]
     S_IDLE        = 7'd0,
     // receive
-    S_RX_LOAD     = 7'd1,   // frame FIFO -> frame buffer
+    S_RX_LOAD     = 7'd1,   // wait for the loader's frame
     S_RX_STRD     = 7'd2,   // flow state read
     S_RX_STW      = 7'd3,
     S_RX_CLS      = 7'd4,   // rx_classify
@@ -529,6 +529,7 @@ logic [31:0] exc_flow_reg = '0;
 logic [15:0] exc_len_reg = '0;
 logic [31:0] exc_idx_reg = '0;
 logic [15:0] mv_off_reg = '0, mv_len0_reg = '0, mv_len1_reg = '0, mv_frame_len_reg = '0;
+logic mv_img_reg = 1'b0;                       // replay the READ_STATE image, not the frame
 logic [63:0] mv_iova0_reg = '0, mv_iova1_reg = '0;
 logic mv_req_done_reg = 1'b0;
 logic [1023:0] txf_state_reg = '0;   // frame request
@@ -614,25 +615,70 @@ rx_classify cls_inst (
 );
 
 // ---------------------------------------------------------------------------
-// Frame buffer: the current frame (or a READ_STATE image), replayed to the
-// write mover as often as the actions need it.
+// Frame buffer: two banks of one frame slot each. The loader copies frames
+// from the frame FIFO into them ahead of the sequencer, so a frame's copy
+// overlaps the previous frame's processing; the sequencer's frame is the
+// oldest loaded one (bank cur_bank_reg), replayed to the write mover as
+// often as the actions need it. A READ_STATE image goes to the top of bank
+// 0, above the largest frame.
 // ---------------------------------------------------------------------------
-logic [DATA_WIDTH-1:0] fbuf [FB_DEPTH];
+localparam IMG_BASE = FB_DEPTH - 128 / B;
+if ((toffee_abi_pkg::MAX_FRAME + B - 1) / B > IMG_BASE) begin : g_err_fb
+    $error("engine: frame buffer bank too small for a frame and the state image");
+end
+
+logic [DATA_WIDTH-1:0] fbuf [2 * FB_DEPTH];
 logic fb_we;
-logic [FBA_W-1:0] fb_waddr;
+logic [FBA_W:0] fb_waddr;
 logic [DATA_WIDTH-1:0] fb_wdata;
+
+// Loader.
+logic [1:0] bank_full_reg = '0;
+logic ld_bank_reg = 1'b0;                      // bank being loaded
+logic cur_bank_reg = 1'b0;                     // the sequencer's frame
 logic [FBA_W-1:0] load_addr_reg = '0;
+logic rx_job_reg = 1'b0;                       // the sequencer holds bank cur_bank_reg
+// (the loader pauses while READ_STATE writes its image: one write port)
+wire ld_go = s_axis_frame_tvalid && s_axis_frame_tready;
+wire frame_done = rx_job_reg && state_reg == S_IDLE;
+assign s_axis_frame_tready = !bank_full_reg[ld_bank_reg] && state_reg != S_SP_RDST;
+
+always_ff @(posedge clk) begin
+    if (ld_go) begin
+        load_addr_reg <= load_addr_reg + 1'b1;
+        if (s_axis_frame_tlast) begin
+            bank_full_reg[ld_bank_reg] <= 1'b1;
+            ld_bank_reg <= !ld_bank_reg;
+            load_addr_reg <= '0;
+        end
+    end
+    if (frame_done) begin                      // never the bank being filled
+        bank_full_reg[cur_bank_reg] <= 1'b0;
+        cur_bank_reg <= !cur_bank_reg;
+        rx_job_reg <= 1'b0;
+    end
+    if (state_reg == S_IDLE && s_axis_seg_tvalid)
+        rx_job_reg <= 1'b1;
+    if (rst) begin
+        bank_full_reg <= '0;
+        ld_bank_reg <= 1'b0;
+        cur_bank_reg <= 1'b0;
+        load_addr_reg <= '0;
+        rx_job_reg <= 1'b0;
+    end
+end
 
 always_ff @(posedge clk) begin
     if (fb_we)
         fbuf[fb_waddr] <= fb_wdata;
 end
 
-// Replay: beats 0 .. ceil(len / B) - 1 of the buffer.
+// Replay: mv_frame_len_reg bytes from the sequencer's frame, or from the
+// image (mv_img_reg).
 logic rp_active_reg = 1'b0;
 logic [FBA_W:0] rp_addr_reg = '0;
-logic [FBA_W:0] rp_end_reg = '0;               // last beat index
-logic [15:0] rp_len_reg = '0;
+logic [FBA_W:0] rp_end_reg = '0;               // last beat
+logic [KEEP_WIDTH-1:0] rp_last_keep_reg = '0;
 logic rp_valid_reg = 1'b0;
 logic rp_last_reg = 1'b0;
 logic [DATA_WIDTH-1:0] rp_data_reg = '0;
@@ -640,17 +686,17 @@ logic [KEEP_WIDTH-1:0] rp_keep_reg = '0;
 wire rp_adv = !rp_valid_reg || m_axis_mvw_tready;
 logic rp_start;
 
-wire [15:0] rp_last_bytes = rp_len_reg - 16'({rp_end_reg[FBA_W-1:0], LG_B'(0)});
+wire [FBA_W:0] rp_first = mv_img_reg ? (FBA_W+1)'(IMG_BASE) : {cur_bank_reg, FBA_W'(0)};
+wire [15:0] rp_len_m1 = mv_frame_len_reg - 16'd1;
 
 always_ff @(posedge clk) begin
     if (rp_adv) begin
         rp_valid_reg <= 1'b0;
         if (rp_active_reg) begin
-            rp_data_reg <= fbuf[rp_addr_reg[FBA_W-1:0]];
+            rp_data_reg <= fbuf[rp_addr_reg];
             rp_valid_reg <= 1'b1;
             rp_last_reg <= rp_addr_reg == rp_end_reg;
-            rp_keep_reg <= rp_addr_reg == rp_end_reg ?
-                KEEP_WIDTH'((65'd1 << rp_last_bytes[LG_B:0]) - 65'd1) : {KEEP_WIDTH{1'b1}};
+            rp_keep_reg <= rp_addr_reg == rp_end_reg ? rp_last_keep_reg : {KEEP_WIDTH{1'b1}};
             rp_addr_reg <= rp_addr_reg + 1'b1;
             if (rp_addr_reg == rp_end_reg)
                 rp_active_reg <= 1'b0;
@@ -659,9 +705,9 @@ always_ff @(posedge clk) begin
     if (rp_start) begin
         rp_valid_reg <= 1'b0;
         rp_active_reg <= 1'b1;
-        rp_addr_reg <= '0;
-        rp_len_reg <= mv_frame_len_reg;
-        rp_end_reg <= (FBA_W+1)'((mv_frame_len_reg - 16'd1) >> LG_B);
+        rp_addr_reg <= rp_first;
+        rp_end_reg <= rp_first + (FBA_W+1)'(rp_len_m1 >> LG_B);
+        rp_last_keep_reg <= KEEP_WIDTH'((65'd2 << rp_len_m1[LG_B-1:0]) - 65'd1);
     end
     if (rst) begin
         rp_active_reg <= 1'b0;
@@ -843,7 +889,6 @@ assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
 
 // Segments and frames.
 assign s_axis_seg_tready = state_reg == S_IDLE;
-assign s_axis_frame_tready = state_reg == S_RX_LOAD;
 assign s_axis_db_tready = 1'b1;
 
 // The scheduler's tx_pending() of a new state (fp_sched_kick's test).
@@ -907,13 +952,13 @@ endfunction
 // ---------------------------------------------------------------------------
 always_comb begin
     fb_we = 1'b0;
-    fb_waddr = load_addr_reg;
+    fb_waddr = {ld_bank_reg, load_addr_reg};
     fb_wdata = s_axis_frame_tdata;
-    if (state_reg == S_RX_LOAD && s_axis_frame_tvalid)
+    if (ld_go)
         fb_we = 1'b1;
     if (state_reg == S_SP_RDST) begin
         fb_we = 1'b1;
-        fb_waddr = FBA_W'(rdst_beat_reg);
+        fb_waddr = (FBA_W+1)'(IMG_BASE) + (FBA_W+1)'(rdst_beat_reg);
         fb_wdata = nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH];
     end
     rp_start = state_reg == S_MV_REQ && !mv_req_done_reg && mvw_req_ready;
@@ -1022,7 +1067,6 @@ always_ff @(posedge clk) begin
                 seg_ts_val_reg <= s_axis_seg_ts_val;
                 seg_pay_off_reg <= s_axis_seg_pay_off;
                 seg_pay_len_reg <= s_axis_seg_pay_len;
-                load_addr_reg <= '0;
                 fst_reg <= '0;
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
                 state_reg <= S_RX_LOAD;
@@ -1037,11 +1081,8 @@ always_ff @(posedge clk) begin
 
         // ------------------------------------------------------------------
         // Received segment.
-        S_RX_LOAD: if (s_axis_frame_tvalid) begin
-            load_addr_reg <= load_addr_reg + 1'b1;
-            if (s_axis_frame_tlast)
-                state_reg <= seg_hit_reg ? S_RX_STRD : S_RX_CLS;
-        end
+        S_RX_LOAD: if (bank_full_reg[cur_bank_reg])   // the loader has the frame
+            state_reg <= seg_hit_reg ? S_RX_STRD : S_RX_CLS;
         S_RX_STRD: state_reg <= S_RX_STW;
         S_RX_STW: if (st_tvalid) begin
             fst_reg <= st_state;
@@ -1117,6 +1158,7 @@ always_ff @(posedge clk) begin
                 mv_iova1_reg <= r_dep_iova1_reg;
                 mv_len1_reg <= r_dep_len1_reg;
                 mv_frame_len_reg <= seg_frame_len_reg;
+                mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
                 ret_reg <= S_RX_EV;
                 state_reg <= S_MV_REQ;
@@ -1216,6 +1258,7 @@ always_ff @(posedge clk) begin
                 mv_iova1_reg <= '0;
                 mv_len1_reg <= '0;
                 mv_frame_len_reg <= seg_frame_len_reg;
+                mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
                 ret_reg <= S_EXC_ENTRY;
                 state_reg <= S_MV_REQ;
@@ -1414,6 +1457,7 @@ always_ff @(posedge clk) begin
                 mv_iova1_reg <= '0;
                 mv_len1_reg <= '0;
                 mv_frame_len_reg <= 16'd128;
+                mv_img_reg <= 1'b1;
                 mv_req_done_reg <= 1'b0;
                 ret_reg <= S_SP_FB;
                 state_reg <= S_MV_REQ;
@@ -1739,7 +1783,7 @@ assign m_axis_notify_ctx = notify_ctx_reg;
 
 // verilator lint_off UNUSEDSIGNAL
 wire unused = &{1'b0, cfg_spq_buf[255:128], seg_ip_tos_reg[7:2], status_reg,
-                rp_last_bytes[15:LG_B+1], vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
+                vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
                 s_axis_frame_tkeep, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
 // verilator lint_on UNUSEDSIGNAL
 
