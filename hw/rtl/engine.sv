@@ -259,6 +259,7 @@ module engine #(
     // on s_axis_txf.
     output wire                    txf_req_valid,
     input  wire                    txf_req_ready,
+    input  wire                    txf_busy,           // a frame accepted, not yet all out
     output wire                    txf_req_is_ack,
     output wire                    txf_req_ece,
     output wire [1023:0]           txf_req_state,
@@ -781,11 +782,10 @@ assign m_axis_tx_tkeep = raw_mode ? KEEP_WIDTH'((65'd1 << raw_keep_n[LG_B:0]) - 
 assign m_axis_tx_tvalid = raw_mode ? s_axis_rd_resp_tvalid : s_axis_txf_tvalid;
 assign m_axis_tx_tlast = raw_mode ? s_axis_rd_resp_last : s_axis_txf_tlast;
 assign s_axis_txf_tready = !raw_mode && m_axis_tx_tready;
-wire txf_last_fire = s_axis_txf_tvalid && s_axis_txf_tready && s_axis_txf_tlast;
 
 // Engine reads: entries and images collected in rd_buf_reg; raw frames
 // streamed to the MAC.
-assign m_axis_rd_req_tvalid = state_reg == S_RD_REQ || state_reg == S_RAW_RDREQ;
+assign m_axis_rd_req_tvalid = state_reg == S_RD_REQ || (state_reg == S_RAW_RDREQ && !txf_busy);
 assign m_axis_rd_req_addr = rd_addr_reg;
 assign m_axis_rd_req_len = rd_len_reg;
 assign s_axis_rd_resp_tready = state_reg == S_RD_WAIT || (raw_mode && m_axis_tx_tready);
@@ -1285,17 +1285,22 @@ always_ff @(posedge clk) begin
                 txf_req_done_reg <= 1'b1;
             if (mvr_req_ready)
                 mvr_req_done_reg <= 1'b1;
+            // tx_frame keeps what it needs from the request: an ACK goes
+            // out while the engine moves on (raw frames, data segments and
+            // `idle` wait for it).
             if ((txf_req_done_reg || txf_req_ready) &&
-                (mvr_req_done_reg || mvr_req_ready || txf_len_reg == 16'd0))
-                state_reg <= S_TXF_WAIT;
-        end
-        S_TXF_WAIT: if (txf_last_fire) begin
-            if (txf_is_ack_reg) begin
-                cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_ACKS);
-            end else begin
-                cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_SEGS);
-                txb = txf_len_reg;
+                (mvr_req_done_reg || mvr_req_ready || txf_len_reg == 16'd0)) begin
+                if (txf_is_ack_reg) begin
+                    cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_ACKS);
+                    state_reg <= ret_reg;
+                end else begin
+                    state_reg <= S_TXF_WAIT;
+                end
             end
+        end
+        S_TXF_WAIT: if (!txf_busy) begin        // the segment (and any ACK before it) is out
+            cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_SEGS);
+            txb = txf_len_reg;
             state_reg <= ret_reg;
         end
 
@@ -1518,7 +1523,7 @@ always_ff @(posedge clk) begin
                 state_reg <= S_RAW_RDREQ;
             end
         end
-        S_RAW_RDREQ: if (m_axis_rd_req_tready) state_reg <= S_RAW_STREAM;
+        S_RAW_RDREQ: if (m_axis_rd_req_tready && !txf_busy) state_reg <= S_RAW_STREAM;   // after tx_frame's frames
         S_RAW_STREAM: if (s_axis_rd_resp_tvalid && m_axis_tx_tready) begin
             raw_left_reg <= raw_left_reg - raw_keep_n;
             if (s_axis_rd_resp_last) begin
@@ -1769,7 +1774,7 @@ always_ff @(posedge clk) begin
 end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
-assign idle = state_reg == S_IDLE && !in_poll_reg && !s_axis_seg_tvalid && !notify_valid_reg;
+assign idle = state_reg == S_IDLE && !in_poll_reg && !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;

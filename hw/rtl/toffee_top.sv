@@ -379,7 +379,7 @@ tx_sched #(.FLOW_CAP(FLOW_CAP)) sch_inst (
 );
 
 // tx_frame: ACKs and data segments; payload from dma_read_bytes.
-wire txf_req_valid, txf_req_ready, txf_req_is_ack, txf_req_ece;
+wire txf_req_valid, txf_req_ready, txf_req_is_ack, txf_req_ece, txf_busy;
 wire [1023:0] txf_req_state;
 wire [31:0] txf_req_seq;
 wire [7:0] txf_req_flags, txf_req_tos;
@@ -400,7 +400,7 @@ tx_frame #(.DATA_WIDTH(DATA_WIDTH)) txf_inst (
     .s_axis_req_len(txf_req_len), .s_axis_req_tos(txf_req_tos), .s_axis_req_now_ns(now_ns),
     .s_axis_pay_tdata(pay_tdata), .s_axis_pay_tvalid(pay_tvalid), .s_axis_pay_tready(pay_tready),
     .m_axis_tx_tdata(txf_tdata), .m_axis_tx_tkeep(txf_tkeep), .m_axis_tx_tvalid(txf_tvalid),
-    .m_axis_tx_tready(txf_tready), .m_axis_tx_tlast(txf_tlast)
+    .m_axis_tx_tready(txf_tready), .m_axis_tx_tlast(txf_tlast), .busy(txf_busy)
 );
 
 // ---------------------------------------------------------------------------
@@ -551,7 +551,8 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .txs_seq(txs_seq), .txs_len(txs_len), .txs_flags(txs_flags), .txs_tos(txs_tos),
     .txs_iova0(txs_iova0), .txs_len0(txs_len0), .txs_iova1(txs_iova1), .txs_len1(txs_len1),
     .txs_out_state(txs_out_state),
-    .txf_req_valid(txf_req_valid), .txf_req_ready(txf_req_ready), .txf_req_is_ack(txf_req_is_ack),
+    .txf_req_valid(txf_req_valid), .txf_req_ready(txf_req_ready), .txf_busy(txf_busy),
+    .txf_req_is_ack(txf_req_is_ack),
     .txf_req_ece(txf_req_ece), .txf_req_state(txf_req_state), .txf_req_seq(txf_req_seq),
     .txf_req_flags(txf_req_flags), .txf_req_len(txf_req_len), .txf_req_tos(txf_req_tos),
     .s_axis_txf_tdata(txf_tdata), .s_axis_txf_tkeep(txf_tkeep), .s_axis_txf_tvalid(txf_tvalid),

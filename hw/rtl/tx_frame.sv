@@ -70,7 +70,10 @@ module tx_frame #(
     output wire [KEEP_WIDTH-1:0]  m_axis_tx_tkeep,
     output wire                   m_axis_tx_tvalid,
     input  wire                   m_axis_tx_tready,
-    output wire                   m_axis_tx_tlast
+    output wire                   m_axis_tx_tlast,
+
+    // A request taken and its frame not yet fully handed to m_axis_tx.
+    output wire                   busy
 );
 
 localparam B = KEEP_WIDTH;
@@ -431,6 +434,7 @@ assign m_axis_tx_tdata = o_data;
 assign m_axis_tx_tkeep = o_keep;
 assign m_axis_tx_tvalid = o_valid;
 assign m_axis_tx_tlast = o_last;
+assign busy = st_reg != S_IDLE || e_busy;
 
 endmodule
 
