@@ -363,7 +363,7 @@ end
 localparam [2:0] SCH_KICK = 3'd0, SCH_POP = 3'd1, SCH_ROTATE = 3'd2, SCH_WAIT = 3'd3, SCH_ADVANCE = 3'd4;
 localparam [1:0] TXR_IDLE = 2'd0, TXR_SENT = 2'd1, TXR_MORE = 2'd2, TXR_WAIT_RATE = 2'd3;
 // rx_classify verdicts.
-localparam [1:0] V_DROP = 2'd1, V_PUNT = 2'd2;         // else PASS
+localparam [1:0] V_PASS = 2'd0, V_DROP = 2'd1, V_PUNT = 2'd2;   // rx_classify's verdicts
 
 // Field offsets in struct toffee_flow (bits).
 localparam O_CTX = 8 * toffee_abi_pkg::FLOW_CTX_ID_OFF;
@@ -406,20 +406,14 @@ endfunction
 localparam [6:0]
     S_IDLE        = 7'd0,
     // receive
-    S_RX_LOAD     = 7'd1,   // wait for the loader's frame
-    S_RX_STRD     = 7'd2,   // flow state read
-    S_RX_STW      = 7'd3,
-    S_RX_CLS      = 7'd4,   // rx_classify
-    S_RX_CLSW     = 7'd5,
-    S_RX_CTX      = 7'd6,   // context row (event ring)
-    S_RX_CTXW     = 7'd7,
-    S_RX_STEP     = 7'd8,   // rx_protocol
-    S_RX_STEPW    = 7'd9,
-    S_RX_WB       = 7'd10,  // state write, kick
+    S_RX_LOAD     = 7'd1,   // the decided segment's frame in its bank
+    S_RX_WB       = 7'd10,  // kick
     S_RX_DEP      = 7'd11,  // deposit
     S_RX_EV       = 7'd12,  // event
     S_RX_ACK      = 7'd13,  // ACK
     S_RX_EXC      = 7'd14,  // exception
+    S_EV_ROW      = 7'd15,  // event: the context row read again
+    S_EV_ROWW     = 7'd16,
     // shared action sub-sequences
     S_MV_REQ      = 7'd20,  // mover request + frame replay
     S_MV_WAIT     = 7'd21,
@@ -487,6 +481,22 @@ localparam [6:0]
     S_POLL_DONE   = 7'd89,
     S_TX_WAITOP   = 7'd90;
 
+// The lookahead: the receive decision (flow state, rx_classify, context row,
+// rx_protocol, state write) of the next segment, while the sequencer
+// carries out the actions of the previous one.
+localparam [3:0]
+    LA_IDLE  = 4'd0,
+    LA_STRD  = 4'd1,    // flow state read
+    LA_STW   = 4'd2,
+    LA_CLS   = 4'd3,    // rx_classify
+    LA_CLSW  = 4'd4,
+    LA_CTX   = 4'd5,    // context row (event ring room)
+    LA_CTXW  = 4'd6,
+    LA_STEP  = 4'd7,    // rx_protocol
+    LA_STEPW = 4'd8,
+    LA_WB    = 4'd9,    // state write
+    LA_DONE  = 4'd10;   // decided: waits for the sequencer
+
 logic [6:0] state_reg /*verilator public_flat_rd*/ = S_IDLE;
 logic [6:0] ret_reg = S_IDLE;        // return state of a sub-sequence
 logic [6:0] ret2_reg = S_IDLE;       // second level (event / exception -> TXF / MV)
@@ -509,18 +519,37 @@ logic [15:0] seg_win_reg = '0, seg_pay_off_reg = '0, seg_pay_len_reg = '0;
 
 logic [1023:0] fst_reg = '0;         // flow state as read
 logic [1023:0] nst_reg = '0;         // new state
-logic [11*32-1:0] row_reg = '0;      // context row
-logic [1:0] vkind_reg = '0;
-logic [7:0] vreason_reg = '0;
-logic [31:0] vflow_reg = '0;
+logic [11*32-1:0] row_reg = '0;      // context row (the sequencer's)
 
-// rx_protocol outputs
-logic r_drop_reg = 1'b0, r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
+// lookahead: its state, verdict and rx_protocol outputs (r_*)
+logic [3:0] la_state_reg /*verilator public_flat_rd*/ = LA_IDLE;
+logic [1:0] la_kind_reg = '0;        // V_DROP, V_PUNT, V_PASS
+logic [7:0] la_exc_reason_reg = '0;  // V_PUNT: reason, frame length
+logic [15:0] la_exc_len_reg = '0;
+logic [31:0] la_exc_flow_reg = '0;
+logic la_ev_ok_reg = 1'b0;           // room in the event ring
+logic r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
 logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
 logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
 logic [15:0] r_dep_off_reg = '0, r_dep_len0_reg = '0, r_dep_len1_reg = '0;
 logic [63:0] r_dep_iova0_reg = '0, r_dep_iova1_reg = '0;
 logic [31:0] r_ev_rx_reg = '0, r_ev_freed_reg = '0;
+
+// the segment the sequencer holds: its actions (a_*), taken from the lookahead
+logic [1:0] a_kind_reg = '0;
+logic [31:0] a_flow_reg = '0;
+logic [7:0] a_ctx_reg = '0;
+logic [15:0] a_frame_len_reg = '0;
+logic a_punt_reg = 1'b0, a_dep_reg = 1'b0, a_ev_reg = 1'b0, a_ack_reg = 1'b0;
+logic a_ece_reg = 1'b0, a_kick_reg = 1'b0;
+logic [7:0] a_exc_reason_reg = '0, a_ev_flags_reg = '0;
+logic [15:0] a_exc_len_reg = '0;
+logic [15:0] a_dep_off_reg = '0, a_dep_len0_reg = '0, a_dep_len1_reg = '0;
+logic [63:0] a_dep_iova0_reg = '0, a_dep_iova1_reg = '0;
+logic [31:0] a_ev_rx_reg = '0, a_ev_freed_reg = '0;
+// Its event is not yet in its ring's tail: a lookahead reading the same
+// context's row counts it as used.
+logic ev_pend_reg = 1'b0;
 
 // action parameters
 logic [31:0] ev_flow_reg = '0;       // event: flow id, ctx
@@ -610,7 +639,7 @@ rx_classify cls_inst (
     .s_axis_seg_tcp_flags(seg_tcp_flags_reg), .s_axis_seg_tcp_csum_ok(seg_tcp_csum_ok_reg),
     .s_axis_seg_opt_ok(seg_opt_ok_reg), .s_axis_seg_hit(seg_hit_reg),
     .s_axis_seg_flow_id(seg_flow_reg), .s_axis_seg_flow_flags(fst_reg[O_FLAGS +: 16]),
-    .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(state_reg == S_RX_CLSW),
+    .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(la_state_reg == LA_CLSW),
     .m_axis_verdict_kind(v_kind), .m_axis_verdict_reason(v_reason),
     .m_axis_verdict_flow_id(v_flow)
 );
@@ -642,6 +671,7 @@ logic rx_job_reg = 1'b0;                       // the sequencer holds bank cur_b
 // (the loader pauses while READ_STATE writes its image: one write port)
 wire ld_go = s_axis_frame_tvalid && s_axis_frame_tready;
 wire frame_done = rx_job_reg && state_reg == S_IDLE;
+wire la_take = state_reg == S_IDLE && la_state_reg == LA_DONE;   // the sequencer takes a segment
 assign s_axis_frame_tready = !bank_full_reg[ld_bank_reg] && state_reg != S_SP_RDST;
 
 always_ff @(posedge clk) begin
@@ -658,7 +688,7 @@ always_ff @(posedge clk) begin
         cur_bank_reg <= !cur_bank_reg;
         rx_job_reg <= 1'b0;
     end
-    if (state_reg == S_IDLE && s_axis_seg_tvalid)
+    if (la_take)
         rx_job_reg <= 1'b1;
     if (rst) begin
         bank_full_reg <= '0;
@@ -797,10 +827,12 @@ logic [1023:0] rd_aligned = '0;
 // Step module inputs.
 // ---------------------------------------------------------------------------
 wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
-wire [31:0] ev_used = w32(row_reg, W_EV_TAIL) - w32(row_reg, W_EV_HEAD);
-wire ev_ok = ev_log2 != 32'd0 && ev_used < size_of(ev_log2);
+// The lookahead's row (ctx_rdata in LA_CTXW), with the held segment's event.
+wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
+wire [31:0] la_ev_used = w32(ctx_rdata, W_EV_TAIL) - w32(ctx_rdata, W_EV_HEAD) +
+                         32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]);
 
-assign rxp_in_valid = state_reg == S_RX_STEP;
+assign rxp_in_valid = la_state_reg == LA_STEP;
 assign rxp_flow_id = seg_flow_reg;
 assign rxp_state = fst_reg;
 assign rxp_flags = seg_tcp_flags_reg;
@@ -813,7 +845,7 @@ assign rxp_ce = seg_ip_tos_reg[1:0] == 2'b11;
 assign rxp_pay_off = seg_pay_off_reg;
 assign rxp_pay_len = seg_pay_len_reg;
 assign rxp_frame_len = 16'd14 + seg_ip_len_reg;
-assign rxp_ev_ok = ev_ok;
+assign rxp_ev_ok = la_ev_ok_reg;
 
 assign cmx_in_valid = state_reg == S_SP_EXEC || state_reg == S_CTX_EXEC;
 assign cmx_ctx_cmd = state_reg == S_CTX_EXEC;
@@ -853,14 +885,14 @@ assign sch_op_id = sch_id_reg;
 assign sch_op_time = sch_time_reg;
 
 // Flow state port.
-assign st_rd_tvalid = state_reg == S_RX_STRD || state_reg == S_SP_STRD ||
+assign st_rd_tvalid = la_state_reg == LA_STRD || state_reg == S_SP_STRD ||
                       state_reg == S_CTX_STRD || state_reg == S_TX_STRD;
-assign st_rd_flow_id = state_reg == S_RX_STRD ? seg_flow_reg :
+assign st_rd_flow_id = la_state_reg == LA_STRD ? seg_flow_reg :
                        state_reg == S_TX_STRD ? sch_id_reg :
                        state_reg == S_CTX_STRD ? cmd_reg[31:0] : cmd_reg[63:32];
-assign st_wr_tvalid = state_reg == S_RX_WB || (state_reg == S_SP_WB && c_wr_reg) ||
+assign st_wr_tvalid = la_state_reg == LA_WB || (state_reg == S_SP_WB && c_wr_reg) ||
                       (state_reg == S_CTX_WB && c_wr_reg) || state_reg == S_TX_WB;
-assign st_wr_flow_id = state_reg == S_RX_WB ? seg_flow_reg :
+assign st_wr_flow_id = la_state_reg == LA_WB ? seg_flow_reg :
                        state_reg == S_TX_WB ? sch_id_reg :
                        state_reg == S_CTX_WB ? cmd_reg[31:0] : cmd_reg[63:32];
 assign st_wr_state = nst_reg;
@@ -887,8 +919,9 @@ assign m_axis_upd_ports = tab_ports_reg;
 assign m_axis_upd_flow_id = cmd_reg[63:32];
 assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
 
-// Segments and frames.
-assign s_axis_seg_tready = state_reg == S_IDLE;
+// Segments: the lookahead takes one while the sequencer is idle or busy
+// with the previous segment's actions (its ports are then free).
+assign s_axis_seg_tready = la_state_reg == LA_IDLE && (state_reg == S_IDLE || rx_job_reg);
 assign s_axis_db_tready = 1'b1;
 
 // The scheduler's tx_pending() of a new state (fp_sched_kick's test).
@@ -968,7 +1001,7 @@ always_comb begin
     rw16_log2 = '0;
     rw16_idx = '0;
     if (state_reg == S_EV_ENTRY) begin
-        rw16_data = {8'd0, 16'd0, r_ev_flags_reg, r_ev_freed_reg, r_ev_rx_reg, ev_flow_reg};
+        rw16_data = {8'd0, 16'd0, a_ev_flags_reg, a_ev_freed_reg, a_ev_rx_reg, ev_flow_reg};
         rw16_base = {w32(row_reg, W_EV_BASE_HI), w32(row_reg, W_EV_BASE_LO)};
         rw16_log2 = ev_log2[4:0];
         rw16_idx = w32(row_reg, W_EV_TAIL);
@@ -981,7 +1014,10 @@ always_comb begin
     rw32_valid = state_reg == S_FB_ENTRY;
 end
 
-// Context RAM port B.
+// Context RAM port B: the sequencer's, else the lookahead's row read.
+wire seq_ctx_port = state_reg == S_EV_ROW || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
+                    state_reg == S_CTX_ROW || state_reg == S_CTX_END;
+wire la_ctx_go = la_state_reg == LA_CTX && !seq_ctx_port;
 always_comb begin
     ctx_en_r = 1'b0;
     ctx_we_r = '0;
@@ -989,10 +1025,7 @@ always_comb begin
     ctx_wdata_r = '0;
     ctx_we_any = 1'b0;
     case (state_reg)
-        S_RX_CTX: begin
-            ctx_en_r = 1'b1;
-            ctx_addr_r = fst_reg[O_CTX +: 8];
-        end
+        S_EV_ROW: ctx_en_r = 1'b1;
         S_EV_ARM: begin                      // tail + 1, read the row again (ARM)
             ctx_en_r = 1'b1;
             ctx_we_r[W_EV_TAIL] = 1'b1;
@@ -1014,6 +1047,10 @@ always_comb begin
         end
         default: ;
     endcase
+    if (la_ctx_go) begin
+        ctx_en_r = 1'b1;
+        ctx_addr_r = fst_reg[O_CTX +: 8];
+    end
     ctx_we_any = ctx_we_r != '0;
 end
 // verilator lint_off UNUSEDSIGNAL
@@ -1043,33 +1080,32 @@ always_ff @(posedge clk) begin
     case (state_reg)
         // ------------------------------------------------------------------
         S_IDLE: begin
-            if (s_axis_seg_tvalid) begin
-                seg_hit_reg <= s_axis_seg_hit;
-                seg_flow_reg <= s_axis_seg_flow_id;
-                seg_frame_len_reg <= s_axis_seg_frame_len;
-                seg_dst_mac_reg <= s_axis_seg_dst_mac;
-                seg_ethertype_reg <= s_axis_seg_ethertype;
-                seg_ip_ver_reg <= s_axis_seg_ip_ver;
-                seg_ip_ihl_reg <= s_axis_seg_ip_ihl;
-                seg_ip_tos_reg <= s_axis_seg_ip_tos;
-                seg_ip_len_reg <= s_axis_seg_ip_len;
-                seg_ip_frag_reg <= s_axis_seg_ip_frag;
-                seg_ip_proto_reg <= s_axis_seg_ip_proto;
-                seg_ip_csum_ok_reg <= s_axis_seg_ip_csum_ok;
-                seg_seq_reg <= s_axis_seg_tcp_seq;
-                seg_ack_reg <= s_axis_seg_tcp_ack;
-                seg_tcp_doff_reg <= s_axis_seg_tcp_doff;
-                seg_tcp_flags_reg <= s_axis_seg_tcp_flags;
-                seg_win_reg <= s_axis_seg_tcp_win;
-                seg_tcp_csum_ok_reg <= s_axis_seg_tcp_csum_ok;
-                seg_opt_ok_reg <= s_axis_seg_opt_ok;
-                seg_ts_reg <= s_axis_seg_ts;
-                seg_ts_val_reg <= s_axis_seg_ts_val;
-                seg_pay_off_reg <= s_axis_seg_pay_off;
-                seg_pay_len_reg <= s_axis_seg_pay_len;
-                fst_reg <= '0;
-                cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
+            if (la_state_reg == LA_DONE) begin   // la_take: its actions
+                a_kind_reg <= la_kind_reg;
+                a_flow_reg <= la_kind_reg == V_PUNT ? la_exc_flow_reg : seg_flow_reg;
+                a_ctx_reg <= fst_reg[O_CTX +: 8];
+                a_frame_len_reg <= seg_frame_len_reg;
+                a_punt_reg <= r_punt_reg;
+                a_exc_reason_reg <= la_kind_reg == V_PUNT ? la_exc_reason_reg : r_punt_reason_reg;
+                a_exc_len_reg <= la_kind_reg == V_PUNT ? la_exc_len_reg : 16'd14 + seg_ip_len_reg;
+                a_dep_reg <= r_dep_reg;
+                a_dep_off_reg <= r_dep_off_reg;
+                a_dep_iova0_reg <= r_dep_iova0_reg;
+                a_dep_len0_reg <= r_dep_len0_reg;
+                a_dep_iova1_reg <= r_dep_iova1_reg;
+                a_dep_len1_reg <= r_dep_len1_reg;
+                a_ev_reg <= r_ev_reg;
+                a_ev_rx_reg <= r_ev_rx_reg;
+                a_ev_freed_reg <= r_ev_freed_reg;
+                a_ev_flags_reg <= r_ev_flags_reg;
+                a_ack_reg <= r_ack_reg;
+                a_ece_reg <= r_ece_reg;
+                a_kick_reg <= r_kick_reg && tx_pending(nst_reg);
+                ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
+                txf_state_reg <= nst_reg;        // for its ACK
                 state_reg <= S_RX_LOAD;
+            end else if (la_state_reg != LA_IDLE || s_axis_seg_tvalid) begin
+                // a segment is being decided: it goes first
             end else if (in_poll_reg) begin
                 state_reg <= resume_reg;         // resume the poll
             end else if (s_axis_poll_tvalid || !poll_step) begin
@@ -1081,69 +1117,23 @@ always_ff @(posedge clk) begin
 
         // ------------------------------------------------------------------
         // Received segment.
-        S_RX_LOAD: if (bank_full_reg[cur_bank_reg])   // the loader has the frame
-            state_reg <= seg_hit_reg ? S_RX_STRD : S_RX_CLS;
-        S_RX_STRD: state_reg <= S_RX_STW;
-        S_RX_STW: if (st_tvalid) begin
-            fst_reg <= st_state;
-            state_reg <= S_RX_CLS;
-        end
-        S_RX_CLS: begin
-            cls_valid_reg <= 1'b1;
-            if (cls_valid_reg && cls_ready) begin
-                cls_valid_reg <= 1'b0;
-                state_reg <= S_RX_CLSW;
-            end
-        end
-        S_RX_CLSW: if (v_valid) begin
-            vkind_reg <= v_kind;
-            vreason_reg <= v_reason;
-            vflow_reg <= v_flow;
-            if (v_kind == V_DROP) begin
-                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
-                state_reg <= S_IDLE;
-            end else if (v_kind == V_PUNT) begin
-                exc_reason_reg <= v_reason;
-                exc_flow_reg <= v_flow;
-                exc_len_reg <= exc_len_of_verdict;
+        S_RX_LOAD: if (bank_full_reg[cur_bank_reg]) begin  // the loader has its frame
+            if (a_kind_reg == V_PASS) begin
+                state_reg <= S_RX_WB;
+            end else if (a_kind_reg == V_PUNT) begin
+                exc_reason_reg <= a_exc_reason_reg;
+                exc_flow_reg <= a_flow_reg;
+                exc_len_reg <= a_exc_len_reg;
                 ret2_reg <= S_IDLE;
                 state_reg <= S_EXC_CLAIM;
             end else begin
-                state_reg <= S_RX_CTX;
+                state_reg <= S_IDLE;             // dropped (counted by the lookahead)
             end
         end
-        S_RX_CTX: state_reg <= S_RX_CTXW;
-        S_RX_CTXW: begin
-            row_reg <= ctx_rdata;
-            state_reg <= S_RX_STEP;
-        end
-        S_RX_STEP: state_reg <= S_RX_STEPW;
-        S_RX_STEPW: if (rxp_out_valid) begin
-            nst_reg <= rxp_out_state;
-            r_drop_reg <= rxp_drop;
-            r_punt_reg <= rxp_punt;
-            r_punt_reason_reg <= rxp_punt_reason;
-            r_dep_reg <= rxp_dep_valid;
-            r_dep_off_reg <= rxp_dep_off;
-            r_dep_iova0_reg <= rxp_dep_iova0;
-            r_dep_len0_reg <= rxp_dep_len0;
-            r_dep_iova1_reg <= rxp_dep_iova1;
-            r_dep_len1_reg <= rxp_dep_len1;
-            r_ev_reg <= rxp_ev_valid;
-            r_ev_rx_reg <= rxp_ev_rx_bytes;
-            r_ev_freed_reg <= rxp_ev_tx_freed;
-            r_ev_flags_reg <= rxp_ev_flags;
-            r_ack_reg <= rxp_ack_valid;
-            r_ece_reg <= rxp_ack_ece;
-            r_kick_reg <= rxp_kick;
-            cnt = cnt | (rxp_cnt_inc & STEP_MASK);
-            rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)
-            state_reg <= S_RX_WB;
-        end
-        S_RX_WB: begin                           // state written (st_wr), then the kick
-            if (r_kick_reg && tx_pending(nst_reg)) begin
+        S_RX_WB: begin                           // state written by the lookahead; the kick
+            if (a_kick_reg) begin
                 sch_op_reg <= SCH_KICK;
-                sch_id_reg <= seg_flow_reg;
+                sch_id_reg <= a_flow_reg;
                 ret_reg <= S_RX_DEP;
                 state_reg <= S_SCH_OP;
             end else begin
@@ -1151,13 +1141,13 @@ always_ff @(posedge clk) begin
             end
         end
         S_RX_DEP: begin
-            if (r_dep_reg) begin
-                mv_off_reg <= r_dep_off_reg;
-                mv_iova0_reg <= r_dep_iova0_reg;
-                mv_len0_reg <= r_dep_len0_reg;
-                mv_iova1_reg <= r_dep_iova1_reg;
-                mv_len1_reg <= r_dep_len1_reg;
-                mv_frame_len_reg <= seg_frame_len_reg;
+            if (a_dep_reg) begin
+                mv_off_reg <= a_dep_off_reg;
+                mv_iova0_reg <= a_dep_iova0_reg;
+                mv_len0_reg <= a_dep_len0_reg;
+                mv_iova1_reg <= a_dep_iova1_reg;
+                mv_len1_reg <= a_dep_len1_reg;
+                mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
                 ret_reg <= S_RX_EV;
@@ -1167,21 +1157,20 @@ always_ff @(posedge clk) begin
             end
         end
         S_RX_EV: begin
-            if (r_ev_reg) begin
-                ev_flow_reg <= seg_flow_reg;
-                ev_ctx_reg <= fst_reg[O_CTX +: 8];
+            if (a_ev_reg) begin
+                ev_flow_reg <= a_flow_reg;
+                ev_ctx_reg <= a_ctx_reg;
                 ret_reg <= S_RX_ACK;
-                state_reg <= S_EV_ENTRY;
+                state_reg <= S_EV_ROW;
             end else begin
                 state_reg <= S_RX_ACK;
             end
         end
         S_RX_ACK: begin
-            if (r_ack_reg) begin
-                txf_state_reg <= nst_reg;
-                txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
-                txf_flags_reg <= 8'h10 | (r_ece_reg ? 8'h40 : 8'h00);
-                txf_ece_reg <= r_ece_reg;
+            if (a_ack_reg) begin                 // txf_state_reg: taken with the segment
+                txf_seq_reg <= txf_state_reg[O_SNDNXT +: 32];
+                txf_flags_reg <= 8'h10 | (a_ece_reg ? 8'h40 : 8'h00);
+                txf_ece_reg <= a_ece_reg;
                 txf_len_reg <= '0;
                 txf_tos_reg <= '0;
                 txf_is_ack_reg <= 1'b1;
@@ -1194,10 +1183,10 @@ always_ff @(posedge clk) begin
             end
         end
         S_RX_EXC: begin
-            if (r_punt_reg) begin
-                exc_reason_reg <= r_punt_reason_reg;
-                exc_flow_reg <= seg_flow_reg;
-                exc_len_reg <= 16'd14 + seg_ip_len_reg;
+            if (a_punt_reg) begin
+                exc_reason_reg <= a_exc_reason_reg;
+                exc_flow_reg <= a_flow_reg;
+                exc_len_reg <= a_exc_len_reg;
                 ret2_reg <= S_IDLE;
                 state_reg <= S_EXC_CLAIM;
             end else begin
@@ -1215,7 +1204,12 @@ always_ff @(posedge clk) begin
         end
         S_MV_WAIT: if (!mvw_busy && !rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;
 
-        // Context event: entry, tail + 1, ARM -> notify.
+        // Context event: the row (base, size, tail), entry, tail + 1, ARM -> notify.
+        S_EV_ROW: state_reg <= S_EV_ROWW;
+        S_EV_ROWW: begin
+            row_reg <= ctx_rdata;
+            state_reg <= S_EV_ENTRY;
+        end
         S_EV_ENTRY: begin
             lastcnt_reg <= '0;
             if (rw16_ready)
@@ -1227,7 +1221,10 @@ always_ff @(posedge clk) begin
             if (wr_last_fire && lastcnt_reg == 2'd1)
                 state_reg <= S_EV_ARM;
         end
-        S_EV_ARM: state_reg <= S_EV_ARMW;
+        S_EV_ARM: begin
+            ev_pend_reg <= 1'b0;                 // in the tail from now on
+            state_reg <= S_EV_ARMW;
+        end
         S_EV_ARMW: begin
             row_reg <= ctx_rdata;
             state_reg <= S_EV_NOTIFY;
@@ -1257,7 +1254,7 @@ always_ff @(posedge clk) begin
                 mv_len0_reg <= exc_len_reg;
                 mv_iova1_reg <= '0;
                 mv_len1_reg <= '0;
-                mv_frame_len_reg <= seg_frame_len_reg;
+                mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
                 ret_reg <= S_EXC_ENTRY;
@@ -1727,6 +1724,89 @@ always_ff @(posedge clk) begin
         default: state_reg <= S_IDLE;
     endcase
 
+    // The lookahead (it shares the counters with the sequencer).
+    case (la_state_reg)
+        LA_IDLE: if (s_axis_seg_tvalid && s_axis_seg_tready) begin
+            seg_hit_reg <= s_axis_seg_hit;
+            seg_flow_reg <= s_axis_seg_flow_id;
+            seg_frame_len_reg <= s_axis_seg_frame_len;
+            seg_dst_mac_reg <= s_axis_seg_dst_mac;
+            seg_ethertype_reg <= s_axis_seg_ethertype;
+            seg_ip_ver_reg <= s_axis_seg_ip_ver;
+            seg_ip_ihl_reg <= s_axis_seg_ip_ihl;
+            seg_ip_tos_reg <= s_axis_seg_ip_tos;
+            seg_ip_len_reg <= s_axis_seg_ip_len;
+            seg_ip_frag_reg <= s_axis_seg_ip_frag;
+            seg_ip_proto_reg <= s_axis_seg_ip_proto;
+            seg_ip_csum_ok_reg <= s_axis_seg_ip_csum_ok;
+            seg_seq_reg <= s_axis_seg_tcp_seq;
+            seg_ack_reg <= s_axis_seg_tcp_ack;
+            seg_tcp_doff_reg <= s_axis_seg_tcp_doff;
+            seg_tcp_flags_reg <= s_axis_seg_tcp_flags;
+            seg_win_reg <= s_axis_seg_tcp_win;
+            seg_tcp_csum_ok_reg <= s_axis_seg_tcp_csum_ok;
+            seg_opt_ok_reg <= s_axis_seg_opt_ok;
+            seg_ts_reg <= s_axis_seg_ts;
+            seg_ts_val_reg <= s_axis_seg_ts_val;
+            seg_pay_off_reg <= s_axis_seg_pay_off;
+            seg_pay_len_reg <= s_axis_seg_pay_len;
+            fst_reg <= '0;
+            cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
+            la_state_reg <= s_axis_seg_hit ? LA_STRD : LA_CLS;
+        end
+        LA_STRD: la_state_reg <= LA_STW;
+        LA_STW: if (st_tvalid) begin
+            fst_reg <= st_state;
+            la_state_reg <= LA_CLS;
+        end
+        LA_CLS: begin
+            cls_valid_reg <= 1'b1;
+            if (cls_valid_reg && cls_ready) begin
+                cls_valid_reg <= 1'b0;
+                la_state_reg <= LA_CLSW;
+            end
+        end
+        LA_CLSW: if (v_valid) begin
+            la_kind_reg <= v_kind;
+            la_exc_reason_reg <= v_reason;
+            la_exc_flow_reg <= v_flow;
+            la_exc_len_reg <= exc_len_of_verdict;
+            if (v_kind == V_DROP)
+                cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
+            la_state_reg <= v_kind == V_PASS ? LA_CTX : LA_DONE;
+        end
+        LA_CTX: if (la_ctx_go) la_state_reg <= LA_CTXW;
+        LA_CTXW: begin
+            la_ev_ok_reg <= la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
+            la_state_reg <= LA_STEP;
+        end
+        LA_STEP: la_state_reg <= LA_STEPW;
+        LA_STEPW: if (rxp_out_valid) begin
+            nst_reg <= rxp_out_state;
+            r_punt_reg <= rxp_punt;
+            r_punt_reason_reg <= rxp_punt_reason;
+            r_dep_reg <= rxp_dep_valid;
+            r_dep_off_reg <= rxp_dep_off;
+            r_dep_iova0_reg <= rxp_dep_iova0;
+            r_dep_len0_reg <= rxp_dep_len0;
+            r_dep_iova1_reg <= rxp_dep_iova1;
+            r_dep_len1_reg <= rxp_dep_len1;
+            r_ev_reg <= rxp_ev_valid;
+            r_ev_rx_reg <= rxp_ev_rx_bytes;
+            r_ev_freed_reg <= rxp_ev_tx_freed;
+            r_ev_flags_reg <= rxp_ev_flags;
+            r_ack_reg <= rxp_ack_valid;
+            r_ece_reg <= rxp_ack_ece;
+            r_kick_reg <= rxp_kick;
+            cnt = cnt | (rxp_cnt_inc & STEP_MASK);
+            rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)
+            la_state_reg <= LA_WB;
+        end
+        LA_WB: la_state_reg <= LA_DONE;          // st_wr in this cycle
+        LA_DONE: if (state_reg == S_IDLE) la_state_reg <= LA_IDLE;   // la_take
+        default: la_state_reg <= LA_IDLE;
+    endcase
+
     // RX_FRAMES of frames mac_rx dropped (never seen here).
     if (stat_oversize || (oversize_pend_reg != 4'd0 && cnt[toffee_abi_pkg::CNT_RX_FRAMES] == 1'b0)) begin
         logic [3:0] p;
@@ -1759,6 +1839,8 @@ always_ff @(posedge clk) begin
 
     if (rst) begin
         state_reg <= S_IDLE;
+        la_state_reg <= LA_IDLE;
+        ev_pend_reg <= 1'b0;
         in_poll_reg <= 1'b0;
         hold_reg <= 1'b0;
         hold_cnt_reg <= '0;
@@ -1774,7 +1856,8 @@ always_ff @(posedge clk) begin
 end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
-assign idle = state_reg == S_IDLE && !in_poll_reg && !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy;
+assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job_reg && !in_poll_reg &&
+              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;
@@ -1788,7 +1871,7 @@ assign m_axis_notify_ctx = notify_ctx_reg;
 
 // verilator lint_off UNUSEDSIGNAL
 wire unused = &{1'b0, cfg_spq_buf[255:128], seg_ip_tos_reg[7:2], status_reg,
-                vkind_reg, vreason_reg, vflow_reg, r_drop_reg, raw_len_reg, rd_cnt_reg,
+                rxp_drop, ev_log2[31:5], raw_len_reg, rd_cnt_reg,
                 s_axis_frame_tkeep, txf_req_ready, fst_reg[O_NICF+1 +: 7]};
 // verilator lint_on UNUSEDSIGNAL
 

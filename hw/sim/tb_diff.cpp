@@ -94,7 +94,7 @@ static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
 
 // Cycles per job, from the engine's state (engine.sv S_* codes).
-enum { E_IDLE = 0, E_RX_LOAD = 1, E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
+enum { E_IDLE = 0, E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
        E_CTX_NEXT = 64, E_CTX_END = 72, E_TX_NEXT = 81, E_POLL_DONE = 89 };
 struct jstat {
 	uint64_t n = 0, sum = 0, min = ~0ull, max = 0;
@@ -105,27 +105,34 @@ static unsigned cur_state;
 static uint64_t t_rx, t_sp, t_raw, t_ctx, t_tx, rx_bytes_cur;
 
 static unsigned state_of() { return nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg; }
+// The lookahead (a received segment's decision) and its states.
+static unsigned la_of() { return nic->model()->rootp->toffee_top->engine_inst__DOT__la_state_reg; }
+static unsigned cur_la;
+enum { E_LA_IDLE = 0, E_LA_STEP = 7 };
 // States that say what a job did.
-enum { E_MV_REQ = 20, E_EV_ENTRY = 22, E_EXC_ENTRY = 28, E_TXF_REQ = 30, E_RD_REQ = 34, E_CLSW = 5,
-       E_RX_STEP = 8 };
+enum { E_MV_REQ = 20, E_EV_ENTRY = 22, E_EXC_ENTRY = 28, E_TXF_REQ = 30, E_RD_REQ = 34 };
 static unsigned rx_mv, rx_flags, tx_flags, ctx_flags;
 static void job_track()
 {
 	uint64_t cyc = nic->cycle();
-	unsigned s = state_of();
+	unsigned s = state_of(), la = la_of();
+	if (la != cur_la) {
+		if (cur_la == E_LA_IDLE && !t_rx) {       // a segment taken (the cycle before)
+			t_rx = cyc - 1;
+			rx_mv = 0;
+			rx_flags = 0;
+		}
+		if (la == E_LA_STEP)
+			rx_flags |= 8;
+		cur_la = la;
+	}
 	if (s == cur_state)
 		return;
 	if (s == E_MV_REQ) rx_mv++;
 	if (s == E_EV_ENTRY) rx_flags |= 1;
 	if (s == E_TXF_REQ) { rx_flags |= 2; tx_flags |= 1; }
 	if (s == E_EXC_ENTRY) rx_flags |= 4;
-	if (s == E_RX_STEP) rx_flags |= 8;
 	if (s == E_RD_REQ) ctx_flags |= 1;
-	if (s == E_RX_LOAD && cur_state == E_IDLE) {
-		t_rx = cyc - 1;                          // the accept cycle in IDLE
-		rx_mv = 0;
-		rx_flags = 0;
-	}
 	if (cur_state != E_IDLE && s == E_IDLE && t_rx) {
 		uint64_t c = cyc - t_rx, beats = (rx_bytes_cur + BB - 1) / BB, copies = beats * (1 + rx_mv);
 		std::string k = "rx: ";
