@@ -351,6 +351,25 @@ static void step_rx(const tb_frame &f, const char *what)
 	cur_frame = nullptr;
 }
 
+// Several frames back to back: the firmware takes them one after the other,
+// the RTL as they come (its lookahead decides a segment while the previous
+// one's actions run); the outputs must still be identical.
+static void step_rx_burst(const std::vector<tb_frame> &fs, const char *what)
+{
+	step_no++;
+	step_name = what;
+	sync_host();
+	for (const tb_frame &f : fs)
+		fphost_rx(fh, f.data(), (uint32_t)f.size());
+	cur_frame = &fs.back();
+	rx_bytes_cur = fs.back().size();
+	for (const tb_frame &f : fs)
+		nic->rx_frame(f.data(), (uint32_t)f.size());
+	run_idle(what);
+	compare();
+	cur_frame = nullptr;
+}
+
 static unsigned step_poll(unsigned budget, const char *what)
 {
 	step_no++;
@@ -375,12 +394,16 @@ static void poll_idle(const char *what)
 // The host consumes what the NIC produced (events, exceptions, feedback),
 // so that rings never fill; returns bytes delivered per flow via events.
 static std::map<uint32_t, uint32_t> pending_rx;   // flow -> bytes to consume
+static std::map<uint32_t, uint32_t> consumed_ahead; // flow -> bytes consumed before their events were read
 static void host_drain()
 {
 	struct toffee_ctx_ev ev;
 	for (uint32_t c = 0; c < N_CTX; c++)
-		while (fphost_ctx_ev_next(fh, c, &ev))
-			pending_rx[ev.flow_id] += ev.rx_bytes;
+		while (fphost_ctx_ev_next(fh, c, &ev)) {
+			uint32_t &ahead = consumed_ahead[ev.flow_id], n = ev.rx_bytes < ahead ? ev.rx_bytes : ahead;
+			ahead -= n;
+			pending_rx[ev.flow_id] += ev.rx_bytes - n;
+		}
 	struct toffee_sp_exc exc;
 	while (fphost_exc_next(fh, &exc, nullptr)) {
 	}
@@ -841,7 +864,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.flow_cap = 4096;
 	cfg.n_ctx = N_CTX;
-	cfg.ctx_log2 = 8;
+	cfg.ctx_log2 = 4;                   // 16 events: the bursts below fill it
 	cfg.mem_size = 256u << 20;
 	memcpy(cfg.mac, MAC, 6);
 	fh = fphost_create(&cfg);
@@ -1071,6 +1094,7 @@ int main(int argc, char **argv)
 			if (op == TOFFEE_CMD_REMOVE && g.id < 4095 - 10) {
 				g.installed = false;
 				pending_rx.erase(g.id);
+				consumed_ahead.erase(g.id);
 				g.peer_seq += 100000;      // a new connection on the same 4-tuple
 			}
 		} else if (r.chance(50)) {                // a raw frame from the slow path
@@ -1108,6 +1132,79 @@ int main(int argc, char **argv)
 	}
 	host_drain();
 	poll_idle("final poll");
+
+	// --- 2b. Bursts: 2 to 8 frames back to back on flows of one context,
+	// mostly in order, full-size or small, with the kinds above mixed in.
+	// The host drains only now and then, so the event ring fills up and
+	// the segments that find it full are dropped (CTX_FULL) exactly where
+	// the firmware drops them.
+	{
+		std::vector<size_t> hot;
+		for (size_t i = 0; i < flows.size() && hot.size() < 6; i++)
+			if (flows[i].installed && flows[i].ctx == 1 && !flows[i].fin)
+				hot.push_back(i);
+		TB_CHECK(!hot.empty(), "burst: no installed flow on context 1");
+		uint64_t drops0 = fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CTX_FULL);
+		for (unsigned b = 0; b < nseg / 4; b++) {
+			std::vector<tb_frame> fs;
+			unsigned n = 2 + r.below(7);
+			for (size_t i : hot)                     // the peer resends what was not taken
+				if (const struct toffee_flow *st = fp_flow(fh->fp, flows[i].id))
+					flows[i].peer_seq = st->rcv_nxt;
+			for (unsigned i = 0; i < n; i++) {
+				gflow &g = flows[hot[r.below((uint32_t)hot.size())]];
+				uint32_t plen = r.chance(15) ? 1448 : r.chance(25) ? 0 : 1 + r.below(300);
+				for (unsigned k = 0; k < plen; k++)
+					pay[k] = (uint8_t)r.next();
+				g.tsval += r.below(2);
+				g.peer_ack = g.snd_seen;
+				unsigned k = r.below(100);
+				if (k < 70 || plen == 0) {
+					fs.push_back(build(g, g.peer_seq, 0x10, pay, plen));
+					g.peer_seq += plen;
+				} else if (k < 78) {
+					fs.push_back(build(g, g.peer_seq + 1 + r.below(3000), 0x10, pay, plen));
+				} else if (k < 84) {
+					fs.push_back(build(g, g.peer_seq - 1 - r.below(2000), 0x10, pay, plen));
+				} else if (k < 90) {
+					tb_frame f = build(g, g.peer_seq, 0x10, pay, plen);
+					f[f.size() - 1] ^= 0x5a;
+					fs.push_back(f);
+				} else if (k < 95) {
+					fs.push_back(build(g, g.peer_seq, 0x18, pay, plen, 0xffff, 3));  // CE
+					g.peer_seq += plen;
+				} else {
+					gflow u = g;
+					u.rport ^= 0x8000;
+					fs.push_back(build(u, u.peer_seq, 0x10, pay, plen));
+				}
+			}
+			step_rx_burst(fs, "burst");
+			kinds["burst frames"] += n;
+			if (r.chance(6)) {
+				host_drain();
+				consume_rx(r);
+				poll_idle("burst: drained");
+			} else if (r.chance(40)) {
+				// the application reads what it has (it knows from the
+				// events it has not looked at yet): the windows reopen,
+				// the event ring keeps filling
+				for (size_t i : hot) {
+					const struct toffee_flow *st = fp_flow(fh->fp, flows[i].id);
+					uint32_t used = st ? (1u << st->rx_buf_log2) - st->rx_avail : 0;
+					if (used && fphost_ctx_cmd(fh, 1, flows[i].id, 0, used) == 0)
+						consumed_ahead[flows[i].id] += used;
+				}
+				poll_idle("burst: window reopened");
+			}
+			if (r.chance(10))                        // the application waits for an event
+				fphost_reg_wr(fh, dbr(1, TOFFEE_DB_ARM), 1);
+		}
+		host_drain();
+		consume_rx(r);
+		poll_idle("final poll");
+		kinds["burst: ctx full"] += fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CTX_FULL) - drops0;
+	}
 
 	// --- 3. The Linux traces. ----------------------------------------------------
 	{
