@@ -406,14 +406,8 @@ endfunction
 localparam [6:0]
     S_IDLE        = 7'd0,
     // receive
-    S_RX_LOAD     = 7'd1,   // the decided segment's frame in its bank
-    S_RX_WB       = 7'd10,  // kick
-    S_RX_DEP      = 7'd11,  // deposit
-    S_RX_EV       = 7'd12,  // event
-    S_RX_ACK      = 7'd13,  // ACK
-    S_RX_EXC      = 7'd14,  // exception
-    S_EV_ROW      = 7'd15,  // event: the context row read again
-    S_EV_ROWW     = 7'd16,
+    S_RX_NEXT     = 7'd1,   // the taken segment's next action (kick, deposit, event, ACK, exception)
+    S_EV_ROWW     = 7'd16,  // event: the context row read again
     // shared action sub-sequences
     S_MV_REQ      = 7'd20,  // mover request + frame replay
     S_MV_WAIT     = 7'd21,
@@ -536,7 +530,6 @@ logic [63:0] r_dep_iova0_reg = '0, r_dep_iova1_reg = '0;
 logic [31:0] r_ev_rx_reg = '0, r_ev_freed_reg = '0;
 
 // the segment the sequencer holds: its actions (a_*), taken from the lookahead
-logic [1:0] a_kind_reg = '0;
 logic [31:0] a_flow_reg = '0;
 logic [7:0] a_ctx_reg = '0;
 logic [15:0] a_frame_len_reg = '0;
@@ -717,7 +710,10 @@ logic [KEEP_WIDTH-1:0] rp_keep_reg = '0;
 wire rp_adv = !rp_valid_reg || m_axis_mvw_tready;
 logic rp_start;
 
-wire [FBA_W:0] rp_first = mv_img_reg ? (FBA_W+1)'(IMG_BASE) : {cur_bank_reg, FBA_W'(0)};
+// The replay starts at the beat holding byte mv_off_reg (the mover skips
+// the bytes before it in that beat) and ends at the frame's last beat.
+wire [FBA_W:0] rp_base = mv_img_reg ? (FBA_W+1)'(IMG_BASE) : {cur_bank_reg, FBA_W'(0)};
+wire [FBA_W:0] rp_first = rp_base + (FBA_W+1)'(mv_off_reg >> LG_B);
 wire [15:0] rp_len_m1 = mv_frame_len_reg - 16'd1;
 
 always_ff @(posedge clk) begin
@@ -737,7 +733,7 @@ always_ff @(posedge clk) begin
         rp_valid_reg <= 1'b0;
         rp_active_reg <= 1'b1;
         rp_addr_reg <= rp_first;
-        rp_end_reg <= rp_first + (FBA_W+1)'(rp_len_m1 >> LG_B);
+        rp_end_reg <= rp_base + (FBA_W+1)'(rp_len_m1 >> LG_B);
         rp_last_keep_reg <= KEEP_WIDTH'((65'd2 << rp_len_m1[LG_B-1:0]) - 65'd1);
     end
     if (rst) begin
@@ -873,7 +869,7 @@ assign mvr_req_iova1 = txf_iova1_reg;
 assign mvr_req_len1 = txf_len1_reg;
 
 assign mvw_req_valid = state_reg == S_MV_REQ && !mv_req_done_reg;
-assign mvw_req_skip = mv_off_reg;
+assign mvw_req_skip = 16'(mv_off_reg[LG_B-1:0]);
 assign mvw_req_iova0 = mv_iova0_reg;
 assign mvw_req_len0 = mv_len0_reg;
 assign mvw_req_iova1 = mv_iova1_reg;
@@ -1015,7 +1011,9 @@ always_comb begin
 end
 
 // Context RAM port B: the sequencer's, else the lookahead's row read.
-wire seq_ctx_port = state_reg == S_EV_ROW || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
+// The event's row is read as S_RX_NEXT dispatches it.
+wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && !a_dep_reg && a_ev_reg;
+wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
                     state_reg == S_CTX_ROW || state_reg == S_CTX_END;
 wire la_ctx_go = la_state_reg == LA_CTX && !seq_ctx_port;
 always_comb begin
@@ -1025,7 +1023,6 @@ always_comb begin
     ctx_wdata_r = '0;
     ctx_we_any = 1'b0;
     case (state_reg)
-        S_EV_ROW: ctx_en_r = 1'b1;
         S_EV_ARM: begin                      // tail + 1, read the row again (ARM)
             ctx_en_r = 1'b1;
             ctx_we_r[W_EV_TAIL] = 1'b1;
@@ -1047,6 +1044,10 @@ always_comb begin
         end
         default: ;
     endcase
+    if (rx_ev_row) begin
+        ctx_en_r = 1'b1;
+        ctx_addr_r = a_ctx_reg;
+    end
     if (la_ctx_go) begin
         ctx_en_r = 1'b1;
         ctx_addr_r = fst_reg[O_CTX +: 8];
@@ -1081,29 +1082,28 @@ always_ff @(posedge clk) begin
         // ------------------------------------------------------------------
         S_IDLE: begin
             if (la_state_reg == LA_DONE) begin   // la_take: its actions
-                a_kind_reg <= la_kind_reg;
                 a_flow_reg <= la_kind_reg == V_PUNT ? la_exc_flow_reg : seg_flow_reg;
                 a_ctx_reg <= fst_reg[O_CTX +: 8];
                 a_frame_len_reg <= seg_frame_len_reg;
-                a_punt_reg <= r_punt_reg;
+                a_punt_reg <= la_kind_reg == V_PUNT || (la_kind_reg == V_PASS && r_punt_reg);
                 a_exc_reason_reg <= la_kind_reg == V_PUNT ? la_exc_reason_reg : r_punt_reason_reg;
                 a_exc_len_reg <= la_kind_reg == V_PUNT ? la_exc_len_reg : 16'd14 + seg_ip_len_reg;
-                a_dep_reg <= r_dep_reg;
+                a_dep_reg <= la_kind_reg == V_PASS && r_dep_reg;
                 a_dep_off_reg <= r_dep_off_reg;
                 a_dep_iova0_reg <= r_dep_iova0_reg;
                 a_dep_len0_reg <= r_dep_len0_reg;
                 a_dep_iova1_reg <= r_dep_iova1_reg;
                 a_dep_len1_reg <= r_dep_len1_reg;
-                a_ev_reg <= r_ev_reg;
+                a_ev_reg <= la_kind_reg == V_PASS && r_ev_reg;
                 a_ev_rx_reg <= r_ev_rx_reg;
                 a_ev_freed_reg <= r_ev_freed_reg;
                 a_ev_flags_reg <= r_ev_flags_reg;
-                a_ack_reg <= r_ack_reg;
+                a_ack_reg <= la_kind_reg == V_PASS && r_ack_reg;
                 a_ece_reg <= r_ece_reg;
-                a_kick_reg <= r_kick_reg && tx_pending(nst_reg);
+                a_kick_reg <= la_kind_reg == V_PASS && r_kick_reg && tx_pending(nst_reg);
                 ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
                 txf_state_reg <= nst_reg;        // for its ACK
-                state_reg <= S_RX_LOAD;
+                state_reg <= S_RX_NEXT;
             end else if (la_state_reg != LA_IDLE || s_axis_seg_tvalid) begin
                 // a segment is being decided: it goes first
             end else if (in_poll_reg) begin
@@ -1117,31 +1117,17 @@ always_ff @(posedge clk) begin
 
         // ------------------------------------------------------------------
         // Received segment.
-        S_RX_LOAD: if (bank_full_reg[cur_bank_reg]) begin  // the loader has its frame
-            if (a_kind_reg == V_PASS) begin
-                state_reg <= S_RX_WB;
-            end else if (a_kind_reg == V_PUNT) begin
-                exc_reason_reg <= a_exc_reason_reg;
-                exc_flow_reg <= a_flow_reg;
-                exc_len_reg <= a_exc_len_reg;
-                ret2_reg <= S_IDLE;
-                state_reg <= S_EXC_CLAIM;
-            end else begin
-                state_reg <= S_IDLE;             // dropped (counted by the lookahead)
-            end
-        end
-        S_RX_WB: begin                           // state written by the lookahead; the kick
-            if (a_kick_reg) begin
+        S_RX_NEXT: if (bank_full_reg[cur_bank_reg]) begin  // the loader has its frame
+            // its next action, in the firmware's order; after the last one
+            // straight back to S_IDLE
+            if (a_kick_reg) begin                // state written by the lookahead
+                a_kick_reg <= 1'b0;
                 sch_op_reg <= SCH_KICK;
                 sch_id_reg <= a_flow_reg;
-                ret_reg <= S_RX_DEP;
+                ret_reg <= S_RX_NEXT;
                 state_reg <= S_SCH_OP;
-            end else begin
-                state_reg <= S_RX_DEP;
-            end
-        end
-        S_RX_DEP: begin
-            if (a_dep_reg) begin
+            end else if (a_dep_reg) begin
+                a_dep_reg <= 1'b0;
                 mv_off_reg <= a_dep_off_reg;
                 mv_iova0_reg <= a_dep_iova0_reg;
                 mv_len0_reg <= a_dep_len0_reg;
@@ -1150,24 +1136,16 @@ always_ff @(posedge clk) begin
                 mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
-                ret_reg <= S_RX_EV;
+                ret_reg <= a_ev_reg || a_ack_reg || a_punt_reg ? S_RX_NEXT : S_IDLE;
                 state_reg <= S_MV_REQ;
-            end else begin
-                state_reg <= S_RX_EV;
-            end
-        end
-        S_RX_EV: begin
-            if (a_ev_reg) begin
+            end else if (a_ev_reg) begin         // its row read now (rx_ev_row)
+                a_ev_reg <= 1'b0;
                 ev_flow_reg <= a_flow_reg;
                 ev_ctx_reg <= a_ctx_reg;
-                ret_reg <= S_RX_ACK;
-                state_reg <= S_EV_ROW;
-            end else begin
-                state_reg <= S_RX_ACK;
-            end
-        end
-        S_RX_ACK: begin
-            if (a_ack_reg) begin                 // txf_state_reg: taken with the segment
+                ret_reg <= a_ack_reg || a_punt_reg ? S_RX_NEXT : S_IDLE;
+                state_reg <= S_EV_ROWW;
+            end else if (a_ack_reg) begin        // txf_state_reg: taken with the segment
+                a_ack_reg <= 1'b0;
                 txf_seq_reg <= txf_state_reg[O_SNDNXT +: 32];
                 txf_flags_reg <= 8'h10 | (a_ece_reg ? 8'h40 : 8'h00);
                 txf_ece_reg <= a_ece_reg;
@@ -1176,21 +1154,17 @@ always_ff @(posedge clk) begin
                 txf_is_ack_reg <= 1'b1;
                 txf_req_done_reg <= 1'b0;
                 mvr_req_done_reg <= 1'b0;
-                ret_reg <= S_RX_EXC;
+                ret_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
                 state_reg <= S_TXF_REQ;
-            end else begin
-                state_reg <= S_RX_EXC;
-            end
-        end
-        S_RX_EXC: begin
-            if (a_punt_reg) begin
+            end else if (a_punt_reg) begin
+                a_punt_reg <= 1'b0;
                 exc_reason_reg <= a_exc_reason_reg;
                 exc_flow_reg <= a_flow_reg;
                 exc_len_reg <= a_exc_len_reg;
                 ret2_reg <= S_IDLE;
                 state_reg <= S_EXC_CLAIM;
             end else begin
-                state_reg <= S_IDLE;
+                state_reg <= S_IDLE;             // nothing (a drop: counted by the lookahead)
             end
         end
 
@@ -1205,7 +1179,6 @@ always_ff @(posedge clk) begin
         S_MV_WAIT: if (!mvw_busy && !rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;
 
         // Context event: the row (base, size, tail), entry, tail + 1, ARM -> notify.
-        S_EV_ROW: state_reg <= S_EV_ROWW;
         S_EV_ROWW: begin
             row_reg <= ctx_rdata;
             state_reg <= S_EV_ENTRY;
