@@ -313,6 +313,9 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 	window = window < 2 ? 2 : window > WINDOW ? WINDOW : window;
 	size_t fi = 0;
 	unsigned fbytes = 0;
+	// BENCH_RTL_PROFILE=1: the engine's cycles per segment in each sequencer state
+	const bool profile = getenv("BENCH_RTL_PROFILE") != nullptr;
+	uint64_t prof[128] = {0};
 	double t0 = now_s();
 	uint64_t c0 = h.nic->cycle();
 	while (ack_cyc.size() < nseg) {
@@ -328,6 +331,8 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 			fi = fi + 1 == h.flows.size() ? 0 : fi + 1;
 		}
 		h.nic->tick();
+		if (profile)
+			prof[h.nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg & 127]++;
 		TB_CHECK(h.nic->cycle() - c0 < nseg * 5000 + 1000000, "%s: no progress (%zu of %llu ACKs)", what,
 			 ack_cyc.size(), (unsigned long long)nseg);
 	}
@@ -336,6 +341,10 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 	for (int i = 0; i < 2000; i++)
 		h.nic->tick();
 	h.nic->on_tx = prev;
+	if (profile)
+		for (unsigned st = 0; st < 128; st++)
+			if (prof[st])
+				fprintf(stderr, "%s: state %u: %.2f cycles/segment\n", what, st, (double)prof[st] / (double)nseg);
 	size_t a = nseg / 10, b = nseg - nseg / 10;
 	tput t;
 	t.cycles = ack_cyc[b] - ack_cyc[a];

@@ -15,7 +15,7 @@
 `default_nettype none
 
 module axis_frame_fifo #(
-    // Stream width in bits: a multiple of 8, at least 16.
+    // Stream width in bits: a multiple of 8, 16 to 512.
     parameter DATA_WIDTH = 64,
     // Bytes per beat (derived).
     parameter KEEP_WIDTH = DATA_WIDTH / 8,
@@ -54,8 +54,8 @@ localparam CNT_W = $clog2(KEEP_WIDTH);       // bytes in the last beat, 0 = all
 localparam MEM_W = DATA_WIDTH + 1 + CNT_W;
 
 // Parameter checks (fail elaboration).
-if (DATA_WIDTH % 8 != 0 || DATA_WIDTH < 16) begin : g_err_dw
-    $error("axis_frame_fifo: DATA_WIDTH must be a multiple of 8, >= 16");
+if (DATA_WIDTH % 8 != 0 || DATA_WIDTH < 16 || DATA_WIDTH > 512) begin : g_err_dw
+    $error("axis_frame_fifo: DATA_WIDTH must be a multiple of 8, 16 to 512");
 end
 if (KEEP_WIDTH * 8 != DATA_WIDTH || (1 << CNT_W) != KEEP_WIDTH) begin : g_err_kw
     $error("axis_frame_fifo: KEEP_WIDTH must be DATA_WIDTH/8, a power of two");
@@ -90,12 +90,10 @@ assign s_axis_tready = DROP_WHEN_FULL != 0 ? 1'b1 :
                        (!full || drop_frame_reg || wr_commit_reg == rd_ptr_reg);
 
 // Byte count of a contiguous tkeep, modulo KEEP_WIDTH (all ones -> 0).
-function automatic [CNT_W-1:0] keep_count(input [KEEP_WIDTH-1:0] keep);
-    keep_count = '0;
-    for (int i = 0; i < KEEP_WIDTH; i = i + 1)
-        if (keep[i])
-            keep_count = CNT_W'(i + 1);
-endfunction
+// verilator lint_off UNUSEDSIGNAL
+wire [6:0] in_bytes = keep_pkg::keep_bytes(64'(s_axis_tkeep));
+// verilator lint_on UNUSEDSIGNAL
+wire [CNT_W-1:0] keep_count = in_bytes[CNT_W-1:0];
 
 wire in_fire = s_axis_tvalid && s_axis_tready;
 wire wr_en = in_fire && !drop_frame_reg && !full;
@@ -131,7 +129,7 @@ end
 
 always_ff @(posedge clk) begin
     if (wr_en)
-        mem[wr_ptr_reg[ADDR_W-1:0]] <= {s_axis_tlast, keep_count(s_axis_tkeep), s_axis_tdata};
+        mem[wr_ptr_reg[ADDR_W-1:0]] <= {s_axis_tlast, keep_count, s_axis_tdata};
 end
 
 // Read side: one output register, refilled from the RAM in the cycle the

@@ -533,8 +533,11 @@ logic [31:0] r_ev_rx_reg = '0, r_ev_freed_reg = '0;
 logic [31:0] a_flow_reg = '0;
 logic [7:0] a_ctx_reg = '0;
 logic [15:0] a_frame_len_reg = '0;
-logic a_punt_reg = 1'b0, a_dep_reg = 1'b0, a_ev_reg = 1'b0, a_ack_reg = 1'b0;
-logic a_ece_reg = 1'b0, a_kick_reg = 1'b0;
+logic a_punt_reg = 1'b0, a_dep_reg = 1'b0, a_ev_reg = 1'b0, a_kick_reg = 1'b0;
+// Its ACK, requested from tx_frame alongside the other actions (txf_*
+// hold it: the sequencer stays in S_IDLE until tx_frame has taken it).
+logic ack_pend_reg = 1'b0;
+logic ev_row_cap_reg = 1'b0;         // the event's row arrives: row_reg
 logic [7:0] a_exc_reason_reg = '0, a_ev_flags_reg = '0;
 logic [15:0] a_exc_len_reg = '0;
 logic [15:0] a_dep_off_reg = '0, a_dep_len0_reg = '0, a_dep_len1_reg = '0;
@@ -664,7 +667,7 @@ logic rx_job_reg = 1'b0;                       // the sequencer holds bank cur_b
 // (the loader pauses while READ_STATE writes its image: one write port)
 wire ld_go = s_axis_frame_tvalid && s_axis_frame_tready;
 wire frame_done = rx_job_reg && state_reg == S_IDLE;
-wire la_take = state_reg == S_IDLE && la_state_reg == LA_DONE;   // the sequencer takes a segment
+wire la_take = state_reg == S_IDLE && !ack_pend_reg && la_state_reg == LA_DONE;   // the sequencer takes a segment
 assign s_axis_frame_tready = !bank_full_reg[ld_bank_reg] && state_reg != S_SP_RDST;
 
 always_ff @(posedge clk) begin
@@ -854,7 +857,7 @@ assign cmx_image = img_reg;
 assign txs_in_valid = state_reg == S_TX_SEG;
 assign txs_state = fst_reg;
 
-assign txf_req_valid = state_reg == S_TXF_REQ && !txf_req_done_reg;
+assign txf_req_valid = ack_pend_reg || (state_reg == S_TXF_REQ && !txf_req_done_reg);
 assign txf_req_state = txf_state_reg;
 assign txf_req_is_ack = txf_is_ack_reg;
 assign txf_req_ece = txf_ece_reg;
@@ -1012,8 +1015,8 @@ end
 
 // Context RAM port B: the sequencer's, else the lookahead's row read.
 // The event's row is read as S_RX_NEXT dispatches it.
-wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && !a_dep_reg && a_ev_reg;
-wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
+wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && a_ev_reg;
+wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_ARMW || state_reg == S_EV_NOTIFY ||
                     state_reg == S_CTX_ROW || state_reg == S_CTX_END;
 wire la_ctx_go = la_state_reg == LA_CTX && !seq_ctx_port;
 always_comb begin
@@ -1027,6 +1030,10 @@ always_comb begin
             ctx_en_r = 1'b1;
             ctx_we_r[W_EV_TAIL] = 1'b1;
             ctx_wdata_r[32*W_EV_TAIL +: 32] = w32(row_reg, W_EV_TAIL) + 32'd1;
+        end
+        S_EV_ARMW: begin                     // disarm (the row just read)
+            ctx_en_r = !notify_valid_reg && w32(ctx_rdata, W_ARM) != 32'd0;
+            ctx_we_r[W_ARM] = ctx_en_r;
         end
         S_EV_NOTIFY: begin                   // disarm
             ctx_en_r = !notify_valid_reg && w32(row_reg, W_ARM) != 32'd0;
@@ -1077,10 +1084,17 @@ always_ff @(posedge clk) begin
     txb = '0;
     hw_we_reg <= '0;
     tw_we_reg <= '0;
+    ev_row_cap_reg <= rx_ev_row;
+    if (ev_row_cap_reg)
+        row_reg <= ctx_rdata;
+    if (ack_pend_reg && txf_req_ready) begin     // the segment's ACK: tx_frame has it
+        cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_ACKS);
+        ack_pend_reg <= 1'b0;
+    end
 
     case (state_reg)
         // ------------------------------------------------------------------
-        S_IDLE: begin
+        S_IDLE: if (!ack_pend_reg) begin
             if (la_state_reg == LA_DONE) begin   // la_take: its actions
                 a_flow_reg <= la_kind_reg == V_PUNT ? la_exc_flow_reg : seg_flow_reg;
                 a_ctx_reg <= fst_reg[O_CTX +: 8];
@@ -1098,8 +1112,15 @@ always_ff @(posedge clk) begin
                 a_ev_rx_reg <= r_ev_rx_reg;
                 a_ev_freed_reg <= r_ev_freed_reg;
                 a_ev_flags_reg <= r_ev_flags_reg;
-                a_ack_reg <= la_kind_reg == V_PASS && r_ack_reg;
-                a_ece_reg <= r_ece_reg;
+                if (la_kind_reg == V_PASS && r_ack_reg) begin
+                    ack_pend_reg <= 1'b1;
+                    txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
+                    txf_flags_reg <= 8'h10 | (r_ece_reg ? 8'h40 : 8'h00);
+                    txf_ece_reg <= r_ece_reg;
+                    txf_len_reg <= '0;
+                    txf_tos_reg <= '0;
+                    txf_is_ack_reg <= 1'b1;
+                end
                 a_kick_reg <= la_kind_reg == V_PASS && r_kick_reg && tx_pending(nst_reg);
                 ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
                 txf_state_reg <= nst_reg;        // for its ACK
@@ -1136,26 +1157,18 @@ always_ff @(posedge clk) begin
                 mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
                 mv_req_done_reg <= 1'b0;
-                ret_reg <= a_ev_reg || a_ack_reg || a_punt_reg ? S_RX_NEXT : S_IDLE;
+                // the event's row is read now (rx_ev_row): the event
+                // follows the deposit directly
+                a_ev_reg <= 1'b0;
+                ev_flow_reg <= a_flow_reg;
+                ev_ctx_reg <= a_ctx_reg;
+                ret_reg <= a_ev_reg ? S_EV_ENTRY : a_punt_reg ? S_RX_NEXT : S_IDLE;
                 state_reg <= S_MV_REQ;
             end else if (a_ev_reg) begin         // its row read now (rx_ev_row)
                 a_ev_reg <= 1'b0;
                 ev_flow_reg <= a_flow_reg;
                 ev_ctx_reg <= a_ctx_reg;
-                ret_reg <= a_ack_reg || a_punt_reg ? S_RX_NEXT : S_IDLE;
                 state_reg <= S_EV_ROWW;
-            end else if (a_ack_reg) begin        // txf_state_reg: taken with the segment
-                a_ack_reg <= 1'b0;
-                txf_seq_reg <= txf_state_reg[O_SNDNXT +: 32];
-                txf_flags_reg <= 8'h10 | (a_ece_reg ? 8'h40 : 8'h00);
-                txf_ece_reg <= a_ece_reg;
-                txf_len_reg <= '0;
-                txf_tos_reg <= '0;
-                txf_is_ack_reg <= 1'b1;
-                txf_req_done_reg <= 1'b0;
-                mvr_req_done_reg <= 1'b0;
-                ret_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
-                state_reg <= S_TXF_REQ;
             end else if (a_punt_reg) begin
                 a_punt_reg <= 1'b0;
                 exc_reason_reg <= a_exc_reason_reg;
@@ -1179,12 +1192,10 @@ always_ff @(posedge clk) begin
         S_MV_WAIT: if (!mvw_busy && !rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;
 
         // Context event: the row (base, size, tail), entry, tail + 1, ARM -> notify.
-        S_EV_ROWW: begin
-            row_reg <= ctx_rdata;
-            state_reg <= S_EV_ENTRY;
-        end
+        S_EV_ROWW: state_reg <= S_EV_ENTRY;    // (ev_row_cap_reg)
         S_EV_ENTRY: begin
             lastcnt_reg <= '0;
+            ret_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
             if (rw16_ready)
                 state_reg <= S_EV_WAIT;
         end
@@ -1198,9 +1209,17 @@ always_ff @(posedge clk) begin
             ev_pend_reg <= 1'b0;                 // in the tail from now on
             state_reg <= S_EV_ARMW;
         end
-        S_EV_ARMW: begin
+        S_EV_ARMW: begin                         // ARM: notify (and disarm) now, else wait
             row_reg <= ctx_rdata;
-            state_reg <= S_EV_NOTIFY;
+            if (w32(ctx_rdata, W_ARM) == 32'd0) begin
+                state_reg <= ret_reg;
+            end else if (!notify_valid_reg) begin
+                notify_valid_reg <= 1'b1;
+                notify_ctx_reg <= ev_ctx_reg;
+                state_reg <= ret_reg;
+            end else begin
+                state_reg <= S_EV_NOTIFY;
+            end
         end
         S_EV_NOTIFY: begin
             if (w32(row_reg, W_ARM) == 32'd0) begin
@@ -1776,7 +1795,7 @@ always_ff @(posedge clk) begin
             la_state_reg <= LA_WB;
         end
         LA_WB: la_state_reg <= LA_DONE;          // st_wr in this cycle
-        LA_DONE: if (state_reg == S_IDLE) la_state_reg <= LA_IDLE;   // la_take
+        LA_DONE: if (la_take) la_state_reg <= LA_IDLE;
         default: la_state_reg <= LA_IDLE;
     endcase
 
@@ -1814,6 +1833,8 @@ always_ff @(posedge clk) begin
         state_reg <= S_IDLE;
         la_state_reg <= LA_IDLE;
         ev_pend_reg <= 1'b0;
+        ack_pend_reg <= 1'b0;
+        ev_row_cap_reg <= 1'b0;
         in_poll_reg <= 1'b0;
         hold_reg <= 1'b0;
         hold_cnt_reg <= '0;
@@ -1830,7 +1851,7 @@ end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
 assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job_reg && !in_poll_reg &&
-              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy;
+              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;

@@ -62,14 +62,7 @@ logic [LEN_W-1:0] len_reg = '0, len_next;
 // bad-frame pulse.
 logic fcs_reg = 1'b0;
 
-function automatic [LEN_W-1:0] keep_bytes(input [KEEP_WIDTH-1:0] keep);
-    keep_bytes = '0;
-    for (int i = 0; i < KEEP_WIDTH; i = i + 1)
-        if (keep[i])
-            keep_bytes = LEN_W'(i + 1);
-endfunction
-
-wire [LEN_W-1:0] frame_len = len_reg + keep_bytes(s_axis_mac_rx_tkeep);
+wire [LEN_W-1:0] frame_len = len_reg + LEN_W'(keep_pkg::keep_bytes(64'(s_axis_mac_rx_tkeep)));
 wire oversize = frame_len > MAX_FRAME;
 wire in_fire = s_axis_mac_rx_tvalid && s_axis_mac_rx_tready;
 

@@ -137,14 +137,10 @@ localparam CAP_W = HDR_BEATS * DATA_WIDTH;  // capture register, whole beats
 
 // The input beat with bytes outside tkeep zeroed.
 logic [DATA_WIDTH-1:0] beat_masked;
-logic [15:0] beat_bytes;
+wire [15:0] beat_bytes = 16'(keep_pkg::keep_bytes(64'(s_axis_rx_tkeep)));
 always_comb begin
-    beat_bytes = '0;
-    for (int i = 0; i < KEEP_WIDTH; i = i + 1) begin
+    for (int i = 0; i < KEEP_WIDTH; i = i + 1)
         beat_masked[8*i +: 8] = s_axis_rx_tkeep[i] ? s_axis_rx_tdata[8*i +: 8] : 8'd0;
-        if (s_axis_rx_tkeep[i])
-            beat_bytes = 16'(i + 1);
-    end
 end
 
 // Header captured so far, including this beat (whole beats; a new frame

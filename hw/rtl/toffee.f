@@ -1,6 +1,7 @@
 // toffee RTL source list: one file per line, package first. Read by
 // Verilator (-f), yosys (hw/syn/synth.sh) and later the Vivado scripts.
 hw/rtl/toffee_abi_pkg.sv
+hw/rtl/keep_pkg.sv
 hw/rtl/axis_frame_fifo.sv
 hw/rtl/mac_rx.sv
 hw/rtl/mac_tx.sv

@@ -18,7 +18,10 @@ module toffee_top #(
     // Flow table capacity (power of two).
     parameter FLOW_CAP = 65536,
     // Application contexts.
-    parameter CTX_CAP = 256
+    parameter CTX_CAP = 256,
+    // MAC transmit FIFO in beats (at least two maximum-size frames; the
+    // differential test makes it small so that a paused MAC fills it).
+    parameter MAC_TX_FIFO_DEPTH = 1024
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -584,7 +587,7 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
 // ---------------------------------------------------------------------------
 // Transmit.
 // ---------------------------------------------------------------------------
-mac_tx #(.DATA_WIDTH(DATA_WIDTH)) mac_tx_inst (
+mac_tx #(.DATA_WIDTH(DATA_WIDTH), .FIFO_DEPTH(MAC_TX_FIFO_DEPTH)) mac_tx_inst (
     .clk(clk), .rst(rst),
     .s_axis_tx_tdata(tx_tdata), .s_axis_tx_tkeep(tx_tkeep),
     .s_axis_tx_tvalid(tx_tvalid), .s_axis_tx_tready(tx_tready),

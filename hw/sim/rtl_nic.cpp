@@ -55,6 +55,16 @@ void rtl_nic::rx_frame(const uint8_t *data, uint32_t len)
 	rx_frames_.emplace_back(data, data + len);
 }
 
+bool rtl_nic::stall(unsigned pct)
+{
+	if (!pct)
+		return false;
+	stall_rng_ ^= stall_rng_ << 13;             // xorshift32
+	stall_rng_ ^= stall_rng_ >> 17;
+	stall_rng_ ^= stall_rng_ << 5;
+	return stall_rng_ % 100 < pct;
+}
+
 void rtl_nic::tick()
 {
 	Vtoffee_top *t = top_.get();
@@ -80,9 +90,9 @@ void rtl_nic::tick()
 		t->s_axis_mac_rx_tlast = rx_beats_.front().last;
 	}
 	t->s_axis_mac_rx_tuser = 0;
-	t->m_axis_mac_tx_tready = 1;
-	t->m_axis_dma_wr_tready = 1;
-	t->m_axis_dma_rd_req_tready = 1;
+	t->m_axis_mac_tx_tready = cyc_ >= mac_pause_until && !stall(mac_stall_pct);
+	t->m_axis_dma_wr_tready = !stall(dma_stall_pct);
+	t->m_axis_dma_rd_req_tready = !stall(dma_stall_pct);
 	t->m_axis_irq_tready = 1;
 	// DMA read responses: the beats of the oldest request, in order.
 	t->s_axis_dma_rd_resp_tvalid = 0;
@@ -107,11 +117,11 @@ void rtl_nic::tick()
 	bool rx_fire = t->s_axis_mac_rx_tvalid && t->s_axis_mac_rx_tready;
 	bool rx_last = rx_fire && t->s_axis_mac_rx_tlast;
 	bool resp_fire = t->s_axis_dma_rd_resp_tvalid && t->s_axis_dma_rd_resp_tready;
-	if (t->m_axis_dma_rd_req_tvalid) {
+	if (t->m_axis_dma_rd_req_tvalid && t->m_axis_dma_rd_req_tready) {
 		rdq_.push_back({t->m_axis_dma_rd_req_addr, t->m_axis_dma_rd_req_len, t->m_axis_dma_rd_req_tag});
 		n_dma_rd_reqs++;
 	}
-	if (t->m_axis_dma_wr_tvalid) {
+	if (t->m_axis_dma_wr_tvalid && t->m_axis_dma_wr_tready) {
 		uint64_t a = t->m_axis_dma_wr_addr, strb = t->m_axis_dma_wr_strb;
 		uint8_t d[64];
 		tb_get(t->m_axis_dma_wr_data, d, BB);
@@ -128,7 +138,7 @@ void rtl_nic::tick()
 		if (on_dma_wr)
 			on_dma_wr(cyc_, a, strb, t->m_axis_dma_wr_last);
 	}
-	if (t->m_axis_mac_tx_tvalid) {
+	if (t->m_axis_mac_tx_tvalid && t->m_axis_mac_tx_tready) {
 		uint8_t d[64];
 		uint64_t k = t->m_axis_mac_tx_tkeep;
 		bool first = tx_cur_.empty();

@@ -102,6 +102,11 @@ public:
 	// Activity counters (monotonic).
 	uint64_t n_dma_wr_beats = 0, n_dma_rd_reqs = 0, n_tx = 0, n_irq = 0, n_rx_frames = 0;
 	uint64_t busy_cycles = 0;
+	// Back-pressure: the share of cycles (0-100) in which the MAC transmit
+	// channel, and the DMA write and read-request channels, are not ready
+	// (pseudo-random, repeatable), as a busy MAC or PCIe shell would be.
+	unsigned mac_stall_pct = 0, dma_stall_pct = 0;
+	uint64_t mac_pause_until = 0;             // MAC transmit not ready before this cycle (a pause)
 	Vtoffee_top *model() { return top_.get(); }
 
 private:
@@ -115,6 +120,8 @@ private:
 	std::deque<rx_beat> rx_beats_;
 	std::deque<rd_req> rdq_;
 	uint32_t rd_beat_ = 0;
+	uint32_t stall_rng_ = 0x9e3779b9;
+	bool stall(unsigned pct);
 	frame tx_cur_;
 	std::map<uint32_t, uint32_t> shadow_;     // register values the RTL holds
 };

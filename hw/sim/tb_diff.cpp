@@ -1137,7 +1137,10 @@ int main(int argc, char **argv)
 	// mostly in order, full-size or small, with the kinds above mixed in.
 	// The host drains only now and then, so the event ring fills up and
 	// the segments that find it full are dropped (CTX_FULL) exactly where
-	// the firmware drops them.
+	// the firmware drops them. The MAC and the DMA channels back-pressure
+	// (a share of the cycles drawn per burst), so the actions of
+	// consecutive segments meet: an ACK still waiting for tx_frame when the
+	// next segment is taken, a deposit waiting for the write channel.
 	{
 		std::vector<size_t> hot;
 		for (size_t i = 0; i < flows.size() && hot.size() < 6; i++)
@@ -1179,6 +1182,8 @@ int main(int argc, char **argv)
 					fs.push_back(build(u, u.peer_seq, 0x10, pay, plen));
 				}
 			}
+			nic->mac_stall_pct = r.chance(50) ? 0 : 50 + r.below(45);
+			nic->dma_stall_pct = r.chance(50) ? 0 : r.below(60);
 			step_rx_burst(fs, "burst");
 			kinds["burst frames"] += n;
 			if (r.chance(6)) {
@@ -1200,10 +1205,45 @@ int main(int argc, char **argv)
 			if (r.chance(10))                        // the application waits for an event
 				fphost_reg_wr(fh, dbr(1, TOFFEE_DB_ARM), 1);
 		}
+		// A paused MAC (a pause frame): the transmit FIFO and tx_frame fill
+		// up with ACKs (in-order, out-of-order and old segments all get one)
+		// while segments keep coming, so the engine takes segments with the
+		// previous one's ACK still waiting for tx_frame.
+		nic->mac_stall_pct = nic->dma_stall_pct = 0;
+		for (unsigned b = 0; b < 6; b++) {
+			host_drain();
+			consume_rx(r);
+			poll_idle("burst: drained");
+			std::vector<tb_frame> fs;
+			for (size_t i : hot)
+				if (const struct toffee_flow *st = fp_flow(fh->fp, flows[i].id))
+					flows[i].peer_seq = st->rcv_nxt;
+			unsigned n = 48 + r.below(33);
+			for (unsigned i = 0; i < n; i++) {
+				gflow &g = flows[hot[r.below((uint32_t)hot.size())]];
+				uint32_t plen = 1 + r.below(100);
+				for (unsigned k = 0; k < plen; k++)
+					pay[k] = (uint8_t)r.next();
+				g.peer_ack = g.snd_seen;
+				unsigned k = r.below(100);
+				if (k < 50) {
+					fs.push_back(build(g, g.peer_seq, 0x10, pay, plen));
+					g.peer_seq += plen;
+				} else if (k < 75) {
+					fs.push_back(build(g, g.peer_seq + 1 + r.below(3000), 0x10, pay, plen));
+				} else {
+					fs.push_back(build(g, g.peer_seq - 1 - r.below(2000), 0x10, pay, plen));
+				}
+			}
+			nic->mac_pause_until = nic->cycle() + 3000 + r.below(3000);
+			step_rx_burst(fs, "burst, MAC paused");
+			kinds["burst frames, MAC paused"] += n;
+		}
 		host_drain();
 		consume_rx(r);
 		poll_idle("final poll");
 		kinds["burst: ctx full"] += fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CTX_FULL) - drops0;
+		nic->mac_stall_pct = nic->dma_stall_pct = 0;
 	}
 
 	// --- 3. The Linux traces. ----------------------------------------------------
