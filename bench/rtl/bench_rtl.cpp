@@ -313,9 +313,10 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 	window = window < 2 ? 2 : window > WINDOW ? WINDOW : window;
 	size_t fi = 0;
 	unsigned fbytes = 0;
-	// BENCH_RTL_PROFILE=1: the engine's cycles per segment in each sequencer state
+	// BENCH_RTL_PROFILE=1: the engine's cycles per segment in each state of
+	// its sequencer and of its lookahead
 	const bool profile = getenv("BENCH_RTL_PROFILE") != nullptr;
-	uint64_t prof[128] = {0};
+	uint64_t prof[128] = {0}, la_prof[16] = {0};
 	double t0 = now_s();
 	uint64_t c0 = h.nic->cycle();
 	while (ack_cyc.size() < nseg) {
@@ -331,8 +332,10 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 			fi = fi + 1 == h.flows.size() ? 0 : fi + 1;
 		}
 		h.nic->tick();
-		if (profile)
+		if (profile) {
 			prof[h.nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg & 127]++;
+			la_prof[h.nic->model()->rootp->toffee_top->engine_inst__DOT__la_state_reg & 15]++;
+		}
 		TB_CHECK(h.nic->cycle() - c0 < nseg * 5000 + 1000000, "%s: no progress (%zu of %llu ACKs)", what,
 			 ack_cyc.size(), (unsigned long long)nseg);
 	}
@@ -345,6 +348,11 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 		for (unsigned st = 0; st < 128; st++)
 			if (prof[st])
 				fprintf(stderr, "%s: state %u: %.2f cycles/segment\n", what, st, (double)prof[st] / (double)nseg);
+	if (profile)
+		for (unsigned st = 0; st < 16; st++)
+			if (la_prof[st])
+				fprintf(stderr, "%s: lookahead state %u: %.2f cycles/segment\n", what, st,
+					(double)la_prof[st] / (double)nseg);
 	size_t a = nseg / 10, b = nseg - nseg / 10;
 	tput t;
 	t.cycles = ack_cyc[b] - ack_cyc[a];
@@ -469,9 +477,12 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_RTL_SPEED_ONLY")) {   // model speed alone: 1 flow, N (default 20,000) segments
 		uint64_t n = strtoull(getenv("BENCH_RTL_SPEED_ONLY"), nullptr, 10);
 		n = n < 100 ? 20000 : n;
+		// BENCH_RTL_PLEN: their payload (default 64 bytes, at most 1448)
+		uint32_t plen = getenv("BENCH_RTL_PLEN") ? (uint32_t)strtoul(getenv("BENCH_RTL_PLEN"), nullptr, 10) : 64;
+		plen = plen < 1 ? 1 : plen > 1448 ? 1448 : plen;
 		bench_host h;
-		setup(h, 1, n * 64, true, 1448);
-		tput t = stream(h, n, 64, "64-byte segments");
+		setup(h, 1, n * plen, true, 1448);
+		tput t = stream(h, n, plen, "segments");
 		printf("sim_cycles_per_s %.0f seg_per_cycle %.4f\n", t.cycles_per_s, t.seg_per_cycle);
 		teardown(h);
 		return 0;

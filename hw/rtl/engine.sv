@@ -484,11 +484,9 @@ localparam [3:0]
     LA_STW   = 4'd2,
     LA_CLS   = 4'd3,    // rx_classify
     LA_CLSW  = 4'd4,
-    LA_CTX   = 4'd5,    // context row (event ring room)
-    LA_CTXW  = 4'd6,
+    LA_CTX   = 4'd5,    // waits for the context row (event ring room)
     LA_STEP  = 4'd7,    // rx_protocol
     LA_STEPW = 4'd8,
-    LA_WB    = 4'd9,    // state write
     LA_DONE  = 4'd10;   // decided: waits for the sequencer
 
 logic [6:0] state_reg /*verilator public_flat_rd*/ = S_IDLE;
@@ -522,6 +520,9 @@ logic [7:0] la_exc_reason_reg = '0;  // V_PUNT: reason, frame length
 logic [15:0] la_exc_len_reg = '0;
 logic [31:0] la_exc_flow_reg = '0;
 logic la_ev_ok_reg = 1'b0;           // room in the event ring
+logic la_ctx_rd_reg = 1'b0;          // its context row read issued
+logic la_ctx_cap_reg = 1'b0;         // ... and arriving
+wire la_ev_known = la_ctx_rd_reg && !la_ctx_cap_reg;   // la_ev_ok_reg holds it
 logic r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
 logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
 logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
@@ -826,7 +827,8 @@ logic [1023:0] rd_aligned = '0;
 // Step module inputs.
 // ---------------------------------------------------------------------------
 wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
-// The lookahead's row (ctx_rdata in LA_CTXW), with the held segment's event.
+// The lookahead's row (ctx_rdata the cycle after la_ctx_go), with the held
+// segment's event.
 wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
 wire [31:0] la_ev_used = w32(ctx_rdata, W_EV_TAIL) - w32(ctx_rdata, W_EV_HEAD) +
                          32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]);
@@ -889,12 +891,14 @@ assign st_rd_tvalid = la_state_reg == LA_STRD || state_reg == S_SP_STRD ||
 assign st_rd_flow_id = la_state_reg == LA_STRD ? seg_flow_reg :
                        state_reg == S_TX_STRD ? sch_id_reg :
                        state_reg == S_CTX_STRD ? cmd_reg[31:0] : cmd_reg[63:32];
-assign st_wr_tvalid = la_state_reg == LA_WB || (state_reg == S_SP_WB && c_wr_reg) ||
+// The lookahead writes rx_protocol's output state as it arrives.
+wire la_wr = la_state_reg == LA_STEPW && rxp_out_valid;
+assign st_wr_tvalid = la_wr || (state_reg == S_SP_WB && c_wr_reg) ||
                       (state_reg == S_CTX_WB && c_wr_reg) || state_reg == S_TX_WB;
-assign st_wr_flow_id = la_state_reg == LA_WB ? seg_flow_reg :
+assign st_wr_flow_id = la_wr ? seg_flow_reg :
                        state_reg == S_TX_WB ? sch_id_reg :
                        state_reg == S_CTX_WB ? cmd_reg[31:0] : cmd_reg[63:32];
-assign st_wr_state = nst_reg;
+assign st_wr_state = la_wr ? rxp_out_state : nst_reg;
 assign st_wr_strb = '1;
 
 // Flow table updates: the key from the image (INSTALL) or the state (REMOVE).
@@ -920,7 +924,8 @@ assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
 
 // Segments: the lookahead takes one while the sequencer is idle or busy
 // with the previous segment's actions (its ports are then free).
-assign s_axis_seg_tready = la_state_reg == LA_IDLE && (state_reg == S_IDLE || rx_job_reg);
+// (the next segment is accepted as the sequencer takes the decided one)
+assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job_reg);
 assign s_axis_db_tready = 1'b1;
 
 // The scheduler's tx_pending() of a new state (fp_sched_kick's test).
@@ -1018,7 +1023,9 @@ end
 wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && a_ev_reg;
 wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_ARMW || state_reg == S_EV_NOTIFY ||
                     state_reg == S_CTX_ROW || state_reg == S_CTX_END;
-wire la_ctx_go = la_state_reg == LA_CTX && !seq_ctx_port;
+// (from the flow state as it arrives, else from fst_reg)
+wire la_ctx_go = ((la_state_reg == LA_STW && st_tvalid) || la_state_reg == LA_CLS ||
+                  la_state_reg == LA_CLSW || la_state_reg == LA_CTX) && !la_ctx_rd_reg && !seq_ctx_port;
 always_comb begin
     ctx_en_r = 1'b0;
     ctx_we_r = '0;
@@ -1057,7 +1064,7 @@ always_comb begin
     end
     if (la_ctx_go) begin
         ctx_en_r = 1'b1;
-        ctx_addr_r = fst_reg[O_CTX +: 8];
+        ctx_addr_r = la_state_reg == LA_STW ? st_state[O_CTX +: 8] : fst_reg[O_CTX +: 8];
     end
     ctx_we_any = ctx_we_r != '0;
 end
@@ -1718,42 +1725,15 @@ always_ff @(posedge clk) begin
 
     // The lookahead (it shares the counters with the sequencer).
     case (la_state_reg)
-        LA_IDLE: if (s_axis_seg_tvalid && s_axis_seg_tready) begin
-            seg_hit_reg <= s_axis_seg_hit;
-            seg_flow_reg <= s_axis_seg_flow_id;
-            seg_frame_len_reg <= s_axis_seg_frame_len;
-            seg_dst_mac_reg <= s_axis_seg_dst_mac;
-            seg_ethertype_reg <= s_axis_seg_ethertype;
-            seg_ip_ver_reg <= s_axis_seg_ip_ver;
-            seg_ip_ihl_reg <= s_axis_seg_ip_ihl;
-            seg_ip_tos_reg <= s_axis_seg_ip_tos;
-            seg_ip_len_reg <= s_axis_seg_ip_len;
-            seg_ip_frag_reg <= s_axis_seg_ip_frag;
-            seg_ip_proto_reg <= s_axis_seg_ip_proto;
-            seg_ip_csum_ok_reg <= s_axis_seg_ip_csum_ok;
-            seg_seq_reg <= s_axis_seg_tcp_seq;
-            seg_ack_reg <= s_axis_seg_tcp_ack;
-            seg_tcp_doff_reg <= s_axis_seg_tcp_doff;
-            seg_tcp_flags_reg <= s_axis_seg_tcp_flags;
-            seg_win_reg <= s_axis_seg_tcp_win;
-            seg_tcp_csum_ok_reg <= s_axis_seg_tcp_csum_ok;
-            seg_opt_ok_reg <= s_axis_seg_opt_ok;
-            seg_ts_reg <= s_axis_seg_ts;
-            seg_ts_val_reg <= s_axis_seg_ts_val;
-            seg_pay_off_reg <= s_axis_seg_pay_off;
-            seg_pay_len_reg <= s_axis_seg_pay_len;
-            fst_reg <= '0;
-            cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
-            la_state_reg <= s_axis_seg_hit ? LA_STRD : LA_CLS;
-        end
+        LA_IDLE: ;
         LA_STRD: la_state_reg <= LA_STW;
         LA_STW: if (st_tvalid) begin
             fst_reg <= st_state;
+            cls_valid_reg <= 1'b1;
             la_state_reg <= LA_CLS;
         end
-        LA_CLS: begin
-            cls_valid_reg <= 1'b1;
-            if (cls_valid_reg && cls_ready) begin
+        LA_CLS: begin                            // (cls_valid_reg set on entry)
+            if (cls_ready) begin
                 cls_valid_reg <= 1'b0;
                 la_state_reg <= LA_CLSW;
             end
@@ -1765,13 +1745,9 @@ always_ff @(posedge clk) begin
             la_exc_len_reg <= exc_len_of_verdict;
             if (v_kind == V_DROP)
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
-            la_state_reg <= v_kind == V_PASS ? LA_CTX : LA_DONE;
+            la_state_reg <= v_kind != V_PASS ? LA_DONE : la_ev_known ? LA_STEP : LA_CTX;
         end
-        LA_CTX: if (la_ctx_go) la_state_reg <= LA_CTXW;
-        LA_CTXW: begin
-            la_ev_ok_reg <= la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
-            la_state_reg <= LA_STEP;
-        end
+        LA_CTX: if (la_ev_known) la_state_reg <= LA_STEP;
         LA_STEP: la_state_reg <= LA_STEPW;
         LA_STEPW: if (rxp_out_valid) begin
             nst_reg <= rxp_out_state;
@@ -1792,12 +1768,50 @@ always_ff @(posedge clk) begin
             r_kick_reg <= rxp_kick;
             cnt = cnt | (rxp_cnt_inc & STEP_MASK);
             rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)
-            la_state_reg <= LA_WB;
+            la_state_reg <= LA_DONE;             // state written in this cycle (la_wr)
         end
-        LA_WB: la_state_reg <= LA_DONE;          // st_wr in this cycle
         LA_DONE: if (la_take) la_state_reg <= LA_IDLE;
         default: la_state_reg <= LA_IDLE;
     endcase
+    // The context row (room in the event ring) is read while rx_classify
+    // decides: la_ctx_go issues it, la_ev_ok_reg has it the cycle after.
+    if (la_ctx_go)
+        la_ctx_rd_reg <= 1'b1;
+    la_ctx_cap_reg <= la_ctx_go;
+    if (la_ctx_cap_reg)
+        la_ev_ok_reg <= la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
+    // A segment accepted (in LA_IDLE, or as the sequencer takes the
+    // previous one from LA_DONE).
+    if (s_axis_seg_tvalid && s_axis_seg_tready) begin
+        seg_hit_reg <= s_axis_seg_hit;
+        seg_flow_reg <= s_axis_seg_flow_id;
+        seg_frame_len_reg <= s_axis_seg_frame_len;
+        seg_dst_mac_reg <= s_axis_seg_dst_mac;
+        seg_ethertype_reg <= s_axis_seg_ethertype;
+        seg_ip_ver_reg <= s_axis_seg_ip_ver;
+        seg_ip_ihl_reg <= s_axis_seg_ip_ihl;
+        seg_ip_tos_reg <= s_axis_seg_ip_tos;
+        seg_ip_len_reg <= s_axis_seg_ip_len;
+        seg_ip_frag_reg <= s_axis_seg_ip_frag;
+        seg_ip_proto_reg <= s_axis_seg_ip_proto;
+        seg_ip_csum_ok_reg <= s_axis_seg_ip_csum_ok;
+        seg_seq_reg <= s_axis_seg_tcp_seq;
+        seg_ack_reg <= s_axis_seg_tcp_ack;
+        seg_tcp_doff_reg <= s_axis_seg_tcp_doff;
+        seg_tcp_flags_reg <= s_axis_seg_tcp_flags;
+        seg_win_reg <= s_axis_seg_tcp_win;
+        seg_tcp_csum_ok_reg <= s_axis_seg_tcp_csum_ok;
+        seg_opt_ok_reg <= s_axis_seg_opt_ok;
+        seg_ts_reg <= s_axis_seg_ts;
+        seg_ts_val_reg <= s_axis_seg_ts_val;
+        seg_pay_off_reg <= s_axis_seg_pay_off;
+        seg_pay_len_reg <= s_axis_seg_pay_len;
+        fst_reg <= '0;
+        cnt = cnt | cbit(toffee_abi_pkg::CNT_RX_FRAMES);
+        la_state_reg <= s_axis_seg_hit ? LA_STRD : LA_CLS;
+        cls_valid_reg <= !s_axis_seg_hit;
+        la_ctx_rd_reg <= 1'b0;
+    end
 
     // RX_FRAMES of frames mac_rx dropped (never seen here).
     if (stat_oversize || (oversize_pend_reg != 4'd0 && cnt[toffee_abi_pkg::CNT_RX_FRAMES] == 1'b0)) begin
@@ -1833,6 +1847,8 @@ always_ff @(posedge clk) begin
         state_reg <= S_IDLE;
         la_state_reg <= LA_IDLE;
         ev_pend_reg <= 1'b0;
+        la_ctx_rd_reg <= 1'b0;
+        la_ctx_cap_reg <= 1'b0;
         ack_pend_reg <= 1'b0;
         ev_row_cap_reg <= 1'b0;
         in_poll_reg <= 1'b0;

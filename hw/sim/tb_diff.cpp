@@ -102,48 +102,21 @@ struct jstat {
 };
 static std::map<std::string, jstat> jobs;
 static unsigned cur_state;
-static uint64_t t_rx, t_sp, t_raw, t_ctx, t_tx, rx_bytes_cur;
+static uint64_t t_sp, t_raw, t_ctx, t_tx;
 
 static unsigned state_of() { return nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg; }
-// The lookahead (a received segment's decision) and its states.
-static unsigned la_of() { return nic->model()->rootp->toffee_top->engine_inst__DOT__la_state_reg; }
-static unsigned cur_la;
-enum { E_LA_IDLE = 0, E_LA_STEP = 7 };
-// States that say what a job did.
-enum { E_MV_REQ = 20, E_EV_ENTRY = 22, E_EXC_ENTRY = 28, E_TXF_REQ = 30, E_RD_REQ = 34 };
-static unsigned rx_mv, rx_flags, tx_flags, ctx_flags;
+// States that say what a job did. (A received segment's cycles overlap the
+// next one's decision: bench-rtl's BENCH_RTL_PROFILE gives them per state.)
+enum { E_TXF_REQ = 30, E_RD_REQ = 34 };
+static unsigned tx_flags, ctx_flags;
 static void job_track()
 {
 	uint64_t cyc = nic->cycle();
-	unsigned s = state_of(), la = la_of();
-	if (la != cur_la) {
-		if (cur_la == E_LA_IDLE && !t_rx) {       // a segment taken (the cycle before)
-			t_rx = cyc - 1;
-			rx_mv = 0;
-			rx_flags = 0;
-		}
-		if (la == E_LA_STEP)
-			rx_flags |= 8;
-		cur_la = la;
-	}
+	unsigned s = state_of();
 	if (s == cur_state)
 		return;
-	if (s == E_MV_REQ) rx_mv++;
-	if (s == E_EV_ENTRY) rx_flags |= 1;
-	if (s == E_TXF_REQ) { rx_flags |= 2; tx_flags |= 1; }
-	if (s == E_EXC_ENTRY) rx_flags |= 4;
+	if (s == E_TXF_REQ) tx_flags |= 1;
 	if (s == E_RD_REQ) ctx_flags |= 1;
-	if (cur_state != E_IDLE && s == E_IDLE && t_rx) {
-		uint64_t c = cyc - t_rx, beats = (rx_bytes_cur + BB - 1) / BB, copies = beats * (1 + rx_mv);
-		std::string k = "rx: ";
-		k += rx_flags & 8 ? "step" : "classify";
-		if (rx_mv) k += rx_mv > 1 ? " +2 copies" : " +copy";
-		if (rx_flags & 1) k += " +event";
-		if (rx_flags & 2) k += " +ACK";
-		if (rx_flags & 4) k += " +EXC";
-		jobs[k].add(c > copies ? c - copies : 0);
-		t_rx = 0;
-	}
 	if (s == E_SP_NEXT) t_sp = cyc;
 	if (s == E_SP_DONE && t_sp) { jobs["slow-path command"].add(cyc - t_sp + 1); t_sp = 0; }
 	if (s == E_RAW_NEXT) t_raw = cyc;
@@ -342,7 +315,6 @@ static void step_rx(const tb_frame &f, const char *what)
 	fphost_rx(fh, f.data(), (uint32_t)f.size());
 	uint64_t b0 = nic->busy_cycles;
 	cur_frame = &f;
-	rx_bytes_cur = f.size();
 	nic->rx_frame(f.data(), (uint32_t)f.size());
 	run_idle(what);
 	job_cycles["rx"].first += nic->busy_cycles - b0;
@@ -362,7 +334,6 @@ static void step_rx_burst(const std::vector<tb_frame> &fs, const char *what)
 	for (const tb_frame &f : fs)
 		fphost_rx(fh, f.data(), (uint32_t)f.size());
 	cur_frame = &fs.back();
-	rx_bytes_cur = fs.back().size();
 	for (const tb_frame &f : fs)
 		nic->rx_frame(f.data(), (uint32_t)f.size());
 	run_idle(what);
@@ -1275,7 +1246,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_notify_cmp, (unsigned long long)nic->cycle());
 	for (auto &k : kinds)
 		printf("  %-18s %llu\n", k.first.c_str(), (unsigned long long)k.second);
-	printf("  engine cycles per job (DATA_WIDTH %u; rx: without the frame's beats, once per copy):\n", DW);
+	printf("  engine cycles per job (DATA_WIDTH %u):\n", DW);
 	for (auto &j : jobs)
 		printf("    %-34s n %-7llu min %-5llu avg %-7.1f max %llu\n", j.first.c_str(),
 		       (unsigned long long)j.second.n, (unsigned long long)j.second.min,
