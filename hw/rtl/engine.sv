@@ -406,8 +406,8 @@ endfunction
 localparam [6:0]
     S_IDLE        = 7'd0,
     // receive
-    S_RX_NEXT     = 7'd1,   // the taken segment's next action (kick, deposit, event, ACK, exception)
-    S_EV_ROWW     = 7'd16,  // event: the context row read again
+    S_RX_NEXT     = 7'd1,   // the taken segment's next action (kick, deposit, event, exception)
+    S_EV_ROWW     = 7'd16,  // event without a deposit: its context row arriving
     // shared action sub-sequences
     S_MV_REQ      = 7'd20,  // mover request + frame replay
     S_MV_WAIT     = 7'd21,

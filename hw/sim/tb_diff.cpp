@@ -24,7 +24,9 @@
 // segments, pure ACKs, FINs, window probes, bad checksums, unknown flows,
 // application rx_consumed commands with window updates, ARM, slow-path
 // commands: FEEDBACK, READ_STATE, SET_RATE/WINDOW, REMOVE and re-INSTALL);
-// then the Linux traces (flows installed from their handshakes, as
+// then bursts of frames back to back on a few flows of one context (a
+// filling event ring, MAC and DMA back-pressure, a paused MAC that fills the
+// transmit FIFO, which diff.mk builds small); then the Linux traces (flows installed from their handshakes, as
 // toffee-replay does). Transmission of data (tx appends) waits for
 // tx_segment/tx_sched in toffee_top: the generated flows have nothing to
 // send, so the firmware never schedules them either.
@@ -1109,9 +1111,9 @@ int main(int argc, char **argv)
 	// The host drains only now and then, so the event ring fills up and
 	// the segments that find it full are dropped (CTX_FULL) exactly where
 	// the firmware drops them. The MAC and the DMA channels back-pressure
-	// (a share of the cycles drawn per burst), so the actions of
-	// consecutive segments meet: an ACK still waiting for tx_frame when the
-	// next segment is taken, a deposit waiting for the write channel.
+	// (a share of the cycles drawn per burst): deposits and entries wait
+	// for the write channel, ring reads for the read channel, frames for
+	// the MAC.
 	{
 		std::vector<size_t> hot;
 		for (size_t i = 0; i < flows.size() && hot.size() < 6; i++)
