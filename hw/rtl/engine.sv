@@ -485,8 +485,7 @@ localparam [3:0]
     LA_CLS   = 4'd3,    // rx_classify
     LA_CLSW  = 4'd4,
     LA_CTX   = 4'd5,    // waits for the context row (event ring room)
-    LA_STEP  = 4'd7,    // rx_protocol
-    LA_STEPW = 4'd8,
+    LA_STEPW = 4'd8,    // rx_protocol
     LA_DONE  = 4'd10;   // decided: waits for the sequencer
 
 logic [6:0] state_reg /*verilator public_flat_rd*/ = S_IDLE;
@@ -522,7 +521,7 @@ logic [31:0] la_exc_flow_reg = '0;
 logic la_ev_ok_reg = 1'b0;           // room in the event ring
 logic la_ctx_rd_reg = 1'b0;          // its context row read issued
 logic la_ctx_cap_reg = 1'b0;         // ... and arriving
-wire la_ev_known = la_ctx_rd_reg && !la_ctx_cap_reg;   // la_ev_ok_reg holds it
+wire la_ev_known = la_ctx_rd_reg;    // la_ev_ok (below) has it
 logic r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
 logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
 logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
@@ -620,6 +619,11 @@ wire enabled = cfg_ctrl[0];
 // ---------------------------------------------------------------------------
 logic cls_valid_reg = 1'b0;
 wire cls_ready, v_valid;
+// The request goes out as the flow state arrives (its flags straight from
+// the read), else from cls_valid_reg.
+wire cls_now = la_state_reg == LA_STW && st_tvalid;
+wire cls_valid = cls_valid_reg || cls_now;
+wire [15:0] cls_flow_flags = cls_now ? st_state[O_FLAGS +: 16] : fst_reg[O_FLAGS +: 16];
 wire [1:0] v_kind;
 wire [7:0] v_reason;
 wire [31:0] v_flow;
@@ -627,7 +631,7 @@ wire [31:0] v_flow;
 rx_classify cls_inst (
     .clk(clk), .rst(rst),
     .ctrl(cfg_ctrl), .mac(cfg_mac),
-    .s_axis_seg_tvalid(cls_valid_reg), .s_axis_seg_tready(cls_ready),
+    .s_axis_seg_tvalid(cls_valid), .s_axis_seg_tready(cls_ready),
     .s_axis_seg_frame_len(seg_frame_len_reg), .s_axis_seg_dst_mac(seg_dst_mac_reg),
     .s_axis_seg_ethertype(seg_ethertype_reg), .s_axis_seg_ip_ver(seg_ip_ver_reg),
     .s_axis_seg_ip_ihl(seg_ip_ihl_reg), .s_axis_seg_ip_len(seg_ip_len_reg),
@@ -635,7 +639,7 @@ rx_classify cls_inst (
     .s_axis_seg_ip_csum_ok(seg_ip_csum_ok_reg), .s_axis_seg_tcp_doff(seg_tcp_doff_reg),
     .s_axis_seg_tcp_flags(seg_tcp_flags_reg), .s_axis_seg_tcp_csum_ok(seg_tcp_csum_ok_reg),
     .s_axis_seg_opt_ok(seg_opt_ok_reg), .s_axis_seg_hit(seg_hit_reg),
-    .s_axis_seg_flow_id(seg_flow_reg), .s_axis_seg_flow_flags(fst_reg[O_FLAGS +: 16]),
+    .s_axis_seg_flow_id(seg_flow_reg), .s_axis_seg_flow_flags(cls_flow_flags),
     .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(la_state_reg == LA_CLSW),
     .m_axis_verdict_kind(v_kind), .m_axis_verdict_reason(v_reason),
     .m_axis_verdict_flow_id(v_flow)
@@ -833,7 +837,9 @@ wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
 wire [31:0] la_ev_used = w32(ctx_rdata, W_EV_TAIL) - w32(ctx_rdata, W_EV_HEAD) +
                          32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]);
 
-assign rxp_in_valid = la_state_reg == LA_STEP;
+// rx_protocol starts as the verdict is PASS and the event room is known.
+assign rxp_in_valid = la_ev_known && ((la_state_reg == LA_CLSW && v_valid && v_kind == V_PASS) ||
+                                      la_state_reg == LA_CTX);
 assign rxp_flow_id = seg_flow_reg;
 assign rxp_state = fst_reg;
 assign rxp_flags = seg_tcp_flags_reg;
@@ -846,7 +852,9 @@ assign rxp_ce = seg_ip_tos_reg[1:0] == 2'b11;
 assign rxp_pay_off = seg_pay_off_reg;
 assign rxp_pay_len = seg_pay_len_reg;
 assign rxp_frame_len = 16'd14 + seg_ip_len_reg;
-assign rxp_ev_ok = la_ev_ok_reg;
+// Room in the event ring: from the row as it arrives, then held.
+wire la_ev_ok_now = la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
+assign rxp_ev_ok = la_ctx_cap_reg ? la_ev_ok_now : la_ev_ok_reg;
 
 assign cmx_in_valid = state_reg == S_SP_EXEC || state_reg == S_CTX_EXEC;
 assign cmx_ctx_cmd = state_reg == S_CTX_EXEC;
@@ -1729,8 +1737,8 @@ always_ff @(posedge clk) begin
         LA_STRD: la_state_reg <= LA_STW;
         LA_STW: if (st_tvalid) begin
             fst_reg <= st_state;
-            cls_valid_reg <= 1'b1;
-            la_state_reg <= LA_CLS;
+            cls_valid_reg <= !cls_ready;         // (cls_now)
+            la_state_reg <= cls_ready ? LA_CLSW : LA_CLS;
         end
         LA_CLS: begin                            // (cls_valid_reg set on entry)
             if (cls_ready) begin
@@ -1745,10 +1753,9 @@ always_ff @(posedge clk) begin
             la_exc_len_reg <= exc_len_of_verdict;
             if (v_kind == V_DROP)
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
-            la_state_reg <= v_kind != V_PASS ? LA_DONE : la_ev_known ? LA_STEP : LA_CTX;
+            la_state_reg <= v_kind != V_PASS ? LA_DONE : la_ev_known ? LA_STEPW : LA_CTX;
         end
-        LA_CTX: if (la_ev_known) la_state_reg <= LA_STEP;
-        LA_STEP: la_state_reg <= LA_STEPW;
+        LA_CTX: if (la_ev_known) la_state_reg <= LA_STEPW;   // (rxp_in_valid)
         LA_STEPW: if (rxp_out_valid) begin
             nst_reg <= rxp_out_state;
             r_punt_reg <= rxp_punt;
@@ -1774,12 +1781,13 @@ always_ff @(posedge clk) begin
         default: la_state_reg <= LA_IDLE;
     endcase
     // The context row (room in the event ring) is read while rx_classify
-    // decides: la_ctx_go issues it, la_ev_ok_reg has it the cycle after.
+    // decides: la_ctx_go issues it, ctx_rdata has it the cycle after
+    // (la_ev_ok_now), la_ev_ok_reg from then on.
     if (la_ctx_go)
         la_ctx_rd_reg <= 1'b1;
     la_ctx_cap_reg <= la_ctx_go;
     if (la_ctx_cap_reg)
-        la_ev_ok_reg <= la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
+        la_ev_ok_reg <= la_ev_ok_now;
     // A segment accepted (in LA_IDLE, or as the sequencer takes the
     // previous one from LA_DONE).
     if (s_axis_seg_tvalid && s_axis_seg_tready) begin
