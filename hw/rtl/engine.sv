@@ -757,7 +757,10 @@ assign m_axis_mvw_tlast = rp_last_reg;
 
 // ---------------------------------------------------------------------------
 // Ring writers (EV and EXC entries: 16 bytes; FB: 32 bytes) and the write
-// channel: one source at a time, chosen by the state.
+// channel: one source at a time, chosen by the state, except that the write
+// mover keeps it until its last beat is out (mvw_busy): a ring writer waits
+// behind the payload or frame copy before it, while the sequencer moves on
+// as soon as the replay has ended.
 // ---------------------------------------------------------------------------
 logic rw16_valid, rw32_valid;
 logic [127:0] rw16_data;
@@ -791,10 +794,10 @@ ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(32)) rw32_inst (
     .m_axis_dma_wr_strb(w32_strb), .m_axis_dma_wr_last(w32_last)
 );
 
-wire sel16 = state_reg == S_EV_ENTRY || state_reg == S_EV_WAIT ||
-             state_reg == S_EXC_ENTRY || state_reg == S_EXC_WAIT;
-wire sel32 = state_reg == S_FB_ENTRY || state_reg == S_FB_WAIT;
-wire selmv = state_reg == S_MV_REQ || state_reg == S_MV_WAIT;
+wire selmv = state_reg == S_MV_REQ || state_reg == S_MV_WAIT || mvw_busy;
+wire sel16 = !selmv && (state_reg == S_EV_ENTRY || state_reg == S_EV_WAIT ||
+                        state_reg == S_EXC_ENTRY || state_reg == S_EXC_WAIT);
+wire sel32 = !selmv && (state_reg == S_FB_ENTRY || state_reg == S_FB_WAIT);
 
 assign m_axis_dma_wr_tvalid = sel16 ? w16_valid : sel32 ? w32_valid : selmv && s_axis_mvw_wr_tvalid;
 assign m_axis_dma_wr_addr = sel16 ? w16_addr : sel32 ? w32_addr : s_axis_mvw_wr_addr;
@@ -804,7 +807,8 @@ assign m_axis_dma_wr_last = sel16 ? w16_last : sel32 ? w32_last : s_axis_mvw_wr_
 assign w16_ready = sel16 && m_axis_dma_wr_tready;
 assign w32_ready = sel32 && m_axis_dma_wr_tready;
 assign s_axis_mvw_wr_tready = selmv && m_axis_dma_wr_tready;
-wire wr_last_fire = m_axis_dma_wr_tvalid && m_axis_dma_wr_tready && m_axis_dma_wr_last;
+// (a ring writer's transaction ends: the entry, then its phase byte)
+wire wr_last_fire = (sel16 || sel32) && m_axis_dma_wr_tvalid && m_axis_dma_wr_tready && m_axis_dma_wr_last;
 
 // ---------------------------------------------------------------------------
 // MAC transmit: tx_frame's frames, or raw frames read from the RAW slots.
@@ -1204,7 +1208,7 @@ always_ff @(posedge clk) begin
             if (mv_req_done_reg || mvw_req_ready)
                 state_reg <= S_MV_WAIT;
         end
-        S_MV_WAIT: if (!mvw_busy && !rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;
+        S_MV_WAIT: if (!rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;   // replayed (selmv)
 
         // Context event: the row (base, size, tail), entry, tail + 1, ARM -> notify.
         S_EV_ROWW: state_reg <= S_EV_ENTRY;    // (ev_row_cap_reg)
@@ -1875,7 +1879,7 @@ end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
 assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job_reg && !in_poll_reg &&
-              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg;
+              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;
