@@ -1033,7 +1033,7 @@ end
 // Context RAM port B: the sequencer's, else the lookahead's row read.
 // The event's row is read as S_RX_NEXT dispatches it.
 wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && a_ev_reg;
-wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_ARMW || state_reg == S_EV_NOTIFY ||
+wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
                     state_reg == S_CTX_ROW || state_reg == S_CTX_END;
 // (from the flow state as it arrives, else from fst_reg)
 wire la_ctx_go = ((la_state_reg == LA_STW && st_tvalid) || la_state_reg == LA_CLS ||
@@ -1049,10 +1049,6 @@ always_comb begin
             ctx_en_r = 1'b1;
             ctx_we_r[W_EV_TAIL] = 1'b1;
             ctx_wdata_r[32*W_EV_TAIL +: 32] = w32(row_reg, W_EV_TAIL) + 32'd1;
-        end
-        S_EV_ARMW: begin                     // disarm (the row just read)
-            ctx_en_r = !notify_valid_reg && w32(ctx_rdata, W_ARM) != 32'd0;
-            ctx_we_r[W_ARM] = ctx_en_r;
         end
         S_EV_NOTIFY: begin                   // disarm
             ctx_en_r = !notify_valid_reg && w32(row_reg, W_ARM) != 32'd0;
@@ -1228,17 +1224,11 @@ always_ff @(posedge clk) begin
             ev_pend_reg <= 1'b0;                 // in the tail from now on
             state_reg <= S_EV_ARMW;
         end
-        S_EV_ARMW: begin                         // ARM: notify (and disarm) now, else wait
+        S_EV_ARMW: begin                         // ARM: done unless armed
+            // (the disarm write waits for S_EV_NOTIFY: a context RAM enable
+            // computed from its own read data is a path through the RAM)
             row_reg <= ctx_rdata;
-            if (w32(ctx_rdata, W_ARM) == 32'd0) begin
-                state_reg <= ret_reg;
-            end else if (!notify_valid_reg) begin
-                notify_valid_reg <= 1'b1;
-                notify_ctx_reg <= ev_ctx_reg;
-                state_reg <= ret_reg;
-            end else begin
-                state_reg <= S_EV_NOTIFY;
-            end
+            state_reg <= w32(ctx_rdata, W_ARM) == 32'd0 ? ret_reg : S_EV_NOTIFY;
         end
         S_EV_NOTIFY: begin
             if (w32(row_reg, W_ARM) == 32'd0) begin
