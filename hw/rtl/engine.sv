@@ -1363,14 +1363,16 @@ always_ff @(posedge clk) begin
             end
         end
         S_SP_NEXT: begin
+            // (the read's address whether or not it is made: the end test
+            // stays off the address path)
+            rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
+                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 5);
+            rd_len_reg <= 16'd32;
             if (done_reg == n_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
                 cfg_spq_tail[32*Q_FB +: 32] - cfg_spq_head[32*Q_FB +: 32] >= size_of(cfg_spq_log2[32*Q_FB +: 32])) begin
                 hold_reg <= 1'b0;                // (a command given up may not come back)
                 state_reg <= S_RAW_START;
             end else begin
-                rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
-                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 5);
-                rd_len_reg <= 16'd32;
                 ret_reg <= S_SP_CMD;
                 state_reg <= S_RD_REQ;
             end
@@ -1497,12 +1499,12 @@ always_ff @(posedge clk) begin
             state_reg <= S_RAW_NEXT;
         end
         S_RAW_NEXT: begin
+            rd_addr_reg <= cfg_spq_base[64*Q_RAW +: 64] +
+                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+            rd_len_reg <= 16'd16;
             if (done_reg == n_reg) begin
                 state_reg <= S_CTX_START;
             end else begin
-                rd_addr_reg <= cfg_spq_base[64*Q_RAW +: 64] +
-                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
-                rd_len_reg <= 16'd16;
                 ret_reg <= S_RAW_ENT;
                 state_reg <= S_RD_REQ;
             end
@@ -1585,12 +1587,12 @@ always_ff @(posedge clk) begin
             end
         end
         S_CTX_NEXT: begin
+            rd_addr_reg <= {w32(row_reg, W_CMD_BASE_HI), w32(row_reg, W_CMD_BASE_LO)} +
+                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+            rd_len_reg <= 16'd16;
             if (done_reg == n_reg) begin
                 state_reg <= S_CTX_END;
             end else begin
-                rd_addr_reg <= {w32(row_reg, W_CMD_BASE_HI), w32(row_reg, W_CMD_BASE_LO)} +
-                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
-                rd_len_reg <= 16'd16;
                 ret_reg <= S_CTX_CMD;
                 state_reg <= S_RD_REQ;
             end
