@@ -1050,8 +1050,8 @@ always_comb begin
             ctx_we_r[W_EV_TAIL] = 1'b1;
             ctx_wdata_r[32*W_EV_TAIL +: 32] = w32(row_reg, W_EV_TAIL) + 32'd1;
         end
-        S_EV_NOTIFY: begin                   // disarm
-            ctx_en_r = !notify_valid_reg && w32(row_reg, W_ARM) != 32'd0;
+        S_EV_NOTIFY: begin                   // disarm (armed: S_EV_ARMW)
+            ctx_en_r = !notify_valid_reg;
             ctx_we_r[W_ARM] = ctx_en_r;
         end
         S_CTX_ROW: begin
@@ -1230,10 +1230,8 @@ always_ff @(posedge clk) begin
             row_reg <= ctx_rdata;
             state_reg <= w32(ctx_rdata, W_ARM) == 32'd0 ? ret_reg : S_EV_NOTIFY;
         end
-        S_EV_NOTIFY: begin
-            if (w32(row_reg, W_ARM) == 32'd0) begin
-                state_reg <= ret_reg;
-            end else if (!notify_valid_reg) begin
+        S_EV_NOTIFY: begin                       // armed (S_EV_ARMW): notify once free
+            if (!notify_valid_reg) begin
                 notify_valid_reg <= 1'b1;
                 notify_ctx_reg <= ev_ctx_reg;
                 state_reg <= ret_reg;

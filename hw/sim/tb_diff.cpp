@@ -96,7 +96,7 @@ static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
 
 // Cycles per job, from the engine's state (engine.sv S_* codes).
-enum { E_IDLE = 0, E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
+enum { E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
        E_CTX_NEXT = 64, E_CTX_END = 72, E_TX_NEXT = 81, E_POLL_DONE = 89 };
 struct jstat {
 	uint64_t n = 0, sum = 0, min = ~0ull, max = 0;
