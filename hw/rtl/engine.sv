@@ -579,7 +579,11 @@ logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
 // poll
 logic in_poll_reg = 1'b0;
 logic [15:0] budget_reg = '0, sent_reg = '0;
-logic [31:0] n_reg = '0, done_reg = '0, head_reg = '0, log2_reg = '0;
+logic [31:0] head_reg = '0, log2_reg = '0;
+// Entries of the ring being polled still to take, and whether none is left
+// (a register: the end-of-ring test of S_*_NEXT is one bit, not a compare).
+logic [31:0] left_reg = '0;
+logic ring_end_reg = 1'b1;
 logic [255:0] cmd_reg = '0;
 logic [1023:0] img_reg = '0;
 logic [15:0] status_reg = '0;
@@ -1346,16 +1350,18 @@ always_ff @(posedge clk) begin
             end else begin
                 log2_reg <= cfg_spq_log2[32*Q_CMD +: 32];
                 head_reg <= cfg_spq_head[32*Q_CMD +: 32];
-                done_reg <= '0;
-                n_reg <= cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32];
+                left_reg <= cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32];
+                ring_end_reg <= cfg_spq_tail[32*Q_CMD +: 32] == cfg_spq_head[32*Q_CMD +: 32];
                 if (cfg_spq_log2[32*Q_CMD +: 32] == 32'd0) begin
-                    n_reg <= '0;
+                    left_reg <= '0;
+                    ring_end_reg <= 1'b1;
                 end else if (cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32] >
                              size_of(cfg_spq_log2[32*Q_CMD +: 32])) begin
                     cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
                     hw_we_reg[Q_CMD] <= 1'b1;
                     hw_d_reg[32*Q_CMD +: 32] <= cfg_spq_tail[32*Q_CMD +: 32];
-                    n_reg <= '0;
+                    left_reg <= '0;
+                    ring_end_reg <= 1'b1;
                 end
                 state_reg <= S_SP_NEXT;
             end
@@ -1366,7 +1372,7 @@ always_ff @(posedge clk) begin
             rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
                            ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 5);
             rd_len_reg <= 16'd32;
-            if (done_reg == n_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
+            if (ring_end_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
                 cfg_spq_tail[32*Q_FB +: 32] - cfg_spq_head[32*Q_FB +: 32] >= size_of(cfg_spq_log2[32*Q_FB +: 32])) begin
                 hold_reg <= 1'b0;                // (a command given up may not come back)
                 state_reg <= S_RAW_START;
@@ -1474,7 +1480,8 @@ always_ff @(posedge clk) begin
             hw_we_reg[Q_CMD] <= 1'b1;
             hw_d_reg[32*Q_CMD +: 32] <= head_reg + 32'd1;
             head_reg <= head_reg + 32'd1;
-            done_reg <= done_reg + 32'd1;
+            left_reg <= left_reg - 32'd1;
+            ring_end_reg <= left_reg == 32'd1;
             resume_reg <= S_SP_NEXT;
             state_reg <= S_IDLE;                 // received frames may go first
         end
@@ -1483,16 +1490,18 @@ always_ff @(posedge clk) begin
         S_RAW_START: begin
             log2_reg <= cfg_spq_log2[32*Q_RAW +: 32];
             head_reg <= cfg_spq_head[32*Q_RAW +: 32];
-            done_reg <= '0;
-            n_reg <= cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32];
+            left_reg <= cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32];
+            ring_end_reg <= cfg_spq_tail[32*Q_RAW +: 32] == cfg_spq_head[32*Q_RAW +: 32];
             if (cfg_spq_log2[32*Q_RAW +: 32] == 32'd0) begin
-                n_reg <= '0;
+                left_reg <= '0;
+                ring_end_reg <= 1'b1;
             end else if (cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32] >
                          size_of(cfg_spq_log2[32*Q_RAW +: 32])) begin
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
                 hw_we_reg[Q_RAW] <= 1'b1;
                 hw_d_reg[32*Q_RAW +: 32] <= cfg_spq_tail[32*Q_RAW +: 32];
-                n_reg <= '0;
+                left_reg <= '0;
+                ring_end_reg <= 1'b1;
             end
             state_reg <= S_RAW_NEXT;
         end
@@ -1500,7 +1509,7 @@ always_ff @(posedge clk) begin
             rd_addr_reg <= cfg_spq_base[64*Q_RAW +: 64] +
                            ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
             rd_len_reg <= 16'd16;
-            if (done_reg == n_reg) begin
+            if (ring_end_reg) begin
                 state_reg <= S_CTX_START;
             end else begin
                 ret_reg <= S_RAW_ENT;
@@ -1533,7 +1542,8 @@ always_ff @(posedge clk) begin
             hw_we_reg[Q_RAW] <= 1'b1;
             hw_d_reg[32*Q_RAW +: 32] <= head_reg + 32'd1;
             head_reg <= head_reg + 32'd1;
-            done_reg <= done_reg + 32'd1;
+            left_reg <= left_reg - 32'd1;
+            ring_end_reg <= left_reg == 32'd1;
             resume_reg <= S_RAW_NEXT;
             state_reg <= S_IDLE;
         end
@@ -1565,8 +1575,8 @@ always_ff @(posedge clk) begin
             row_reg <= ctx_rdata;
             log2_reg <= w32(ctx_rdata, W_CMD_LOG2);
             head_reg <= w32(ctx_rdata, W_CMD_HEAD);
-            done_reg <= '0;
-            n_reg <= w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD);
+            left_reg <= w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD);
+            ring_end_reg <= w32(ctx_rdata, W_CMD_TAIL) == w32(ctx_rdata, W_CMD_HEAD);
             if (w32(ctx_rdata, W_CMD_LOG2) == 32'd0 || w32(ctx_rdata, W_CMD_TAIL) == w32(ctx_rdata, W_CMD_HEAD)) begin
                 pend_reg[cur_ctx_reg] <= 1'b0;
                 state_reg <= S_CTX_PICK;
@@ -1576,11 +1586,12 @@ always_ff @(posedge clk) begin
                 // reset, head = tail (the DB_CMD_HEAD mirror reads it).
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_CMD_BAD));
                 head_reg <= w32(ctx_rdata, W_CMD_TAIL);
-                n_reg <= '0;
+                left_reg <= '0;
+                ring_end_reg <= 1'b1;
                 state_reg <= S_CTX_END;
             end else begin
                 if (w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD) > CTX_BUDGET)
-                    n_reg <= CTX_BUDGET;
+                    left_reg <= CTX_BUDGET;
                 state_reg <= S_CTX_NEXT;
             end
         end
@@ -1588,7 +1599,7 @@ always_ff @(posedge clk) begin
             rd_addr_reg <= {w32(row_reg, W_CMD_BASE_HI), w32(row_reg, W_CMD_BASE_LO)} +
                            ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
             rd_len_reg <= 16'd16;
-            if (done_reg == n_reg) begin
+            if (ring_end_reg) begin
                 state_reg <= S_CTX_END;
             end else begin
                 ret_reg <= S_CTX_CMD;
@@ -1628,7 +1639,8 @@ always_ff @(posedge clk) begin
         end
         S_CTX_ACK: begin
             head_reg <= head_reg + 32'd1;
-            done_reg <= done_reg + 32'd1;
+            left_reg <= left_reg - 32'd1;
+            ring_end_reg <= left_reg == 32'd1;
             if (c_ack_reg) begin
                 c_ack_reg <= 1'b0;
                 txf_state_reg <= nst_reg;
