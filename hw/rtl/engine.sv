@@ -411,11 +411,7 @@ localparam [6:0]
     // shared action sub-sequences
     S_MV_REQ      = 7'd20,  // mover request + frame replay
     S_MV_WAIT     = 7'd21,
-    S_EV_ENTRY    = 7'd22,  // event entry
-    S_EV_WAIT     = 7'd23,
-    S_EV_ARM      = 7'd24,  // tail write, row re-read
-    S_EV_ARMW     = 7'd25,
-    S_EV_NOTIFY   = 7'd26,
+    S_EV_ENTRY    = 7'd22,  // event entry to the ring writer (then the event tail)
     S_EXC_CLAIM   = 7'd27,
     S_EXC_ENTRY   = 7'd28,
     S_EXC_WAIT    = 7'd29,
@@ -538,6 +534,9 @@ logic a_punt_reg = 1'b0, a_dep_reg = 1'b0, a_ev_reg = 1'b0, a_kick_reg = 1'b0;
 // hold it: the sequencer stays in S_IDLE until tx_frame has taken it).
 logic ack_pend_reg = 1'b0;
 logic ev_row_cap_reg = 1'b0;         // the event's row arrives: row_reg
+// An ARM doorbell for the event's context came after its row was read (or
+// the event tail disarmed it): the ARM word in row_reg may be stale.
+logic arm_dirty_reg = 1'b0;
 logic [7:0] a_exc_reason_reg = '0, a_ev_flags_reg = '0;
 logic [15:0] a_exc_len_reg = '0;
 logic [15:0] a_dep_off_reg = '0, a_dep_len0_reg = '0, a_dep_len1_reg = '0;
@@ -546,6 +545,20 @@ logic [31:0] a_ev_rx_reg = '0, a_ev_freed_reg = '0;
 // Its event is not yet in its ring's tail: a lookahead reading the same
 // context's row counts it as used.
 logic ev_pend_reg = 1'b0;
+
+// The event tail (et_*): an event whose entry the ring writer has taken is
+// finished here (entry and phase byte out, tail + 1, ARM -> notification)
+// while the sequencer goes on with the next segment. The entry is taken
+// during the deposit's replay (S_MV_WAIT) or in S_EV_ENTRY.
+localparam [2:0] ET_IDLE = 3'd0, ET_WAIT = 3'd1, ET_ARM = 3'd2, ET_ARMW = 3'd3, ET_NOTIFY = 3'd4;
+logic [2:0] et_state_reg = ET_IDLE;
+logic [7:0] et_ctx_reg = '0;
+logic [31:0] et_tail_reg = '0;        // its slot: the tail becomes et_tail_reg + 1
+logic et_arm_reg = 1'b0;             // ARM as in the row read at dispatch
+logic et_dirty_reg = 1'b0;           // ... but a doorbell came since: read it again
+logic et_last1_reg = 1'b0;           // the entry's first transaction is out
+// The event row read now does not have the event tail's tail + 1 yet.
+logic tail_fwd_reg = 1'b0;
 
 // action parameters
 logic [31:0] ev_flow_reg = '0;       // event: flow id, ctx
@@ -575,6 +588,9 @@ logic [RDB_W-1:0] rd_buf_reg = '0;
 logic [RDC_W-1:0] rd_cnt_reg = '0;
 logic [255:0] fb_entry_reg = '0;     // FB entry
 logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
+// The deposit's event entry went to the ring writer during S_MV_WAIT (no
+// S_EV_ENTRY then).
+logic ev_early_reg = 1'b0;
 
 // poll
 logic in_poll_reg = 1'b0;
@@ -761,10 +777,13 @@ assign m_axis_mvw_tlast = rp_last_reg;
 
 // ---------------------------------------------------------------------------
 // Ring writers (EV and EXC entries: 16 bytes; FB: 32 bytes) and the write
-// channel: one source at a time, chosen by the state, except that the write
-// mover keeps it until its last beat is out (mvw_busy): a ring writer waits
-// behind the payload or frame copy before it, while the sequencer moves on
-// as soon as the replay has ended.
+// channel: one transaction at a time (the source keeps the channel until
+// its last beat), the next source picked when the channel is free. A ring
+// entry goes first, but only once every mover transaction requested before
+// it was taken is out (rw_clear_reg), so the host sees a deposit or frame
+// copy before the entry that announces it; then the mover, which may
+// already hold the next deposit (the sequencer does not wait for its
+// writes: only for its replay).
 // ---------------------------------------------------------------------------
 logic rw16_valid, rw32_valid;
 logic [127:0] rw16_data;
@@ -798,10 +817,24 @@ ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(32)) rw32_inst (
     .m_axis_dma_wr_strb(w32_strb), .m_axis_dma_wr_last(w32_last)
 );
 
-wire selmv = state_reg == S_MV_REQ || state_reg == S_MV_WAIT || mvw_busy;
-wire sel16 = !selmv && (state_reg == S_EV_ENTRY || state_reg == S_EV_WAIT ||
-                        state_reg == S_EXC_ENTRY || state_reg == S_EXC_WAIT);
-wire sel32 = !selmv && (state_reg == S_FB_ENTRY || state_reg == S_FB_WAIT);
+localparam [1:0] WO_NONE = 2'd0, WO_MV = 2'd1, WO_16 = 2'd2, WO_32 = 2'd3;
+logic wr_locked_reg = 1'b0;           // inside a transaction of wr_own_reg
+logic [1:0] wr_own_reg = WO_NONE;
+logic [2:0] mv_owe_reg = '0;          // mover transactions requested, not yet out
+logic [2:0] rw_owe_reg = '0;          // of these, the ones before the ring entry
+logic rw_clear_reg = 1'b1;            // rw_owe_reg == 0
+wire [1:0] wr_pick = wr_locked_reg ? wr_own_reg :
+                     w16_valid && rw_clear_reg ? WO_16 :
+                     s_axis_mvw_wr_tvalid ? WO_MV :
+                     w32_valid && rw_clear_reg ? WO_32 : WO_NONE;
+wire selmv = wr_pick == WO_MV;
+wire sel16 = wr_pick == WO_16;
+wire sel32 = wr_pick == WO_32;
+// The event entry: offered in S_EV_ENTRY, or early, behind its deposit,
+// once the event tail is free; taken: the event tail has it (et_go).
+wire ev_entry_now = et_state_reg == ET_IDLE &&
+                    (state_reg == S_EV_ENTRY || (state_reg == S_MV_WAIT && ret_reg == S_EV_ENTRY && !ev_early_reg));
+wire et_go = ev_entry_now && rw16_ready;
 
 assign m_axis_dma_wr_tvalid = sel16 ? w16_valid : sel32 ? w32_valid : selmv && s_axis_mvw_wr_tvalid;
 assign m_axis_dma_wr_addr = sel16 ? w16_addr : sel32 ? w32_addr : s_axis_mvw_wr_addr;
@@ -811,8 +844,33 @@ assign m_axis_dma_wr_last = sel16 ? w16_last : sel32 ? w32_last : s_axis_mvw_wr_
 assign w16_ready = sel16 && m_axis_dma_wr_tready;
 assign w32_ready = sel32 && m_axis_dma_wr_tready;
 assign s_axis_mvw_wr_tready = selmv && m_axis_dma_wr_tready;
+wire wr_fire = m_axis_dma_wr_tvalid && m_axis_dma_wr_tready;
 // (a ring writer's transaction ends: the entry, then its phase byte)
-wire wr_last_fire = (sel16 || sel32) && m_axis_dma_wr_tvalid && m_axis_dma_wr_tready && m_axis_dma_wr_last;
+wire wr_last_fire = (sel16 || sel32) && wr_fire && m_axis_dma_wr_last;
+wire mv_txn_end = selmv && wr_fire && m_axis_dma_wr_last;
+// a mover request: one transaction per non-empty piece
+wire [2:0] mv_txn_new = mvw_req_valid && mvw_req_ready ? 3'(mv_len0_reg != 16'd0) + 3'(mv_len1_reg != 16'd0) : 3'd0;
+wire [2:0] mv_owe_next = mv_owe_reg + mv_txn_new - 3'(mv_txn_end);
+always_ff @(posedge clk) begin
+    if (wr_fire) begin
+        wr_locked_reg <= !m_axis_dma_wr_last;
+        wr_own_reg <= wr_pick;
+    end
+    mv_owe_reg <= mv_owe_next;
+    if ((rw16_valid && rw16_ready) || (rw32_valid && rw32_ready)) begin
+        rw_owe_reg <= mv_owe_next;
+        rw_clear_reg <= mv_owe_next == 3'd0;
+    end else if (mv_txn_end && !rw_clear_reg) begin
+        rw_owe_reg <= rw_owe_reg - 3'd1;
+        rw_clear_reg <= rw_owe_reg == 3'd1;
+    end
+    if (rst) begin
+        wr_locked_reg <= 1'b0;
+        mv_owe_reg <= '0;
+        rw_owe_reg <= '0;
+        rw_clear_reg <= 1'b1;
+    end
+end
 
 // ---------------------------------------------------------------------------
 // MAC transmit: tx_frame's frames, or raw frames read from the RAW slots.
@@ -842,8 +900,9 @@ wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
 // The lookahead's row (ctx_rdata the cycle after la_ctx_go), with the held
 // segment's event.
 wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
+wire et_pend = (et_state_reg == ET_WAIT || et_state_reg == ET_ARM) && et_ctx_reg == fst_reg[O_CTX +: 8];
 wire [31:0] la_ev_used = w32(ctx_rdata, W_EV_TAIL) - w32(ctx_rdata, W_EV_HEAD) +
-                         32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]);
+                         32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]) + 32'(et_pend);
 
 // rx_protocol starts as the verdict is PASS and the event room is known.
 assign rxp_in_valid = la_ev_known && ((la_state_reg == LA_CLSW && v_valid && v_kind == V_PASS) ||
@@ -1015,12 +1074,12 @@ always_comb begin
         fb_wdata = nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH];
     end
     rp_start = state_reg == S_MV_REQ && !mv_req_done_reg && mvw_req_ready;
-    rw16_valid = state_reg == S_EV_ENTRY || state_reg == S_EXC_ENTRY;
+    rw16_valid = ev_entry_now || state_reg == S_EXC_ENTRY;
     rw16_data = '0;
     rw16_base = '0;
     rw16_log2 = '0;
     rw16_idx = '0;
-    if (state_reg == S_EV_ENTRY) begin
+    if (ev_entry_now) begin
         rw16_data = {8'd0, 16'd0, a_ev_flags_reg, a_ev_freed_reg, a_ev_rx_reg, ev_flow_reg};
         rw16_base = {w32(row_reg, W_EV_BASE_HI), w32(row_reg, W_EV_BASE_LO)};
         rw16_log2 = ev_log2[4:0];
@@ -1034,11 +1093,20 @@ always_comb begin
     rw32_valid = state_reg == S_FB_ENTRY;
 end
 
-// Context RAM port B: the sequencer's, else the lookahead's row read.
-// The event's row is read as S_RX_NEXT dispatches it.
-wire rx_ev_row = state_reg == S_RX_NEXT && bank_full_reg[cur_bank_reg] && !a_kick_reg && a_ev_reg;
-wire seq_ctx_port = rx_ev_row || state_reg == S_EV_ARM || state_reg == S_EV_NOTIFY ||
-                    state_reg == S_CTX_ROW || state_reg == S_CTX_END;
+// A host write of ARM reaches the RAM the cycle before it is posted here.
+wire db_arm = s_axis_db_tvalid && s_axis_db_reg == 2'd2;
+
+// Context RAM port B: the event tail's, else the sequencer's, else the
+// lookahead's row read. The event's row is read as S_RX_NEXT dispatches it.
+wire et_disarm = et_state_reg == ET_NOTIFY && !notify_valid_reg;
+wire et_port = et_state_reg == ET_ARM || et_disarm;
+// S_RX_NEXT dispatches when the loader has the frame and the event tail
+// does not use the port; an exception waits until the event tail is done
+// (the ring writer and the write-count are then the sequencer's).
+wire rx_next_go = bank_full_reg[cur_bank_reg] && !et_port &&
+                  (a_kick_reg || a_dep_reg || a_ev_reg || !a_punt_reg || et_state_reg == ET_IDLE);
+wire rx_ev_row = state_reg == S_RX_NEXT && rx_next_go && !a_kick_reg && a_ev_reg;
+wire seq_ctx_port = rx_ev_row || et_port || state_reg == S_CTX_ROW || state_reg == S_CTX_END;
 // (from the flow state as it arrives, else from fst_reg)
 wire la_ctx_go = ((la_state_reg == LA_STW && st_tvalid) || la_state_reg == LA_CLS ||
                   la_state_reg == LA_CLSW || la_state_reg == LA_CTX) && !la_ctx_rd_reg && !seq_ctx_port;
@@ -1049,15 +1117,6 @@ always_comb begin
     ctx_wdata_r = '0;
     ctx_we_any = 1'b0;
     case (state_reg)
-        S_EV_ARM: begin                      // tail + 1, read the row again (ARM)
-            ctx_en_r = 1'b1;
-            ctx_we_r[W_EV_TAIL] = 1'b1;
-            ctx_wdata_r[32*W_EV_TAIL +: 32] = w32(row_reg, W_EV_TAIL) + 32'd1;
-        end
-        S_EV_NOTIFY: begin                   // disarm (armed: S_EV_ARMW)
-            ctx_en_r = !notify_valid_reg;
-            ctx_we_r[W_ARM] = ctx_en_r;
-        end
         S_CTX_ROW: begin
             ctx_en_r = 1'b1;
             ctx_addr_r = pick_ctx_reg;
@@ -1073,6 +1132,17 @@ always_comb begin
     if (rx_ev_row) begin
         ctx_en_r = 1'b1;
         ctx_addr_r = a_ctx_reg;
+    end
+    if (et_state_reg == ET_ARM) begin          // tail + 1, read the row again (ARM)
+        ctx_en_r = 1'b1;
+        ctx_addr_r = et_ctx_reg;
+        ctx_we_r[W_EV_TAIL] = 1'b1;
+        ctx_wdata_r[32*W_EV_TAIL +: 32] = et_tail_reg + 32'd1;
+    end
+    if (et_disarm) begin                       // armed: disarm (and notify)
+        ctx_en_r = 1'b1;
+        ctx_addr_r = et_ctx_reg;
+        ctx_we_r[W_ARM] = 1'b1;
     end
     if (la_ctx_go) begin
         ctx_en_r = 1'b1;
@@ -1104,8 +1174,15 @@ always_ff @(posedge clk) begin
     hw_we_reg <= '0;
     tw_we_reg <= '0;
     ev_row_cap_reg <= rx_ev_row;
-    if (ev_row_cap_reg)
+    tail_fwd_reg <= et_state_reg == ET_WAIT && et_ctx_reg == a_ctx_reg;
+    if (ev_row_cap_reg) begin
         row_reg <= ctx_rdata;
+        row_reg[32*W_EV_TAIL +: 32] <= w32(ctx_rdata, W_EV_TAIL) + 32'(tail_fwd_reg);
+    end
+    if (rx_ev_row)
+        arm_dirty_reg <= db_arm && s_axis_db_ctx == a_ctx_reg;
+    else if ((db_arm && s_axis_db_ctx == ev_ctx_reg) || (et_disarm && et_ctx_reg == ev_ctx_reg))
+        arm_dirty_reg <= 1'b1;
     if (ack_pend_reg && txf_req_ready) begin     // the segment's ACK: tx_frame has it
         cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_ACKS);
         ack_pend_reg <= 1'b0;
@@ -1146,6 +1223,8 @@ always_ff @(posedge clk) begin
                 state_reg <= S_RX_NEXT;
             end else if (la_state_reg != LA_IDLE || s_axis_seg_tvalid) begin
                 // a segment is being decided: it goes first
+            end else if (et_state_reg != ET_IDLE) begin
+                // the event tail finishes before a poll uses the context port
             end else if (in_poll_reg) begin
                 state_reg <= resume_reg;         // resume the poll
             end else if (s_axis_poll_tvalid || !poll_step) begin
@@ -1157,7 +1236,7 @@ always_ff @(posedge clk) begin
 
         // ------------------------------------------------------------------
         // Received segment.
-        S_RX_NEXT: if (bank_full_reg[cur_bank_reg]) begin  // the loader has its frame
+        S_RX_NEXT: if (rx_next_go) begin
             // its next action, in the firmware's order; after the last one
             // straight back to S_IDLE
             if (a_kick_reg) begin                // state written by the lookahead
@@ -1208,39 +1287,22 @@ always_ff @(posedge clk) begin
             if (mv_req_done_reg || mvw_req_ready)
                 state_reg <= S_MV_WAIT;
         end
-        S_MV_WAIT: if (!rp_active_reg && !rp_valid_reg) state_reg <= ret_reg;   // replayed (selmv)
-
-        // Context event: the row (base, size, tail), entry, tail + 1, ARM -> notify.
-        S_EV_ROWW: state_reg <= S_EV_ENTRY;    // (ev_row_cap_reg)
-        S_EV_ENTRY: begin
-            lastcnt_reg <= '0;
-            ret_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
-            if (rw16_ready)
-                state_reg <= S_EV_WAIT;
-        end
-        S_EV_WAIT: begin
-            if (wr_last_fire)
-                lastcnt_reg <= lastcnt_reg + 1'b1;
-            if (wr_last_fire && lastcnt_reg == 2'd1)
-                state_reg <= S_EV_ARM;
-        end
-        S_EV_ARM: begin
-            ev_pend_reg <= 1'b0;                 // in the tail from now on
-            state_reg <= S_EV_ARMW;
-        end
-        S_EV_ARMW: begin                         // ARM: done unless armed
-            // (the disarm write waits for S_EV_NOTIFY: a context RAM enable
-            // computed from its own read data is a path through the RAM)
-            row_reg <= ctx_rdata;
-            state_reg <= w32(ctx_rdata, W_ARM) == 32'd0 ? ret_reg : S_EV_NOTIFY;
-        end
-        S_EV_NOTIFY: begin                       // armed (S_EV_ARMW): notify once free
-            if (!notify_valid_reg) begin
-                notify_valid_reg <= 1'b1;
-                notify_ctx_reg <= ev_ctx_reg;
+        S_MV_WAIT: begin
+            if (et_go)
+                ev_early_reg <= 1'b1;
+            if (!rp_active_reg && !rp_valid_reg) begin   // replayed: the mover has it all
                 state_reg <= ret_reg;
+                if (ret_reg == S_EV_ENTRY && (ev_early_reg || et_go)) begin
+                    ev_early_reg <= 1'b0;
+                    state_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
+                end
             end
         end
+
+        // Context event: the row (base, size, tail), the entry to the ring
+        // writer; the event tail does the rest.
+        S_EV_ROWW: state_reg <= S_EV_ENTRY;    // (ev_row_cap_reg)
+        S_EV_ENTRY: if (et_go) state_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
 
         // Exception: claim the EXC slot, copy the frame, write the entry.
         S_EXC_CLAIM: begin
@@ -1842,6 +1904,39 @@ always_ff @(posedge clk) begin
     if (s_axis_db_tvalid && s_axis_db_reg == 2'd0)
         pend_reg[s_axis_db_ctx] <= 1'b1;
 
+    // The event tail.
+    case (et_state_reg)
+        ET_WAIT: if (sel16 && wr_last_fire) begin  // the entry, then its phase byte
+            et_last1_reg <= 1'b1;
+            if (et_last1_reg)
+                et_state_reg <= ET_ARM;
+        end
+        ET_ARM:                                    // tail + 1 (et_port); ARM as read at
+            // dispatch unless a doorbell came since (then as read now)
+            et_state_reg <= et_dirty_reg || (db_arm && s_axis_db_ctx == et_ctx_reg) ? ET_ARMW :
+                            et_arm_reg ? ET_NOTIFY : ET_IDLE;
+        // (the disarm waits for ET_NOTIFY: a context RAM enable computed from
+        // its own read data would be a path through the RAM)
+        ET_ARMW: et_state_reg <= w32(ctx_rdata, W_ARM) == 32'd0 ? ET_IDLE : ET_NOTIFY;
+        ET_NOTIFY: if (!notify_valid_reg) begin    // disarm (et_disarm), notify
+            notify_valid_reg <= 1'b1;
+            notify_ctx_reg <= et_ctx_reg;
+            et_state_reg <= ET_IDLE;
+        end
+        default: ;
+    endcase
+    if (db_arm && s_axis_db_ctx == et_ctx_reg)
+        et_dirty_reg <= 1'b1;
+    if (et_go) begin                               // the event's entry is taken
+        et_state_reg <= ET_WAIT;
+        et_ctx_reg <= ev_ctx_reg;
+        et_tail_reg <= w32(row_reg, W_EV_TAIL);
+        et_arm_reg <= w32(row_reg, W_ARM) != 32'd0;
+        et_dirty_reg <= arm_dirty_reg || (db_arm && s_axis_db_ctx == ev_ctx_reg);
+        et_last1_reg <= 1'b0;
+        ev_pend_reg <= 1'b0;                       // the event tail's now
+    end
+
     // Notifications.
     if (notify_valid_reg && m_axis_notify_tready)
         notify_valid_reg <= 1'b0;
@@ -1861,6 +1956,8 @@ always_ff @(posedge clk) begin
         state_reg <= S_IDLE;
         la_state_reg <= LA_IDLE;
         ev_pend_reg <= 1'b0;
+        et_state_reg <= ET_IDLE;
+        ev_early_reg <= 1'b0;
         la_ctx_rd_reg <= 1'b0;
         la_ctx_cap_reg <= 1'b0;
         ack_pend_reg <= 1'b0;
@@ -1881,7 +1978,8 @@ end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
 assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job_reg && !in_poll_reg &&
-              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy;
+              !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy &&
+              et_state_reg == ET_IDLE;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;
