@@ -62,17 +62,40 @@ static_assert(DW == 64 || DW == 512, "DW");
 struct side_events {
 	std::vector<tb_frame> tx;
 	std::vector<uint64_t> entries;   // phase-byte addresses of ring entries
+	std::vector<uint64_t> wsums;     // per entry: wsum when it was committed
 	std::vector<uint32_t> notifies;
 };
 
 static struct fphost *fh;
 static side_events fw_ev;
+static void (*fw_dma_write)(void *, uint64_t, const void *, uint32_t);
 static void (*fw_dma_write_entry)(void *, uint64_t, const void *, uint32_t);
 static void (*fw_notify)(void *, uint32_t);
 
+// The bytes written to host memory outside the NIC-written rings (payload,
+// frame copies, READ_STATE images), summed as hashes of (address, value):
+// the firmware and the RTL must have written the same bytes when each ring
+// entry is committed (a deposit is in memory before the event that
+// announces it, and the next one is not yet).
+static uint64_t fw_wsum, rtl_wsum;
+static bool wsum_counts(uint64_t a);
+static uint64_t wbyte(uint64_t a, uint8_t v)
+{
+	uint64_t x = (a << 8 | v) * 0x9e3779b97f4a7c15ull;
+	return x ^ (x >> 29);
+}
+
+static void rec_write(void *priv, uint64_t iova, const void *src, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (wsum_counts(iova + i))
+			fw_wsum += wbyte(iova + i, ((const uint8_t *)src)[i]);
+	fw_dma_write(priv, iova, src, len);
+}
 static void rec_write_entry(void *priv, uint64_t iova, const void *src, uint32_t len)
 {
 	fw_ev.entries.push_back(iova + len - 1);
+	fw_ev.wsums.push_back(fw_wsum);
 	fw_dma_write_entry(priv, iova, src, len);
 }
 static void rec_notify(void *priv, uint32_t ctx)
@@ -94,6 +117,9 @@ static int wr_beats_in_txn;
 static uint64_t wr_txn_addr;
 static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
+static uint64_t rtl_commit_cyc;               // the last ring entry's commit (phase byte)
+static uint64_t read_state_iova;              // READ_STATE image of this step
+static const uint32_t toffee_abi_pkg_nf = offsetof(struct toffee_flow, nic_flags);
 
 // Cycles per job, from the engine's state (engine.sv S_* codes).
 enum { E_SP_NEXT = 41, E_SP_DONE = 53, E_RAW_NEXT = 55, E_RAW_DONE = 59,
@@ -146,11 +172,25 @@ static bool in_ring(uint64_t a)
 	return false;
 }
 
+// Not the rings, nor the READ_STATE image's scheduler fields (they may
+// differ, compare()).
+static bool wsum_counts(uint64_t a)
+{
+	uint64_t sn = offsetof(struct toffee_flow, sched_next);
+	if (read_state_iova && (a == read_state_iova + toffee_abi_pkg_nf ||
+				(a >= read_state_iova + sn && a < read_state_iova + sn + 4)))
+		return false;
+	return !in_ring(a);
+}
+
 // A DMA write beat: a ring entry is committed by a one-byte write of its
 // phase byte (a transaction of one beat and one byte in a NIC-written ring).
-static void on_dma_wr(uint64_t, uint64_t a, uint64_t strb, bool last)
+static void on_dma_wr(uint64_t cyc, uint64_t a, uint64_t strb, bool last)
 {
 	unsigned n = (unsigned)__builtin_popcountll(strb);
+	for (unsigned i = 0; i < BB; i++)
+		if ((strb >> i & 1) && wsum_counts(a + i))
+			rtl_wsum += wbyte(a + i, rmem[a + i]);
 	if (wr_first) {
 		wr_beats_in_txn = 0;
 		wr_txn_bytes = 0;
@@ -160,8 +200,11 @@ static void on_dma_wr(uint64_t, uint64_t a, uint64_t strb, bool last)
 	wr_beats_in_txn++;
 	wr_txn_bytes += n;
 	wr_first = last;
-	if (last && wr_beats_in_txn == 1 && wr_txn_bytes == 1 && in_ring(wr_txn_addr))
+	if (last && wr_beats_in_txn == 1 && wr_txn_bytes == 1 && in_ring(wr_txn_addr)) {
 		rtl_ev.entries.push_back(wr_txn_addr);
+		rtl_ev.wsums.push_back(rtl_wsum);
+		rtl_commit_cyc = cyc;
+	}
 }
 
 // Run until the RTL has been idle (engine, MAC input, DMA, MAC output) for
@@ -202,8 +245,6 @@ static void dump_frame(const char *who, const tb_frame &f)
 }
 
 static uint64_t n_frames_cmp, n_entries_cmp, n_notify_cmp, n_steps;
-static uint64_t read_state_iova;
-static const uint32_t toffee_abi_pkg_nf = offsetof(struct toffee_flow, nic_flags);              // READ_STATE image of this step
 static void (*on_fw_frame)(const tb_frame &);  // the workload follows the NIC's sends
 static const tb_frame *cur_frame;
 
@@ -259,6 +300,11 @@ static void compare()
 		TB_CHECK(a == b, "step %llu (%s): ring entry %zu: firmware wrote the entry ending at 0x%llx, RTL at 0x%llx "
 			 "(%zu vs %zu entries)", (unsigned long long)step_no, step_name, i, (unsigned long long)a,
 			 (unsigned long long)b, fw_ev.entries.size(), rtl_ev.entries.size());
+		if (fw_ev.wsums[i] != rtl_ev.wsums[i])
+			dump_context();
+		TB_CHECK(fw_ev.wsums[i] == rtl_ev.wsums[i], "step %llu (%s): ring entry %zu (0x%llx): the host-memory "
+			 "writes before it differ from the firmware's (data written after the entry announcing it, "
+			 "or the next data before it)", (unsigned long long)step_no, step_name, i, (unsigned long long)a);
 		n_entries_cmp++;
 	}
 	// Notifications.
@@ -758,6 +804,65 @@ static void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 }
 
 // ---------------------------------------------------------------------------
+// ARM while the event is on its way: the application arms its context at a
+// random cycle after the segment entered the MAC. The RTL must notify if
+// the ARM write landed no later than the cycle the event's entry was
+// committed (the application arms, then looks at the ring: finding nothing
+// it would sleep through the event); the firmware gets the ARM write
+// before the segment if the RTL notified, after it if not, and must agree
+// with the RTL in all else.
+static void arm_race(tb_rng &r, gflow &g, unsigned rounds)
+{
+	uint64_t t_arm = 0;
+	nic->on_axil_wr = [&](uint64_t cyc, uint32_t) { t_arm = cyc; };
+	uint8_t pay[256];
+	unsigned notified_n = 0;
+	for (unsigned i = 0; i < rounds; i++) {
+		consume_rx(r);
+		fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 0);
+		poll_idle("arm race: drained");
+		if (const struct toffee_flow *st = fp_flow(fh->fp, g.id))
+			g.peer_seq = st->rcv_nxt;
+		g.peer_ack = g.snd_seen;
+		uint32_t plen = 1 + r.below(sizeof pay);
+		for (uint32_t k = 0; k < plen; k++)
+			pay[k] = (uint8_t)r.next();
+		tb_frame f = build(g, g.peer_seq, 0x10, pay, plen);
+		g.peer_seq += plen;
+		step_no++;
+		step_name = "arm race";
+		sync_host();
+		size_t e0 = rtl_ev.entries.size();
+		nic->rx_frame(f.data(), (uint32_t)f.size());
+		for (unsigned d = r.below(DW == 64 ? 140 : 90); d; d--)
+			nic->tick();
+		nic->reg_wr(dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		run_idle("arm race");
+		bool notified = false;
+		for (uint32_t c : nic->irqs)
+			notified |= c == g.ctx;
+		TB_CHECK(rtl_ev.entries.size() == e0 + 1, "arm race: %zu entries", rtl_ev.entries.size() - e0);
+		TB_CHECK(notified || t_arm > rtl_commit_cyc, "arm race: ARM written at cycle %llu, the event's entry "
+			 "committed at %llu, no notification (lost wakeup)", (unsigned long long)t_arm,
+			 (unsigned long long)rtl_commit_cyc);
+		if (notified)
+			fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		fphost_rx(fh, f.data(), (uint32_t)f.size());
+		if (!notified)
+			fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		compare();
+		notified_n += notified;
+	}
+	nic->on_axil_wr = nullptr;
+	TB_CHECK(notified_n > 0 && notified_n < rounds, "arm race: %u of %u notified (the delays miss the race)",
+		 notified_n, rounds);
+	host_drain();
+	consume_rx(r);
+	fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 0);
+	poll_idle("arm race: done");
+}
+
+// ---------------------------------------------------------------------------
 // Doorbells while the engine works: the lockstep steps above never ring a
 // doorbell during a poll. Here the engine polls without pause (poll_step =
 // 0) while the host appends context commands (no-ops: nothing to send or
@@ -842,8 +947,10 @@ int main(int argc, char **argv)
 	memcpy(cfg.mac, MAC, 6);
 	fh = fphost_create(&cfg);
 	TB_CHECK(fh, "fphost_create");
+	fw_dma_write = fh->plat.dma_write;
 	fw_dma_write_entry = fh->plat.dma_write_entry;
 	fw_notify = fh->plat.notify;
+	fh->plat.dma_write = rec_write;
 	fh->plat.dma_write_entry = rec_write_entry;
 	fh->plat.notify = rec_notify;
 	for (uint32_t q : {TOFFEE_SPQ_EXC, TOFFEE_SPQ_FB})
@@ -1218,6 +1325,13 @@ int main(int argc, char **argv)
 		kinds["burst: ctx full"] += fp_counter(fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_CTX_FULL) - drops0;
 		nic->mac_stall_pct = nic->dma_stall_pct = 0;
 	}
+	// --- 2c. ARM while the event is on its way.
+	for (gflow &g : flows)
+		if (g.installed && !g.fin && g.ctx == 2) {
+			arm_race(r, g, 200);
+			kinds["arm race"] += 200;
+			break;
+		}
 
 	// --- 3. The Linux traces. ----------------------------------------------------
 	{
