@@ -409,8 +409,7 @@ localparam [6:0]
     S_RX_NEXT     = 7'd1,   // the taken segment's next action (kick, deposit, event, exception)
     S_EV_ROWW     = 7'd16,  // event without a deposit: its context row arriving
     // shared action sub-sequences
-    S_MV_REQ      = 7'd20,  // mover request + frame replay
-    S_MV_WAIT     = 7'd21,
+    S_MV_REQ      = 7'd20,  // mover request + frame replay (then on: it runs by itself)
     S_EV_ENTRY    = 7'd22,  // event entry to the ring writer (then the event tail)
     S_EXC_CLAIM   = 7'd27,
     S_EXC_ENTRY   = 7'd28,
@@ -548,8 +547,7 @@ logic ev_pend_reg = 1'b0;
 
 // The event tail (et_*): an event whose entry the ring writer has taken is
 // finished here (entry and phase byte out, tail + 1, ARM -> notification)
-// while the sequencer goes on with the next segment. The entry is taken
-// during the deposit's replay (S_MV_WAIT) or in S_EV_ENTRY.
+// while the sequencer goes on with the next segment.
 localparam [2:0] ET_IDLE = 3'd0, ET_WAIT = 3'd1, ET_ARM = 3'd2, ET_ARMW = 3'd3, ET_NOTIFY = 3'd4;
 logic [2:0] et_state_reg = ET_IDLE;
 logic [7:0] et_ctx_reg = '0;
@@ -570,7 +568,6 @@ logic [31:0] exc_idx_reg = '0;
 logic [15:0] mv_off_reg = '0, mv_len0_reg = '0, mv_len1_reg = '0, mv_frame_len_reg = '0;
 logic mv_img_reg = 1'b0;                       // replay the READ_STATE image, not the frame
 logic [63:0] mv_iova0_reg = '0, mv_iova1_reg = '0;
-logic mv_req_done_reg = 1'b0;
 logic [1023:0] txf_state_reg = '0;   // frame request
 logic [31:0] txf_seq_reg = '0;
 logic [7:0] txf_flags_reg = '0, txf_tos_reg = '0;
@@ -588,9 +585,6 @@ logic [RDB_W-1:0] rd_buf_reg = '0;
 logic [RDC_W-1:0] rd_cnt_reg = '0;
 logic [255:0] fb_entry_reg = '0;     // FB entry
 logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
-// The deposit's event entry went to the ring writer during S_MV_WAIT (no
-// S_EV_ENTRY then).
-logic ev_early_reg = 1'b0;
 
 // poll
 logic in_poll_reg = 1'b0;
@@ -692,33 +686,13 @@ logic rx_job_reg = 1'b0;                       // the sequencer holds bank cur_b
 // (the loader pauses while READ_STATE writes its image: one write port)
 wire ld_go = s_axis_frame_tvalid && s_axis_frame_tready;
 wire frame_done = rx_job_reg && state_reg == S_IDLE;
+// The sequencer is done with its frame while the replay still reads it: the
+// bank is released when the replay ends.
+logic rel_pend_reg = 1'b0;
+logic rel_bank_reg = 1'b0;
 wire la_take = state_reg == S_IDLE && !ack_pend_reg && la_state_reg == LA_DONE;   // the sequencer takes a segment
 assign s_axis_frame_tready = !bank_full_reg[ld_bank_reg] && state_reg != S_SP_RDST;
 
-always_ff @(posedge clk) begin
-    if (ld_go) begin
-        load_addr_reg <= load_addr_reg + 1'b1;
-        if (s_axis_frame_tlast) begin
-            bank_full_reg[ld_bank_reg] <= 1'b1;
-            ld_bank_reg <= !ld_bank_reg;
-            load_addr_reg <= '0;
-        end
-    end
-    if (frame_done) begin                      // never the bank being filled
-        bank_full_reg[cur_bank_reg] <= 1'b0;
-        cur_bank_reg <= !cur_bank_reg;
-        rx_job_reg <= 1'b0;
-    end
-    if (la_take)
-        rx_job_reg <= 1'b1;
-    if (rst) begin
-        bank_full_reg <= '0;
-        ld_bank_reg <= 1'b0;
-        cur_bank_reg <= 1'b0;
-        load_addr_reg <= '0;
-        rx_job_reg <= 1'b0;
-    end
-end
 
 always_ff @(posedge clk) begin
     if (fb_we)
@@ -767,6 +741,48 @@ always_ff @(posedge clk) begin
     if (rst) begin
         rp_active_reg <= 1'b0;
         rp_valid_reg <= 1'b0;
+    end
+end
+
+// The replay is over (the mover has its last beat); or it still reads
+// the sequencer's bank.
+wire rp_idle = !rp_active_reg && !rp_valid_reg;
+wire rp_on_cur = !rp_idle && rp_addr_reg[FBA_W] == cur_bank_reg;
+
+// Loader: banks filled from the frame stream, released by the sequencer
+// (and its replay).
+always_ff @(posedge clk) begin
+    if (ld_go) begin
+        load_addr_reg <= load_addr_reg + 1'b1;
+        if (s_axis_frame_tlast) begin
+            bank_full_reg[ld_bank_reg] <= 1'b1;
+            ld_bank_reg <= !ld_bank_reg;
+            load_addr_reg <= '0;
+        end
+    end
+    if (rel_pend_reg && rp_idle) begin
+        bank_full_reg[rel_bank_reg] <= 1'b0;
+        rel_pend_reg <= 1'b0;
+    end
+    if (frame_done) begin                      // never the bank being filled
+        if (rp_on_cur) begin
+            rel_pend_reg <= 1'b1;
+            rel_bank_reg <= cur_bank_reg;
+        end else begin
+            bank_full_reg[cur_bank_reg] <= 1'b0;
+        end
+        cur_bank_reg <= !cur_bank_reg;
+        rx_job_reg <= 1'b0;
+    end
+    if (la_take)
+        rx_job_reg <= 1'b1;
+    if (rst) begin
+        bank_full_reg <= '0;
+        ld_bank_reg <= 1'b0;
+        cur_bank_reg <= 1'b0;
+        load_addr_reg <= '0;
+        rx_job_reg <= 1'b0;
+        rel_pend_reg <= 1'b0;
     end
 end
 
@@ -830,10 +846,9 @@ wire [1:0] wr_pick = wr_locked_reg ? wr_own_reg :
 wire selmv = wr_pick == WO_MV;
 wire sel16 = wr_pick == WO_16;
 wire sel32 = wr_pick == WO_32;
-// The event entry: offered in S_EV_ENTRY, or early, behind its deposit,
-// once the event tail is free; taken: the event tail has it (et_go).
-wire ev_entry_now = et_state_reg == ET_IDLE &&
-                    (state_reg == S_EV_ENTRY || (state_reg == S_MV_WAIT && ret_reg == S_EV_ENTRY && !ev_early_reg));
+// The event entry: offered in S_EV_ENTRY once the event tail is free;
+// taken: the event tail has it (et_go).
+wire ev_entry_now = et_state_reg == ET_IDLE && state_reg == S_EV_ENTRY;
 wire et_go = ev_entry_now && rw16_ready;
 
 assign m_axis_dma_wr_tvalid = sel16 ? w16_valid : sel32 ? w32_valid : selmv && s_axis_mvw_wr_tvalid;
@@ -948,7 +963,7 @@ assign mvr_req_len0 = txf_len0_reg;
 assign mvr_req_iova1 = txf_iova1_reg;
 assign mvr_req_len1 = txf_len1_reg;
 
-assign mvw_req_valid = state_reg == S_MV_REQ && !mv_req_done_reg;
+assign mvw_req_valid = state_reg == S_MV_REQ && rp_idle;
 assign mvw_req_skip = 16'(mv_off_reg[LG_B-1:0]);
 assign mvw_req_iova0 = mv_iova0_reg;
 assign mvw_req_len0 = mv_len0_reg;
@@ -1073,7 +1088,7 @@ always_comb begin
         fb_waddr = (FBA_W+1)'(IMG_BASE) + (FBA_W+1)'(rdst_beat_reg);
         fb_wdata = nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH];
     end
-    rp_start = state_reg == S_MV_REQ && !mv_req_done_reg && mvw_req_ready;
+    rp_start = mvw_req_valid && mvw_req_ready;
     rw16_valid = ev_entry_now || state_reg == S_EXC_ENTRY;
     rw16_data = '0;
     rw16_base = '0;
@@ -1103,7 +1118,8 @@ wire et_port = et_state_reg == ET_ARM || et_disarm;
 // S_RX_NEXT dispatches when the loader has the frame and the event tail
 // does not use the port; an exception waits until the event tail is done
 // (the ring writer and the write-count are then the sequencer's).
-wire rx_next_go = bank_full_reg[cur_bank_reg] && !et_port &&
+// (a bank waiting for its replay to end still holds the previous frame)
+wire rx_next_go = bank_full_reg[cur_bank_reg] && !(rel_pend_reg && rel_bank_reg == cur_bank_reg) && !et_port &&
                   (a_kick_reg || a_dep_reg || a_ev_reg || !a_punt_reg || et_state_reg == ET_IDLE);
 wire rx_ev_row = state_reg == S_RX_NEXT && rx_next_go && !a_kick_reg && a_ev_reg;
 wire seq_ctx_port = rx_ev_row || et_port || state_reg == S_CTX_ROW || state_reg == S_CTX_END;
@@ -1254,7 +1270,6 @@ always_ff @(posedge clk) begin
                 mv_len1_reg <= a_dep_len1_reg;
                 mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
-                mv_req_done_reg <= 1'b0;
                 // the event's row is read now (rx_ev_row): the event
                 // follows the deposit directly
                 a_ev_reg <= 1'b0;
@@ -1280,24 +1295,11 @@ always_ff @(posedge clk) begin
         end
 
         // ------------------------------------------------------------------
-        // Mover: request, replay the frame buffer, wait for its writes.
-        S_MV_REQ: begin
-            if (mvw_req_ready && !mv_req_done_reg)
-                mv_req_done_reg <= 1'b1;
-            if (mv_req_done_reg || mvw_req_ready)
-                state_reg <= S_MV_WAIT;
-        end
-        S_MV_WAIT: begin
-            if (et_go)
-                ev_early_reg <= 1'b1;
-            if (!rp_active_reg && !rp_valid_reg) begin   // replayed: the mover has it all
-                state_reg <= ret_reg;
-                if (ret_reg == S_EV_ENTRY && (ev_early_reg || et_go)) begin
-                    ev_early_reg <= 1'b0;
-                    state_reg <= a_punt_reg ? S_RX_NEXT : S_IDLE;
-                end
-            end
-        end
+        // Mover: the request, once the previous replay is over; the
+        // replay and the mover's writes run by themselves from here (a
+        // ring entry issued later waits for the writes, rw_clear_reg; the
+        // frame's bank stays full until its replay ends, rel_pend_reg).
+        S_MV_REQ: if (mvw_req_ready && rp_idle) state_reg <= ret_reg;
 
         // Context event: the row (base, size, tail), the entry to the ring
         // writer; the event tail does the rest.
@@ -1321,7 +1323,6 @@ always_ff @(posedge clk) begin
                 mv_len1_reg <= '0;
                 mv_frame_len_reg <= a_frame_len_reg;
                 mv_img_reg <= 1'b0;
-                mv_req_done_reg <= 1'b0;
                 ret_reg <= S_EXC_ENTRY;
                 state_reg <= S_MV_REQ;
             end
@@ -1529,7 +1530,6 @@ always_ff @(posedge clk) begin
                 mv_len1_reg <= '0;
                 mv_frame_len_reg <= 16'd128;
                 mv_img_reg <= 1'b1;
-                mv_req_done_reg <= 1'b0;
                 ret_reg <= S_SP_FB;
                 state_reg <= S_MV_REQ;
             end
@@ -1957,7 +1957,6 @@ always_ff @(posedge clk) begin
         la_state_reg <= LA_IDLE;
         ev_pend_reg <= 1'b0;
         et_state_reg <= ET_IDLE;
-        ev_early_reg <= 1'b0;
         la_ctx_rd_reg <= 1'b0;
         la_ctx_cap_reg <= 1'b0;
         ack_pend_reg <= 1'b0;

@@ -63,6 +63,8 @@ struct side_events {
 	std::vector<tb_frame> tx;
 	std::vector<uint64_t> entries;   // phase-byte addresses of ring entries
 	std::vector<uint64_t> wsums;     // per entry: wsum when it was committed
+	// the writes, for a report: address, bytes (0: a ring entry committed)
+	std::vector<std::pair<uint64_t, uint32_t>> wlog;
 	std::vector<uint32_t> notifies;
 };
 
@@ -90,12 +92,14 @@ static void rec_write(void *priv, uint64_t iova, const void *src, uint32_t len)
 	for (uint32_t i = 0; i < len; i++)
 		if (wsum_counts(iova + i))
 			fw_wsum += wbyte(iova + i, ((const uint8_t *)src)[i]);
+	fw_ev.wlog.push_back({iova, len});
 	fw_dma_write(priv, iova, src, len);
 }
 static void rec_write_entry(void *priv, uint64_t iova, const void *src, uint32_t len)
 {
 	fw_ev.entries.push_back(iova + len - 1);
 	fw_ev.wsums.push_back(fw_wsum);
+	fw_ev.wlog.push_back({iova + len - 1, 0});
 	fw_dma_write_entry(priv, iova, src, len);
 }
 static void rec_notify(void *priv, uint32_t ctx)
@@ -203,7 +207,10 @@ static void on_dma_wr(uint64_t cyc, uint64_t a, uint64_t strb, bool last)
 	if (last && wr_beats_in_txn == 1 && wr_txn_bytes == 1 && in_ring(wr_txn_addr)) {
 		rtl_ev.entries.push_back(wr_txn_addr);
 		rtl_ev.wsums.push_back(rtl_wsum);
+		rtl_ev.wlog.push_back({wr_txn_addr, 0});
 		rtl_commit_cyc = cyc;
+	} else if (last && !in_ring(wr_txn_addr)) {
+		rtl_ev.wlog.push_back({wr_txn_addr, wr_txn_bytes});
 	}
 }
 
@@ -300,8 +307,15 @@ static void compare()
 		TB_CHECK(a == b, "step %llu (%s): ring entry %zu: firmware wrote the entry ending at 0x%llx, RTL at 0x%llx "
 			 "(%zu vs %zu entries)", (unsigned long long)step_no, step_name, i, (unsigned long long)a,
 			 (unsigned long long)b, fw_ev.entries.size(), rtl_ev.entries.size());
-		if (fw_ev.wsums[i] != rtl_ev.wsums[i])
+		if (fw_ev.wsums[i] != rtl_ev.wsums[i]) {
+			for (const side_events *e : {&fw_ev, &rtl_ev}) {
+				fprintf(stderr, "  %s writes (entry: +0):", e == &fw_ev ? "firmware" : "RTL");
+				for (auto &w : e->wlog)
+					fprintf(stderr, " %llx+%u", (unsigned long long)w.first, w.second);
+				fputc('\n', stderr);
+			}
 			dump_context();
+		}
 		TB_CHECK(fw_ev.wsums[i] == rtl_ev.wsums[i], "step %llu (%s): ring entry %zu (0x%llx): the host-memory "
 			 "writes before it differ from the firmware's (data written after the entry announcing it, "
 			 "or the next data before it)", (unsigned long long)step_no, step_name, i, (unsigned long long)a);
