@@ -590,6 +590,7 @@ logic [1:0] lastcnt_reg = '0;        // ring writer transactions seen
 logic in_poll_reg = 1'b0;
 logic [15:0] budget_reg = '0, sent_reg = '0;
 logic [31:0] head_reg = '0, log2_reg = '0;
+logic [31:0] qmask_reg = '0;             // size_of(log2_reg) - 1 (a register: depth)
 // Entries of the ring being polled still to take, and whether none is left
 // (a register: the end-of-ring test of S_*_NEXT is one bit, not a compare).
 logic [31:0] left_reg = '0;
@@ -1412,6 +1413,7 @@ always_ff @(posedge clk) begin
                 state_reg <= S_POLL_DONE;
             end else begin
                 log2_reg <= cfg_spq_log2[32*Q_CMD +: 32];
+                qmask_reg <= size_of(cfg_spq_log2[32*Q_CMD +: 32]) - 32'd1;
                 head_reg <= cfg_spq_head[32*Q_CMD +: 32];
                 left_reg <= cfg_spq_tail[32*Q_CMD +: 32] - cfg_spq_head[32*Q_CMD +: 32];
                 ring_end_reg <= cfg_spq_tail[32*Q_CMD +: 32] == cfg_spq_head[32*Q_CMD +: 32];
@@ -1433,7 +1435,7 @@ always_ff @(posedge clk) begin
             // (the read's address whether or not it is made: the end test
             // stays off the address path)
             rd_addr_reg <= cfg_spq_base[64*Q_CMD +: 64] +
-                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 5);
+                           ({32'd0, head_reg & qmask_reg} << 5);
             rd_len_reg <= 16'd32;
             if (ring_end_reg || cfg_spq_log2[32*Q_FB +: 32] == 32'd0 ||
                 cfg_spq_tail[32*Q_FB +: 32] - cfg_spq_head[32*Q_FB +: 32] >= size_of(cfg_spq_log2[32*Q_FB +: 32])) begin
@@ -1551,6 +1553,7 @@ always_ff @(posedge clk) begin
         // Raw frames.
         S_RAW_START: begin
             log2_reg <= cfg_spq_log2[32*Q_RAW +: 32];
+            qmask_reg <= size_of(cfg_spq_log2[32*Q_RAW +: 32]) - 32'd1;
             head_reg <= cfg_spq_head[32*Q_RAW +: 32];
             left_reg <= cfg_spq_tail[32*Q_RAW +: 32] - cfg_spq_head[32*Q_RAW +: 32];
             ring_end_reg <= cfg_spq_tail[32*Q_RAW +: 32] == cfg_spq_head[32*Q_RAW +: 32];
@@ -1569,7 +1572,7 @@ always_ff @(posedge clk) begin
         end
         S_RAW_NEXT: begin
             rd_addr_reg <= cfg_spq_base[64*Q_RAW +: 64] +
-                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+                           ({32'd0, head_reg & qmask_reg} << 4);
             rd_len_reg <= 16'd16;
             if (ring_end_reg) begin
                 state_reg <= S_CTX_START;
@@ -1587,7 +1590,7 @@ always_ff @(posedge clk) begin
                 state_reg <= S_RAW_DONE;
             end else begin
                 rd_addr_reg <= cfg_spq_buf[64*Q_RAW +: 64] +
-                               ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 11);
+                               ({32'd0, head_reg & qmask_reg} << 11);
                 rd_len_reg <= rd_aligned[15:0];
                 state_reg <= S_RAW_RDREQ;
             end
@@ -1636,6 +1639,7 @@ always_ff @(posedge clk) begin
         S_CTX_ROWW: begin
             row_reg <= ctx_rdata;
             log2_reg <= w32(ctx_rdata, W_CMD_LOG2);
+            qmask_reg <= size_of(w32(ctx_rdata, W_CMD_LOG2)) - 32'd1;
             head_reg <= w32(ctx_rdata, W_CMD_HEAD);
             left_reg <= w32(ctx_rdata, W_CMD_TAIL) - w32(ctx_rdata, W_CMD_HEAD);
             ring_end_reg <= w32(ctx_rdata, W_CMD_TAIL) == w32(ctx_rdata, W_CMD_HEAD);
@@ -1659,7 +1663,7 @@ always_ff @(posedge clk) begin
         end
         S_CTX_NEXT: begin
             rd_addr_reg <= {w32(row_reg, W_CMD_BASE_HI), w32(row_reg, W_CMD_BASE_LO)} +
-                           ({32'd0, head_reg & (size_of(log2_reg) - 32'd1)} << 4);
+                           ({32'd0, head_reg & qmask_reg} << 4);
             rd_len_reg <= 16'd16;
             if (ring_end_reg) begin
                 state_reg <= S_CTX_END;
