@@ -12,7 +12,9 @@
 //
 // The ring base must be aligned to ENTRY_BYTES (abi.h); its low bits are
 // ignored. Cost: ENTRY_BYTES / (DATA_WIDTH/8) body beats (at least one) plus
-// one phase beat per entry, back to back.
+// one phase beat per entry, back to back; the next entry is taken when the
+// writer is idle (s_axis_entry_tready is a register: no path from the DMA
+// channel's tready to whatever the caller does on taking an entry).
 `default_nettype none
 
 module ring_writer #(
@@ -70,7 +72,7 @@ wire [63:0] in_addr = base_al + ({32'd0, slot} << LG_E);
 wire in_phase = !s_axis_entry_idx[s_axis_entry_log2];   // lap parity, inverted
 
 wire out_fire = m_axis_dma_wr_tvalid && m_axis_dma_wr_tready;
-assign s_axis_entry_tready = state_reg == ST_IDLE || (state_reg == ST_PHASE && m_axis_dma_wr_tready);
+assign s_axis_entry_tready = state_reg == ST_IDLE;
 wire in_fire = s_axis_entry_tvalid && s_axis_entry_tready;
 
 always_ff @(posedge clk) begin
@@ -93,7 +95,7 @@ always_ff @(posedge clk) begin
             end
         ST_PHASE:
             if (out_fire)
-                state_reg <= in_fire ? ST_BODY : ST_IDLE;
+                state_reg <= ST_IDLE;
         default:
             state_reg <= ST_IDLE;
     endcase
