@@ -65,36 +65,9 @@ static double now_s()
 
 static tb_frame build(const bflow &g, uint32_t seq, const uint8_t *pay, uint32_t plen)
 {
-	unsigned ol = g.ts ? 12 : 0, thl = 20 + ol, ip_len = 20 + thl + plen;
-	tb_frame f(14 + ip_len, 0);
-	uint8_t *p = f.data();
-	memcpy(p, MAC, 6);
-	uint8_t rm[6] = {2, 0, 0, 0, 1, 2};
-	memcpy(p + 6, rm, 6);
-	p[12] = 8;
-	uint8_t *ip = p + 14, *th = ip + 20;
-	ip[0] = 0x45; ip[2] = (uint8_t)(ip_len >> 8); ip[3] = (uint8_t)ip_len;
-	ip[6] = 0x40; ip[8] = 64; ip[9] = 6;
-	for (int i = 0; i < 4; i++) {
-		ip[12 + i] = (uint8_t)(g.rip >> (24 - 8 * i));
-		ip[16 + i] = (uint8_t)(g.lip >> (24 - 8 * i));
-	}
-	th[0] = (uint8_t)(g.rport >> 8); th[1] = (uint8_t)g.rport;
-	th[2] = (uint8_t)(g.lport >> 8); th[3] = (uint8_t)g.lport;
-	for (int i = 0; i < 4; i++) {
-		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-		th[8 + i] = (uint8_t)(g.snd_iss >> (24 - 8 * i));
-	}
-	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = 0x18;
-	th[14] = 0xff; th[15] = 0xff;
-	if (ol) {
-		th[20] = 1; th[21] = 1; th[22] = 8; th[23] = 10;
-		th[24] = 0; th[25] = 0; th[26] = 1; th[27] = 0;   // TSval 256
-	}
-	memcpy(th + thl, pay, plen);
-	tb_fix_csums(f);
-	return f;
+	static const uint8_t rm[6] = {2, 0, 0, 0, 1, 2};
+	tb_seg s = {MAC, rm, g.rip, g.lip, g.rport, g.lport, seq, g.snd_iss, 0x18, 0, 0xffff, g.ts, 256};
+	return tb_seg_frame(s, pay, plen);
 }
 
 // The payload byte at sequence offset o of flow id (deterministic).

@@ -153,4 +153,51 @@ static inline void tb_fix_csums(tb_frame &f)
 	th[16] = (uint8_t)(c >> 8); th[17] = (uint8_t)c;
 }
 
+/* A TCP/IPv4 segment from a peer: its header fields; with ts, the option
+ * list is NOP NOP TS (tsval, TSecr 0). */
+struct tb_seg {
+	const uint8_t *dst_mac, *src_mac;
+	uint32_t src_ip, dst_ip;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags, tos;
+	uint16_t win;
+	bool ts;
+	uint32_t tsval;
+};
+
+/* The frame of @p s carrying @p plen payload bytes, checksums right. */
+static inline tb_frame tb_seg_frame(const tb_seg &s, const uint8_t *pay, uint32_t plen)
+{
+	unsigned ol = s.ts ? 12 : 0, thl = 20 + ol, ip_len = 20 + thl + plen;
+	tb_frame f(14 + ip_len, 0);
+	uint8_t *p = f.data();
+	memcpy(p, s.dst_mac, 6);
+	memcpy(p + 6, s.src_mac, 6);
+	p[12] = 8;
+	uint8_t *ip = p + 14, *th = ip + 20;
+	ip[0] = 0x45; ip[1] = s.tos; ip[2] = (uint8_t)(ip_len >> 8); ip[3] = (uint8_t)ip_len;
+	ip[6] = 0x40; ip[8] = 64; ip[9] = 6;
+	for (int i = 0; i < 4; i++) {
+		ip[12 + i] = (uint8_t)(s.src_ip >> (24 - 8 * i));
+		ip[16 + i] = (uint8_t)(s.dst_ip >> (24 - 8 * i));
+		th[4 + i] = (uint8_t)(s.seq >> (24 - 8 * i));
+		th[8 + i] = (uint8_t)(s.ack >> (24 - 8 * i));
+	}
+	th[0] = (uint8_t)(s.sport >> 8); th[1] = (uint8_t)s.sport;
+	th[2] = (uint8_t)(s.dport >> 8); th[3] = (uint8_t)s.dport;
+	th[12] = (uint8_t)((thl / 4) << 4);
+	th[13] = s.flags;
+	th[14] = (uint8_t)(s.win >> 8); th[15] = (uint8_t)s.win;
+	if (ol) {
+		th[20] = 1; th[21] = 1; th[22] = 8; th[23] = 10;
+		for (int i = 0; i < 4; i++)
+			th[24 + i] = (uint8_t)(s.tsval >> (24 - 8 * i));
+	}
+	if (plen)
+		memcpy(th + thl, pay, plen);
+	tb_fix_csums(f);
+	return f;
+}
+
 #endif /* TOFFEE_TB_FRAMES_H */

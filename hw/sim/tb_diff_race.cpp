@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// tb_diff: doorbells and ARM written while the engine works (tb_diff.h).
+#include "tb_diff.h"
+
+// ---------------------------------------------------------------------------
+// ARM while the event is on its way: the application arms its context at a
+// random cycle after the segment entered the MAC. The RTL must notify if
+// the ARM write landed no later than the cycle the event's entry was
+// committed (the application arms, then looks at the ring: finding nothing
+// it would sleep through the event); the firmware gets the ARM write
+// before the segment if the RTL notified, after it if not, and must agree
+// with the RTL in all else.
+void arm_race(tb_rng &r, gflow &g, unsigned rounds)
+{
+	uint64_t t_arm = 0;
+	nic->on_axil_wr = [&](uint64_t cyc, uint32_t) { t_arm = cyc; };
+	uint8_t pay[256];
+	unsigned notified_n = 0;
+	for (unsigned i = 0; i < rounds; i++) {
+		consume_rx(r);
+		fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 0);
+		poll_idle("arm race: drained");
+		if (const struct toffee_flow *st = fp_flow(fh->fp, g.id))
+			g.peer_seq = st->rcv_nxt;
+		g.peer_ack = g.snd_seen;
+		uint32_t plen = 1 + r.below(sizeof pay);
+		for (uint32_t k = 0; k < plen; k++)
+			pay[k] = (uint8_t)r.next();
+		tb_frame f = build(g, g.peer_seq, 0x10, pay, plen);
+		g.peer_seq += plen;
+		step_no++;
+		step_name = "arm race";
+		sync_host();
+		size_t e0 = rtl_ev.entries.size();
+		nic->rx_frame(f.data(), (uint32_t)f.size());
+		for (unsigned d = r.below(DW == 64 ? 140 : 90); d; d--)
+			nic->tick();
+		nic->reg_wr(dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		run_idle("arm race");
+		bool notified = false;
+		for (uint32_t c : nic->irqs)
+			notified |= c == g.ctx;
+		TB_CHECK(rtl_ev.entries.size() == e0 + 1, "arm race: %zu entries", rtl_ev.entries.size() - e0);
+		TB_CHECK(notified || t_arm > rtl_commit_cyc, "arm race: ARM written at cycle %llu, the event's entry "
+			 "committed at %llu, no notification (lost wakeup)", (unsigned long long)t_arm,
+			 (unsigned long long)rtl_commit_cyc);
+		if (notified)
+			fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		fphost_rx(fh, f.data(), (uint32_t)f.size());
+		if (!notified)
+			fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 1);
+		compare();
+		notified_n += notified;
+	}
+	nic->on_axil_wr = nullptr;
+	TB_CHECK(notified_n > 0 && notified_n < rounds, "arm race: %u of %u notified (the delays miss the race)",
+		 notified_n, rounds);
+	host_drain();
+	consume_rx(r);
+	fphost_reg_wr(fh, dbr(g.ctx, TOFFEE_DB_ARM), 0);
+	poll_idle("arm race: done");
+}
+
+// ---------------------------------------------------------------------------
+// Doorbells while the engine works: the lockstep steps above never ring a
+// doorbell during a poll. Here the engine polls without pause (poll_step =
+// 0) while the host appends context commands (no-ops: nothing to send or
+// consume) and writes CMD_TAIL at random moments, and (directed) right
+// while the engine works through that context's ring; every command must
+// be consumed in the end: a doorbell that came while the engine was busy
+// with that context must not be lost. The last phase: the firmware does
+// not follow it.
+unsigned doorbell_race(tb_rng &r, unsigned rounds)
+{
+	static const unsigned S_CTX_CMD = 65;        // engine.sv: an entry read back
+	uint32_t idx[N_CTX], fid[N_CTX];
+	unsigned rung = 0;
+	for (uint32_t c = 0; c < N_CTX; c++) {
+		idx[c] = fh->ctx_cmd[c].idx;
+		fid[c] = TOFFEE_FLOW_NONE;
+		for (const gflow &g : flows)
+			if (g.installed && g.ctx == c)
+				fid[c] = g.id;
+	}
+	auto append = [&](uint32_t c, uint32_t n) {
+		const struct fphost_ring *q = &fh->ctx_cmd[c];
+		uint32_t size = 1u << q->log2;
+		for (uint32_t i = 0; i < n; i++, idx[c]++) {
+			struct toffee_ctx_cmd e;
+			memset(&e, 0, sizeof e);
+			e.flow_id = fid[c];
+			e.phase = toffee_phase(idx[c], q->log2);
+			memcpy(&rmem[q->iova + (uint64_t)(idx[c] & (size - 1)) * sizeof e], &e, sizeof e);
+		}
+		nic->reg_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx[c]);
+		rung++;
+	};
+	nic->model()->poll_step = 0;
+	for (unsigned k = 0; k < rounds + N_CTX; k++) {
+		// the last N_CTX rounds: one directed doorbell per context
+		uint32_t c = k < rounds ? r.below(N_CTX) : k - rounds;
+		uint32_t size = 1u << fh->ctx_cmd[c].log2, n = 2 + r.below(8);
+		if (idx[c] - nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) + n + 1 > size / 2)
+			continue;
+		append(c, n);
+		if (k >= rounds || r.chance(50)) {
+			unsigned w = 0;
+			while (w++ < 5000 && !(state_of() == S_CTX_CMD &&
+					       nic->model()->rootp->toffee_top->engine_inst__DOT__cur_ctx_reg == c))
+				nic->tick();
+			append(c, 1);
+		}
+		for (unsigned g = r.below(60); g; g--)
+			nic->tick();
+	}
+	for (uint64_t n = 0;; n++) {
+		bool all = true;
+		for (uint32_t c = 0; c < N_CTX; c++)
+			all &= nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c];
+		if (all)
+			break;
+		if (n == 20000)
+			for (uint32_t c = 0; c < N_CTX; c++)
+				TB_CHECK(nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx[c],
+					 "doorbells during polls: context %u's CMD head stays at %u, tail %u (a lost doorbell)",
+					 c, nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)), idx[c]);
+		for (unsigned i = 0; i < 20; i++)
+			nic->tick();
+	}
+	nic->model()->poll_step = 1;
+	return rung;
+}
+
