@@ -23,8 +23,10 @@
 //
 // Received segments may start between any two jobs (they come first, as
 // the platform loop of the firmware calls fp_rx before fp_poll). A job
-// takes a bounded number of cycles (constant per segment / entry); v1 does
-// not overlap jobs.
+// takes a bounded number of cycles (constant per segment / entry). Received
+// segments overlap (a loader, a lookahead deciding the next segment, the
+// sequencer carrying out the actions, the deposit's replay and writes, and
+// the event tail finishing an event: docs/rtl.md); polls do not overlap.
 //
 // The step modules (rx_protocol, cmd_exec, tx_segment, tx_frame, tx_sched)
 // and the byte movers (dma_write_bytes for deposits, exception copies and
