@@ -117,8 +117,10 @@ void phase_generated(tb_rng &r, unsigned nseg, std::map<std::string, uint64_t> &
 		}
 		if (k < 55) {                            // in order
 			what = plen ? "in-order data" : "pure ACK";
-			step_rx(build(g, g.peer_seq, 0x10 | (r.chance(30) ? 0x08 : 0), pay, plen, 0xffff,
-				      r.chance(10) ? 3 : 0), what);
+			// PSH now and then; ECE (the peer echoes congestion) and CE
+			// (marked on the way) now and then
+			uint8_t fl = (uint8_t)(0x10 | (r.chance(30) ? 0x08 : 0) | (r.chance(10) ? 0x40 : 0));
+			step_rx(build(g, g.peer_seq, fl, pay, plen, 0xffff, r.chance(10) ? 3 : 0), what);
 			g.peer_seq += plen;
 		} else if (k < 65) {                     // lost: skipped, comes later
 			what = "out of order";
