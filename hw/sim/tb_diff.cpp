@@ -93,7 +93,8 @@ static size_t rmem_used;                      // = fh->mem_used after each sync
 side_events rtl_ev;                    // ring entries (tx frames, irqs: in nic)
 static bool wr_first = true;
 static int wr_beats_in_txn;
-static uint64_t wr_txn_addr;
+static uint64_t wr_txn_addr;                   // its last beat's first byte written
+static uint64_t wr_txn_start;                  // its first byte written
 static unsigned wr_txn_bytes;
 static std::vector<std::pair<uint64_t, uint64_t>> ring_areas;   // NIC-written rings
 uint64_t rtl_commit_cyc;               // the last ring entry's commit (phase byte)
@@ -174,8 +175,11 @@ static void on_dma_wr(uint64_t cyc, uint64_t a, uint64_t strb, bool last)
 		wr_beats_in_txn = 0;
 		wr_txn_bytes = 0;
 	}
-	if (n)
+	if (n) {
 		wr_txn_addr = a + (unsigned)__builtin_ctzll(strb);
+		if (!wr_txn_bytes)
+			wr_txn_start = wr_txn_addr;
+	}
 	wr_beats_in_txn++;
 	wr_txn_bytes += n;
 	wr_first = last;
@@ -184,8 +188,8 @@ static void on_dma_wr(uint64_t cyc, uint64_t a, uint64_t strb, bool last)
 		rtl_ev.wsums.push_back(rtl_wsum);
 		rtl_ev.wlog.push_back({wr_txn_addr, 0});
 		rtl_commit_cyc = cyc;
-	} else if (last && !in_ring(wr_txn_addr)) {
-		rtl_ev.wlog.push_back({wr_txn_addr, wr_txn_bytes});
+	} else if (last && !in_ring(wr_txn_start)) {
+		rtl_ev.wlog.push_back({wr_txn_start, wr_txn_bytes});
 	}
 }
 
@@ -227,7 +231,7 @@ static void dump_frame(const char *who, const tb_frame &f)
 }
 
 static uint64_t n_frames_cmp, n_entries_cmp, n_notify_cmp, n_steps;
-void (*on_fw_frame)(const tb_frame &);  // the workload follows the NIC's sends
+static void (*on_fw_frame)(const tb_frame &);  // the workload follows the NIC's sends
 static const tb_frame *cur_frame;
 
 // On a difference: the frame of the step and the counters that differ.
@@ -378,7 +382,7 @@ void step_rx_burst(const std::vector<tb_frame> &fs, const char *what)
 	cur_frame = nullptr;
 }
 
-unsigned step_poll(unsigned budget, const char *what)
+static unsigned step_poll(unsigned budget, const char *what)
 {
 	step_no++;
 	step_name = what;

@@ -67,7 +67,6 @@ extern uint64_t step_no;
 extern const char *step_name;
 extern uint64_t read_state_iova;
 extern std::map<uint32_t, uint32_t> pending_rx, consumed_ahead;
-extern void (*on_fw_frame)(const tb_frame &);
 uint32_t spq(uint32_t q, uint32_t f);
 uint32_t ctxr(uint32_t c, uint32_t f);
 uint32_t dbr(uint32_t c, uint32_t f);
@@ -76,7 +75,6 @@ void compare();
 void run_idle(const char *what);
 void step_rx(const tb_frame &f, const char *what);
 void step_rx_burst(const std::vector<tb_frame> &fs, const char *what);
-unsigned step_poll(unsigned budget, const char *what);
 void poll_idle(const char *what);
 void host_drain();
 
