@@ -77,6 +77,10 @@ static int sp_exec(struct fp *fp, const struct toffee_sp_cmd *c, struct toffee_s
 	case TOFFEE_CMD_REMOVE:
 		fp_flowtab_remove(fp, f->local_ip, f->remote_ip, fp_flow_ports(f));
 		f->nic_flags &= (uint8_t)~FP_NF_VALID;
+		/* the final state, taken atomically with the removal (a READ_STATE
+		 * before it misses whatever segments came in between) */
+		if (c->iova)
+			fp->plat->dma_write(fp->plat->priv, c->iova, f, sizeof(*f));
 		return 0;
 	case TOFFEE_CMD_SET_RATE:
 		f->ps_per_byte = c->arg0;

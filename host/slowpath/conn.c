@@ -250,22 +250,18 @@ void sp_conn_read(struct sp_conn *c, uint8_t act)
 	       SP_WHY_STATE, c, NULL);
 }
 
-void sp_conn_read_now(struct sp_conn *c, uint8_t act)
+void sp_conn_remove_cmd(struct sp_conn *c, uint8_t act)
 {
-	if (c->flow_id == TOFFEE_FLOW_NONE)
-		return;
-	sp_cmd_act(c->sp, TOFFEE_CMD_READ_STATE, c->flow_id, sp_image_iova(c->sp, c->flow_id), 0,
-		   SP_WHY_STATE_NOW, act, c, NULL);
+	sp_cmd_act(c->sp, TOFFEE_CMD_REMOVE, c->flow_id, act ? sp_image_iova(c->sp, c->flow_id) : 0, 0,
+		   SP_WHY_REMOVE, act, c, NULL);
 }
 
 void sp_conn_remove(struct sp_conn *c, bool rst, enum sp_state next)
 {
 	sp_ctl_stop(c);
 	sp_timer_cancel(&c->sp->timers, &c->tmr);
-	if (rst)
-		sp_conn_read_now(c, SP_ACT_RST_SEND);
 	sp_conn_set_state(c, next);
-	sp_cmd(c->sp, TOFFEE_CMD_REMOVE, c->flow_id, 0, 0, SP_WHY_REMOVE, c, NULL);
+	sp_conn_remove_cmd(c, rst ? SP_ACT_RST_SEND : 0);
 }
 
 void sp_conn_out_init(const struct sp_conn *c, struct sp_tcp_out *o)
@@ -388,6 +384,11 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 		sp_open_installed(c, fb->status);
 		break;
 	case SP_WHY_REMOVE:
+		if (p->act && !fb->status) {       /* the state as removed */
+			c->snap = *sp_image(sp, c->flow_id);
+			c->snap_ns = sp->now;
+			sp_state_read(c, &c->snap, p->act);
+		}
 		sp_close_removed(c);
 		break;
 	case SP_WHY_STATE: {
@@ -401,13 +402,6 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 		}
 		break;
 	}
-	case SP_WHY_STATE_NOW:
-		if (!fb->status && c->flow_id != TOFFEE_FLOW_NONE) {
-			c->snap = *sp_image(sp, c->flow_id);
-			c->snap_ns = sp->now;
-			sp_state_read(c, &c->snap, p->act);
-		}
-		break;
 	case SP_WHY_FEEDBACK:
 		if (!fb->status)
 			sp_ctl_feedback(c, fb);

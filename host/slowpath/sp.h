@@ -134,7 +134,6 @@ enum sp_why {
 	SP_WHY_INSTALL,            /* conn: flow installed */
 	SP_WHY_REMOVE,             /* conn: flow removed */
 	SP_WHY_STATE,              /* conn: READ_STATE for the actions in conn->actions */
-	SP_WHY_STATE_NOW,          /* conn: READ_STATE for the actions in the record */
 	SP_WHY_FEEDBACK,           /* conn: control loop */
 	SP_WHY_PLAIN,              /* conn: SET_*, RETRANSMIT, TX_FIN (status only) */
 	SP_WHY_APP_FINAL,          /* app: all its flows are out of the NIC */
@@ -145,7 +144,7 @@ struct sp_pend {
 	struct sp_app *a;
 	uint8_t why;
 	uint8_t op;
-	uint8_t act;               /* SP_WHY_STATE_NOW: SP_ACT_* */
+	uint8_t act;               /* SP_WHY_REMOVE: SP_ACT_* on the state as removed */
 	uint32_t flow_id;
 };
 
@@ -161,7 +160,8 @@ enum sp_state {
 	SP_STATE_COUNT
 };
 
-/* Actions run when a READ_STATE completes (conn->actions). */
+/* Actions run on a state read from the NIC (READ_STATE: conn->actions;
+ * REMOVE: the record's act). */
 #define SP_ACT_ACK       (1u << 0)  /* send an ACK (RFC 9293 unacceptable segment) */
 #define SP_ACT_RST_CHECK (1u << 1)  /* validate a received RST (RFC 5961 §3) */
 #define SP_ACT_RTO       (1u << 2)  /* RTO expired: retransmit if data is outstanding */
@@ -362,7 +362,7 @@ void sp_nicq_fini(struct sp *sp);
  *  Never fails: a full ring queues it in software. */
 void sp_cmd(struct sp *sp, uint8_t op, uint32_t flow_id, uint64_t iova, uint32_t arg0,
 	    enum sp_why why, struct sp_conn *c, struct sp_app *a);
-/** The same with an action set for SP_WHY_STATE_NOW. */
+/** The same with an action set (SP_WHY_REMOVE: run on its state image). */
 void sp_cmd_act(struct sp *sp, uint8_t op, uint32_t flow_id, uint64_t iova, uint32_t arg0,
 		enum sp_why why, uint8_t act, struct sp_conn *c, struct sp_app *a);
 /** Bytes region 0 needs for @p nflows flow images. */
@@ -413,10 +413,12 @@ void sp_conn_install(struct sp_conn *c, uint32_t rcv_nxt, uint32_t rx_used, uint
 /** Post READ_STATE for @p c to run @p act on completion (merged with a
  *  READ_STATE already in flight). */
 void sp_conn_read(struct sp_conn *c, uint8_t act);
-/** Post a READ_STATE of its own (its state is read right after the
- *  commands posted before). */
-void sp_conn_read_now(struct sp_conn *c, uint8_t act);
-/** Post REMOVE (READ_STATE first when @p rst: an RST to the peer). */
+/** Post REMOVE; with @p act, the NIC writes the flow's state as removed to
+ *  its image and @p act runs on it (SP_ACT_RST_SEND, SP_ACT_EARLY) before
+ *  the removal is handled. */
+void sp_conn_remove_cmd(struct sp_conn *c, uint8_t act);
+/** Stop the connection's timers and control, go to @p next, post REMOVE
+ *  (@p rst: an RST to the peer from the state as removed). */
 void sp_conn_remove(struct sp_conn *c, bool rst, enum sp_state next);
 /** Segments for a flow: ACK / RST from the snapshot in c->snap. */
 void sp_conn_send_ack(struct sp_conn *c, uint32_t seq, uint32_t ack, uint32_t wnd_bytes, uint32_t tsecr);

@@ -317,10 +317,9 @@ void sp_open_installed(struct sp_conn *c, int status)
 	}
 	if (c->nheld) {
 		if (c->reinstalls < SP_MAX_REINSTALLS) {
-			/* Read the state right before the removal, then merge. */
+			/* Remove it, taking its state as removed, then merge. */
 			sp_count(sp, SP_CNT_EARLY_REINSTALL);
-			sp_conn_read_now(c, SP_ACT_EARLY);
-			sp_cmd(sp, TOFFEE_CMD_REMOVE, c->flow_id, 0, 0, SP_WHY_REMOVE, c, NULL);
+			sp_conn_remove_cmd(c, SP_ACT_EARLY);
 			return;
 		}
 		sp_count_n(sp, SP_CNT_EARLY_LOST, c->nheld);

@@ -24,8 +24,8 @@
 //  - fb_valid / fb: the feedback entry (struct toffee_sp_fb, phase byte 0:
 //    ring_writer sets it) for every slow-path command: DONE, or FLOW with
 //    the counters for FEEDBACK;
-//  - dma_wr_valid / dma_wr_iova: READ_STATE, write out_state (128 bytes) to
-//    iova;
+//  - dma_wr_valid / dma_wr_iova: READ_STATE, or REMOVE with iova != 0
+//    (the state as removed), write out_state (128 bytes) to iova;
 //  - tab_op / tab_*: the flow-table operation (flow_lookup update port):
 //    INSERT {local_ip, remote_ip, ports, flow_id} for INSTALL, REMOVE of the
 //    flow's key for REMOVE (the firmware ignores the remove's status);
@@ -534,7 +534,7 @@ always_ff @(posedge clk) begin
         o_status <= s2_status;
         o_fb_v <= s2_v && !s2_x;
         o_fb <= n_fb;
-        o_dma_v <= s2_v && s2_read;
+        o_dma_v <= s2_v && (s2_read || (s2_rem && s2_cmd[C_IOVA +: 64] != 64'd0));
         o_iova <= s2_cmd[C_IOVA +: 64];
         o_tab <= !s2_v ? TAB_NONE : s2_ins ? TAB_INSERT : s2_rem ? TAB_REMOVE : TAB_NONE;
         o_lip <= s2_f[F_LIP +: 32];

@@ -292,6 +292,7 @@ module engine #(
     input  wire                    sch_busy,            // an operation in progress
     input  wire                    sch_head_valid,
     input  wire [31:0]             sch_head_id,
+    input  wire                    sch_wheel_any,      // flows waiting on the wheel
 
     // dma_write_bytes: bytes [off, off + len0 + len1) of the frame stream
     // m_axis_mvw (the engine's frame buffer replayed from byte 0, consumed
@@ -437,7 +438,7 @@ localparam [6:0]
     S_SP_TAB      = 7'd48,
     S_SP_TABW     = 7'd49,
     S_SP_WB       = 7'd50,
-    S_SP_RDST     = 7'd51,  // READ_STATE: state -> frame buffer
+    S_SP_RDST     = 7'd51,  // READ_STATE, REMOVE with an iova: state -> frame buffer
     S_SP_FB       = 7'd52,
     S_SP_DONE     = 7'd53,
     S_RAW_START   = 7'd54,
@@ -1018,7 +1019,23 @@ assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
 // Segments: the lookahead takes one while the sequencer is idle or busy
 // with the previous segment's actions (its ports are then free).
 // (the next segment is accepted as the sequencer takes the decided one)
-assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job_reg);
+// Segments go before polls, but after RX_TURN of them a poll with work to
+// do (doorbells, commands, raw frames, flows to send) is owed its next
+// step (a suspended one, or with poll_step = 0 a new one): the lookahead
+// takes no new segment until a poll has resumed or started. (Without this
+// a steady stream of segments kept the host's commands waiting for as long
+// as it lasted: the slow path's REMOVE and INSTALL, an application's
+// consumed bytes - so the window it was opening stayed shut.)
+localparam [3:0] RX_TURN = 4'd8;
+logic [3:0] rx_streak_reg = '0;
+logic poll_work_reg = 1'b0;
+always_ff @(posedge clk)
+    poll_work_reg <= pend_reg != '0 || sch_head_valid || sch_wheel_any ||
+                     cfg_spq_tail[32*Q_CMD +: 32] != cfg_spq_head[32*Q_CMD +: 32] ||
+                     cfg_spq_tail[32*Q_RAW +: 32] != cfg_spq_head[32*Q_RAW +: 32];
+wire poll_owed = rx_streak_reg == RX_TURN && poll_work_reg && (in_poll_reg || !poll_step);
+assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job_reg) &&
+                           !poll_owed;
 assign s_axis_db_tready = 1'b1;
 
 // The scheduler's tx_pending() of a new state (fp_sched_kick's test).
@@ -1211,6 +1228,8 @@ always_ff @(posedge clk) begin
         // ------------------------------------------------------------------
         S_IDLE: if (!ack_pend_reg) begin
             if (la_state_reg == LA_DONE) begin   // la_take: its actions
+                if (rx_streak_reg != RX_TURN)
+                    rx_streak_reg <= rx_streak_reg + 4'd1;
                 a_flow_reg <= la_kind_reg == V_PUNT ? la_exc_flow_reg : seg_flow_reg;
                 a_ctx_reg <= fst_reg[O_CTX +: 8];
                 a_frame_len_reg <= seg_frame_len_reg;
@@ -1240,13 +1259,15 @@ always_ff @(posedge clk) begin
                 ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
                 txf_state_reg <= nst_reg;        // for its ACK
                 state_reg <= S_RX_NEXT;
-            end else if (la_state_reg != LA_IDLE || s_axis_seg_tvalid) begin
+            end else if (la_state_reg != LA_IDLE || (s_axis_seg_tvalid && !poll_owed)) begin
                 // a segment is being decided: it goes first
             end else if (et_state_reg != ET_IDLE) begin
                 // the event tail finishes before a poll uses the context port
             end else if (in_poll_reg) begin
+                rx_streak_reg <= '0;
                 state_reg <= resume_reg;         // resume the poll
             end else if (s_axis_poll_tvalid || !poll_step) begin
+                rx_streak_reg <= '0;
                 in_poll_reg <= 1'b1;
                 budget_reg <= poll_step ? s_axis_poll_budget : 16'(FREE_BUDGET);
                 state_reg <= S_POLL;
@@ -1968,6 +1989,7 @@ always_ff @(posedge clk) begin
         ack_pend_reg <= 1'b0;
         ev_row_cap_reg <= 1'b0;
         in_poll_reg <= 1'b0;
+        rx_streak_reg <= '0;
         hold_reg <= 1'b0;
         hold_cnt_reg <= '0;
         cls_valid_reg <= 1'b0;

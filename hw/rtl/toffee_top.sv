@@ -564,7 +564,7 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .mvr_req_len0(mvr_req_len0), .mvr_req_iova1(mvr_req_iova1), .mvr_req_len1(mvr_req_len1),
     .sch_op_valid(sch_op_valid), .sch_op_ready(sch_op_ready), .sch_op(sch_op), .sch_op_id(sch_op_id),
     .sch_op_time(sch_op_time), .sch_busy(!sch_op_ready), .sch_head_valid(sch_head_valid),
-    .sch_head_id(sch_head_id),
+    .sch_head_id(sch_head_id), .sch_wheel_any(sch_wheel_busy != 32'd0),
     .mvw_req_valid(mvw_req_valid), .mvw_req_ready(mvw_req_ready), .mvw_req_skip(mvw_req_skip),
     .mvw_req_iova0(mvw_req_iova0), .mvw_req_len0(mvw_req_len0), .mvw_req_iova1(mvw_req_iova1),
     .mvw_req_len1(mvw_req_len1),

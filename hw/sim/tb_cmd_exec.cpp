@@ -386,7 +386,8 @@ int main(int argc, char **argv)
 			c.flow_id = id;
 			c.arg0 = rnd32();
 			c.arg1 = rnd32();
-			c.iova = op == TOFFEE_CMD_INSTALL ? img_iova : op == TOFFEE_CMD_READ_STATE ? rd_iova : R->next();
+			c.iova = op == TOFFEE_CMD_INSTALL ? img_iova : op == TOFFEE_CMD_READ_STATE ? rd_iova
+			       : op == TOFFEE_CMD_REMOVE ? (R->chance(50) ? rd_iova : 0) : R->next();
 			if (op == TOFFEE_CMD_INSTALL) {
 				struct toffee_flow img;
 				ikey = R->chance(15) ? crowd[R->below((uint32_t)crowd.size())]
@@ -399,7 +400,7 @@ int main(int argc, char **argv)
 				ikey = {img.local_ip, img.remote_ip, img.local_port, img.remote_port};
 				pre_lookup = fp_flowtab_lookup(fp, ikey.lip, ikey.rip, (uint32_t)ikey.lport << 16 | ikey.rport);
 			}
-			if (op == TOFFEE_CMD_READ_STATE)
+			if (op == TOFFEE_CMD_READ_STATE || op == TOFFEE_CMD_REMOVE)
 				memset(fphost_ptr(fh, rd_iova, 128), 0, 128);
 			struct fphost_ring *rg = &fh->sp[TOFFEE_SPQ_CMD];
 			TB_CHECK(fphost_sp_post(fh, &c) > 0, "sp ring full");
@@ -574,14 +575,17 @@ int main(int argc, char **argv)
 			exp_kick = wr && (in.cmd[4] | in.cmd[5] | in.cmd[6] | in.cmd[7] || (in.cmd[12] & TOFFEE_CMDF_FIN));
 		TB_CHECK(kick == exp_kick, "cmd %u (%s op %u): kick %d, expected %d", n, ctxs, op, kick, exp_kick);
 
-		// READ_STATE.
-		bool fw_read = !is_ctx && op == TOFFEE_CMD_READ_STATE && in.phase_ok && fw_fb.status == 0;
-		TB_CHECK(o.dma_wr_valid == fw_read, "cmd %u: dma_wr_valid %d", n, o.dma_wr_valid);
+		// READ_STATE, and REMOVE with an iova (the state as removed).
+		uint64_t cmd_iova;
+		memcpy(&cmd_iova, in.cmd + offsetof(struct toffee_sp_cmd, iova), 8);
+		bool fw_read = !is_ctx && in.phase_ok && fw_fb.status == 0 &&
+			       (op == TOFFEE_CMD_READ_STATE || (op == TOFFEE_CMD_REMOVE && cmd_iova != 0));
+		TB_CHECK(o.dma_wr_valid == fw_read, "cmd %u (op %u): dma_wr_valid %d", n, op, o.dma_wr_valid);
 		if (fw_read) {
-			TB_CHECK(o.iova == rd_iova, "cmd %u: READ_STATE iova", n);
+			TB_CHECK(o.iova == rd_iova, "cmd %u: image iova", n);
 			if (memcmp(o.state, fphost_ptr(fh, rd_iova, 128), 128)) {
-				hexdiff("READ_STATE", o.state, (const uint8_t *)fphost_ptr(fh, rd_iova, 128), 128);
-				TB_FAIL("cmd %u: READ_STATE image differs", n);
+				hexdiff("image", o.state, (const uint8_t *)fphost_ptr(fh, rd_iova, 128), 128);
+				TB_FAIL("cmd %u (op %u): state image differs", n, op);
 			}
 		}
 		fphost_tx_clear(fh);

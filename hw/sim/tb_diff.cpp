@@ -511,7 +511,13 @@ int main(int argc, char **argv)
 	}
 	TB_CHECK(fh->abi_violations == 0, "%llu ABI violations seen by the host",
 		 (unsigned long long)fh->abi_violations);
+	// (the flood's flow: 256 KiB to receive into)
+	flows.push_back(make_flow(4000, r));
+	by_port[flows.back().rport] = flows.size() - 1;
+	install(flows.back(), r, "install the flood's flow", 18);
 	kinds["doorbell during poll"] += doorbell_race(r, 400);
+	rx_flood(flows.back(), 100);
+	kinds["flood"] += 100;
 
 	printf("tb_diff: %llu steps identical: %llu frames, %llu ring entries, %llu notifications; %llu RTL cycles\n",
 	       (unsigned long long)n_steps, (unsigned long long)n_frames_cmp, (unsigned long long)n_entries_cmp,

@@ -85,7 +85,8 @@ gflow make_flow(uint32_t id, tb_rng &r);
 void track_frame(const tb_frame &f);
 tb_frame build(const gflow &g, uint32_t seq, uint8_t flags, const uint8_t *pay, uint32_t plen,
 	       uint16_t win = 0xffff, uint8_t tos = 0);
-void install(gflow &g, tb_rng &r, const char *what);
+// (rx_log2: the receive buffer's size, 0 = 4 or 8 KiB at random)
+void install(gflow &g, tb_rng &r, const char *what, uint32_t rx_log2 = 0);
 void sp_cmd(uint8_t op, uint32_t id, uint32_t arg0, const char *what);
 
 // tb_diff_work.cpp
@@ -101,3 +102,4 @@ void replay_trace(const char *name, tb_rng &r, size_t max_frames);
 // tb_diff_race.cpp
 void arm_race(tb_rng &r, gflow &g, unsigned rounds);
 unsigned doorbell_race(tb_rng &r, unsigned rounds);
+void rx_flood(gflow &g, unsigned n);

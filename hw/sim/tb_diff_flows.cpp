@@ -30,7 +30,7 @@ tb_frame build(const gflow &g, uint32_t seq, uint8_t flags, const uint8_t *pay, 
 	return tb_seg_frame(s, pay, plen);
 }
 
-void install(gflow &g, tb_rng &r, const char *what)
+void install(gflow &g, tb_rng &r, const char *what, uint32_t rx_log2)
 {
 	struct toffee_flow &f = g.img;
 	memset(&f, 0, sizeof f);
@@ -44,7 +44,7 @@ void install(gflow &g, tb_rng &r, const char *what)
 	f.mss = 1448;
 	f.snd_wscale = (uint8_t)r.below(8);
 	f.rcv_wscale = (uint8_t)r.below(3);
-	fphost_flow_bufs(fh, &f, 12 + r.below(2), 12);
+	fphost_flow_bufs(fh, &f, rx_log2 ? rx_log2 : 12 + r.below(2), 12);
 	f.rcv_nxt = g.peer_seq;
 	f.rx_avail = 1u << f.rx_buf_log2;
 	f.ts_recent = g.tsval;
@@ -70,25 +70,21 @@ void install(gflow &g, tb_rng &r, const char *what)
 
 void sp_cmd(uint8_t op, uint32_t id, uint32_t arg0, const char *what)
 {
+	// READ_STATE and REMOVE write the flow's state to the scratch image
+	bool image = op == TOFFEE_CMD_READ_STATE || op == TOFFEE_CMD_REMOVE;
 	struct toffee_sp_cmd c;
 	memset(&c, 0, sizeof c);
 	c.opcode = op;
 	c.flow_id = id;
 	c.iova = fh->scratch_iova;
 	c.arg0 = arg0;
-	if (op == TOFFEE_CMD_READ_STATE)
+	if (image)
 		memset(fphost_ptr(fh, fh->scratch_iova, 128), 0, 128);
 	TB_CHECK(fphost_sp_post(fh, &c) > 0, "command post");
-	if (op == TOFFEE_CMD_READ_STATE) {
-		// the command runs in the first poll
-		read_state_iova = fh->scratch_iova;
-	}
+	if (image)
+		read_state_iova = fh->scratch_iova;   // the command runs in the first poll
 	poll_idle(what);
 	read_state_iova = 0;
-	if (op == TOFFEE_CMD_READ_STATE) {
-		// The scheduler's private fields (QUEUED, sched_next) may differ:
-		// nothing is ever queued here, so they must not.
-	}
 	host_drain();
 }
 

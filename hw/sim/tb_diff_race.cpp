@@ -61,6 +61,22 @@ void arm_race(tb_rng &r, gflow &g, unsigned rounds)
 	poll_idle("arm race: done");
 }
 
+// n no-op commands for flow fid appended to context c's CMD ring (the RTL's
+// memory only: the firmware does not follow), idx its tail; then CMD_TAIL.
+static void ctx_noops(uint32_t c, uint32_t fid, uint32_t &idx, uint32_t n)
+{
+	const struct fphost_ring *q = &fh->ctx_cmd[c];
+	uint32_t size = 1u << q->log2;
+	for (uint32_t i = 0; i < n; i++, idx++) {
+		struct toffee_ctx_cmd e;
+		memset(&e, 0, sizeof e);
+		e.flow_id = fid;
+		e.phase = toffee_phase(idx, q->log2);
+		memcpy(&rmem[q->iova + (uint64_t)(idx & (size - 1)) * sizeof e], &e, sizeof e);
+	}
+	nic->reg_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx);
+}
+
 // ---------------------------------------------------------------------------
 // Doorbells while the engine works: the lockstep steps above never ring a
 // doorbell during a poll. Here the engine polls without pause (poll_step =
@@ -83,16 +99,7 @@ unsigned doorbell_race(tb_rng &r, unsigned rounds)
 				fid[c] = g.id;
 	}
 	auto append = [&](uint32_t c, uint32_t n) {
-		const struct fphost_ring *q = &fh->ctx_cmd[c];
-		uint32_t size = 1u << q->log2;
-		for (uint32_t i = 0; i < n; i++, idx[c]++) {
-			struct toffee_ctx_cmd e;
-			memset(&e, 0, sizeof e);
-			e.flow_id = fid[c];
-			e.phase = toffee_phase(idx[c], q->log2);
-			memcpy(&rmem[q->iova + (uint64_t)(idx[c] & (size - 1)) * sizeof e], &e, sizeof e);
-		}
-		nic->reg_wr(dbr(c, TOFFEE_DB_CMD_TAIL), idx[c]);
+		ctx_noops(c, fid[c], idx[c], n);
 		rung++;
 	};
 	nic->model()->poll_step = 0;
@@ -131,3 +138,84 @@ unsigned doorbell_race(tb_rng &r, unsigned rounds)
 	return rung;
 }
 
+
+// ---------------------------------------------------------------------------
+// Host commands during a flood: a steady stream of segments must not keep a
+// context's commands (an application's consumed bytes: the window it opens)
+// waiting until the stream ends. The engine polls freely; the context's
+// doorbell rings while n full-sized in-order segments for flow g go in as
+// fast as they are taken (g's receive buffer holds them all; the host takes the events as
+// they come); the commands must be done within the first half of the
+// flood (they take a poll step per RX_TURN segments, engine.sv; without
+// that, only after the flood). The firmware does not follow.
+void rx_flood(gflow &g, unsigned n)
+{
+	const struct toffee_flow *st = fp_flow(fh->fp, g.id);
+	TB_CHECK(st != nullptr, "flood: flow %u not installed", g.id);
+	g.peer_ack = st->snd_una;
+	static uint8_t pay[1448];
+	TB_CHECK(n * sizeof pay <= st->rx_avail, "flood: %u segments do not fit", n);
+	uint32_t seq = st->rcv_nxt;
+	uint64_t segs0 = nic->counter(TOFFEE_CNT_RX_DATA_SEGS);
+	nic->model()->poll_step = 0;
+	for (unsigned i = 0; i < 2000; i++)      // a poll or two with nothing to do
+		nic->tick();
+	// (doorbell_race() left the RTL's rings ahead of the firmware's: all
+	// taken, the head is the tail)
+	uint32_t c = g.ctx, idx = nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD));
+	// A frame every `period` cycles: back to back at DW 64 (the MAC is the
+	// limit; the engine waits for each frame), at the engine's pace at DW
+	// 512 (a faster MAC would overflow its FIFO).
+	unsigned sent = 0;
+	const uint64_t beats = (14 + 20 + 12 + 20 + sizeof pay + DW / 8 - 1) / (DW / 8);
+	const uint64_t period = DW == 64 ? beats : beats + 8;
+	uint64_t t_in = nic->cycle();
+	auto feed = [&]() {
+		for (; sent < n && nic->cycle() >= t_in + sent * period; sent++, seq += sizeof pay) {
+			tb_frame f = build(g, seq, 0x10, pay, sizeof pay);
+			nic->rx_frame(f.data(), (uint32_t)f.size());
+		}
+	};
+	while (nic->cycle() < t_in + 5 * period) {   // the flood under way
+		feed();
+		nic->tick();
+	}
+	ctx_noops(c, g.id, idx, 4);
+	// and two slow-path commands: SET_WINDOW 0 for flow g, REMOVE of an
+	// unknown flow id (a table update all the same)
+	const struct fphost_ring *q = &fh->sp[TOFFEE_SPQ_CMD];
+	uint32_t sp_idx = nic->reg_rd(spq(TOFFEE_SPQ_CMD, TOFFEE_Q_HEAD));
+	for (uint32_t k = 0; k < 2; k++, sp_idx++) {
+		struct toffee_sp_cmd e;
+		memset(&e, 0, sizeof e);
+		e.opcode = k ? TOFFEE_CMD_REMOVE : TOFFEE_CMD_SET_WINDOW;
+		e.flow_id = k ? 4095 : g.id;
+		e.phase = toffee_phase(sp_idx, q->log2);
+		memcpy(&rmem[q->iova + (uint64_t)(sp_idx & ((1u << q->log2) - 1)) * sizeof e], &e, sizeof e);
+	}
+	nic->reg_wr(spq(TOFFEE_SPQ_CMD, TOFFEE_Q_TAIL), sp_idx);
+	uint64_t t0 = nic->cycle(), t_cmd = 0, t_end = 0;
+	while (!t_cmd || !t_end) {
+		TB_CHECK(nic->cycle() - t0 < 2000000, "flood: not done after 2000000 cycles");
+		for (unsigned i = 0; i < 10; i++) {
+			feed();
+			nic->tick();
+		}
+		if (!t_cmd && nic->reg_rd(ctxr(c, TOFFEE_CTX_CMD + TOFFEE_Q_HEAD)) == idx &&
+		    nic->reg_rd(spq(TOFFEE_SPQ_CMD, TOFFEE_Q_HEAD)) == sp_idx)
+			t_cmd = nic->cycle();
+		if (!t_end && sent == n && nic->rx_pending() == 0)
+			t_end = nic->cycle();
+		nic->reg_wr(dbr(c, TOFFEE_DB_EV_HEAD), nic->reg_rd(ctxr(c, TOFFEE_CTX_EV + TOFFEE_Q_TAIL)));
+	}
+	printf("tb_diff: a flood of %u 1448-byte segments takes %llu cycles; the host's commands during "
+	       "them are done after %llu\n", n, (unsigned long long)(t_end - t0), (unsigned long long)(t_cmd - t0));
+	for (unsigned i = 0; i < 5000; i++)      // the last segments' deposits
+		nic->tick();
+	uint64_t segs = nic->counter(TOFFEE_CNT_RX_DATA_SEGS) - segs0;
+	TB_CHECK(segs == n, "flood: %llu of %u segments delivered", (unsigned long long)segs, n);
+	TB_CHECK(t_cmd - t0 < (t_end - t0) / 2, "flood: the host's commands done after %llu of the flood's %llu "
+		 "cycles (polls starved by segments)", (unsigned long long)(t_cmd - t0),
+		 (unsigned long long)(t_end - t0));
+	nic->model()->poll_step = 1;
+}

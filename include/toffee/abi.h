@@ -200,7 +200,8 @@ struct toffee_sp_raw {
 enum toffee_cmd_op {
 	TOFFEE_CMD_NOP        = 0,
 	TOFFEE_CMD_INSTALL    = 1, /* read struct toffee_flow from iova, add to table */
-	TOFFEE_CMD_REMOVE     = 2, /* remove flow_id from the table */
+	TOFFEE_CMD_REMOVE     = 2, /* remove flow_id from the table; iova != 0: write
+	                              its final struct toffee_flow there */
 	TOFFEE_CMD_SET_RATE   = 3, /* arg0 = picoseconds per byte (0 = unlimited) */
 	TOFFEE_CMD_SET_WINDOW = 4, /* arg0 = congestion window in bytes (0 = unlimited) */
 	TOFFEE_CMD_RETRANSMIT = 5, /* go back N: snd_nxt = snd_una (RTO) */
@@ -217,7 +218,8 @@ struct toffee_sp_cmd {
 	uint8_t  rsvd0;
 	uint16_t tag;        /* echoed in the completion */
 	uint32_t flow_id;
-	uint64_t iova;       /* INSTALL: source; READ_STATE: destination (128 B) */
+	uint64_t iova;       /* INSTALL: source; READ_STATE, REMOVE (0: none):
+	                        destination (128 B) */
 	uint32_t arg0;
 	uint32_t arg1;
 	uint8_t  rsvd1[7];

@@ -579,11 +579,9 @@ int fphost_flow_remove(struct fphost *fh, uint32_t flow_id)
 	return simple_cmd(fh, TOFFEE_CMD_REMOVE, flow_id, 0);
 }
 
-int fphost_flow_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *out)
+static int image_cmd(struct fphost *fh, uint8_t op, uint32_t flow_id, struct toffee_flow *out)
 {
-	struct toffee_sp_cmd c = {
-		.opcode = TOFFEE_CMD_READ_STATE, .flow_id = flow_id, .iova = fh->scratch_iova,
-	};
+	struct toffee_sp_cmd c = { .opcode = op, .flow_id = flow_id, .iova = fh->scratch_iova };
 	int rc;
 
 	memset(fphost_ptr(fh, fh->scratch_iova, sizeof(*out)), 0, sizeof(*out));
@@ -591,6 +589,16 @@ int fphost_flow_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *ou
 	if (rc == 0)
 		memcpy(out, fphost_ptr(fh, fh->scratch_iova, sizeof(*out)), sizeof(*out));
 	return rc;
+}
+
+int fphost_flow_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *out)
+{
+	return image_cmd(fh, TOFFEE_CMD_READ_STATE, flow_id, out);
+}
+
+int fphost_flow_remove_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *out)
+{
+	return image_cmd(fh, TOFFEE_CMD_REMOVE, flow_id, out);
 }
 
 int fphost_set_rate(struct fphost *fh, uint32_t flow_id, uint32_t ps_per_byte)

@@ -162,6 +162,8 @@ int fphost_raw_send(struct fphost *fh, const uint8_t *frame, uint32_t len);
 int fphost_flow_install(struct fphost *fh, uint32_t flow_id, const struct toffee_flow *f);
 int fphost_flow_remove(struct fphost *fh, uint32_t flow_id);
 int fphost_flow_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *out);
+/** REMOVE with an iova: @p out receives the flow's state as removed. */
+int fphost_flow_remove_read(struct fphost *fh, uint32_t flow_id, struct toffee_flow *out);
 int fphost_set_rate(struct fphost *fh, uint32_t flow_id, uint32_t ps_per_byte);
 int fphost_set_window(struct fphost *fh, uint32_t flow_id, uint32_t cwnd);
 int fphost_retransmit(struct fphost *fh, uint32_t flow_id);

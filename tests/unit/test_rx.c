@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Receive path: delivery, ACK generation, the out-of-order interval,
  * window rules, drops and every punt reason. */
+#include <errno.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
 #include "tflow.h"
+#include "fp_internal.h"
 
 static uint8_t data[70000];
 
@@ -345,6 +347,35 @@ static void ce_mark_echoed(void **state)
 	assert_int_equal(p.h.flags, TH_ACK);
 }
 
+/* REMOVE with an iova returns the state as removed: what the segments
+ * before it made of it (the slow path's early-data merge relies on it);
+ * without one it writes nothing. */
+static void remove_returns_final_state(void **state)
+{
+	struct tflow *t = *state;
+	tflow_send(t, TF_IRS, TH_ACK, data, 300);
+	assert_int_equal(delivered_event(t, NULL), 300);
+	fphost_tx_clear(t->fh);
+	struct toffee_flow now, gone;
+	assert_int_equal(fphost_flow_read(t->fh, t->id, &now), 0);
+	assert_int_equal(now.rcv_nxt, TF_IRS + 300);
+	assert_int_equal(fphost_flow_remove_read(t->fh, t->id, &gone), 0);
+	assert_int_equal(gone.rcv_nxt, TF_IRS + 300);
+	assert_int_equal(gone.rx_avail, now.rx_avail);
+	assert_int_equal(gone.nic_flags & FP_NF_VALID, 0);
+	assert_int_not_equal(now.nic_flags & FP_NF_VALID, 0);
+	/* plain REMOVE (iova 0) of the reinstalled flow: scratch untouched */
+	assert_int_equal(fphost_flow_install(t->fh, t->id, &t->f), 0);
+	memset(fphost_ptr(t->fh, t->fh->scratch_iova, 128), 0xa5, 128);
+	assert_int_equal(fphost_flow_remove(t->fh, t->id), 0);
+	const uint8_t *p = fphost_ptr(t->fh, t->fh->scratch_iova, 128);
+	for (unsigned i = 0; i < 128; i++)
+		assert_int_equal(p[i], 0xa5);
+	/* and a second REMOVE finds nothing */
+	assert_int_equal(fphost_flow_remove_read(t->fh, t->id, &gone), -ENOENT);
+	assert_int_equal(fphost_flow_install(t->fh, t->id, &t->f), 0);
+}
+
 #define T(fn, su) cmocka_unit_test_setup_teardown(fn, su, teardown)
 int main(void)
 {
@@ -361,6 +392,7 @@ int main(void)
 		T(ooo_fin_not_accepted, setup),
 		T(full_event_ring_not_acked, setup),
 		T(ce_mark_echoed, setup_ecn),
+		T(remove_returns_final_state, setup),
 	};
 	int failed = cmocka_run_group_tests_name("rx", tests, NULL, NULL);
 	tflow_host_map = true;      /* again, the core reaching host memory itself */
