@@ -252,8 +252,9 @@ void sp_conn_read(struct sp_conn *c, uint8_t act)
 
 void sp_conn_remove_cmd(struct sp_conn *c, uint8_t act)
 {
-	sp_cmd_act(c->sp, TOFFEE_CMD_REMOVE, c->flow_id, act ? sp_image_iova(c->sp, c->flow_id) : 0, 0,
-		   SP_WHY_REMOVE, act, c, NULL);
+	bool image = act && c->flow_id != TOFFEE_FLOW_NONE;
+	sp_cmd_act(c->sp, TOFFEE_CMD_REMOVE, c->flow_id, image ? sp_image_iova(c->sp, c->flow_id) : 0, 0,
+		   SP_WHY_REMOVE, image ? act : 0, c, NULL);
 }
 
 void sp_conn_remove(struct sp_conn *c, bool rst, enum sp_state next)

@@ -1026,16 +1026,19 @@ assign s_axis_upd_status_tready = state_reg == S_SP_TABW;
 // a steady stream of segments kept the host's commands waiting for as long
 // as it lasted: the slow path's REMOVE and INSTALL, an application's
 // consumed bytes - so the window it was opening stayed shut.)
+// (registers, a cycle behind: off the segment handshake's path; a poll
+// may then wait one segment more, and segments one cycle more)
 localparam [3:0] RX_TURN = 4'd8;
 logic [3:0] rx_streak_reg = '0;
-logic poll_work_reg = 1'b0;
-always_ff @(posedge clk)
+logic poll_work_reg = 1'b0, poll_owed_reg = 1'b0;
+always_ff @(posedge clk) begin
     poll_work_reg <= pend_reg != '0 || sch_head_valid || sch_wheel_any ||
                      cfg_spq_tail[32*Q_CMD +: 32] != cfg_spq_head[32*Q_CMD +: 32] ||
                      cfg_spq_tail[32*Q_RAW +: 32] != cfg_spq_head[32*Q_RAW +: 32];
-wire poll_owed = rx_streak_reg == RX_TURN && poll_work_reg && (in_poll_reg || !poll_step);
+    poll_owed_reg <= rx_streak_reg == RX_TURN && poll_work_reg && (in_poll_reg || !poll_step) && !rst;
+end
 assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job_reg) &&
-                           !poll_owed;
+                           !poll_owed_reg;
 assign s_axis_db_tready = 1'b1;
 
 // The scheduler's tx_pending() of a new state (fp_sched_kick's test).
@@ -1259,7 +1262,7 @@ always_ff @(posedge clk) begin
                 ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
                 txf_state_reg <= nst_reg;        // for its ACK
                 state_reg <= S_RX_NEXT;
-            end else if (la_state_reg != LA_IDLE || (s_axis_seg_tvalid && !poll_owed)) begin
+            end else if (la_state_reg != LA_IDLE || (s_axis_seg_tvalid && !poll_owed_reg)) begin
                 // a segment is being decided: it goes first
             end else if (et_state_reg != ET_IDLE) begin
                 // the event tail finishes before a poll uses the context port

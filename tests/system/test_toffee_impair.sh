@@ -4,7 +4,8 @@
 # veth whose other end is in the peer namespace are bridged by the seeded
 # impairment bridge. 1% loss, then 5% loss with reordering, duplication and
 # corruption: transfers in both directions arrive intact (sha256), and
-# toffeed's retransmission timer and congestion control did their part.
+# toffeed's congestion control did its part; then the wire cut for 1.5 s in
+# the middle of a transfer: toffeed's retransmission timer resends.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
@@ -54,12 +55,32 @@ kill "$IMP"; wait "$IMP" 2>/dev/null
 
 bg build/bin/toffee-impair --a "$TAP" --b "$VA" --loss 0.05 --reorder 0.05 --dup 0.02 --corrupt 0.02 \
 	--seed 12 --only-tcp
+IMP=$BG_PID
 sleep 0.3
 peer send $US 7000 $((1 << 20)) || fail "1 MiB Linux -> toffee, 5% loss etc."
 peer recv $US 7000 $((2 << 20)) || fail "2 MiB toffee -> Linux, 5% loss etc."
 echo "5% loss, reordering, duplication, corruption: ok"
+kill "$IMP"; wait "$IMP" 2>/dev/null
 
-[ "$(counter rto_retransmits)" -gt 0 ] || fail "no retransmission timeout fired"
+# A cut for certain (random loss may all be repaired by fast retransmits):
+# the bridge, without impairment, stopped for 1.5 s in the middle of a
+# transfer from toffee; toffeed's retransmission timeout must resend.
+bg build/bin/toffee-impair --a "$TAP" --b "$VA"
+IMP=$BG_PID
+sleep 0.3
+rto0=$(counter rto_retransmits) tx0=$(counter tx_bytes)
+peer recv $US 7000 $((64 << 20)) >"$LOGS/cut.log" 2>&1 &
+CUT=$!
+for i in $(seq 500); do            # the cut once the first MiB is out
+	[ $(($(counter tx_bytes) - tx0)) -ge $((1 << 20)) ] && break
+	sleep 0.02
+done
+kill -STOP "$IMP"
+sleep 1.5
+kill -CONT "$IMP"
+wait "$CUT" || fail "64 MiB toffee -> Linux across a 1.5-s cut: $(cat "$LOGS/cut.log")"
+[ "$(counter rto_retransmits)" -gt "$rto0" ] || fail "no retransmission timeout fired across the cut"
+echo "1.5-s cut: ok ($(($(counter rto_retransmits) - rto0)) timeouts)"
 [ "$(counter cc_rate_updates)" -gt 0 ] || fail "congestion control never acted"
 [ "$(counter tcp_csum)" -gt 0 ] || fail "the NIC saw no corrupted frame"
 echo "rto_retransmits $(counter rto_retransmits), cc_rate_updates $(counter cc_rate_updates)"
