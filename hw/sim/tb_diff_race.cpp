@@ -140,14 +140,16 @@ unsigned doorbell_race(tb_rng &r, unsigned rounds)
 
 
 // ---------------------------------------------------------------------------
-// Host commands during a flood: a steady stream of segments must not keep a
-// context's commands (an application's consumed bytes: the window it opens)
-// waiting until the stream ends. The engine polls freely; the context's
-// doorbell rings while n full-sized in-order segments for flow g go in as
-// fast as they are taken (g's receive buffer holds them all; the host takes the events as
-// they come); the commands must be done within the first half of the
-// flood (they take a poll step per RX_TURN segments, engine.sv; without
-// that, only after the flood). The firmware does not follow.
+// Host commands during a flood: a steady stream of segments must not keep
+// the host's commands (an application's consumed bytes: the window it
+// opens; the slow path's REMOVE and INSTALL) waiting until it ends. The
+// engine polls freely; n full-size in-order segments for flow g go in as
+// fast as they are taken (g's receive buffer holds them all; the host takes
+// the events as they come), and once they flow, 4 commands of g's context
+// and 2 slow-path commands (SET_WINDOW, and the REMOVE of another flow: a
+// table update) are posted. They must be done within the first half of the
+// flood (a poll step per RX_TURN segments, engine.sv; without it, only
+// after the flood). The firmware does not follow.
 void rx_flood(gflow &g, unsigned n)
 {
 	const struct toffee_flow *st = fp_flow(fh->fp, g.id);
@@ -167,7 +169,7 @@ void rx_flood(gflow &g, unsigned n)
 	// limit; the engine waits for each frame), at the engine's pace at DW
 	// 512 (a faster MAC would overflow its FIFO).
 	unsigned sent = 0;
-	const uint64_t beats = (14 + 20 + 12 + 20 + sizeof pay + DW / 8 - 1) / (DW / 8);
+	const uint64_t beats = (build(g, seq, 0x10, pay, sizeof pay).size() + DW / 8 - 1) / (DW / 8);
 	const uint64_t period = DW == 64 ? beats : beats + 8;
 	uint64_t t_in = nic->cycle();
 	auto feed = [&]() {
@@ -181,15 +183,20 @@ void rx_flood(gflow &g, unsigned n)
 		nic->tick();
 	}
 	ctx_noops(c, g.id, idx, 4);
-	// and two slow-path commands: SET_WINDOW 0 for flow g, REMOVE of an
-	// unknown flow id (a table update all the same)
+	uint32_t other = TOFFEE_FLOW_NONE;
+	for (const gflow &h : flows)
+		if (h.installed && h.id != g.id) {
+			other = h.id;
+			break;
+		}
+	TB_CHECK(other != TOFFEE_FLOW_NONE, "flood: no other flow to remove");
 	const struct fphost_ring *q = &fh->sp[TOFFEE_SPQ_CMD];
 	uint32_t sp_idx = nic->reg_rd(spq(TOFFEE_SPQ_CMD, TOFFEE_Q_HEAD));
 	for (uint32_t k = 0; k < 2; k++, sp_idx++) {
 		struct toffee_sp_cmd e;
 		memset(&e, 0, sizeof e);
 		e.opcode = k ? TOFFEE_CMD_REMOVE : TOFFEE_CMD_SET_WINDOW;
-		e.flow_id = k ? 4095 : g.id;
+		e.flow_id = k ? other : g.id;
 		e.phase = toffee_phase(sp_idx, q->log2);
 		memcpy(&rmem[q->iova + (uint64_t)(sp_idx & ((1u << q->log2) - 1)) * sizeof e], &e, sizeof e);
 	}
