@@ -175,14 +175,8 @@ static void setup(bench_host &h, unsigned nflows, uint64_t bytes_per_flow, bool 
 		g.acked = g.isn;
 		g.snd_iss = (uint32_t)r.next();
 		struct toffee_flow &f = g.img;
-		memset(&f, 0, sizeof f);
-		f.local_ip = g.lip;
-		f.remote_ip = g.rip;
-		f.local_port = g.lport;
-		f.remote_port = g.rport;
-		uint8_t rm[6] = {2, 0, 0, 0, 1, 2};
-		memcpy(f.remote_mac, rm, 6);
-		f.ctx_id = (uint16_t)g.ctx;
+		static const uint8_t rm[6] = {2, 0, 0, 0, 1, 2};
+		fphost_flow_key(&f, g.lip, g.rip, g.lport, g.rport, rm, (uint16_t)g.ctx);
 		f.flags = ts ? TOFFEE_FLOWF_TS : 0;
 		f.mss = mss;
 		f.rx_buf_iova = rx_iova[i / per_buf];

@@ -33,13 +33,7 @@ tb_frame build(const gflow &g, uint32_t seq, uint8_t flags, const uint8_t *pay, 
 void install(gflow &g, tb_rng &r, const char *what, uint32_t rx_log2)
 {
 	struct toffee_flow &f = g.img;
-	memset(&f, 0, sizeof f);
-	f.local_ip = g.lip;
-	f.remote_ip = g.rip;
-	f.local_port = g.lport;
-	f.remote_port = g.rport;
-	memcpy(f.remote_mac, g.rmac, 6);
-	f.ctx_id = (uint16_t)g.ctx;
+	fphost_flow_key(&f, g.lip, g.rip, g.lport, g.rport, g.rmac, (uint16_t)g.ctx);
 	f.flags = (uint16_t)((g.ts ? TOFFEE_FLOWF_TS : 0) | (r.chance(30) ? TOFFEE_FLOWF_ECN : 0));
 	f.mss = 1448;
 	f.snd_wscale = (uint8_t)r.below(8);

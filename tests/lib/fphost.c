@@ -638,6 +638,18 @@ int fphost_feedback(struct fphost *fh, uint32_t flow_id, struct toffee_sp_fb *re
 
 /* ---- payload buffers ------------------------------------------------------------ */
 
+void fphost_flow_key(struct toffee_flow *f, uint32_t local_ip, uint32_t remote_ip, uint16_t local_port,
+		     uint16_t remote_port, const uint8_t remote_mac[6], uint16_t ctx_id)
+{
+	memset(f, 0, sizeof(*f));
+	f->local_ip = local_ip;
+	f->remote_ip = remote_ip;
+	f->local_port = local_port;
+	f->remote_port = remote_port;
+	memcpy(f->remote_mac, remote_mac, 6);
+	f->ctx_id = ctx_id;
+}
+
 void fphost_flow_bufs(struct fphost *fh, struct toffee_flow *f,
 		      uint32_t rx_log2, uint32_t tx_log2)
 {

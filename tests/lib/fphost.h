@@ -173,6 +173,10 @@ int fphost_feedback(struct fphost *fh, uint32_t flow_id, struct toffee_sp_fb *re
 
 /* ---- flows' payload buffers ----------------------------------------------- */
 
+/** Zero @p f and fill its connection fields: the 4-tuple, the peer's MAC,
+ *  the owning context. */
+void fphost_flow_key(struct toffee_flow *f, uint32_t local_ip, uint32_t remote_ip, uint16_t local_port,
+		     uint16_t remote_port, const uint8_t remote_mac[6], uint16_t ctx_id);
 /** Allocate receive and transmit buffers for @p f and fill its buffer fields
  *  (rx_buf_iova/log2, tx_buf_iova/log2). */
 void fphost_flow_bufs(struct fphost *fh, struct toffee_flow *f,

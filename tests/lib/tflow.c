@@ -20,12 +20,7 @@ int tflow_setup(struct tflow *t, uint16_t flags)
 	if (!t->fh)
 		return -1;
 	struct toffee_flow *f = &t->f;
-	f->local_ip = TF_NIC_IP;
-	f->remote_ip = TF_PEER_IP;
-	f->local_port = TF_NIC_PORT;
-	f->remote_port = TF_PEER_PORT;
-	memcpy(f->remote_mac, peer_mac, 6);
-	f->ctx_id = 0;
+	fphost_flow_key(f, TF_NIC_IP, TF_PEER_IP, TF_NIC_PORT, TF_PEER_PORT, peer_mac, 0);
 	f->flags = (uint16_t)(TOFFEE_FLOWF_TS | flags);
 	f->mss = TF_MSS;
 	fphost_flow_bufs(t->fh, f, 16, 16);
