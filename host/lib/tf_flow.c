@@ -46,6 +46,7 @@ int tf_flow_setup(struct toffee_conn *f, const struct toffee_app_flow *af)
 	f->remote.ip = af->remote_ip;
 	f->remote.port = af->remote_port;
 	f->mss = af->mss;
+	f->key = af->key_lo | (uint64_t)af->key_hi << 32;
 	f->phase = TF_OPEN;
 	return 0;
 }
@@ -348,6 +349,68 @@ void tf_listener_accepting(struct toffee_listener *l)
 	struct toffee_appmsg m = { .type = TOFFEE_APP_ACCEPTING, .id = l->id };
 	if (tf_ctl_send(l->ctx, &m) == 0)     /* the reply is not waited for */
 		l->accepting = true;
+}
+
+void tf_flow_inherited(const struct toffee_conn *f, struct tf_inherited *inh)
+{
+	*inh = (struct tf_inherited){ .id = f->id, .rx_head = f->rx_head, .tx_tail = f->tx_tail };
+	if (tf_flow_can_release(f))
+		inh->key = f->key;
+}
+
+bool tf_flow_can_release(const struct toffee_conn *f)
+{
+	return f->key && f->phase == TF_OPEN && !f->shut_wr && !f->user_closed && !f->gone &&
+	       f->in_table && !f->ctx->dead;
+}
+
+int tf_flow_release(struct toffee_conn *f, int share_fd)
+{
+	struct toffee_ctx *ctx = f->ctx;
+	if (!tf_flow_can_release(f))
+		return -EINVAL;
+	tf_flow_post(f);                   /* what we did before the fork stands */
+	tf_ctx_wait_cmds(ctx);
+	struct toffee_appmsg m = { .type = TOFFEE_APP_RELEASE, .id = f->id };
+	int rc = tf_ctl_send_fd(ctx, &m, share_fd);
+	if (rc < 0)
+		return rc;
+	f->user_closed = true;             /* CLOSED (or a refusal) frees it */
+	f->shut_wr = true;
+	tf_src_unmark(ctx, &f->src);
+	if (tf_req_add(ctx, m.req, TOFFEE_APP_RELEASE, f) < 0)
+		tf_flow_free(f);
+	return 0;
+}
+
+int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, void *user,
+		     struct toffee_conn **out)
+{
+	struct toffee_appmsg m = {
+		.type = TOFFEE_APP_TAKEOVER, .id = inh->id,
+		.arg = (uint32_t)inh->key, .arg2 = (uint32_t)(inh->key >> 32),
+	}, r;
+	m.flow.rx_seq = inh->rx_head;
+	m.flow.tx_seq = inh->tx_tail;
+	int rc = tf_ctl_call(ctx, &m, &r);
+	if (rc < 0)
+		return rc;
+	struct toffee_conn *f = tf_flow_new(ctx);
+	if (!f)
+		return -ENOMEM;
+	if (r.arg > (1u << r.flow.rx_log2) || r.arg2 > (1u << r.flow.tx_log2) ||
+	    tf_flow_setup(f, &r.flow) < 0 || tf_flow_table_add(f) < 0) {
+		struct toffee_appmsg a = { .type = TOFFEE_APP_ABORT, .id = r.flow.flow_id };
+		tf_ctl_send(ctx, &a);
+		tf_flow_free(f);
+		return -EPROTO;
+	}
+	toffee_conn_set_user(f, user);
+	f->tx_tail += r.arg2;
+	tf_stash_take(ctx, f);             /* events of the flow that came first */
+	tf_flow_on_ev(f, r.arg, 0, (r.flags & TOFFEE_APPF_FIN) ? TOFFEE_EVF_FIN : 0);
+	*out = f;
+	return 0;
 }
 
 void tf_ctx_forking(struct toffee_ctx *ctx)

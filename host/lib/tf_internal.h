@@ -127,6 +127,7 @@ struct toffee_conn {
 	struct toffee_addr local, remote;
 	uint16_t mss;
 	uint32_t cflags;                 /**< TOFFEE_F_* given at creation */
+	uint64_t key;                    /**< toffeed's secret for fork children */
 	struct toffee_conn *cnext;       /**< deferred-command queue */
 	struct toffee_conn *anext;       /**< listener accept queue */
 	struct toffee_listener *lst;     /**< listener while queued for accept */
@@ -262,6 +263,8 @@ TF_HIDDEN void tf_stash_take(struct toffee_ctx *ctx, struct toffee_conn *f);
 /* tf_ctl.c */
 /** Send a request; @p type/@p id/... in @p m, req filled in. @return 0 or -errno. */
 TF_HIDDEN int tf_ctl_send(struct toffee_ctx *ctx, struct toffee_appmsg *m);
+/** The same, passing @p fd along (SCM_RIGHTS; -1 = none). */
+TF_HIDDEN int tf_ctl_send_fd(struct toffee_ctx *ctx, struct toffee_appmsg *m, int fd);
 /* Listeners across fork (tf_flow.c, see host/slowpath/listen.c): join the
  * listener of local->port whose key is @p key (inherited), tell toffeed
  * the app takes connections from it (once), and that the app is about to
@@ -270,6 +273,22 @@ TF_HIDDEN int tf_listen_inherit(struct toffee_ctx *ctx, const struct toffee_addr
 				void *user, struct toffee_listener **out);
 TF_HIDDEN void tf_listener_accepting(struct toffee_listener *l);
 TF_HIDDEN void tf_ctx_forking(struct toffee_ctx *ctx);
+/* Connections across fork (tf_flow.c, see host/slowpath/handover.c). */
+/** What a fork child needs to take over a connection it inherited. */
+struct tf_inherited {
+	uint32_t id;
+	uint64_t key;                    /**< 0 = nothing to take over */
+	uint32_t rx_head, tx_tail;       /**< the app's positions at the fork */
+};
+TF_HIDDEN void tf_flow_inherited(const struct toffee_conn *f, struct tf_inherited *inh);
+/** True if @p f may be handed to another process (open, our FIN not sent). */
+TF_HIDDEN bool tf_flow_can_release(const struct toffee_conn *f);
+/** Let go of @p f without a FIN: another process holds the socket whose
+ *  pair end is @p share_fd. @return 0, or -errno (then close it instead). */
+TF_HIDDEN int tf_flow_release(struct toffee_conn *f, int share_fd);
+/** Take over the inherited connection @p inh into @p ctx. */
+TF_HIDDEN int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, void *user,
+			       struct toffee_conn **out);
 /** Send a request and wait for its REPLY, dispatching other messages. */
 TF_HIDDEN int tf_ctl_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, struct toffee_appmsg *reply);
 /** Receive one message (fds optional). @return bytes, 0 on hang-up, -errno. */

@@ -42,6 +42,10 @@ static inline int tf_sys_socket(int domain, int type, int proto)
 {
 	return (int)syscall(SYS_socket, domain, type, proto);
 }
+static inline int tf_sys_socketpair(int domain, int type, int proto, int sv[2])
+{
+	return (int)syscall(SYS_socketpair, domain, type, proto, sv);
+}
 static inline int tf_sys_connect(int fd, const struct sockaddr *a, socklen_t len)
 {
 	return (int)syscall(SYS_connect, fd, a, len);

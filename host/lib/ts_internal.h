@@ -16,8 +16,9 @@
  *    eventfd of their own (other threads poke it when they processed events);
  *  - after fork() the child gets a fresh context if it uses toffee; an
  *    inherited listening socket joins the parent's listener from it on first
- *    use (accept, poll, epoll, ...), other inherited toffee sockets are dead
- *    (every call but close() fails with EBADF).
+ *    use (accept, poll, epoll, ...), an inherited connection moves to it on
+ *    first use (read, write, poll, ...: toffeed's TAKEOVER), other inherited
+ *    toffee sockets are dead (every call but close() fails with EBADF).
  * Functions named ts_op_*() implement one POSIX call on a toffee fd and
  * return the result or a negative errno (TS_PASS: "now a kernel socket,
  * call libc").
@@ -124,6 +125,11 @@ struct ts_sock {
 	struct toffee_conn *conn;
 	struct toffee_listener *lst;
 	uint64_t lst_key;               /**< its key: a fork child joins with it */
+	/* A connected socket across fork: from the fork on its kernel fd is one
+	 * end of a socket pair and share_fd the other, so the process that
+	 * closes it last can tell (see ts_wait.c). */
+	int      share_fd, share_peer;  /**< -1 = none (share_peer: only during the fork) */
+	struct tf_inherited inh;        /**< inherited: what a takeover needs (key 0: none) */
 	struct ts_epitem *items;        /**< epoll registrations */
 };
 
@@ -258,8 +264,12 @@ TF_HIDDEN int ts_op_close(int fd);
 TF_HIDDEN void ts_fd_drop(int fd);
 /** Look up a live socket under the lock. @return NULL (*err = -EBADF). */
 TF_HIDDEN struct ts_sock *ts_sock_get_locked(int fd, int *err);
+/** The same without taking an inherited socket over (fd-level calls such
+ *  as F_GETFD/F_SETFD, which a fork child makes on every fd it has). */
+TF_HIDDEN struct ts_sock *ts_sock_peek_locked(int fd, int *err);
 /** True if @p s may be used by this process: not closed, and not inherited
- *  across fork (a listening socket inherited is joined here: locked). */
+ *  across fork (an inherited listening socket is joined here, an inherited
+ *  connection taken over: locked). */
 TF_HIDDEN bool ts_sock_live(struct ts_sock *s);
 /** The app waits for connections on @p s (poll, epoll): if it is a
  *  listening socket, toffeed routes connections to it (locked). */

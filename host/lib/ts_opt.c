@@ -223,7 +223,9 @@ int ts_op_fcntl(int fd, int cmd, long arg)
 {
 	int rc = 0;
 	ts_lock();
-	struct ts_sock *s = ts_sock_get_locked(fd, &rc);
+	/* fd-level commands leave an inherited socket where it is */
+	bool fd_level = cmd == F_GETFD || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+	struct ts_sock *s = fd_level ? ts_sock_peek_locked(fd, &rc) : ts_sock_get_locked(fd, &rc);
 	if (!s)
 		goto out;
 	switch (cmd) {

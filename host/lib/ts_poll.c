@@ -73,9 +73,11 @@ int ts_op_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *sig
 	uint64_t deadline = ts_deadline(timeout_ms);
 	int rc;
 	ts_lock();
-	for (nfds_t i = 0; i < n; i++)
-		if (is_ts[i] && (fds[i].events & POLLIN))
-			ts_sock_wants_accept(ts_sock_of(fds[i].fd));
+	for (nfds_t i = 0; i < n; i++) {
+		struct ts_sock *s = is_ts[i] ? ts_sock_of(fds[i].fd) : NULL;
+		if (s && ts_sock_live(s) && (fds[i].events & POLLIN))   /* live: inherited ones join */
+			ts_sock_wants_accept(s);
+	}
 	for (;;) {
 		ts_pump_auto();
 		int ready = scan_toffee(fds, n, is_ts);

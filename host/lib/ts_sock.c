@@ -52,6 +52,7 @@ static struct ts_sock *sock_new(void)
 	s->o.gen = ts.gen;
 	s->local.sin_family = AF_INET;
 	s->peer.sin_family = AF_INET;
+	s->share_fd = s->share_peer = -1;
 	return s;
 }
 
@@ -72,11 +73,33 @@ void ts_sock_unhold(struct ts_sock *s)
 	sock_free_if_done(s);
 }
 
+/* A connection inherited across fork() that this process uses: toffeed
+ * moves the flow to our context (host/slowpath/handover.c). One attempt.
+ * @return 0 or -EBADF. */
+static int conn_takeover(struct ts_sock *s)
+{
+	if (!s->inh.key || ts_ctx_ensure() < 0)
+		return -EBADF;
+	struct toffee_conn *c;
+	int rc = tf_flow_takeover(ts.ctx, &s->inh, s, &c);
+	s->inh.key = 0;
+	if (rc < 0) {
+		TF_TRACE("toffee[%d]: inherited flow %u: %d", (int)getpid(), s->inh.id, rc);
+		return -EBADF;
+	}
+	s->conn = c;
+	s->o.gen = ts.gen;
+	ts_sock_changed(s);
+	return 0;
+}
+
 /* A listening socket inherited across fork() that this process uses: join
- * its listener from our own context (host/slowpath/listen.c). Other
- * inherited sockets stay dead. @return 0 or -EBADF. */
+ * its listener from our own context (host/slowpath/listen.c); a connection
+ * is taken over. Other inherited sockets stay dead. @return 0 or -EBADF. */
 static int sock_inherit(struct ts_sock *s)
 {
+	if (s->mode == TS_CONNECTED)
+		return conn_takeover(s);
 	if (s->mode != TS_LISTEN || !s->lst_key || ts_ctx_ensure() < 0)
 		return -EBADF;
 	struct toffee_addr la = addr_to(&s->local);
@@ -113,6 +136,21 @@ struct ts_sock *ts_sock_get_locked(int fd, int *err)
 	}
 	struct ts_sock *s = (struct ts_sock *)o;
 	if (!ts_sock_live(s)) {
+		*err = -EBADF;
+		return NULL;
+	}
+	return s;
+}
+
+struct ts_sock *ts_sock_peek_locked(int fd, int *err)
+{
+	struct ts_obj *o = ts_fd_get(fd);
+	if (!o || o->kind != TS_SOCK) {
+		*err = TS_PASS;
+		return NULL;
+	}
+	struct ts_sock *s = (struct ts_sock *)o;
+	if (s->closed) {
 		*err = -EBADF;
 		return NULL;
 	}
@@ -490,9 +528,25 @@ static void linger_wait(struct ts_sock *s)
 }
 
 /* Last fd of a socket closed. */
-static void sock_release(struct ts_sock *s)
+/* Whether a process other than this one still holds the connected socket
+ * @p s, whose last fd here, @p fd, is going: let go of our hold on the
+ * pair end first (fd now refers to the other end until the caller closes
+ * it), then see whether the other end hung up. */
+static bool held_elsewhere(struct ts_sock *s, int fd)
+{
+	if (fd < 0 || tf_sys_dup3(s->share_fd, fd, O_CLOEXEC) < 0)
+		return false;
+	struct pollfd p = { .fd = s->share_fd, .events = POLLIN };
+	return tf_sys_poll(&p, 1, 0) == 0;
+}
+
+static void sock_release(struct ts_sock *s, int fd)
 {
 	if (s->o.gen == ts.gen && !s->closed) {
+		if (s->conn && s->share_fd >= 0 && tf_flow_can_release(s->conn) && held_elsewhere(s, fd) &&
+		    tf_flow_release(s->conn, s->share_fd) == 0) {
+			s->conn = NULL;         /* a fork child holds it: no FIN */
+		}
 		if (s->conn) {
 			if (s->linger_on && s->linger_sec > 0 && !ts.exiting && s->mode == TS_CONNECTED)
 				linger_wait(s);
@@ -506,6 +560,10 @@ static void sock_release(struct ts_sock *s)
 			toffee_listener_close(s->lst);
 			s->lst = NULL;
 		}
+	}
+	if (s->share_fd >= 0) {
+		tf_sys_close(s->share_fd);
+		s->share_fd = -1;
 	}
 	s->closed = true;
 	ts_ep_forget_sock(s, -1);
@@ -522,7 +580,7 @@ void ts_fd_drop(int fd)
 		struct ts_sock *s = (struct ts_sock *)o;
 		ts_ep_forget_sock(s, fd);
 		if (o->nfd && --o->nfd == 0)
-			sock_release(s);
+			sock_release(s, fd);
 	} else if (o->kind == TS_EP) {
 		if (o->nfd && --o->nfd == 0)
 			ts_ep_free((struct ts_ep *)o);

@@ -8,6 +8,7 @@
  * others may then find the descriptors drained and go back to sleep, it
  * pokes the wake eventfd of every other registered waiter. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,11 +346,48 @@ bool ts_in_vfork_child(void)
 	return ts.pid && (pid_t)syscall(SYS_getpid) != ts.pid;
 }
 
+/* Before a fork, every connection that could be handed over gets a socket
+ * pair: its kernel fds (every fd number of it) become one end, share_fd
+ * keeps the other. Whoever closes the socket last then knows it
+ * (sock_release in ts_sock.c), and toffeed can watch it (RELEASE). */
+static void share_prepare(int fd, struct ts_obj *o, void *arg)
+{
+	(void)arg;
+	if (o->kind != TS_SOCK || o->gen != ts.gen)
+		return;
+	struct ts_sock *s = (struct ts_sock *)o;
+	if (s->closed || s->mode != TS_CONNECTED || !s->conn || !tf_flow_can_release(s->conn))
+		return;
+	if (s->share_fd < 0) {
+		int p[2];
+		if (tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+			return;
+		s->share_fd = p[0];
+		s->share_peer = p[1];
+	}
+	if (s->share_peer >= 0)            /* else: a pair end since an earlier fork */
+		tf_sys_dup3(s->share_peer, fd, O_CLOEXEC);
+}
+
+static void share_done(int fd, struct ts_obj *o, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	struct ts_sock *s = (struct ts_sock *)o;
+	if (o->kind == TS_SOCK && s->share_peer >= 0) {
+		tf_sys_close(s->share_peer);
+		s->share_peer = -1;
+	}
+}
+
 void ts_atfork_prepare(void)
 {
 	ts_lock();
-	if (ts.ctx && !ts.ctx->dead)
+	if (ts.ctx && !ts.ctx->dead) {
 		tf_ctx_forking(ts.ctx);     /* our listeners outlive us for the child */
+		ts_fd_foreach(share_prepare, NULL);
+		ts_fd_foreach(share_done, NULL);
+	}
 }
 
 void ts_atfork_parent(void)
@@ -364,9 +402,31 @@ static void drop_internal(int fd, struct ts_obj *o, void *arg)
 		ts_fd_clear(fd);
 }
 
+/* Fork child: the parent's connections are not ours until we use them;
+ * keep what a takeover needs (the parent's flow objects go with its
+ * context). */
+static void inherit_conn(int fd, struct ts_obj *o, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if (o->kind != TS_SOCK)
+		return;
+	struct ts_sock *s = (struct ts_sock *)o;
+	if (s->conn && o->gen == ts.gen) {
+		if (s->share_fd >= 0)
+			tf_flow_inherited(s->conn, &s->inh);
+		s->conn = NULL;
+	}
+	if (s->share_fd >= 0) {
+		tf_sys_close(s->share_fd);
+		s->share_fd = -1;
+	}
+}
+
 void ts_atfork_child(void)
 {
 	pthread_mutex_init(&ts.lock, NULL);
+	ts_fd_foreach(inherit_conn, NULL);
 	ts.gen++;
 	ts.pid = getpid();
 	ts.waiters = NULL;

@@ -412,8 +412,20 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		sp_nicq_poll(sp);
 		rc = own_flow(a, m->id, &c);
 		if (!rc)
-			rc = sp_close_request(c, m->type, m->req);
+			rc = c->moving ? -EBUSY : sp_close_request(c, m->type, m->req);
 		id = m->id;
+		break;
+	case TOFFEE_APP_RELEASE:
+		sp_nicq_poll(sp);
+		rc = own_flow(a, m->id, &c);
+		if (!rc)
+			rc = sp_handover_release(c, fd, m->req);
+		id = m->id;
+		break;
+	case TOFFEE_APP_TAKEOVER:
+		rc = sp_handover_take(a, m);
+		if (rc > 0)
+			return;                  /* answered when the flow is here */
 		break;
 	default:
 		sp_count(sp, SP_CNT_APP_BAD_REQUEST);
@@ -505,9 +517,11 @@ void sp_app_hangup(struct sp_app *a)
 	}
 	a->dying = true;
 	sp_listeners_app_gone(a);
+	sp_handover_app_gone(a);
 	for (struct sp_conn *c = a->conns, *n; c; c = n) {
 		n = c->anext;
-		sp_close_app_gone(c);
+		if (!c->moving || c->mv_to == a)   /* moving away: sp_handover_removed */
+			sp_close_app_gone(c);
 	}
 	/* Completes after every REMOVE posted above. */
 	sp_cmd(sp, TOFFEE_CMD_NOP, 0, 0, 0, SP_WHY_APP_FINAL, NULL, a);

@@ -72,6 +72,7 @@ struct sp_conn *sp_conn_new(struct sp *sp, uint32_t lip, uint16_t lport, uint32_
 	c->rport = rport;
 	c->flow_id = TOFFEE_FLOW_NONE;
 	c->rx_off = c->tx_off = -1;
+	c->share_fd = -1;
 	c->tmr.fn = conn_timer;
 	c->state = SP_SYN_SENT;                  /* set properly by the caller */
 	sp->nstate[SP_SYN_SENT]++;
@@ -109,6 +110,12 @@ static void detach(struct sp_conn *c)
 	c->anext = c->aprev = NULL;
 	a->nconns--;
 	c->app = NULL;
+}
+
+void sp_conn_move(struct sp_conn *c, struct sp_app *a)
+{
+	detach(c);
+	sp_conn_attach(c, a);
 }
 
 void sp_conn_set_state(struct sp_conn *c, enum sp_state st)
@@ -153,6 +160,7 @@ void sp_conn_unhash(struct sp_conn *c)
 void sp_conn_release(struct sp_conn *c)
 {
 	struct sp *sp = c->sp;
+	sp_handover_forget(c);
 	if (c->flow_id != TOFFEE_FLOW_NONE) {
 		sp->flows[c->flow_id] = NULL;
 		sp_ids_put(&sp->flow_ids, c->flow_id);
@@ -314,7 +322,7 @@ void sp_conn_send_rst(struct sp_conn *c, uint32_t seq)
 	sp_count(c->sp, SP_CNT_RST_SENT);
 }
 
-static void app_flow(const struct sp_conn *c, struct toffee_app_flow *f)
+void sp_conn_app_flow(const struct sp_conn *c, struct toffee_app_flow *f)
 {
 	f->flow_id = c->flow_id;
 	f->local_ip = c->lip;
@@ -328,6 +336,8 @@ static void app_flow(const struct sp_conn *c, struct toffee_app_flow *f)
 	f->mss = c->neg.mss;
 	f->rx_seq = c->irs + 1;
 	f->tx_seq = c->iss + 1;
+	f->key_lo = (uint32_t)c->key;
+	f->key_hi = (uint32_t)(c->key >> 32);
 }
 
 void sp_conn_notify(struct sp_conn *c, uint32_t type, int status)
@@ -345,12 +355,14 @@ void sp_conn_notify(struct sp_conn *c, uint32_t type, int status)
 		m.id = c->lst ? c->lst->id : 0;
 		m.arg = c->early_bytes;
 		m.flags = c->early_fin ? TOFFEE_APPF_FIN : 0;
-		app_flow(c, &m.flow);
+		sp_handover_key(c);
+		sp_conn_app_flow(c, &m.flow);
 		c->app_knows = true;
 		break;
 	case TOFFEE_APP_CONNECTED:
 		m.req = c->req;
-		app_flow(c, &m.flow);
+		sp_handover_key(c);
+		sp_conn_app_flow(c, &m.flow);
 		c->app_knows = true;
 		break;
 	case TOFFEE_APP_CONN_FAILED:
@@ -376,7 +388,8 @@ void sp_conn_notify(struct sp_conn *c, uint32_t type, int status)
 static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffee_sp_fb *fb)
 {
 	struct sp_conn *c = p->c;
-	if (fb->status && p->why != SP_WHY_INSTALL && !(fb->status == -ENOENT && c->dead))
+	if (fb->status && p->why != SP_WHY_INSTALL && p->why != SP_WHY_MOVED &&
+	    !(fb->status == -ENOENT && c->dead))
 		sp_count(sp, SP_CNT_CMD_ERRORS);
 	if (c->dead)
 		return;
@@ -406,6 +419,12 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 	case SP_WHY_FEEDBACK:
 		if (!fb->status)
 			sp_ctl_feedback(c, fb);
+		break;
+	case SP_WHY_MOVE:
+		sp_handover_removed(c, fb->status);
+		break;
+	case SP_WHY_MOVED:
+		sp_handover_installed(c, fb->status);
 		break;
 	default:
 		break;

@@ -543,6 +543,10 @@ static int loop(struct sp *sp, bool until_idle, uint64_t deadline)
 				break;
 			}
 			default: {
+				if (tag & SP_EV_SHARE) {
+					sp_handover_share_event(sp, (uint32_t)tag);
+					break;
+				}
 				struct sp_app *a = evs[i].data.ptr;
 				if (evs[i].events & EPOLLOUT)
 					sp_app_output(a);

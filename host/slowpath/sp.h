@@ -12,6 +12,8 @@
  *   tcp_in.c    exceptions: dispatch by reason, unknown flows, RST checks
  *   tcp_open.c  passive and active open, early data
  *   tcp_close.c FIN handshakes, TIME_WAIT, abort, application hang-up
+ *   handover.c  flows passed between contexts (fork children: RELEASE,
+ *               TAKEOVER)
  *   ctl.c       per-flow control loop: feedback, congestion control, RTO,
  *               zero-window probes
  *   neigh.c     ARP in and out, waiting connections, ICMP echo
@@ -106,7 +108,10 @@ struct sp_cfg {
 	X(NO_ACK_DROP, "no_ack_dropped") X(SLOW_FLOW, "slow_flow_dropped") \
 	X(NOT_IPV4, "not_ipv4_dropped") X(EXC_STALE, "exc_stale_flow") \
 	X(RAW_FULL, "raw_ring_full") X(CMD_QUEUED, "cmd_backlogged") \
-	X(CMD_ERRORS, "cmd_errors") X(EXC_PHASE, "exc_bad_phase")
+	X(CMD_ERRORS, "cmd_errors") X(EXC_PHASE, "exc_bad_phase") \
+	X(HANDOVER_RELEASED, "handover_released") X(HANDOVER_TAKEN, "handover_taken") \
+	X(HANDOVER_REFUSED, "handover_refused") X(HANDOVER_ORPHANED, "handover_closed_unclaimed") \
+	X(HANDOVER_DROPPED, "handover_segments_dropped")
 
 enum sp_counter {
 #define SP_CNT_ENUM(id, name) SP_CNT_##id,
@@ -137,6 +142,8 @@ enum sp_why {
 	SP_WHY_FEEDBACK,           /* conn: control loop */
 	SP_WHY_PLAIN,              /* conn: SET_*, RETRANSMIT, TX_FIN (status only) */
 	SP_WHY_APP_FINAL,          /* app: all its flows are out of the NIC */
+	SP_WHY_MOVE,               /* conn: REMOVE for a hand-over (handover.c) */
+	SP_WHY_MOVED,              /* conn: INSTALL after it */
 };
 
 struct sp_pend {
@@ -237,6 +244,15 @@ struct sp_conn {
 	uint32_t npend;                  /* commands in flight naming this conn */
 	bool dead;                       /* free once npend == 0 */
 	bool hashed;                     /* in sp->hash */
+	/* hand-over between contexts (handover.c) */
+	uint64_t key;                    /* proof for TAKEOVER, told to the owner */
+	bool released;                   /* RELEASE: held for a fork child */
+	bool moving;                     /* TAKEOVER under way */
+	int share_fd;                    /* RELEASE's socket pair end, or -1 */
+	struct sp_app *mv_to;            /* the context taking it (NULL: it went away) */
+	uint32_t mv_req;                 /* its TAKEOVER request */
+	uint32_t mv_rx_head, mv_tx_tail; /* its positions (then those it continues from) */
+	int64_t mv_rx_off, mv_tx_off;    /* its buffers */
 };
 
 #define SP_MAX_LISTENERS 4096u
@@ -283,6 +299,7 @@ struct sp_app {
 	uint32_t nconns;
 	bool dying;
 	uint32_t npend;
+	uint32_t incoming;               /* flows being handed over to it */
 	struct sp_app *next;
 };
 
@@ -293,6 +310,7 @@ struct sp_app {
 #define SP_EV_LISTEN 4u
 #define SP_EV_DEV    5u
 #define SP_EV_SPEFD  6u
+#define SP_EV_SHARE  (1ull << 62)    /* | flow id: a RELEASE'd flow's socket pair */
 
 /* ---- the daemon --------------------------------------------------------------------- */
 
@@ -396,6 +414,10 @@ int sp_conn_init(struct sp *sp);
 struct sp_conn *sp_conn_new(struct sp *sp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
 struct sp_conn *sp_conn_lookup(struct sp *sp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
 void sp_conn_attach(struct sp_conn *c, struct sp_app *a);
+/** Move @p c from its app to @p a. */
+void sp_conn_move(struct sp_conn *c, struct sp_app *a);
+/** The flow as the app sees it (ACCEPTED, CONNECTED, TAKEOVER). */
+void sp_conn_app_flow(const struct sp_conn *c, struct toffee_app_flow *f);
 void sp_conn_set_state(struct sp_conn *c, enum sp_state st);
 /** Forget @p c (unhash, release port/flow id/buffers/timers); memory is
  *  freed once no command names it. */
@@ -467,6 +489,21 @@ void sp_close_reset(struct sp_conn *c, int status);
 bool sp_close_tw_segment(struct sp_conn *c, const struct sp_seg *s);
 void sp_close_app_gone(struct sp_conn *c);
 void sp_close_timer(struct sp_timer *t, uint64_t now);
+
+/* handover.c */
+/** Give @p c a key (once). */
+void sp_handover_key(struct sp_conn *c);
+/** RELEASE from the owner: 0 or -errno (answered now). */
+int sp_handover_release(struct sp_conn *c, int fd, uint32_t req);
+/** TAKEOVER from @p a: 1 = answered later, or -errno. */
+int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m);
+void sp_handover_share_event(struct sp *sp, uint32_t flow_id);
+void sp_handover_removed(struct sp_conn *c, int status);
+void sp_handover_installed(struct sp_conn *c, int status);
+/** Stop watching @p c's socket pair. */
+void sp_handover_forget(struct sp_conn *c);
+/** @p a hung up: flows on their way to it stay where they are. */
+void sp_handover_app_gone(struct sp_app *a);
 
 /* ctl.c */
 void sp_ctl_start(struct sp_conn *c);

@@ -50,6 +50,12 @@ static void no_flow(struct sp *sp, const struct sp_seg *s)
 			sp_conn_free(c);           /* a new incarnation (RFC 6191) */
 			break;
 		default:
+			if (c->moving) {
+				/* between the REMOVE and the INSTALL of a hand-over:
+				 * the peer retransmits it */
+				sp_count(sp, SP_CNT_HANDOVER_DROPPED);
+				return;
+			}
 			/* removed (reset, aborted) or being removed */
 			sp_rst_reply(sp, s);
 			return;

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define TOFFEE_APPPROTO_VERSION 1u
+#define TOFFEE_APPPROTO_VERSION 2u
 
 enum toffee_appmsg_type {
 	/* requests (app -> toffeed) */
@@ -54,6 +54,25 @@ enum toffee_appmsg_type {
 	TOFFEE_APP_FORKING    = 11, /* the app is about to fork: once it lets go of its
 	                               listeners (UNLISTEN, hang-up) they are held for
 	                               10 s so that a child can still INHERIT them */
+	TOFFEE_APP_RELEASE    = 12, /* id = flow, fd: one end of a socket pair whose
+	                               other end the app's socket (in every process
+	                               that inherited it across fork) is. The app lets
+	                               go of the flow without a FIN: toffeed keeps it
+	                               for a process that shows its key (TAKEOVER)
+	                               and closes it (FIN) once the pair hangs up,
+	                               i.e. no process holds the socket any more */
+	TOFFEE_APP_TAKEOVER   = 13, /* id = flow, arg | arg2 << 32 = its key (a fork
+	                               child holding the socket); flow.rx_seq: the
+	                               next byte it would read, flow.tx_seq: after the
+	                               last byte it appended. The flow moves to this
+	                               context with new buffers (their content
+	                               copied); its old owner gets CLOSED. Reply:
+	                               flow = the flow as ACCEPTED describes it, with
+	                               rx_seq the next byte to read and tx_seq the
+	                               oldest unacknowledged byte; arg = bytes ready
+	                               from rx_seq, arg2 = bytes appended from tx_seq;
+	                               flags TOFFEE_APPF_FIN: the peer's FIN follows
+	                               the bytes ready */
 	/* replies and events (toffeed -> app) */
 	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
 	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
@@ -106,6 +125,8 @@ struct toffee_app_flow {
 	uint16_t mss;
 	uint32_t rx_seq;                /* sequence number of the first byte to receive */
 	uint32_t tx_seq;                /* sequence number of the first byte to send */
+	uint32_t key_lo, key_hi;        /* the flow's key: a fork child that holds the
+	                                   socket shows it in TAKEOVER */
 };
 
 struct toffee_appmsg {

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Flows handed over between contexts: a connection accepted (or made) by
+ * one process and used by a fork child (accept-then-fork servers: Python's
+ * ForkingTCPServer, inetd-style daemons). appproto.h, RELEASE / TAKEOVER.
+ *
+ * The socket's kernel fd in the application is one end of a socket pair
+ * from the fork on; whoever holds the other end learns when no process
+ * holds the socket any more (the pair hangs up), which is when Linux would
+ * send the FIN. RELEASE: the owner closed its copy while another process
+ * still holds one; we keep the flow running and watch the pair. TAKEOVER:
+ * a process showing the flow's key gets it: REMOVE (the state as removed),
+ * the buffers copied into the new context's region, INSTALL there under
+ * the same flow id, the old owner told CLOSED. Segments that arrive in
+ * between are dropped (counted); the peer retransmits them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include "sp.h"
+
+void sp_handover_key(struct sp_conn *c)
+{
+	while (!c->key && getrandom(&c->key, sizeof(c->key), 0) != sizeof(c->key))
+		;
+}
+
+static bool movable(const struct sp_conn *c)
+{
+	return (c->state == SP_ESTABLISHED || c->state == SP_CLOSE_WAIT) && !c->fin_req &&
+	       !c->moving && c->flow_id != TOFFEE_FLOW_NONE;
+}
+
+void sp_handover_forget(struct sp_conn *c)
+{
+	if (c->share_fd >= 0) {
+		epoll_ctl(c->sp->epfd, EPOLL_CTL_DEL, c->share_fd, NULL);
+		close(c->share_fd);
+		c->share_fd = -1;
+	}
+	c->released = false;
+}
+
+int sp_handover_release(struct sp_conn *c, int fd, uint32_t req)
+{
+	struct sp *sp = c->sp;
+	if (c->moving)
+		return -EBUSY;             /* being taken over: CLOSED follows */
+	if (!movable(c) || fd < 0 || c->released)
+		return sp_close_request(c, TOFFEE_APP_CLOSE, req);   /* as CLOSE (FIN by us) */
+	int sfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (sfd < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
+				  .data.u64 = SP_EV_SHARE | c->flow_id };
+	if (epoll_ctl(sp->epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) {
+		int rc = -errno;
+		close(sfd);
+		return rc;
+	}
+	c->share_fd = sfd;
+	c->released = true;
+	c->orphan = true;                  /* the owner keeps nothing: CLOSED frees it */
+	sp_count(sp, SP_CNT_HANDOVER_RELEASED);
+	sp_handover_share_event(sp, c->flow_id);  /* the last holder may be gone already */
+	return 0;
+}
+
+void sp_handover_share_event(struct sp *sp, uint32_t flow_id)
+{
+	struct sp_conn *c = flow_id < sp->nflows ? sp->flows[flow_id] : NULL;
+	if (!c || !c->released || c->share_fd < 0)
+		return;                    /* stale: the flow went on since */
+	struct pollfd p = { .fd = c->share_fd, .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0)
+		return;                    /* still held somewhere */
+	/* Nobody holds the socket: close it as its last process would have. */
+	sp_handover_forget(c);
+	sp_count(sp, SP_CNT_HANDOVER_ORPHANED);
+	sp_close_request(c, TOFFEE_APP_CLOSE, 0);
+}
+
+int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m)
+{
+	struct sp *sp = a->sp;
+	uint64_t key = m->arg | (uint64_t)m->arg2 << 32;
+	struct sp_conn *c = m->id < sp->nflows ? sp->flows[m->id] : NULL;
+	if (!c || !c->app_knows || !key || c->key != key || !c->app) {
+		sp_count(sp, SP_CNT_HANDOVER_REFUSED);
+		return -EBADF;
+	}
+	if (c->app == a)
+		return -EALREADY;
+	if (!movable(c)) {
+		sp_count(sp, SP_CNT_HANDOVER_REFUSED);
+		return c->moving ? -EBUSY : -EBADF;
+	}
+	/* Buffers of the same sizes, so that every byte keeps its offset. */
+	int64_t rx = sp_bufpool_alloc(&a->pool, c->rx_log2);
+	int64_t tx = rx < 0 ? -1 : sp_bufpool_alloc(&a->pool, c->tx_log2);
+	if (tx < 0) {
+		if (rx >= 0)
+			sp_bufpool_free(&a->pool, (uint64_t)rx, c->rx_log2);
+		sp_count(sp, SP_CNT_NO_BUFFER);
+		return -ENOMEM;
+	}
+	c->moving = true;
+	c->mv_to = a;
+	a->incoming++;
+	c->mv_req = m->req;
+	c->mv_rx_off = rx;
+	c->mv_tx_off = tx;
+	c->mv_rx_head = m->flow.rx_seq;
+	c->mv_tx_tail = m->flow.tx_seq;
+	sp_ctl_stop(c);
+	sp_cmd(sp, TOFFEE_CMD_REMOVE, c->flow_id, sp_image_iova(sp, c->flow_id), 0, SP_WHY_MOVE, c, NULL);
+	return 1;                          /* answered once the flow is in its new context */
+}
+
+static void reply(struct sp_app *a, uint32_t req, int status, const struct toffee_appmsg *body)
+{
+	struct toffee_appmsg r;
+	if (body)
+		r = *body;
+	else
+		memset(&r, 0, sizeof(r));
+	r.type = TOFFEE_APP_REPLY;
+	r.req = req;
+	r.status = status;
+	sp_app_send(a, &r, NULL, 0);
+}
+
+static uint32_t clamp_seq(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	if (sp_seq_lt(v, lo))
+		return lo;
+	return sp_seq_gt(v, hi) ? hi : v;
+}
+
+/* The application-side positions the new owner continues from: its own
+ * (from before the fork), unless the NIC is known to be past them (the old
+ * owner went on after the fork: its consumption and appends stand). */
+static void positions(struct sp_conn *c, const struct toffee_flow *f, uint32_t *rx_start,
+		      uint32_t *rx_end, uint32_t *tx_end)
+{
+	uint32_t rx_size = 1u << c->rx_log2, tx_size = 1u << c->tx_log2;
+	*rx_end = f->rcv_nxt - (c->fin_rcvd ? 1u : 0u);   /* the FIN takes a number */
+	uint32_t consumed = *rx_end - (rx_size - f->rx_avail);
+	*rx_start = clamp_seq(c->mv_rx_head, consumed, *rx_end);
+	*tx_end = clamp_seq(c->mv_tx_tail, f->tx_end, f->snd_una + tx_size);
+}
+
+/* Give back the buffers reserved in the new context and run the flow on. */
+static void abandon(struct sp_conn *c, int status)
+{
+	struct sp_app *to = c->mv_to;
+	if (to && !to->dying) {
+		sp_bufpool_free(&to->pool, (uint64_t)c->mv_rx_off, c->rx_log2);
+		sp_bufpool_free(&to->pool, (uint64_t)c->mv_tx_off, c->tx_log2);
+		reply(to, c->mv_req, status, NULL);
+	}
+	c->mv_to = NULL;
+}
+
+void sp_handover_removed(struct sp_conn *c, int status)
+{
+	struct sp *sp = c->sp;
+	struct sp_app *from = c->app, *to = c->mv_to;
+	struct toffee_flow *f = sp_image(sp, c->flow_id);
+	if (to)
+		to->incoming--;
+	if (status) {                      /* not in the NIC (cannot happen while movable) */
+		abandon(c, -EBADF);
+		c->moving = false;
+		sp_close_reset(c, -ECONNRESET);
+		return;
+	}
+	c->snap = *f;
+	c->snap_ns = sp->now;
+	if ((!to || to->dying) && from->dying) {
+		/* Both processes are gone: as a hang-up does. */
+		c->moving = false;
+		c->mv_to = NULL;
+		c->orphan = true;
+		sp_state_read(c, f, SP_ACT_RST_SEND);
+		sp_conn_set_state(c, SP_DOOMED);
+		sp_close_removed(c);
+		return;
+	}
+	if (!to || to->dying) {
+		/* The new owner is gone: the flow stays where it was. */
+		c->mv_to = NULL;
+		*f = c->snap;
+		sp_cmd(sp, TOFFEE_CMD_INSTALL, c->flow_id, sp_image_iova(sp, c->flow_id), 0, SP_WHY_MOVED,
+		       c, NULL);
+		return;
+	}
+	uint32_t rx_start, rx_end, tx_end;
+	positions(c, f, &rx_start, &rx_end, &tx_end);
+	memcpy(to->region.va + c->mv_rx_off, from->region.va + c->rx_off, (size_t)1 << c->rx_log2);
+	memcpy(to->region.va + c->mv_tx_off, from->region.va + c->tx_off, (size_t)1 << c->tx_log2);
+	/* The old owner lets go: its events for the flow are all in its ring. */
+	if (!from->dying)
+		sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
+	sp_app_bufs_free(from, c);
+	sp_handover_forget(c);
+	c->orphan = false;
+	sp_conn_move(c, to);
+	c->rx_off = c->mv_rx_off;
+	c->tx_off = c->mv_tx_off;
+	c->mv_rx_head = rx_start;
+	c->mv_tx_tail = tx_end;
+	f->ctx_id = (uint16_t)to->ctx;
+	f->rx_buf_iova = dev_iova(&to->region, (uint64_t)c->rx_off);
+	f->tx_buf_iova = dev_iova(&to->region, (uint64_t)c->tx_off);
+	f->rx_avail = (1u << c->rx_log2) - (rx_end - rx_start);
+	f->tx_end = tx_end;
+	c->snap = *f;
+	c->key = 0;
+	sp_handover_key(c);                /* a new key for the new owner's children */
+	sp_cmd(sp, TOFFEE_CMD_INSTALL, c->flow_id, sp_image_iova(sp, c->flow_id), 0, SP_WHY_MOVED, c, NULL);
+}
+
+void sp_handover_installed(struct sp_conn *c, int status)
+{
+	struct sp *sp = c->sp;
+	struct sp_app *to = c->mv_to;
+	c->moving = false;
+	c->mv_to = NULL;
+	if (c->state == SP_DOOMED)
+		return;                    /* its new owner hung up: being removed */
+	if (status) {
+		SP_ERR(sp, "re-INSTALL of flow %u failed: %d", c->flow_id, status);
+		if (to && !to->dying)
+			reply(to, c->mv_req, -EBADF, NULL);
+		sp_close_reset(c, -ECONNRESET);
+		return;
+	}
+	sp_ctl_start(c);
+	if (!to)
+		return;                    /* put back where it was */
+	sp_count(sp, SP_CNT_HANDOVER_TAKEN);
+	const struct toffee_flow *f = &c->snap;
+	struct toffee_appmsg m;
+	memset(&m, 0, sizeof(m));
+	m.id = c->flow_id;
+	sp_conn_app_flow(c, &m.flow);
+	m.flow.rx_seq = c->mv_rx_head;
+	m.flow.tx_seq = f->snd_una;
+	m.arg = (1u << c->rx_log2) - f->rx_avail;
+	m.arg2 = c->mv_tx_tail - f->snd_una;
+	m.flags = c->fin_rcvd ? TOFFEE_APPF_FIN : 0;
+	reply(to, c->mv_req, 0, &m);
+}
+
+void sp_handover_app_gone(struct sp_app *a)
+{
+	/* Flows on their way to @p a stay with their owner (see removed). */
+	struct sp *sp = a->sp;
+	for (uint32_t id = 0; id < sp->nflows && a->incoming; id++) {
+		struct sp_conn *c = sp->flows[id];
+		if (c && c->moving && c->mv_to == a && c->app != a) {
+			c->mv_to = NULL;
+			a->incoming--;
+		}
+	}
+}

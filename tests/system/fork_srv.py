@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Accept-then-fork servers for test_prefork.sh: the parent accepts, a child
+serves the connection (host/slowpath/handover.c moves the flow to it).
+
+fork_srv.py MODE PORT
+  forking  socketserver.ForkingTCPServer, the child serves at once
+  late     the same, the child waits 0.3 s first (the parent has let go)
+  ignore   the child exits at once without touching the connection
+  helper   the parent serves; a helper child that holds the socket and
+           never uses it lives 1 s after the parent closed it
+
+Request: "N M\\n" and M bytes; answer: "PID SHA256-OF-THE-M-BYTES\\n" and N
+bytes of the pattern bytes(range(256)) repeated, then close.
+"""
+import hashlib
+import os
+import socket
+import socketserver
+import sys
+import time
+
+PATTERN = bytes(range(256)) * 256
+
+
+def serve(rf, wf):
+    n, m = (int(x) for x in rf.readline().split())
+    h = hashlib.sha256()
+    while m:
+        b = rf.read(min(m, 65536))
+        if not b:
+            raise SystemExit("short request")
+        h.update(b)
+        m -= len(b)
+    wf.write(b"%d %s\n" % (os.getpid(), h.hexdigest().encode()))
+    while n:
+        k = min(n, len(PATTERN))
+        wf.write(PATTERN[:k])
+        n -= k
+    wf.flush()
+
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        if MODE == "ignore":
+            os._exit(0)
+        if MODE == "late":
+            time.sleep(0.3)
+        serve(self.rfile, self.wfile)
+
+
+class Server(socketserver.ForkingTCPServer):
+    allow_reuse_address = True
+
+
+MODE, PORT = sys.argv[1], int(sys.argv[2])
+if MODE == "helper":
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("", PORT))
+    ls.listen(16)
+    print("listening", flush=True)
+    while True:
+        c, _ = ls.accept()
+        if os.fork() == 0:
+            time.sleep(1)                # holds c, never uses it
+            os._exit(0)
+        with c.makefile("rb") as rf, c.makefile("wb") as wf:
+            serve(rf, wf)
+        c.close()                        # the helper still holds it
+        os.wait()
+else:
+    srv = Server(("", PORT), Handler)
+    print("listening", flush=True)
+    srv.serve_forever()

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Accept-then-fork servers on toffee: a connection accepted by one process
+# and served by its fork child (the flow moves between contexts,
+# host/slowpath/handover.c), against the Linux kernel's TCP in a peer
+# namespace, over the fw backend (root; skips without root, /dev/net/tun,
+# toffee-fw or python3). tests/system/fork_srv.py:
+#  1. forking: Python's socketserver.ForkingTCPServer. 20 connections, each
+#     a small request and answer, served by 20 different children, never by
+#     the parent; then 4 MiB up and 4 MiB down on one connection (sha256
+#     and pattern checked).
+#  2. late: each child waits 0.3 s before it reads (the parent has closed
+#     its copy by then: RELEASE, then TAKEOVER). 10 connections.
+#  3. ignore: the child exits without touching the connection: the peer
+#     gets the FIN (EOF, not a reset) within 1 s, as from Linux.
+#  4. helper: the parent serves the connection itself and closes it while a
+#     helper child still holds it (never using it): the FIN follows when the
+#     helper exits (~1 s), as from Linux.
+# After each part: no flows left, toffeed's hand-over counters as expected.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/system/netns.sh
+ns_require_root
+. tests/system/sysup.sh
+PY=/usr/bin/python3
+for f in build/bin/toffee-fw build/lib/libtoffee-preload.so "$PY"; do
+	[ -x "$f" ] || [ -f "$f" ] || { echo "skip: $f missing"; exit 77; }
+done
+sys_init tfk
+sys_up
+
+# peer_req PORT N UP DOWN: N connections in sequence, each sending UP bytes
+# and reading DOWN; prints "PID SECONDS-TO-EOF" per connection.
+peer_req() {
+	peer_exec "$PY" - "$US" "$@" <<'EOF'
+import hashlib, os, socket, sys, time
+host, port, n, up, down = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+pattern = bytes(range(256)) * 256
+for i in range(n):
+    c = socket.create_connection((host, port), timeout=20)
+    data = os.urandom(up)
+    c.sendall(b"%d %d\n" % (down, up) + data)
+    got = bytearray()
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        got += b
+    c.close()
+    head, _, body = bytes(got).partition(b"\n")
+    pid, _, sha = head.decode().partition(" ")
+    if sha != hashlib.sha256(data).hexdigest():
+        sys.exit("connection %d: answer %r, want the sha256 of %d bytes" % (i, head, up))
+    want = (pattern * (down // len(pattern) + 1))[:down]
+    if body != want:
+        sys.exit("connection %d: %d bytes back, want %d of the pattern" % (i, len(body), down))
+    print(pid)
+EOF
+}
+
+# peer_eof PORT: connect, send a request, time until EOF; fails on a reset.
+peer_eof() {
+	peer_exec "$PY" - "$US" "$1" <<'EOF'
+import socket, sys, time
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+c.sendall(b"0 0\n")
+t = time.time()
+try:
+    while c.recv(256):
+        pass
+except ConnectionResetError:
+    sys.exit("reset, not closed")
+print("%.2f" % (time.time() - t))
+EOF
+}
+
+run_srv() {
+	start_app "$1" "$PY" -u tests/system/fork_srv.py "$1" "$2"
+	SRV=$BG_PID
+	wait_listen "$LOGS/$1.log"
+}
+
+stop_srv() {
+	kill -TERM "$SRV"
+	wait "$SRV" 2>/dev/null
+	wait_idle 0
+}
+
+# ---- 1. ForkingTCPServer ----------------------------------------------------------
+run_srv forking 9200
+got=$(peer_req 9200 20 100 1000) || fail "forking: $got"
+[ "$(sort -u <<<"$got" | wc -l)" = 20 ] || fail "forking: 20 connections served by $(sort -u <<<"$got" | wc -l) processes"
+grep -qx "$SRV" <<<"$got" && fail "forking: the parent ($SRV) served a connection"
+got=$(peer_req 9200 1 $((4 << 20)) $((4 << 20))) || fail "forking, 4 MiB each way: $got"
+taken=$(counter handover_taken)
+[ "${taken:-0}" -ge 21 ] || fail "forking: handover_taken ${taken:-missing}, want >= 21"
+echo "forking: 20 connections served by 20 children, 4 MiB up and down (sha256 ok), $taken flows taken over"
+stop_srv
+
+# ---- 2. children that start late -----------------------------------------------------
+run_srv late 9201
+released0=$(counter handover_released)
+got=$(peer_req 9201 10 2000 2000) || fail "late: $got"
+[ "$(sort -u <<<"$got" | wc -l)" = 10 ] || fail "late: 10 connections served by $(sort -u <<<"$got" | wc -l) processes"
+released=$(counter handover_released)
+[ $((released - released0)) -ge 10 ] || fail "late: handover_released went $released0 -> $released, want +10"
+echo "late: 10 connections released by the parent, then served by their children"
+stop_srv
+
+# ---- 3. a child that never uses the connection -----------------------------------------
+run_srv ignore 9202
+t=$(peer_eof 9202) || fail "ignore: $t"
+awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || fail "ignore: EOF after $t s, want < 1 s"
+n=$(counter handover_closed_unclaimed)
+[ "${n:-0}" -ge 1 ] || fail "ignore: handover_closed_unclaimed ${n:-missing}"
+echo "ignore: the child exited without the connection: the peer got the FIN after $t s"
+stop_srv
+
+# ---- 4. the parent serves, a helper child holds the socket -------------------------------
+run_srv helper 9203
+t=$(peer_eof 9203) || fail "helper: $t"
+awk -v t="$t" 'BEGIN { exit !(t > 0.6 && t < 3.0) }' ||
+	fail "helper: EOF after $t s, want when the helper exits (~1 s)"
+echo "helper: FIN when the last holder (the helper child) exited, after $t s"
+got=$(peer_req 9203 3 10 10) || fail "helper: $got"
+stop_srv
+echo "fork: ok"
