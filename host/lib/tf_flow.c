@@ -376,7 +376,6 @@ int tf_flow_release(struct toffee_conn *f, int share_fd)
 	if (rc < 0)
 		return rc;
 	f->user_closed = true;             /* CLOSED (or a refusal) frees it */
-	f->shut_wr = true;
 	tf_src_unmark(ctx, &f->src);
 	if (tf_req_add(ctx, m.req, TOFFEE_APP_RELEASE, f) < 0)
 		tf_flow_free(f);

@@ -171,10 +171,16 @@ struct ts_global {
 	pid_t    pid;                   /**< this process (a vfork child differs) */
 	char     rundir[108];           /**< $TOFFEE_RUNDIR at start ("" = default) */
 	bool     exiting;               /**< closing everything at exit (no SO_LINGER wait) */
+	unsigned nshared;               /**< sockets with a share_fd (at most TS_SHARE_MAX) */
 	struct ts_waiter *waiters;
 	struct ts_ep *eps;
 };
 extern struct ts_global ts TF_HIDDEN;
+/** Connections prepared for a hand-over at a fork, at most (each costs the
+ *  process a descriptor; an accept-then-fork server has one or a few). */
+#define TS_SHARE_MAX 256u
+/** Close @p s's share_fd (if any). */
+TF_HIDDEN void ts_share_close(struct ts_sock *s);
 
 TF_HIDDEN void ts_lock(void);
 TF_HIDDEN void ts_unlock(void);

@@ -561,10 +561,7 @@ static void sock_release(struct ts_sock *s, int fd)
 			s->lst = NULL;
 		}
 	}
-	if (s->share_fd >= 0) {
-		tf_sys_close(s->share_fd);
-		s->share_fd = -1;
-	}
+	ts_share_close(s);
 	s->closed = true;
 	ts_ep_forget_sock(s, -1);
 	sock_free_if_done(s);

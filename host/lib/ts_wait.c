@@ -360,10 +360,11 @@ static void share_prepare(int fd, struct ts_obj *o, void *arg)
 		return;
 	if (s->share_fd < 0) {
 		int p[2];
-		if (tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		if (ts.nshared >= TS_SHARE_MAX || tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 			return;
 		s->share_fd = p[0];
 		s->share_peer = p[1];
+		ts.nshared++;
 	}
 	if (s->share_peer >= 0)            /* else: a pair end since an earlier fork */
 		tf_sys_dup3(s->share_peer, fd, O_CLOEXEC);
@@ -417,9 +418,15 @@ static void inherit_conn(int fd, struct ts_obj *o, void *arg)
 			tf_flow_inherited(s->conn, &s->inh);
 		s->conn = NULL;
 	}
+	ts_share_close(s);
+}
+
+void ts_share_close(struct ts_sock *s)
+{
 	if (s->share_fd >= 0) {
 		tf_sys_close(s->share_fd);
 		s->share_fd = -1;
+		ts.nshared--;
 	}
 }
 

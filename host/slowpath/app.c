@@ -520,11 +520,17 @@ void sp_app_hangup(struct sp_app *a)
 	sp_handover_app_gone(a);
 	for (struct sp_conn *c = a->conns, *n; c; c = n) {
 		n = c->anext;
-		if (!c->moving || c->mv_to == a)   /* moving away: sp_handover_removed */
-			sp_close_app_gone(c);
+		if ((!c->moving || c->mv_to == a) && sp_close_app_gone(c))  /* moving away: */
+			a->lingering++;                                        /* handover.c */
 	}
-	/* Completes after every REMOVE posted above. */
-	sp_cmd(sp, TOFFEE_CMD_NOP, 0, 0, 0, SP_WHY_APP_FINAL, NULL, a);
+	if (!a->lingering)
+		sp_app_final(a);
+}
+
+void sp_app_final(struct sp_app *a)
+{
+	/* Completes after every REMOVE posted before. */
+	sp_cmd(a->sp, TOFFEE_CMD_NOP, 0, 0, 0, SP_WHY_APP_FINAL, NULL, a);
 }
 
 void sp_app_cmd_done(struct sp *sp, struct sp_app *a)

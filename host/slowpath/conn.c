@@ -110,6 +110,11 @@ static void detach(struct sp_conn *c)
 	c->anext = c->aprev = NULL;
 	a->nconns--;
 	c->app = NULL;
+	if (c->lingers) {
+		c->lingers = false;
+		if (--a->lingering == 0)
+			sp_app_final(a);
+	}
 }
 
 void sp_conn_move(struct sp_conn *c, struct sp_app *a)

@@ -244,6 +244,7 @@ struct sp_conn {
 	uint32_t npend;                  /* commands in flight naming this conn */
 	bool dead;                       /* free once npend == 0 */
 	bool hashed;                     /* in sp->hash */
+	bool lingers;                    /* closed by an app that went away: finishing */
 	/* hand-over between contexts (handover.c) */
 	uint64_t key;                    /* proof for TAKEOVER, told to the owner */
 	bool released;                   /* RELEASE: held for a fork child */
@@ -300,6 +301,7 @@ struct sp_app {
 	bool dying;
 	uint32_t npend;
 	uint32_t incoming;               /* flows being handed over to it */
+	uint32_t lingering;              /* dying: closed flows still finishing */
 	struct sp_app *next;
 };
 
@@ -403,6 +405,8 @@ void sp_app_output(struct sp_app *a);
 void sp_app_hangup(struct sp_app *a);
 void sp_app_send(struct sp_app *a, struct toffee_appmsg *m, const int *fds, unsigned nfd);
 void sp_app_cmd_done(struct sp *sp, struct sp_app *a);
+/** A dying app's last lingering flow let go of it: free the context. */
+void sp_app_final(struct sp_app *a);
 void sp_app_shutdown_all(struct sp *sp);
 /** Payload buffers for a flow of @p a: 0 or -ENOMEM. */
 int sp_app_bufs(struct sp_app *a, struct sp_conn *c);
@@ -487,7 +491,9 @@ int sp_close_request(struct sp_conn *c, uint32_t type, uint32_t req);
 void sp_close_removed(struct sp_conn *c);
 void sp_close_reset(struct sp_conn *c, int status);
 bool sp_close_tw_segment(struct sp_conn *c, const struct sp_seg *s);
-void sp_close_app_gone(struct sp_conn *c);
+/** The app of @p c went away. @return true if the flow finishes its close
+ *  first (the app's context and memory stay until it has). */
+bool sp_close_app_gone(struct sp_conn *c);
 void sp_close_timer(struct sp_timer *t, uint64_t now);
 
 /* handover.c */

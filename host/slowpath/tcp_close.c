@@ -231,8 +231,17 @@ bool sp_close_tw_segment(struct sp_conn *c, const struct sp_seg *s)
 	return true;
 }
 
-void sp_close_app_gone(struct sp_conn *c)
+bool sp_close_app_gone(struct sp_conn *c)
 {
+	/* Closed before the app went away (it may have _exit'ed right after):
+	 * as Linux does with an orphaned socket, the data and the FIN still go
+	 * out; the buffers stay until the flow is out of the NIC. */
+	if (c->fin_req && c->orphan && installed_state(c->state)) {
+		if (c->state == SP_FIN_WAIT_2)
+			sp_arm(c->sp, &c->tmr, c->sp->now + c->sp->cfg.fin_wait2_ns);
+		c->lingers = true;
+		return true;
+	}
 	switch (c->state) {
 	case SP_SYN_SENT:
 		sp_conn_free(c);
@@ -261,6 +270,7 @@ void sp_close_app_gone(struct sp_conn *c)
 	default:
 		break;                                /* DOOMED: removal under way */
 	}
+	return false;
 }
 
 void sp_close_timer(struct sp_timer *t, uint64_t now)

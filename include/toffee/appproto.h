@@ -109,6 +109,8 @@ enum toffee_appmsg_type {
  *    timeout) removes the flow from the NIC, the buffers stay readable until
  *    the app sends CLOSE (or ABORT), answered by CLOSED; ABORT -> REPLY, then
  *    CLOSED once the NIC no longer uses the buffers.
+ *  - A flow taken over by another context (TAKEOVER) ends for its old owner
+ *    with CLOSED, as if it had been closed.
  *  - A request naming a flow or listener of another context is refused with
  *    -EPERM and counted.
  */
