@@ -364,7 +364,13 @@ bool tf_flow_can_release(const struct toffee_conn *f)
 	       f->in_table && !f->ctx->dead;
 }
 
-int tf_flow_release(struct toffee_conn *f, int share_fd)
+int tf_flow_share(struct toffee_conn *f, int fd)
+{
+	struct toffee_appmsg m = { .type = TOFFEE_APP_SHARE, .id = f->id };
+	return tf_ctl_send_fd(f->ctx, &m, fd);
+}
+
+int tf_flow_release(struct toffee_conn *f)
 {
 	struct toffee_ctx *ctx = f->ctx;
 	if (!tf_flow_can_release(f))
@@ -372,7 +378,7 @@ int tf_flow_release(struct toffee_conn *f, int share_fd)
 	tf_flow_post(f);                   /* what we did before the fork stands */
 	tf_ctx_wait_cmds(ctx);
 	struct toffee_appmsg m = { .type = TOFFEE_APP_RELEASE, .id = f->id };
-	int rc = tf_ctl_send_fd(ctx, &m, share_fd);
+	int rc = tf_ctl_send(ctx, &m);
 	if (rc < 0)
 		return rc;
 	f->user_closed = true;             /* CLOSED (or a refusal) frees it */

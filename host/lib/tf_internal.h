@@ -283,9 +283,11 @@ struct tf_inherited {
 TF_HIDDEN void tf_flow_inherited(const struct toffee_conn *f, struct tf_inherited *inh);
 /** True if @p f may be handed to another process (open, our FIN not sent). */
 TF_HIDDEN bool tf_flow_can_release(const struct toffee_conn *f);
-/** Let go of @p f without a FIN: another process holds the socket whose
- *  pair end is @p share_fd. @return 0, or -errno (then close it instead). */
-TF_HIDDEN int tf_flow_release(struct toffee_conn *f, int share_fd);
+/** Give toffeed the socket pair end @p fd of @p f's socket (SHARE). */
+TF_HIDDEN int tf_flow_share(struct toffee_conn *f, int fd);
+/** Let go of @p f, shared, without a FIN: toffeed closes it once no process
+ *  holds the socket. @return 0, or -errno (then close it instead). */
+TF_HIDDEN int tf_flow_release(struct toffee_conn *f);
 /** Take over the inherited connection @p inh into @p ctx. */
 TF_HIDDEN int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, void *user,
 			       struct toffee_conn **out);

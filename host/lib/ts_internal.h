@@ -126,9 +126,10 @@ struct ts_sock {
 	struct toffee_listener *lst;
 	uint64_t lst_key;               /**< its key: a fork child joins with it */
 	/* A connected socket across fork: from the fork on its kernel fd is one
-	 * end of a socket pair and share_fd the other, so the process that
-	 * closes it last can tell (see ts_wait.c). */
-	int      share_fd, share_peer;  /**< -1 = none (share_peer: only during the fork) */
+	 * end of a socket pair whose other end toffeed holds (SHARE), so it
+	 * knows when no process holds the socket any more (see ts_wait.c). */
+	bool     shared;
+	int      share_a;               /**< the pair's end during the fork (else -1) */
 	struct tf_inherited inh;        /**< inherited: what a takeover needs (key 0: none) */
 	struct ts_epitem *items;        /**< epoll registrations */
 };
@@ -171,16 +172,11 @@ struct ts_global {
 	pid_t    pid;                   /**< this process (a vfork child differs) */
 	char     rundir[108];           /**< $TOFFEE_RUNDIR at start ("" = default) */
 	bool     exiting;               /**< closing everything at exit (no SO_LINGER wait) */
-	unsigned nshared;               /**< sockets with a share_fd (at most TS_SHARE_MAX) */
 	struct ts_waiter *waiters;
 	struct ts_ep *eps;
 };
 extern struct ts_global ts TF_HIDDEN;
-/** Connections prepared for a hand-over at a fork, at most (each costs the
- *  process a descriptor; an accept-then-fork server has one or a few). */
-#define TS_SHARE_MAX 256u
-/** Close @p s's share_fd (if any). */
-TF_HIDDEN void ts_share_close(struct ts_sock *s);
+
 
 TF_HIDDEN void ts_lock(void);
 TF_HIDDEN void ts_unlock(void);

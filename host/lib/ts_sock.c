@@ -52,7 +52,7 @@ static struct ts_sock *sock_new(void)
 	s->o.gen = ts.gen;
 	s->local.sin_family = AF_INET;
 	s->peer.sin_family = AF_INET;
-	s->share_fd = s->share_peer = -1;
+	s->share_a = -1;
 	return s;
 }
 
@@ -528,25 +528,11 @@ static void linger_wait(struct ts_sock *s)
 }
 
 /* Last fd of a socket closed. */
-/* Whether a process other than this one still holds the connected socket
- * @p s, whose last fd here, @p fd, is going: let go of our hold on the
- * pair end first (fd now refers to the other end until the caller closes
- * it), then see whether the other end hung up. */
-static bool held_elsewhere(struct ts_sock *s, int fd)
-{
-	if (fd < 0 || tf_sys_dup3(s->share_fd, fd, O_CLOEXEC) < 0)
-		return false;
-	struct pollfd p = { .fd = s->share_fd, .events = POLLIN };
-	return tf_sys_poll(&p, 1, 0) == 0;
-}
-
-static void sock_release(struct ts_sock *s, int fd)
+static void sock_release(struct ts_sock *s)
 {
 	if (s->o.gen == ts.gen && !s->closed) {
-		if (s->conn && s->share_fd >= 0 && tf_flow_can_release(s->conn) && held_elsewhere(s, fd) &&
-		    tf_flow_release(s->conn, s->share_fd) == 0) {
-			s->conn = NULL;         /* a fork child holds it: no FIN */
-		}
+		if (s->conn && s->shared && tf_flow_can_release(s->conn) && tf_flow_release(s->conn) == 0)
+			s->conn = NULL;         /* toffeed closes it when nobody holds it */
 		if (s->conn) {
 			if (s->linger_on && s->linger_sec > 0 && !ts.exiting && s->mode == TS_CONNECTED)
 				linger_wait(s);
@@ -561,7 +547,6 @@ static void sock_release(struct ts_sock *s, int fd)
 			s->lst = NULL;
 		}
 	}
-	ts_share_close(s);
 	s->closed = true;
 	ts_ep_forget_sock(s, -1);
 	sock_free_if_done(s);
@@ -577,7 +562,7 @@ void ts_fd_drop(int fd)
 		struct ts_sock *s = (struct ts_sock *)o;
 		ts_ep_forget_sock(s, fd);
 		if (o->nfd && --o->nfd == 0)
-			sock_release(s, fd);
+			sock_release(s);
 	} else if (o->kind == TS_EP) {
 		if (o->nfd && --o->nfd == 0)
 			ts_ep_free((struct ts_ep *)o);

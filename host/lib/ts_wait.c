@@ -347,9 +347,8 @@ bool ts_in_vfork_child(void)
 }
 
 /* Before a fork, every connection that could be handed over gets a socket
- * pair: its kernel fds (every fd number of it) become one end, share_fd
- * keeps the other. Whoever closes the socket last then knows it
- * (sock_release in ts_sock.c), and toffeed can watch it (RELEASE). */
+ * pair: its kernel fds (every fd number of it) become one end, toffeed
+ * gets the other (SHARE) and learns when no process holds the socket. */
 static void share_prepare(int fd, struct ts_obj *o, void *arg)
 {
 	(void)arg;
@@ -358,16 +357,21 @@ static void share_prepare(int fd, struct ts_obj *o, void *arg)
 	struct ts_sock *s = (struct ts_sock *)o;
 	if (s->closed || s->mode != TS_CONNECTED || !s->conn || !tf_flow_can_release(s->conn))
 		return;
-	if (s->share_fd < 0) {
+	if (!s->shared) {
 		int p[2];
-		if (ts.nshared >= TS_SHARE_MAX || tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		if (tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 			return;
-		s->share_fd = p[0];
-		s->share_peer = p[1];
-		ts.nshared++;
+		int rc = tf_flow_share(s->conn, p[1]);
+		tf_sys_close(p[1]);
+		if (rc < 0) {
+			tf_sys_close(p[0]);
+			return;
+		}
+		s->shared = true;
+		s->share_a = p[0];
 	}
-	if (s->share_peer >= 0)            /* else: a pair end since an earlier fork */
-		tf_sys_dup3(s->share_peer, fd, O_CLOEXEC);
+	if (s->share_a >= 0)               /* else: a pair end since an earlier fork */
+		tf_sys_dup3(s->share_a, fd, O_CLOEXEC);
 }
 
 static void share_done(int fd, struct ts_obj *o, void *arg)
@@ -375,9 +379,9 @@ static void share_done(int fd, struct ts_obj *o, void *arg)
 	(void)fd;
 	(void)arg;
 	struct ts_sock *s = (struct ts_sock *)o;
-	if (o->kind == TS_SOCK && s->share_peer >= 0) {
-		tf_sys_close(s->share_peer);
-		s->share_peer = -1;
+	if (o->kind == TS_SOCK && s->share_a >= 0) {
+		tf_sys_close(s->share_a);
+		s->share_a = -1;
 	}
 }
 
@@ -414,20 +418,11 @@ static void inherit_conn(int fd, struct ts_obj *o, void *arg)
 		return;
 	struct ts_sock *s = (struct ts_sock *)o;
 	if (s->conn && o->gen == ts.gen) {
-		if (s->share_fd >= 0)
+		if (s->shared)
 			tf_flow_inherited(s->conn, &s->inh);
 		s->conn = NULL;
 	}
-	ts_share_close(s);
-}
-
-void ts_share_close(struct ts_sock *s)
-{
-	if (s->share_fd >= 0) {
-		tf_sys_close(s->share_fd);
-		s->share_fd = -1;
-		ts.nshared--;
-	}
+	s->shared = false;                 /* whoever takes it over starts afresh */
 }
 
 void ts_atfork_child(void)

@@ -415,11 +415,15 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 			rc = c->moving ? -EBUSY : sp_close_request(c, m->type, m->req);
 		id = m->id;
 		break;
+	case TOFFEE_APP_SHARE:
+		if (own_flow(a, m->id, &c) == 0)
+			sp_handover_share(c, fd);
+		return;                          /* no reply */
 	case TOFFEE_APP_RELEASE:
 		sp_nicq_poll(sp);
 		rc = own_flow(a, m->id, &c);
 		if (!rc)
-			rc = sp_handover_release(c, fd, m->req);
+			rc = sp_handover_release(c, m->req);
 		id = m->id;
 		break;
 	case TOFFEE_APP_TAKEOVER:
@@ -520,8 +524,11 @@ void sp_app_hangup(struct sp_app *a)
 	sp_handover_app_gone(a);
 	for (struct sp_conn *c = a->conns, *n; c; c = n) {
 		n = c->anext;
-		if ((!c->moving || c->mv_to == a) && sp_close_app_gone(c))  /* moving away: */
-			a->lingering++;                                        /* handover.c */
+		bool moving_away = c->moving && c->mv_to != a;   /* handover.c moves it on */
+		if (moving_away || sp_handover_owner_gone(c) || sp_close_app_gone(c)) {
+			c->lingers = true;
+			a->lingering++;
+		}
 	}
 	if (!a->lingering)
 		sp_app_final(a);

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Flows handed over between contexts: a connection accepted (or made) by
  * one process and used by a fork child (accept-then-fork servers: Python's
- * ForkingTCPServer, inetd-style daemons). appproto.h, RELEASE / TAKEOVER.
+ * ForkingTCPServer, inetd-style daemons). appproto.h, SHARE / RELEASE /
+ * TAKEOVER.
  *
- * The socket's kernel fd in the application is one end of a socket pair
- * from the fork on; whoever holds the other end learns when no process
- * holds the socket any more (the pair hangs up), which is when Linux would
- * send the FIN. RELEASE: the owner closed its copy while another process
- * still holds one; we keep the flow running and watch the pair. TAKEOVER:
- * a process showing the flow's key gets it: REMOVE (the state as removed),
- * the buffers copied into the new context's region, INSTALL there under
- * the same flow id, the old owner told CLOSED. Segments that arrive in
- * between are dropped (counted); the peer retransmits them. */
+ * Before a fork the library makes each connection's kernel fd one end of a
+ * socket pair and gives us the other (SHARE): the pair hangs up when no
+ * process holds the socket any more, which is when Linux would send the
+ * FIN. RELEASE: the owner closed its copy; we keep the flow running until
+ * a process shows its key or the pair hangs up (then FIN). An owner that
+ * goes away while another process holds the socket leaves the flow waiting
+ * the same way. TAKEOVER: REMOVE (the state as removed), the buffers copied
+ * into the new context's region, INSTALL there under the same flow id, the
+ * old owner told CLOSED. Segments that arrive in between are dropped
+ * (counted); the peer retransmits them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,46 +42,81 @@ void sp_handover_forget(struct sp_conn *c)
 		close(c->share_fd);
 		c->share_fd = -1;
 	}
-	c->released = false;
 }
 
-int sp_handover_release(struct sp_conn *c, int fd, uint32_t req)
+/* True while a process holds the socket of @p c (its pair has not hung up). */
+static bool held(const struct sp_conn *c)
+{
+	struct pollfd p = { .fd = c->share_fd, .events = POLLIN };
+	return c->share_fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+void sp_handover_share(struct sp_conn *c, int fd)
 {
 	struct sp *sp = c->sp;
-	if (c->moving)
-		return -EBUSY;             /* being taken over: CLOSED follows */
-	if (!movable(c) || fd < 0 || c->released)
-		return sp_close_request(c, TOFFEE_APP_CLOSE, req);   /* as CLOSE (FIN by us) */
+	if (fd < 0 || c->share_fd >= 0 || !movable(c))
+		return;
 	int sfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (sfd < 0)
-		return -errno;
+		return;                    /* out of descriptors: not shared, CLOSE as usual */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
 				  .data.u64 = SP_EV_SHARE | c->flow_id };
 	if (epoll_ctl(sp->epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) {
-		int rc = -errno;
 		close(sfd);
-		return rc;
+		return;
 	}
 	c->share_fd = sfd;
+}
+
+/* Close @p c for an owner that let go without its FIN: as CLOSE, with the
+ * FIN sent by us (the owner's CMD ring was consumed before it said so). */
+static int close_for_owner(struct sp_conn *c, uint32_t req)
+{
+	bool fin = !c->fin_req;
+	int rc = sp_close_request(c, TOFFEE_APP_CLOSE, req);
+	if (!rc && fin && c->fin_req)
+		sp_cmd(c->sp, TOFFEE_CMD_TX_FIN, c->flow_id, 0, 0, SP_WHY_PLAIN, c, NULL);
+	return rc;
+}
+
+int sp_handover_release(struct sp_conn *c, uint32_t req)
+{
+	if (c->moving)
+		return -EBUSY;             /* being taken over: CLOSED follows */
+	if (!movable(c) || c->share_fd < 0 || c->released)
+		return close_for_owner(c, req);
 	c->released = true;
 	c->orphan = true;                  /* the owner keeps nothing: CLOSED frees it */
-	sp_count(sp, SP_CNT_HANDOVER_RELEASED);
-	sp_handover_share_event(sp, c->flow_id);  /* the last holder may be gone already */
+	sp_count(c->sp, SP_CNT_HANDOVER_RELEASED);
+	sp_handover_share_event(c->sp, c->flow_id);  /* nobody else may hold it */
 	return 0;
+}
+
+bool sp_handover_owner_gone(struct sp_conn *c)
+{
+	if (!c->released && (!movable(c) || !held(c)))
+		return false;
+	c->released = true;                /* as if it had sent RELEASE */
+	c->orphan = true;
+	return true;
 }
 
 void sp_handover_share_event(struct sp *sp, uint32_t flow_id)
 {
 	struct sp_conn *c = flow_id < sp->nflows ? sp->flows[flow_id] : NULL;
-	if (!c || !c->released || c->share_fd < 0)
-		return;                    /* stale: the flow went on since */
-	struct pollfd p = { .fd = c->share_fd, .events = POLLIN };
-	if (poll(&p, 1, 0) <= 0)
-		return;                    /* still held somewhere */
-	/* Nobody holds the socket: close it as its last process would have. */
+	if (!c || c->share_fd < 0 || held(c))
+		return;                    /* stale, or still held somewhere */
 	sp_handover_forget(c);
+	if (!c->released || c->moving)
+		return;                    /* its owner closes it (RELEASE then closes) */
+	/* Nobody holds the socket: close it as its last process would have
+	 * (an owner that went away may have left commands in its ring: then
+	 * the FIN waits until they are consumed, sp_close_state). */
 	sp_count(sp, SP_CNT_HANDOVER_ORPHANED);
-	sp_close_request(c, TOFFEE_APP_CLOSE, 0);
+	if (c->app && c->app->dying)
+		sp_close_request(c, TOFFEE_APP_CLOSE, 0);
+	else
+		close_for_owner(c, 0);
 }
 
 int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m)
@@ -206,7 +243,7 @@ void sp_handover_removed(struct sp_conn *c, int status)
 		sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
 	sp_app_bufs_free(from, c);
 	sp_handover_forget(c);
-	c->orphan = false;
+	c->released = c->orphan = false;
 	sp_conn_move(c, to);
 	c->rx_off = c->mv_rx_off;
 	c->tx_off = c->mv_tx_off;

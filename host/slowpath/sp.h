@@ -244,12 +244,13 @@ struct sp_conn {
 	uint32_t npend;                  /* commands in flight naming this conn */
 	bool dead;                       /* free once npend == 0 */
 	bool hashed;                     /* in sp->hash */
-	bool lingers;                    /* closed by an app that went away: finishing */
+	bool lingers;                    /* its app went away: finishing (closed, or
+	                                    handed over), then the app is freed */
 	/* hand-over between contexts (handover.c) */
 	uint64_t key;                    /* proof for TAKEOVER, told to the owner */
-	bool released;                   /* RELEASE: held for a fork child */
+	bool released;                   /* its owner let go: held for a fork child */
 	bool moving;                     /* TAKEOVER under way */
-	int share_fd;                    /* RELEASE's socket pair end, or -1 */
+	int share_fd;                    /* SHARE's socket pair end, or -1 */
 	struct sp_app *mv_to;            /* the context taking it (NULL: it went away) */
 	uint32_t mv_req;                 /* its TAKEOVER request */
 	uint32_t mv_rx_head, mv_tx_tail; /* its positions (then those it continues from) */
@@ -312,7 +313,7 @@ struct sp_app {
 #define SP_EV_LISTEN 4u
 #define SP_EV_DEV    5u
 #define SP_EV_SPEFD  6u
-#define SP_EV_SHARE  (1ull << 62)    /* | flow id: a RELEASE'd flow's socket pair */
+#define SP_EV_SHARE  (1ull << 62)    /* | flow id: a shared flow's socket pair */
 
 /* ---- the daemon --------------------------------------------------------------------- */
 
@@ -499,8 +500,13 @@ void sp_close_timer(struct sp_timer *t, uint64_t now);
 /* handover.c */
 /** Give @p c a key (once). */
 void sp_handover_key(struct sp_conn *c);
+/** SHARE from the owner: watch the socket pair end @p fd (a copy is kept). */
+void sp_handover_share(struct sp_conn *c, int fd);
 /** RELEASE from the owner: 0 or -errno (answered now). */
-int sp_handover_release(struct sp_conn *c, int fd, uint32_t req);
+int sp_handover_release(struct sp_conn *c, uint32_t req);
+/** The owner of @p c went away: true if the flow waits for another process
+ *  that holds its socket. */
+bool sp_handover_owner_gone(struct sp_conn *c);
 /** TAKEOVER from @p a: 1 = answered later, or -errno. */
 int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m);
 void sp_handover_share_event(struct sp *sp, uint32_t flow_id);

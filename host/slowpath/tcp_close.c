@@ -239,7 +239,6 @@ bool sp_close_app_gone(struct sp_conn *c)
 	if (c->fin_req && c->orphan && installed_state(c->state)) {
 		if (c->state == SP_FIN_WAIT_2)
 			sp_arm(c->sp, &c->tmr, c->sp->now + c->sp->cfg.fin_wait2_ns);
-		c->lingers = true;
 		return true;
 	}
 	switch (c->state) {

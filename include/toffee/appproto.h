@@ -54,14 +54,19 @@ enum toffee_appmsg_type {
 	TOFFEE_APP_FORKING    = 11, /* the app is about to fork: once it lets go of its
 	                               listeners (UNLISTEN, hang-up) they are held for
 	                               10 s so that a child can still INHERIT them */
-	TOFFEE_APP_RELEASE    = 12, /* id = flow, fd: one end of a socket pair whose
-	                               other end the app's socket (in every process
-	                               that inherited it across fork) is. The app lets
-	                               go of the flow without a FIN: toffeed keeps it
+	TOFFEE_APP_SHARE      = 12, /* id = flow, fd: one end of a socket pair; the
+	                               app's socket (its kernel fd, in every process
+	                               holding it) is the other end from now on, so
+	                               the pair hangs up when no process holds the
+	                               socket any more. Sent before a fork; no reply */
+	TOFFEE_APP_RELEASE    = 13, /* id = flow: the app closed its copy of a shared
+	                               socket. Without a FIN: toffeed keeps the flow
 	                               for a process that shows its key (TAKEOVER)
-	                               and closes it (FIN) once the pair hangs up,
-	                               i.e. no process holds the socket any more */
-	TOFFEE_APP_TAKEOVER   = 13, /* id = flow, arg | arg2 << 32 = its key (a fork
+	                               and closes it (FIN) once the pair hangs up.
+	                               A flow never shared (or no longer) is closed
+	                               as CLOSE would, the FIN sent by toffeed. The
+	                               app lets go of it as after CLOSE */
+	TOFFEE_APP_TAKEOVER   = 14, /* id = flow, arg | arg2 << 32 = its key (a fork
 	                               child holding the socket); flow.rx_seq: the
 	                               next byte it would read, flow.tx_seq: after the
 	                               last byte it appended. The flow moves to this

@@ -26,7 +26,7 @@ static struct ts_sock *fake_sock(int *fd, uint8_t mode)
 	s->o.nfd = 1;
 	s->o.gen = ts.gen;
 	s->mode = mode;
-	s->share_fd = s->share_peer = -1;       /* as sock_new() */
+	s->share_a = -1;                        /* as sock_new() */
 	*fd = eventfd(0, EFD_CLOEXEC);          /* only its number matters */
 	assert_int_equal(ts_fd_set(*fd, &s->o), 0);
 	return s;

@@ -8,6 +8,8 @@ fork_srv.py MODE PORT
   ignore   the child exits at once without touching the connection
   helper   the parent serves; a helper child that holds the socket and
            never uses it lives 1 s after the parent closed it
+  orphan   one connection: the parent closes it and exits at once, the
+           child serves it 0.5 s later
 
 Request: "N M\\n" and M bytes; answer: "PID SHA256-OF-THE-M-BYTES\\n" and N
 bytes of the pattern bytes(range(256)) repeated, then close.
@@ -53,12 +55,23 @@ class Server(socketserver.ForkingTCPServer):
 
 
 MODE, PORT = sys.argv[1], int(sys.argv[2])
-if MODE == "helper":
+if MODE in ("helper", "orphan"):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("", PORT))
     ls.listen(16)
     print("listening", flush=True)
+    while MODE == "orphan":
+        c, _ = ls.accept()
+        if os.fork() == 0:
+            ls.close()
+            time.sleep(0.5)              # the parent is gone by then
+            with c.makefile("rb") as rf, c.makefile("wb") as wf:
+                serve(rf, wf)
+            c.close()
+            os._exit(0)
+        print("parent exits", flush=True)
+        os._exit(0)                      # no exit-time linger either
     while True:
         c, _ = ls.accept()
         if os.fork() == 0:

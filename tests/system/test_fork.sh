@@ -10,11 +10,14 @@
 #     and pattern checked).
 #  2. late: each child waits 0.3 s before it reads (the parent has closed
 #     its copy by then: RELEASE, then TAKEOVER). 10 connections.
-#  3. ignore: the child exits without touching the connection: the peer
-#     gets the FIN (EOF, not a reset) within 1 s, as from Linux.
+#  3. ignore: the child exits without touching the connection (the peer
+#     sent nothing): the peer gets the FIN (EOF, not a reset) within 1 s,
+#     as from Linux.
 #  4. helper: the parent serves the connection itself and closes it while a
 #     helper child still holds it (never using it): the FIN follows when the
 #     helper exits (~1 s), as from Linux.
+#  5. orphan: the parent closes the connection and exits at once; its child
+#     serves it 0.5 s later (1 MiB each way): the flow waited for the child.
 # After each part: no flows left, toffeed's hand-over counters as expected.
 set -u
 cd "$(dirname "$0")/../.."
@@ -57,12 +60,14 @@ for i in range(n):
 EOF
 }
 
-# peer_eof PORT: connect, send a request, time until EOF; fails on a reset.
+# peer_eof PORT [REQUEST]: connect, send REQUEST, time until EOF; fails on
+# a reset.
 peer_eof() {
-	peer_exec "$PY" - "$US" "$1" <<'EOF'
+	peer_exec "$PY" - "$US" "$1" "${2:-}" <<'EOF'
 import socket, sys, time
 c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
-c.sendall(b"0 0\n")
+if sys.argv[3]:
+    c.sendall(sys.argv[3].encode() + b"\n")
 t = time.time()
 try:
     while c.recv(256):
@@ -117,10 +122,18 @@ stop_srv
 
 # ---- 4. the parent serves, a helper child holds the socket -------------------------------
 run_srv helper 9203
-t=$(peer_eof 9203) || fail "helper: $t"
+t=$(peer_eof 9203 "0 0") || fail "helper: $t"
 awk -v t="$t" 'BEGIN { exit !(t > 0.6 && t < 3.0) }' ||
 	fail "helper: EOF after $t s, want when the helper exits (~1 s)"
 echo "helper: FIN when the last holder (the helper child) exited, after $t s"
 got=$(peer_req 9203 3 10 10) || fail "helper: $got"
 stop_srv
+
+# ---- 5. the parent exits before its child uses the connection ------------------------------
+run_srv orphan 9204
+got=$(peer_req 9204 1 $((1 << 20)) $((1 << 20))) || fail "orphan: $got"
+[ "$got" != "$SRV" ] || fail "orphan: served by the parent"
+wait "$SRV" 2>/dev/null
+wait_idle 0
+echo "orphan: the parent exited at once, its child served the connection (1 MiB each way)"
 echo "fork: ok"
