@@ -496,6 +496,93 @@ static void test_hangup(void **st)
 	toffee_close(c);
 }
 
+/* A fork child takes over a connection it inherited (TAKEOVER): the request
+ * carries the key and its positions, the reply's flow and counts make the
+ * connection (bytes ready from rx_seq with the peer's FIN after them, bytes
+ * appended and unacknowledged from tx_seq). */
+static void test_takeover(void **st)
+{
+	(void)st;
+	struct tf_inherited inh = { .id = 9, .key = 0x1122334455667788ull, .rx_head = 500, .tx_tail = 900 };
+	struct toffee_app_flow af = tl_flow(&F, 9, 12, 12, 500, 850);
+	char data[100];
+	memset(data, 'x', sizeof(data));
+	tl_nic_deposit(&F, &af, 500, data, 100);
+	struct toffee_appmsg r = { .type = TOFFEE_APP_REPLY, .req = F.ctx->next_req + 1, .id = 9,
+				   .flow = af, .arg = 100, .arg2 = 50, .flags = TOFFEE_APPF_FIN };
+	tl_sp_send(&F, &r);
+	struct toffee_conn *c;
+	assert_int_equal(tf_flow_takeover(F.ctx, &inh, (void *)0x77, &c), 0);
+	struct toffee_appmsg m;
+	assert_int_equal(tl_sp_recv(&F, &m), 1);
+	assert_int_equal(m.type, TOFFEE_APP_TAKEOVER);
+	assert_int_equal(m.id, 9);
+	assert_int_equal(m.arg | (uint64_t)m.arg2 << 32, inh.key);
+	assert_int_equal(m.flow.rx_seq, 500);
+	assert_int_equal(m.flow.tx_seq, 900);
+	struct toffee_conn_info i;
+	assert_int_equal(toffee_conn_info(c, &i), 0);
+	assert_int_equal(i.state, TOFFEE_CONN_OPEN);
+	assert_int_equal(i.rx_avail, 100);
+	assert_true(i.fin_rx);
+	assert_int_equal(i.tx_unacked, 50);
+	assert_int_equal(i.tx_free, 4096 - 50);
+	char buf[128];
+	assert_int_equal(toffee_recv(c, buf, sizeof(buf), 0), 100);
+	assert_memory_equal(buf, data, 100);
+	assert_int_equal(toffee_recv(c, buf, sizeof(buf), 0), 0);     /* then EOF */
+
+	/* refused (a wrong key, a flow that cannot move): no connection */
+	r = (struct toffee_appmsg){ .type = TOFFEE_APP_REPLY, .req = F.ctx->next_req + 1, .status = -EBADF };
+	tl_sp_send(&F, &r);
+	struct toffee_conn *c2 = NULL;
+	unsigned flows = F.ctx->st.flows;
+	assert_int_equal(tf_flow_takeover(F.ctx, &inh, NULL, &c2), -EBADF);
+	assert_null(c2);
+	assert_int_equal(F.ctx->st.flows, flows);
+	assert_int_equal(tl_sp_recv(&F, &m), 1);
+}
+
+/* An owner lets go of a shared connection without a FIN (RELEASE): it stays
+ * until CLOSED; a refusal frees it at once. Only keyed, open flows qualify. */
+static void test_release(void **st)
+{
+	(void)st;
+	struct toffee_listener *l = listen_on(81, 3);
+	struct toffee_app_flow af = tl_flow(&F, 4, 12, 12, 10, 20);
+	af.key_lo = 1;
+	struct toffee_conn *c = accept_one(l, &af, 3);
+	struct toffee_app_flow bf = tl_flow(&F, 6, 12, 12, 10, 20);  /* no key */
+	struct toffee_conn *k = accept_one(l, &bf, 3);
+	assert_false(tf_flow_can_release(k));
+	assert_true(tf_flow_can_release(c));
+	unsigned flows = F.ctx->st.flows;
+	assert_int_equal(tf_flow_release(c), 0);
+	struct toffee_appmsg m;
+	assert_int_equal(tl_sp_recv(&F, &m), 1);
+	assert_int_equal(m.type, TOFFEE_APP_RELEASE);
+	assert_int_equal(m.id, 4);
+	struct toffee_ctx_cmd cmd;
+	assert_int_equal(tl_nic_cmd(&F, &cmd), 0);          /* no FIN posted */
+	assert_int_equal(F.ctx->st.flows, flows);           /* until CLOSED */
+	struct toffee_appmsg closed = { .type = TOFFEE_APP_CLOSED, .id = 4 };
+	tl_sp_send(&F, &closed);
+	drain_events();
+	assert_int_equal(F.ctx->st.flows, flows - 1);
+	/* refused: let go of at once */
+	struct toffee_app_flow cf = tl_flow(&F, 8, 12, 12, 10, 20);
+	cf.key_lo = 2;
+	c = accept_one(l, &cf, 3);
+	assert_int_equal(tf_flow_release(c), 0);
+	assert_int_equal(tl_sp_recv(&F, &m), 1);
+	struct toffee_appmsg no = { .type = TOFFEE_APP_REPLY, .req = m.req, .status = -EBUSY };
+	tl_sp_send(&F, &no);
+	drain_events();
+	assert_int_equal(F.ctx->st.flows, flows - 1);
+	toffee_close(k);
+	toffee_listener_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +598,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_drains_stale_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_close_aborts_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_takeover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
