@@ -41,6 +41,7 @@ void sp_handover_forget(struct sp_conn *c)
 		epoll_ctl(c->sp->epfd, EPOLL_CTL_DEL, c->share_fd, NULL);
 		close(c->share_fd);
 		c->share_fd = -1;
+		c->sp->nshare--;
 	}
 }
 
@@ -56,9 +57,12 @@ void sp_handover_share(struct sp_conn *c, int fd)
 	struct sp *sp = c->sp;
 	if (fd < 0 || c->share_fd >= 0 || !movable(c))
 		return;
-	int sfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (sfd < 0)
-		return;                    /* out of descriptors: not shared, CLOSE as usual */
+	/* Out of descriptors: not shared (its owner's close sends the FIN). */
+	int sfd = sp->nshare < sp->share_max ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (sfd < 0) {
+		sp_count(sp, SP_CNT_HANDOVER_UNSHARED);
+		return;
+	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
 				  .data.u64 = SP_EV_SHARE | c->flow_id };
 	if (epoll_ctl(sp->epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) {
@@ -66,6 +70,7 @@ void sp_handover_share(struct sp_conn *c, int fd)
 		return;
 	}
 	c->share_fd = sfd;
+	sp->nshare++;
 }
 
 /* Close @p c for an owner that let go without its FIN: as CLOSE, with the

@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -382,6 +383,15 @@ static int start(struct sp *sp)
 	sp->epfd = sp->tfd = sp->pfd = sp->sigfd = sp->lfd = sp->spefd = -1;
 	if (getrandom(sp->isn_key, sizeof(sp->isn_key), 0) != sizeof(sp->isn_key))
 		sp->isn_key[0] = sp->now ^ (uint64_t)getpid() << 32;
+	/* Descriptors: each application takes a few, each connection shared
+	 * across a fork one (handover.c), which may use half of them. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		sp->share_max = (uint32_t)(rl.rlim_cur / 2 < UINT32_MAX ? rl.rlim_cur / 2 : UINT32_MAX);
+	}
 	rc = dev_open(cfg->backend, cfg->rundir, cfg->nic_wait_ms, &sp->dev);
 	if (rc) {
 		SP_ERR(sp, "cannot open the NIC (backend %s) at %s/nic.sock: %s", cfg->backend,

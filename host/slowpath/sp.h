@@ -111,7 +111,8 @@ struct sp_cfg {
 	X(CMD_ERRORS, "cmd_errors") X(EXC_PHASE, "exc_bad_phase") \
 	X(HANDOVER_RELEASED, "handover_released") X(HANDOVER_TAKEN, "handover_taken") \
 	X(HANDOVER_REFUSED, "handover_refused") X(HANDOVER_ORPHANED, "handover_closed_unclaimed") \
-	X(HANDOVER_DROPPED, "handover_segments_dropped")
+	X(HANDOVER_DROPPED, "handover_segments_dropped") \
+	X(HANDOVER_UNSHARED, "handover_share_refused")
 
 enum sp_counter {
 #define SP_CNT_ENUM(id, name) SP_CNT_##id,
@@ -354,6 +355,7 @@ struct sp {
 	struct sp_timers timers;
 	uint64_t isn_key[2];
 	uint32_t nactive;                /* flows whose control loop is busy */
+	uint32_t nshare, share_max;      /* socket pairs held for handover.c */
 	/* event loop */
 	int epfd, tfd, pfd, sigfd, lfd, spefd;
 	uint64_t last_work_ns;
