@@ -64,9 +64,12 @@ static void flow_line(FILE *f, const struct sp_conn *c, bool all)
 		snprintf(cc, sizeof(cc), "rate %" PRIu64 " Mbit/s", c->cc.rate * 8 / 1000000);
 	else
 		snprintf(cc, sizeof(cc), "rate unlimited");
-	fprintf(f, "  %-6s %-4d %-12s %-21s %-21s %9u %9u %s\n", id,
+	/* across fork (handover.c): its socket shared, let go of by its
+	 * owner, on its way to another context; its owner gone */
+	fprintf(f, "  %-6s %-4d %-12s %-21s %-21s %9u %9u %s%s%s%s%s\n", id,
 		c->app ? c->app->ctx : -1, sp_state_name(c->state), l, r,
-		c->rto.srtt_us, c->rto.rto_us / 1000, cc);
+		c->rto.srtt_us, c->rto.rto_us / 1000, cc, c->share_fd >= 0 ? " shared" : "",
+		c->released ? " released" : "", c->moving ? " moving" : "", c->lingers ? " lingering" : "");
 	if (all)
 		flow_snap(f, c);
 }

@@ -2,8 +2,9 @@
 # Accept-then-fork servers on toffee: a connection accepted by one process
 # and served by its fork child (the flow moves between contexts,
 # host/slowpath/handover.c), against the Linux kernel's TCP in a peer
-# namespace, over the fw backend (root; skips without root, /dev/net/tun,
-# toffee-fw or python3). tests/system/fork_srv.py:
+# namespace, over the fw backend (TOFFEE_BACKEND=sim: the RTL NIC,
+# test_sim_fork.sh) (root; skips without root, /dev/net/tun, the NIC's
+# program or python3). tests/system/fork_srv.py:
 #  1. forking: Python's socketserver.ForkingTCPServer. 20 connections, each
 #     a small request and answer, served by 20 different children, never by
 #     the parent; then 4 MiB up and 4 MiB down on one connection (sha256
@@ -25,7 +26,7 @@ cd "$(dirname "$0")/../.."
 ns_require_root
 . tests/system/sysup.sh
 PY=/usr/bin/python3
-for f in build/bin/toffee-fw build/lib/libtoffee-preload.so "$PY"; do
+for f in "build/bin/toffee-$SYS_BACKEND" build/lib/libtoffee-preload.so "$PY"; do
 	[ -x "$f" ] || [ -f "$f" ] || { echo "skip: $f missing"; exit 77; }
 done
 sys_init tfk
