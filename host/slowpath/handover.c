@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Flows handed over between contexts: a connection accepted (or made) by
  * one process and used by a fork child (accept-then-fork servers: Python's
- * ForkingTCPServer, inetd-style daemons). appproto.h, SHARE / RELEASE /
+ * ForkingTCPServer, classic accept-and-fork daemons). appproto.h, SHARE / RELEASE /
  * TAKEOVER.
  *
  * Before a fork the library makes each connection's kernel fd one end of a
