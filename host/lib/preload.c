@@ -47,6 +47,7 @@ void ts_real_init(void)
 __attribute__((constructor)) static void ts_preload_ctor(void)
 {
 	ts_real_init();
+	ts_exec_adopt();
 }
 
 /* Exit: sockets left open are closed gracefully, as the kernel would. */

@@ -147,7 +147,12 @@ int tf_ctl_send_fd(struct toffee_ctx *ctx, struct toffee_appmsg *m, int fd)
 
 int tf_ctl_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, struct toffee_appmsg *reply)
 {
-	int rc = tf_ctl_send(ctx, m);
+	return tf_ctl_call_fd(ctx, m, -1, reply);
+}
+
+int tf_ctl_call_fd(struct toffee_ctx *ctx, struct toffee_appmsg *m, int fd, struct toffee_appmsg *reply)
+{
+	int rc = tf_ctl_send_fd(ctx, m, fd);
 	if (rc < 0)
 		return rc;
 	for (;;) {

@@ -112,10 +112,8 @@ static int ctx_hello(int fd, struct toffee_appmsg *ok, int fds[3])
 	return 0;
 }
 
-int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
+int tf_ctl_connect(const char *rundir)
 {
-	if (!out)
-		return -EINVAL;
 	if (!rundir)
 		rundir = getenv("TOFFEE_RUNDIR");
 	if (!rundir || !*rundir)
@@ -131,6 +129,16 @@ int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
 		tf_sys_close(fd);
 		return e;
 	}
+	return fd;
+}
+
+int toffee_ctx_open(struct toffee_ctx **out, const char *rundir)
+{
+	if (!out)
+		return -EINVAL;
+	int fd = tf_ctl_connect(rundir);
+	if (fd < 0)
+		return fd;
 	struct toffee_appmsg ok;
 	int fds[3] = { -1, -1, -1 };
 	int rc = ctx_hello(fd, &ok, fds);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tf_internal.h"
+#include "tf_sys.h"
 
 #define TF_FLOW_ID_MAX (1u << 24)
 
@@ -364,10 +365,45 @@ bool tf_flow_can_release(const struct toffee_conn *f)
 	       f->in_table && !f->ctx->dead;
 }
 
-int tf_flow_share(struct toffee_conn *f, int fd)
+int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino)
 {
-	struct toffee_appmsg m = { .type = TOFFEE_APP_SHARE, .id = f->id };
+	struct toffee_appmsg m = { .type = TOFFEE_APP_SHARE, .id = f->id,
+				   .arg = (uint32_t)ino, .arg2 = (uint32_t)(ino >> 32) };
 	return tf_ctl_send_fd(f->ctx, &m, fd);
+}
+
+int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
+{
+	int s = tf_ctl_connect(rundir);
+	if (s < 0)
+		return s;
+	int rc = 0;
+	struct toffee_ctx *tmp = calloc(1, sizeof(*tmp));   /* a channel, no context */
+	if (!tmp) {
+		tf_sys_close(s);
+		return -ENOMEM;
+	}
+	tmp->ctl_fd = s;
+	for (unsigned i = 0; i < n; i++) {
+		struct toffee_appmsg m = { .type = TOFFEE_APP_IDENTIFY }, r;
+		ids[i] = TOFFEE_FLOW_NONE;
+		if ((rc = tf_ctl_send_fd(tmp, &m, fds[i])) < 0)
+			break;
+		do
+			rc = tf_ctl_recv(s, &r, NULL, NULL, true);
+		while (rc > 0 && (r.type != TOFFEE_APP_REPLY || r.req != m.req));
+		if (rc <= 0) {
+			rc = rc ? rc : -ECONNRESET;
+			break;
+		}
+		rc = 0;
+		if (r.status == 0)
+			ids[i] = r.id;
+	}
+	free(tmp->inq);
+	free(tmp);
+	tf_sys_close(s);
+	return rc;
 }
 
 int tf_flow_release(struct toffee_conn *f)
@@ -388,16 +424,17 @@ int tf_flow_release(struct toffee_conn *f)
 	return 0;
 }
 
-int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, void *user,
+int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, int fd, void *user,
 		     struct toffee_conn **out)
 {
 	struct toffee_appmsg m = {
 		.type = TOFFEE_APP_TAKEOVER, .id = inh->id,
 		.arg = (uint32_t)inh->key, .arg2 = (uint32_t)(inh->key >> 32),
+		.flags = fd >= 0 ? TOFFEE_APPF_BY_FD : 0,
 	}, r;
 	m.flow.rx_seq = inh->rx_head;
 	m.flow.tx_seq = inh->tx_tail;
-	int rc = tf_ctl_call(ctx, &m, &r);
+	int rc = tf_ctl_call_fd(ctx, &m, fd, &r);
 	if (rc < 0)
 		return rc;
 	struct toffee_conn *f = tf_flow_new(ctx);

@@ -283,16 +283,28 @@ struct tf_inherited {
 TF_HIDDEN void tf_flow_inherited(const struct toffee_conn *f, struct tf_inherited *inh);
 /** True if @p f may be handed to another process (open, our FIN not sent). */
 TF_HIDDEN bool tf_flow_can_release(const struct toffee_conn *f);
-/** Give toffeed the socket pair end @p fd of @p f's socket (SHARE). */
-TF_HIDDEN int tf_flow_share(struct toffee_conn *f, int fd);
+/** Give toffeed the socket pair end @p fd of @p f's socket, whose other end
+ *  has inode @p ino (SHARE). */
+TF_HIDDEN int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino);
+/** Which flow's shared socket each of @p fds is (IDENTIFY, on a connection
+ *  of its own to @p rundir's toffeed): ids[i] or TOFFEE_FLOW_NONE.
+ *  @return 0 or -errno. */
+TF_HIDDEN int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids);
 /** Let go of @p f, shared, without a FIN: toffeed closes it once no process
  *  holds the socket. @return 0, or -errno (then close it instead). */
 TF_HIDDEN int tf_flow_release(struct toffee_conn *f);
-/** Take over the inherited connection @p inh into @p ctx. */
-TF_HIDDEN int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, void *user,
+/** Take over the inherited connection @p inh into @p ctx; with @p fd >= 0
+ *  (after exec: no key, no positions) by showing its socket @p fd. */
+TF_HIDDEN int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, int fd, void *user,
 			       struct toffee_conn **out);
+/** Connect to @p rundir's app.sock (NULL: $TOFFEE_RUNDIR or the default).
+ *  @return the socket or -errno. */
+TF_HIDDEN int tf_ctl_connect(const char *rundir);
 /** Send a request and wait for its REPLY, dispatching other messages. */
 TF_HIDDEN int tf_ctl_call(struct toffee_ctx *ctx, struct toffee_appmsg *m, struct toffee_appmsg *reply);
+/** The same, passing @p fd along (-1 = none). */
+TF_HIDDEN int tf_ctl_call_fd(struct toffee_ctx *ctx, struct toffee_appmsg *m, int fd,
+			     struct toffee_appmsg *reply);
 /** Receive one message (fds optional). @return bytes, 0 on hang-up, -errno. */
 TF_HIDDEN int tf_ctl_recv(int fd, struct toffee_appmsg *m, int *fds, int *nfds, bool block);
 /** Handle every queued control message without blocking. @return count. */

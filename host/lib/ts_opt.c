@@ -326,10 +326,6 @@ int ts_op_dup(int oldfd, int newfd, int flags, bool is_dup2)
 	}
 	if (o && o->kind == TS_INTERNAL)
 		o = NULL;                       /* dup of our fd: a plain kernel fd */
-	if (o && o->kind == TS_SOCK && o->gen != ts.gen) {
-		ts_unlock();
-		return -EBADF;
-	}
 	if (target)
 		ts_fd_drop(newfd);              /* the kernel closes it in dup2 */
 	if (newfd < 0)

@@ -81,7 +81,7 @@ static int conn_takeover(struct ts_sock *s)
 	if (!s->inh.key || ts_ctx_ensure() < 0)
 		return -EBADF;
 	struct toffee_conn *c;
-	int rc = tf_flow_takeover(ts.ctx, &s->inh, s, &c);
+	int rc = tf_flow_takeover(ts.ctx, &s->inh, -1, s, &c);
 	s->inh.key = 0;
 	if (rc < 0) {
 		TF_TRACE("toffee[%d]: inherited flow %u: %d", (int)getpid(), s->inh.id, rc);
@@ -293,6 +293,28 @@ static void conn_addrs(struct ts_sock *s)
 		ts_addr_from(&s->local, &i.local);
 	if (i.remote.ip || i.remote.port)
 		ts_addr_from(&s->peer, &i.remote);
+}
+
+int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c)
+{
+	struct ts_sock *s = sock_new();
+	if (!s)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		if (ts_fd_set(fds[i], &s->o) < 0) {
+			while (i--)
+				ts_fd_clear(fds[i]);
+			free(s);
+			return -ENOMEM;
+		}
+	}
+	s->o.nfd = n;
+	s->mode = TS_CONNECTED;
+	s->conn = c;
+	s->bound = true;
+	toffee_conn_set_user(c, s);
+	conn_addrs(s);
+	return 0;
 }
 
 int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)

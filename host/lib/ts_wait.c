@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include "ts_internal.h"
 #include "tf_sys.h"
 
@@ -361,7 +362,8 @@ static void share_prepare(int fd, struct ts_obj *o, void *arg)
 		int p[2];
 		if (tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 			return;
-		int rc = tf_flow_share(s->conn, p[1]);
+		struct stat st;
+		int rc = fstat(p[0], &st) < 0 ? -errno : tf_flow_share(s->conn, p[1], (uint64_t)st.st_ino);
 		tf_sys_close(p[1]);
 		if (rc < 0) {
 			tf_sys_close(p[0]);

@@ -365,6 +365,11 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		if (rc)
 			reply(a, m, rc, 0);
 		return;
+	case TOFFEE_APP_IDENTIFY: {
+		int64_t fid = sp_handover_identify(sp, fd);
+		reply(a, m, fid < 0 ? (int)fid : 0, fid < 0 ? 0 : (uint32_t)fid);
+		return;
+	}
 	case TOFFEE_APP_CAPTURE:
 		if (a->uid != 0) {
 			reply(a, m, -EPERM, 0);
@@ -417,7 +422,7 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		break;
 	case TOFFEE_APP_SHARE:
 		if (own_flow(a, m->id, &c) == 0)
-			sp_handover_share(c, fd);
+			sp_handover_share(c, fd, m->arg | (uint64_t)m->arg2 << 32);
 		return;                          /* no reply */
 	case TOFFEE_APP_RELEASE:
 		sp_nicq_poll(sp);
@@ -427,7 +432,7 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		id = m->id;
 		break;
 	case TOFFEE_APP_TAKEOVER:
-		rc = sp_handover_take(a, m);
+		rc = sp_handover_take(a, m, fd);
 		if (rc > 0)
 			return;                  /* answered when the flow is here */
 		break;

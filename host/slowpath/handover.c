@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Flows handed over between contexts: a connection accepted (or made) by
- * one process and used by a fork child (accept-then-fork servers: Python's
- * ForkingTCPServer, classic accept-and-fork daemons). appproto.h, SHARE / RELEASE /
- * TAKEOVER.
+ * one process and used by a fork child, or by a program the child exec'd
+ * (Python's ForkingTCPServer, accept-and-fork daemons, inetd). appproto.h,
+ * SHARE / RELEASE / TAKEOVER / IDENTIFY.
  *
  * Before a fork the library makes each connection's kernel fd one end of a
  * socket pair and gives us the other (SHARE): the pair hangs up when no
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "sp.h"
 
@@ -52,7 +53,7 @@ static bool held(const struct sp_conn *c)
 	return c->share_fd >= 0 && poll(&p, 1, 0) == 0;
 }
 
-void sp_handover_share(struct sp_conn *c, int fd)
+void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino)
 {
 	struct sp *sp = c->sp;
 	if (fd < 0 || c->share_fd >= 0 || !movable(c))
@@ -70,7 +71,28 @@ void sp_handover_share(struct sp_conn *c, int fd)
 		return;
 	}
 	c->share_fd = sfd;
+	c->share_ino = ino;
 	sp->nshare++;
+}
+
+/* The flow whose shared socket @p fd is (its inode, as SHARE said). */
+static struct sp_conn *by_socket(struct sp *sp, int fd)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return NULL;
+	for (uint32_t id = 0; id < sp->nflows; id++) {
+		struct sp_conn *c = sp->flows[id];
+		if (c && c->share_fd >= 0 && c->share_ino == (uint64_t)st.st_ino)
+			return c;
+	}
+	return NULL;
+}
+
+int64_t sp_handover_identify(struct sp *sp, int fd)
+{
+	struct sp_conn *c = by_socket(sp, fd);
+	return c ? (int64_t)c->flow_id : -ENOENT;
 }
 
 /* Close @p c for an owner that let go without its FIN: as CLOSE, with the
@@ -124,12 +146,15 @@ void sp_handover_share_event(struct sp *sp, uint32_t flow_id)
 		close_for_owner(c, 0);
 }
 
-int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m)
+int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 {
 	struct sp *sp = a->sp;
 	uint64_t key = m->arg | (uint64_t)m->arg2 << 32;
+	bool by_fd = m->flags & TOFFEE_APPF_BY_FD;
 	struct sp_conn *c = m->id < sp->nflows ? sp->flows[m->id] : NULL;
-	if (!c || !c->app_knows || !key || c->key != key || !c->app) {
+	if (by_fd && c != by_socket(sp, fd))
+		c = NULL;                  /* holding the socket is the proof */
+	if (!c || !c->app_knows || (!by_fd && (!key || c->key != key)) || !c->app) {
 		sp_count(sp, SP_CNT_HANDOVER_REFUSED);
 		return -EBADF;
 	}
@@ -156,6 +181,7 @@ int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m)
 	c->mv_tx_off = tx;
 	c->mv_rx_head = m->flow.rx_seq;
 	c->mv_tx_tail = m->flow.tx_seq;
+	c->mv_nicpos = by_fd;
 	sp_ctl_stop(c);
 	sp_cmd(sp, TOFFEE_CMD_REMOVE, c->flow_id, sp_image_iova(sp, c->flow_id), 0, SP_WHY_MOVE, c, NULL);
 	return 1;                          /* answered once the flow is in its new context */
@@ -190,6 +216,10 @@ static void positions(struct sp_conn *c, const struct toffee_flow *f, uint32_t *
 	uint32_t rx_size = 1u << c->rx_log2, tx_size = 1u << c->tx_log2;
 	*rx_end = f->rcv_nxt - (c->fin_rcvd ? 1u : 0u);   /* the FIN takes a number */
 	uint32_t consumed = *rx_end - (rx_size - f->rx_avail);
+	if (c->mv_nicpos) {                /* after exec: nobody has positions of its own */
+		c->mv_rx_head = consumed;
+		c->mv_tx_tail = f->tx_end;
+	}
 	*rx_start = clamp_seq(c->mv_rx_head, consumed, *rx_end);
 	*tx_end = clamp_seq(c->mv_tx_tail, f->tx_end, f->snd_una + tx_size);
 }

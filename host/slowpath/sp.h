@@ -252,6 +252,8 @@ struct sp_conn {
 	bool released;                   /* its owner let go: held for a fork child */
 	bool moving;                     /* TAKEOVER under way */
 	int share_fd;                    /* SHARE's socket pair end, or -1 */
+	uint64_t share_ino;              /* the inode of the app's end (IDENTIFY) */
+	bool mv_nicpos;                  /* TAKEOVER after exec: the NIC's positions */
 	struct sp_app *mv_to;            /* the context taking it (NULL: it went away) */
 	uint32_t mv_req;                 /* its TAKEOVER request */
 	uint32_t mv_rx_head, mv_tx_tail; /* its positions (then those it continues from) */
@@ -502,15 +504,19 @@ void sp_close_timer(struct sp_timer *t, uint64_t now);
 /* handover.c */
 /** Give @p c a key (once). */
 void sp_handover_key(struct sp_conn *c);
-/** SHARE from the owner: watch the socket pair end @p fd (a copy is kept). */
-void sp_handover_share(struct sp_conn *c, int fd);
+/** SHARE from the owner: watch the socket pair end @p fd (a copy is kept),
+ *  whose other end has inode @p ino. */
+void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino);
+/** IDENTIFY: the flow id whose shared socket @p fd is, or -ENOENT. */
+int64_t sp_handover_identify(struct sp *sp, int fd);
 /** RELEASE from the owner: 0 or -errno (answered now). */
 int sp_handover_release(struct sp_conn *c, uint32_t req);
 /** The owner of @p c went away: true if the flow waits for another process
  *  that holds its socket. */
 bool sp_handover_owner_gone(struct sp_conn *c);
-/** TAKEOVER from @p a: 1 = answered later, or -errno. */
-int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m);
+/** TAKEOVER from @p a (@p fd: the socket, TOFFEE_APPF_BY_FD): 1 = answered
+ *  later, or -errno. */
+int sp_handover_take(struct sp_app *a, const struct toffee_appmsg *m, int fd);
 void sp_handover_share_event(struct sp *sp, uint32_t flow_id);
 void sp_handover_removed(struct sp_conn *c, int status);
 void sp_handover_installed(struct sp_conn *c, int status);

@@ -58,7 +58,8 @@ enum toffee_appmsg_type {
 	                               app's socket (its kernel fd, in every process
 	                               holding it) is the other end from now on, so
 	                               the pair hangs up when no process holds the
-	                               socket any more. Sent before a fork; no reply */
+	                               socket any more; arg | arg2 << 32: that end's
+	                               inode (IDENTIFY). Sent before a fork; no reply */
 	TOFFEE_APP_RELEASE    = 13, /* id = flow: the app closed its copy of a shared
 	                               socket. Without a FIN: toffeed keeps the flow
 	                               for a process that shows its key (TAKEOVER)
@@ -77,7 +78,12 @@ enum toffee_appmsg_type {
 	                               oldest unacknowledged byte; arg = bytes ready
 	                               from rx_seq, arg2 = bytes appended from tx_seq;
 	                               flags TOFFEE_APPF_FIN: the peer's FIN follows
-	                               the bytes ready */
+	                               the bytes ready. flags TOFFEE_APPF_BY_FD: no key
+	                               and no positions but the socket itself as fd
+	                               (after exec: the positions are the NIC's) */
+	TOFFEE_APP_IDENTIFY   = 15, /* fd: a descriptor (no HELLO needed). Reply: id =
+	                               the flow whose shared socket it is (SHARE), or
+	                               status -ENOENT */
 	/* replies and events (toffeed -> app) */
 	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
 	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
@@ -99,6 +105,7 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_STATUS_TEXT (1u << 2) /* STATUS: reply with a text report fd */
 #define TOFFEE_APPF_FIN       (1u << 3) /* ACCEPTED: peer's FIN already received */
 #define TOFFEE_APPF_INHERIT   (1u << 4) /* LISTEN: join an inherited listener */
+#define TOFFEE_APPF_BY_FD     (1u << 5) /* TAKEOVER: the socket as fd, not the key */
 
 /*
  * Flow life cycle as toffeed runs it (see docs/toffeed.md):

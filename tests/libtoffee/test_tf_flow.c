@@ -512,7 +512,7 @@ static void test_takeover(void **st)
 				   .flow = af, .arg = 100, .arg2 = 50, .flags = TOFFEE_APPF_FIN };
 	tl_sp_send(&F, &r);
 	struct toffee_conn *c;
-	assert_int_equal(tf_flow_takeover(F.ctx, &inh, (void *)0x77, &c), 0);
+	assert_int_equal(tf_flow_takeover(F.ctx, &inh, -1, (void *)0x77, &c), 0);
 	struct toffee_appmsg m;
 	assert_int_equal(tl_sp_recv(&F, &m), 1);
 	assert_int_equal(m.type, TOFFEE_APP_TAKEOVER);
@@ -537,7 +537,7 @@ static void test_takeover(void **st)
 	tl_sp_send(&F, &r);
 	struct toffee_conn *c2 = NULL;
 	unsigned flows = F.ctx->st.flows;
-	assert_int_equal(tf_flow_takeover(F.ctx, &inh, NULL, &c2), -EBADF);
+	assert_int_equal(tf_flow_takeover(F.ctx, &inh, -1, NULL, &c2), -EBADF);
 	assert_null(c2);
 	assert_int_equal(F.ctx->st.flows, flows);
 	assert_int_equal(tl_sp_recv(&F, &m), 1);

@@ -10,6 +10,8 @@ fork_srv.py MODE PORT
            never uses it lives 1 s after the parent closed it
   orphan   one connection: the parent closes it and exits at once, the
            child serves it 0.5 s later
+  inetd    the child puts the connection on its stdin and stdout and execs
+           `fork_srv.py stdio`, which serves it there
 
 Request: "N M\\n" and M bytes; answer: "PID SHA256-OF-THE-M-BYTES\\n" and N
 bytes of the pattern bytes(range(256)) repeated, then close.
@@ -54,13 +56,27 @@ class Server(socketserver.ForkingTCPServer):
     allow_reuse_address = True
 
 
-MODE, PORT = sys.argv[1], int(sys.argv[2])
-if MODE in ("helper", "orphan"):
+MODE = sys.argv[1]
+if MODE == "stdio":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
+    sys.exit(0)
+PORT = int(sys.argv[2])
+if MODE in ("helper", "orphan", "inetd"):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("", PORT))
     ls.listen(16)
     print("listening", flush=True)
+    while MODE == "inetd":
+        c, _ = ls.accept()
+        if os.fork() == 0:
+            os.dup2(c.fileno(), 0)
+            os.dup2(c.fileno(), 1)
+            c.close()
+            ls.close()
+            os.execv(sys.executable, [sys.executable, __file__, "stdio"])
+        c.close()
+        os.waitpid(-1, os.WNOHANG)
     while MODE == "orphan":
         c, _ = ls.accept()
         if os.fork() == 0:

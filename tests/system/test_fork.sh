@@ -19,6 +19,8 @@
 #     helper exits (~1 s), as from Linux.
 #  5. orphan: the parent closes the connection and exits at once; its child
 #     serves it 0.5 s later (1 MiB each way): the flow waited for the child.
+#  6. inetd: the child puts the connection on its stdin/stdout and execs a
+#     program that serves it there (10 connections, 1 MiB each way on one).
 # After each part: no flows left, toffeed's hand-over counters as expected.
 set -u
 cd "$(dirname "$0")/../.."
@@ -137,4 +139,12 @@ got=$(peer_req 9204 1 $((1 << 20)) $((1 << 20))) || fail "orphan: $got"
 wait "$SRV" 2>/dev/null
 wait_idle 0
 echo "orphan: the parent exited at once, its child served the connection (1 MiB each way)"
+
+# ---- 6. inetd: fork, the connection on stdin/stdout, exec ---------------------------------
+run_srv inetd 9205
+got=$(peer_req 9205 10 100 1000) || fail "inetd: $got"
+[ "$(sort -u <<<"$got" | wc -l)" = 10 ] || fail "inetd: 10 connections served by $(sort -u <<<"$got" | wc -l) processes"
+got=$(peer_req 9205 1 $((1 << 20)) $((1 << 20))) || fail "inetd, 1 MiB each way: $got"
+stop_srv
+echo "inetd: 10 connections served by exec'd programs on their stdin/stdout, 1 MiB each way"
 echo "fork: ok"
