@@ -53,7 +53,7 @@ __attribute__((constructor)) static void ts_preload_ctor(void)
 /* Exit: sockets left open are closed gracefully, as the kernel would. */
 __attribute__((destructor)) static void ts_preload_dtor(void)
 {
-	ts_exit_linger();
+	ts_exit_close();
 }
 
 #define REAL(name) (*({ if (TF_UNLIKELY(!ts_real.name)) ts_real_init(); &ts_real.name; }))

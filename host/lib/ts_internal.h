@@ -225,8 +225,8 @@ TF_HIDDEN void ts_atfork_prepare(void);
 TF_HIDDEN void ts_atfork_parent(void);
 TF_HIDDEN void ts_atfork_child(void);
 TF_HIDDEN void ts_global_init(void);
-/** Process exit: close what is open and wait (bounded) for the closes. */
-TF_HIDDEN void ts_exit_linger(void);
+/** Process exit: close what is open (toffeed completes the closes). */
+TF_HIDDEN void ts_exit_close(void);
 
 /* ------------------------------------------------------------------------ */
 /* Readiness (ts_ready.c, pure)                                             */

@@ -458,30 +458,19 @@ static void exit_close(int fd, struct ts_obj *o, void *arg)
 		ts_fd_drop(fd);
 }
 
-void ts_exit_linger(void)
+void ts_exit_close(void)
 {
 	if (ts.disabled)
 		return;
 	ts_lock();
 	struct toffee_ctx *ctx = ts.ctx;
-	if (!ctx || ctx->dead) {
-		ts_unlock();
-		return;
-	}
-	/* As the kernel does when a process exits: every socket still open is
-	 * closed (FIN, or RST with unread data; no SO_LINGER wait) ... */
-	ts.exiting = true;
-	ts_fd_foreach(exit_close, NULL);
-	/* ... and, unlike a hang-up (toffeed resets what is left), we stay
-	 * until the closes completed (CLOSED) or TOFFEE_LINGER_MS passed. */
-	const char *v = getenv("TOFFEE_LINGER_MS");
-	int ms = v && *v ? atoi(v) : 2000;
-	uint64_t deadline = tf_now_ns() + (uint64_t)(ms > 0 ? ms : 0) * 1000000ull;
-	while (ctx->st.flows && !ctx->dead && tf_now_ns() < deadline) {
-		ts_pump();
-		if (!ctx->st.flows)
-			break;
-		ts_block(NULL, 0, ts_ms_left(deadline) > 10 ? 10 : ts_ms_left(deadline), NULL);
+	if (ctx && !ctx->dead) {
+		/* As the kernel does when a process exits: every socket still
+		 * open is closed (FIN, or RST with unread data; no SO_LINGER
+		 * wait). toffeed finishes the closes after we are gone (the
+		 * CLOSEs reach it before our hang-up). */
+		ts.exiting = true;
+		ts_fd_foreach(exit_close, NULL);
 	}
 	ts_unlock();
 }
