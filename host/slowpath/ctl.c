@@ -19,6 +19,7 @@
 #include "sp.h"
 
 #define PERSIST_EVERY 4u     /* idle ticks between zero-window checks */
+#define SP_TICK_GRID_NS 250000u  /* ticks fall due on multiples of this */
 
 static bool installed_state(uint8_t st)
 {
@@ -145,7 +146,10 @@ void sp_ctl_feedback(struct sp_conn *c, const struct toffee_sp_fb *fb)
 			sp_conn_read(c, SP_ACT_PERSIST);
 		c->tick_us = c->tick_us * 2 > sp->cfg.tick_idle_us ? sp->cfg.tick_idle_us : c->tick_us * 2;
 	}
-	sp_arm(sp, &c->tick, now + (uint64_t)c->tick_us * 1000u);
+	/* On a grid, so that the ticks of many flows fall due together and
+	 * are served by one wake-up (their FEEDBACKs answered in one batch). */
+	uint64_t when = now + (uint64_t)c->tick_us * 1000u + SP_TICK_GRID_NS - 1;
+	sp_arm(sp, &c->tick, when - when % SP_TICK_GRID_NS);
 }
 
 void sp_ctl_state(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
