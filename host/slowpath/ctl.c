@@ -19,7 +19,7 @@
 #include "sp.h"
 
 #define PERSIST_EVERY 4u     /* idle ticks between zero-window checks */
-#define SP_TICK_GRID_NS 250000u  /* ticks fall due on multiples of this */
+#define SP_TICK_GRID_NS 1000000u  /* ticks fall due on multiples of this */
 
 static bool installed_state(uint8_t st)
 {
