@@ -452,7 +452,7 @@ int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, int
 	tf_stash_take(ctx, f);             /* events of the flow that came first */
 	tf_flow_on_ev(f, r.arg, 0, (r.flags & TOFFEE_APPF_FIN) ? TOFFEE_EVF_FIN : 0);
 	*out = f;
-	return 0;
+	return (r.flags & TOFFEE_APPF_SHARED) ? 1 : 0;
 }
 
 void tf_ctx_forking(struct toffee_ctx *ctx)

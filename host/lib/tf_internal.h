@@ -294,7 +294,9 @@ TF_HIDDEN int tf_identify(const char *rundir, const int *fds, unsigned n, uint32
  *  holds the socket. @return 0, or -errno (then close it instead). */
 TF_HIDDEN int tf_flow_release(struct toffee_conn *f);
 /** Take over the inherited connection @p inh into @p ctx; with @p fd >= 0
- *  (after exec: no key, no positions) by showing its socket @p fd. */
+ *  (after exec: no key, no positions) by showing its socket @p fd.
+ *  @return 1 if the socket is still shared (close it with RELEASE), 0 if
+ *  not, or -errno. */
 TF_HIDDEN int tf_flow_takeover(struct toffee_ctx *ctx, const struct tf_inherited *inh, int fd, void *user,
 			       struct toffee_conn **out);
 /** Connect to @p rundir's app.sock (NULL: $TOFFEE_RUNDIR or the default).

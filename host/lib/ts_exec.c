@@ -65,7 +65,7 @@ void ts_exec_adopt(void)
 		for (unsigned i = 0; i < n; i++)
 			if (ino[i] == (uint64_t)st.st_ino)
 				same[k++] = fds[i];
-		if (ts_sock_adopt(same, k, c) < 0)
+		if (ts_sock_adopt(same, k, c, rc == 1) < 0)
 			toffee_abort(c);
 		TF_TRACE("toffee[%d]: flow %u taken over on %u fds from fd %d", (int)getpid(), ids[q], k, first[q]);
 	}

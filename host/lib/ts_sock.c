@@ -88,6 +88,7 @@ static int conn_takeover(struct ts_sock *s)
 		return -EBADF;
 	}
 	s->conn = c;
+	s->shared = rc == 1;
 	s->o.gen = ts.gen;
 	ts_sock_changed(s);
 	return 0;
@@ -295,7 +296,7 @@ static void conn_addrs(struct ts_sock *s)
 		ts_addr_from(&s->peer, &i.remote);
 }
 
-int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c)
+int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared)
 {
 	struct ts_sock *s = sock_new();
 	if (!s)
@@ -311,6 +312,7 @@ int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c)
 	s->o.nfd = n;
 	s->mode = TS_CONNECTED;
 	s->conn = c;
+	s->shared = shared;
 	s->bound = true;
 	toffee_conn_set_user(c, s);
 	conn_addrs(s);

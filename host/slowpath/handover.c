@@ -277,7 +277,9 @@ void sp_handover_removed(struct sp_conn *c, int status)
 	if (!from->dying)
 		sp_conn_notify(c, TOFFEE_APP_CLOSED, 0);
 	sp_app_bufs_free(from, c);
-	sp_handover_forget(c);
+	/* The socket stays shared: other processes may still hold it (the
+	 * FIN waits for the last, as in Linux; a later exec'd image may
+	 * IDENTIFY it). */
 	c->released = c->orphan = false;
 	sp_conn_move(c, to);
 	c->rx_off = c->mv_rx_off;
@@ -323,7 +325,7 @@ void sp_handover_installed(struct sp_conn *c, int status)
 	m.flow.tx_seq = f->snd_una;
 	m.arg = (1u << c->rx_log2) - f->rx_avail;
 	m.arg2 = c->mv_tx_tail - f->snd_una;
-	m.flags = c->fin_rcvd ? TOFFEE_APPF_FIN : 0;
+	m.flags = (c->fin_rcvd ? TOFFEE_APPF_FIN : 0) | (c->share_fd >= 0 ? TOFFEE_APPF_SHARED : 0);
 	reply(to, c->mv_req, 0, &m);
 }
 

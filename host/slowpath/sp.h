@@ -12,8 +12,8 @@
  *   tcp_in.c    exceptions: dispatch by reason, unknown flows, RST checks
  *   tcp_open.c  passive and active open, early data
  *   tcp_close.c FIN handshakes, TIME_WAIT, abort, application hang-up
- *   handover.c  flows passed between contexts (fork children: RELEASE,
- *               TAKEOVER)
+ *   handover.c  flows passed between contexts (fork children, exec'd
+ *               programs: SHARE, RELEASE, TAKEOVER, IDENTIFY)
  *   ctl.c       per-flow control loop: feedback, congestion control, RTO,
  *               zero-window probes
  *   neigh.c     ARP in and out, waiting connections, ICMP echo
@@ -305,7 +305,8 @@ struct sp_app {
 	bool dying;
 	uint32_t npend;
 	uint32_t incoming;               /* flows being handed over to it */
-	uint32_t lingering;              /* dying: closed flows still finishing */
+	uint32_t lingering;              /* dying: flows still finishing (closed, or
+	                                    waiting for or moving to another app) */
 	struct sp_app *next;
 };
 

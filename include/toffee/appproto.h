@@ -106,6 +106,8 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_FIN       (1u << 3) /* ACCEPTED: peer's FIN already received */
 #define TOFFEE_APPF_INHERIT   (1u << 4) /* LISTEN: join an inherited listener */
 #define TOFFEE_APPF_BY_FD     (1u << 5) /* TAKEOVER: the socket as fd, not the key */
+#define TOFFEE_APPF_SHARED    (1u << 6) /* TAKEOVER reply: the socket is still shared
+                                           (close it with RELEASE) */
 
 /*
  * Flow life cycle as toffeed runs it (see docs/toffeed.md):

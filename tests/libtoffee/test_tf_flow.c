@@ -499,7 +499,8 @@ static void test_hangup(void **st)
 /* A fork child takes over a connection it inherited (TAKEOVER): the request
  * carries the key and its positions, the reply's flow and counts make the
  * connection (bytes ready from rx_seq with the peer's FIN after them, bytes
- * appended and unacknowledged from tx_seq). */
+ * appended and unacknowledged from tx_seq), and says the socket is still
+ * shared. */
 static void test_takeover(void **st)
 {
 	(void)st;
@@ -509,10 +510,11 @@ static void test_takeover(void **st)
 	memset(data, 'x', sizeof(data));
 	tl_nic_deposit(&F, &af, 500, data, 100);
 	struct toffee_appmsg r = { .type = TOFFEE_APP_REPLY, .req = F.ctx->next_req + 1, .id = 9,
-				   .flow = af, .arg = 100, .arg2 = 50, .flags = TOFFEE_APPF_FIN };
+				   .flow = af, .arg = 100, .arg2 = 50,
+				   .flags = TOFFEE_APPF_FIN | TOFFEE_APPF_SHARED };
 	tl_sp_send(&F, &r);
 	struct toffee_conn *c;
-	assert_int_equal(tf_flow_takeover(F.ctx, &inh, -1, (void *)0x77, &c), 0);
+	assert_int_equal(tf_flow_takeover(F.ctx, &inh, -1, (void *)0x77, &c), 1);   /* still shared */
 	struct toffee_appmsg m;
 	assert_int_equal(tl_sp_recv(&F, &m), 1);
 	assert_int_equal(m.type, TOFFEE_APP_TAKEOVER);
