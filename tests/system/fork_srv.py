@@ -12,6 +12,8 @@ fork_srv.py MODE PORT
            child serves it 0.5 s later
   inetd    the child puts the connection on its stdin and stdout and execs
            `fork_srv.py stdio`, which serves it there
+  keep     the child serves the connection and closes it; the parent keeps
+           its copy 1 s longer
 
 Request: "N M\\n" and M bytes; answer: "PID SHA256-OF-THE-M-BYTES\\n" and N
 bytes of the pattern bytes(range(256)) repeated, then close.
@@ -61,7 +63,7 @@ if MODE == "stdio":
     serve(sys.stdin.buffer, sys.stdout.buffer)
     sys.exit(0)
 PORT = int(sys.argv[2])
-if MODE in ("helper", "orphan", "inetd"):
+if MODE in ("helper", "orphan", "inetd", "keep"):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("", PORT))
@@ -77,6 +79,16 @@ if MODE in ("helper", "orphan", "inetd"):
             os.execv(sys.executable, [sys.executable, __file__, "stdio"])
         c.close()
         os.waitpid(-1, os.WNOHANG)
+    while MODE == "keep":
+        c, _ = ls.accept()
+        if os.fork() == 0:
+            with c.makefile("rb") as rf, c.makefile("wb") as wf:
+                serve(rf, wf)
+            c.close()
+            os._exit(0)
+        time.sleep(1)                    # still holds c
+        c.close()
+        os.wait()
     while MODE == "orphan":
         c, _ = ls.accept()
         if os.fork() == 0:

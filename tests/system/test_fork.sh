@@ -21,6 +21,8 @@
 #     serves it 0.5 s later (1 MiB each way): the flow waited for the child.
 #  6. inetd: the child puts the connection on its stdin/stdout and execs a
 #     program that serves it there (10 connections, 1 MiB each way on one).
+#  7. keep: the child serves and closes the connection while the parent
+#     still holds it: the FIN comes when the parent closes (~1 s later).
 # After each part: no flows left, toffeed's hand-over counters as expected.
 set -u
 cd "$(dirname "$0")/../.."
@@ -147,4 +149,12 @@ got=$(peer_req 9205 10 100 1000) || fail "inetd: $got"
 got=$(peer_req 9205 1 $((1 << 20)) $((1 << 20))) || fail "inetd, 1 MiB each way: $got"
 stop_srv
 echo "inetd: 10 connections served by exec'd programs on their stdin/stdout, 1 MiB each way"
+
+# ---- 7. the child closes first, the parent still holds the socket --------------------------
+run_srv keep 9206
+t=$(peer_eof 9206 "0 0") || fail "keep: $t"
+awk -v t="$t" 'BEGIN { exit !(t > 0.6 && t < 3.0) }' ||
+	fail "keep: EOF after $t s, want when the parent closes its copy (~1 s)"
+stop_srv
+echo "keep: the child served and closed, the FIN came when the parent closed its copy ($t s)"
 echo "fork: ok"
