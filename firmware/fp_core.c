@@ -125,6 +125,7 @@ static const char *const drop_names[TOFFEE_DROP_COUNT] = {
 	[TOFFEE_DROP_CMD_BAD] = "cmd_bad", [TOFFEE_DROP_CMD_NOT_OWNER] = "cmd_not_owner",
 	[TOFFEE_DROP_RAW_BAD] = "raw_bad", [TOFFEE_DROP_TX_BUSY] = "tx_busy",
 	[TOFFEE_DROP_OVERSIZE] = "oversize", [TOFFEE_DROP_DISABLED] = "disabled",
+	[TOFFEE_DROP_MAC_FCS] = "mac_fcs", [TOFFEE_DROP_MAC_OVERFLOW] = "mac_overflow",
 };
 
 const char *fp_exc_name(unsigned reason)

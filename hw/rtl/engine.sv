@@ -1769,6 +1769,14 @@ always_ff @(posedge clk) begin
         S_TX_NEXT: begin
             if (sent_reg == budget_reg || !sch_head_valid) begin
                 state_reg <= S_POLL_DONE;
+            end else if (sent_reg != '0 && s_axis_seg_tvalid && !poll_owed_reg && !poll_step) begin
+                // After the first turn a received segment goes first: the
+                // wire cannot wait (a transmit turn takes longer than a frame
+                // takes to come in, and a budget of turns used to overflow
+                // the MAC's FIFO). The poll resumes here; RX_TURN bounds the
+                // segments in between.
+                resume_reg <= S_TX_NEXT;
+                state_reg <= S_IDLE;
             end else begin
                 sch_id_reg <= sch_head_id;
                 state_reg <= S_TX_STRD;

@@ -100,7 +100,9 @@ package toffee_abi_pkg;
   localparam [7:0] DROP_TX_BUSY = 8'd14;
   localparam [7:0] DROP_OVERSIZE = 8'd15;
   localparam [7:0] DROP_DISABLED = 8'd16;
-  localparam [7:0] DROP_COUNT = 8'd17;
+  localparam [7:0] DROP_MAC_FCS = 8'd17;
+  localparam [7:0] DROP_MAC_OVERFLOW = 8'd18;
+  localparam [7:0] DROP_COUNT = 8'd19;
 
   // Counter indices (register TOFFEE_REG_CNT(i) = CNT_BASE + CNT_STRIDE * i)
   localparam [31:0] CNT_RX_FRAMES = 32'd0;

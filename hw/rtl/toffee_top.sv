@@ -247,13 +247,16 @@ wire [31:0] db_value;
 wire [63:0] cnt_inc;
 wire [15:0] cnt_rx_bytes, cnt_tx_bytes;
 
-// MAC-level drops are counted by the fast path's counters as the firmware
-// does: oversize frames as DROP_OVERSIZE (and RX_FRAMES, by the engine);
-// FCS errors and FIFO overflows never reach it.
+// MAC-level drops in the fast path's counters: oversize frames as the
+// firmware counts them (DROP_OVERSIZE, and RX_FRAMES by the engine); FCS
+// errors and receive-FIFO overflows, which never reach the fast path, as
+// DROP_MAC_FCS / DROP_MAC_OVERFLOW.
 wire [63:0] cnt_all = cnt_inc |
-    (64'(stat_drop_oversize) << (toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_OVERSIZE)));
+    (64'(stat_drop_oversize) << (toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_OVERSIZE))) |
+    (64'(stat_drop_fcs) << (toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_MAC_FCS))) |
+    (64'(stat_drop_overflow) << (toffee_abi_pkg::CNT_DROP_BASE + 32'(toffee_abi_pkg::DROP_MAC_OVERFLOW)));
 // verilator lint_off UNUSEDSIGNAL
-wire [2:0] unused_stats = {stat_rx_frame, stat_drop_fcs, stat_drop_overflow};  // MAC-level statistics: not in the ABI's counters
+wire unused_stats = stat_rx_frame;  // frames in: RX_FRAMES is counted by the engine
 // verilator lint_on UNUSEDSIGNAL
 
 axil_regs #(.FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) regs_inst (

@@ -156,7 +156,11 @@ enum toffee_drop_reason {
 	TOFFEE_DROP_TX_BUSY      = 14, /* MAC refused a frame */
 	TOFFEE_DROP_OVERSIZE     = 15, /* frame longer than TOFFEE_MAX_FRAME */
 	TOFFEE_DROP_DISABLED     = 16, /* received while CTRL.ENABLE is clear */
-	TOFFEE_DROP_COUNT        = 17
+	TOFFEE_DROP_MAC_FCS      = 17, /* MAC: bad Ethernet FCS (never reached the fast path) */
+	TOFFEE_DROP_MAC_OVERFLOW = 18, /* MAC: its receive FIFO was full, the frame was lost
+	                                  on the way in (the RTL's MAC; the firmware's platform
+	                                  has its own: DPDK's imissed) */
+	TOFFEE_DROP_COUNT        = 19
 };
 
 /* Counter indices (TOFFEE_REG_CNT(i)). */
