@@ -85,6 +85,11 @@ unsigned fp_poll_tx(struct fp *fp, uint64_t now_ns, unsigned tx_budget);
 /** Counter @p i (TOFFEE_CNT_*), for tests and tools. */
 uint64_t fp_counter(const struct fp *fp, unsigned i);
 
+/** The platform dropped @p n frames before the fast path saw them: counted
+ *  under drop reason @p reason (TOFFEE_DROP_MAC_OVERFLOW, _MAC_FCS,
+ *  _OVERSIZE). */
+void fp_platform_drops(struct fp *fp, unsigned reason, uint64_t n);
+
 /** Read-only view of flow @p id's state, or NULL if not installed. */
 const struct toffee_flow *fp_flow(const struct fp *fp, uint32_t id);
 

@@ -101,6 +101,12 @@ uint64_t fp_counter(const struct fp *fp, unsigned i)
 	return i < TOFFEE_CNT_COUNT ? fp->cnt[i] : 0;
 }
 
+void fp_platform_drops(struct fp *fp, unsigned reason, uint64_t n)
+{
+	if (reason && reason < TOFFEE_DROP_COUNT)
+		fp->cnt[TOFFEE_CNT_DROP_BASE + reason] += n;
+}
+
 const struct toffee_flow *fp_flow(const struct fp *fp, uint32_t id)
 {
 	if (id >= fp->flow_cap || !(fp->flows[id].nic_flags & FP_NF_VALID))

@@ -158,8 +158,8 @@ enum toffee_drop_reason {
 	TOFFEE_DROP_DISABLED     = 16, /* received while CTRL.ENABLE is clear */
 	TOFFEE_DROP_MAC_FCS      = 17, /* MAC: bad Ethernet FCS (never reached the fast path) */
 	TOFFEE_DROP_MAC_OVERFLOW = 18, /* MAC: its receive FIFO was full, the frame was lost
-	                                  on the way in (the RTL's MAC; the firmware's platform
-	                                  has its own: DPDK's imissed) */
+	                                  on the way in (the RTL's MAC; under the firmware the
+	                                  platform's, e.g. DPDK's imissed) */
 	TOFFEE_DROP_COUNT        = 19
 };
 

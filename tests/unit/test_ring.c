@@ -140,6 +140,13 @@ static void disabled_device_drops(void **state)
 	for (int i = 0; i < 16; i++)
 		fphost_poll(t->fh, 8);
 	assert_int_equal(fphost_reg_rd(t->fh, TOFFEE_REG_CNT(TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_DISABLED)), 1);
+	/* Drops the platform saw (its MAC's) are published the same way. */
+	fp_platform_drops(t->fh->fp, TOFFEE_DROP_MAC_OVERFLOW, 3);
+	fp_platform_drops(t->fh->fp, TOFFEE_DROP_COUNT, 5);          /* no such reason: ignored */
+	for (int i = 0; i < 16; i++)
+		fphost_poll(t->fh, 8);
+	assert_int_equal(fphost_reg_rd(t->fh, TOFFEE_REG_CNT(TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_MAC_OVERFLOW)), 3);
+	assert_int_equal(fp_counter(t->fh->fp, TOFFEE_CNT_DROP_BASE + TOFFEE_DROP_COUNT), 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -77,6 +77,7 @@ struct fw {
 	size_t fp_len;
 	bool fp_mem_rte;
 	uint64_t tx_full, rx_too_big;
+	uint64_t missed, ierrors;           /* the port's drop counts so far (port_drops) */
 	uint8_t rx_copy[RX_COPY_MAX];
 };
 
@@ -340,10 +341,27 @@ static void rx_one(struct fw *f, struct rte_mbuf *m, uint64_t now)
 		p = rte_pktmbuf_read(m, 0, len, f->rx_copy);
 	} else {
 		f->rx_too_big++;
+		fp_platform_drops(f->fp, TOFFEE_DROP_OVERSIZE, 1);
 		return;
 	}
 	nicsrv_wire_rx(f->srv, p, len);
 	fp_rx(f->fp, p, len, now);
+}
+
+/* What the port dropped before we saw it (ring full, no mbuf, bad frames)
+ * goes into the fast path's drop counters. */
+static void port_drops(struct fw *f)
+{
+	struct rte_eth_stats st;
+	if (rte_eth_stats_get(f->port, &st) != 0)
+		return;
+	uint64_t missed = st.imissed + st.rx_nombuf;
+	if (missed > f->missed)
+		fp_platform_drops(f->fp, TOFFEE_DROP_MAC_OVERFLOW, missed - f->missed);
+	if (st.ierrors > f->ierrors)
+		fp_platform_drops(f->fp, TOFFEE_DROP_MAC_FCS, st.ierrors - f->ierrors);
+	f->missed = missed;
+	f->ierrors = st.ierrors;
 }
 
 static void run(struct fw *f)
@@ -371,6 +389,7 @@ static void run(struct fw *f)
 			next_ctl = now + CTL_PERIOD_NS;
 			if (nicsrv_poll(f->srv, 0) & NICSRV_EV_SHUTDOWN)
 				break;
+			port_drops(f);
 		}
 		if (work) {
 			idle = 0;
