@@ -1388,7 +1388,7 @@ always_ff @(posedge clk) begin
                 end
             end
         end
-        S_TXF_WAIT: if (!txf_busy) begin        // the segment (and any ACK before it) is out
+        S_TXF_WAIT: if (txf_req_ready) begin    // loaded: it leaves while the next turn runs
             cnt = cnt | cbit(toffee_abi_pkg::CNT_TX_SEGS);
             txb = txf_len_reg;
             state_reg <= ret_reg;
