@@ -7,7 +7,11 @@
  * of one page that can never grow into more of the device).
  *   appcheck RUNDIR {close|abort|shutdown|unlisten} ID ...
  *   appcheck RUNDIR listen PORT
- *   appcheck RUNDIR hello-only */
+ *   appcheck RUNDIR hello-only
+ * and the hand-over requests (host/slowpath/handover.c), a pipe standing
+ * in for a socket where one is passed:
+ *   appcheck RUNDIR {release|takeover|takeover-fd|identify} ID
+ *   appcheck RUNDIR share ID      (no reply: prints "share ID sent") */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,10 +29,32 @@ static int sock;
 static uint32_t next_req = 1;
 static int fds_kept[3], n_kept;     /* descriptors of the last reply (up to 3) */
 
-static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
+/* Send @p m, with @p fd as SCM_RIGHTS if >= 0. */
+static int send_msg(struct toffee_appmsg *m, int fd)
 {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	m->req = next_req++;
-	if (send(sock, m, sizeof(*m), 0) != (ssize_t)sizeof(*m))
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, 0) == (ssize_t)sizeof(*m) ? 0 : -errno;
+}
+
+static int request_fd(struct toffee_appmsg *m, int fd, struct toffee_appmsg *r)
+{
+	if (send_msg(m, fd) < 0)
 		return -errno;
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLIN };
@@ -47,16 +73,21 @@ static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_type == SCM_RIGHTS)
 				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+					int got;
+					memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 					if (n_kept < 3)
-						fds_kept[n_kept++] = fd;
+						fds_kept[n_kept++] = got;
 					else
-						close(fd);
+						close(got);
 				}
 		if (r->req == m->req)
 			return 0;
 	}
+}
+
+static int request(struct toffee_appmsg *m, struct toffee_appmsg *r)
+{
+	return request_fd(m, -1, r);
 }
 
 int main(int argc, char **argv)
@@ -108,6 +139,17 @@ int main(int argc, char **argv)
 			m.type = TOFFEE_APP_UNLISTEN;
 		else if (strcmp(op, "listen") == 0)
 			m.type = TOFFEE_APP_LISTEN;
+		else if (strcmp(op, "release") == 0)
+			m.type = TOFFEE_APP_RELEASE;
+		else if (strcmp(op, "takeover") == 0)
+			m.type = TOFFEE_APP_TAKEOVER;        /* key 0: never a flow's */
+		else if (strcmp(op, "takeover-fd") == 0) {
+			m.type = TOFFEE_APP_TAKEOVER;
+			m.flags = TOFFEE_APPF_BY_FD;
+		} else if (strcmp(op, "identify") == 0)
+			m.type = TOFFEE_APP_IDENTIFY;
+		else if (strcmp(op, "share") == 0)
+			m.type = TOFFEE_APP_SHARE;
 		else {
 			fprintf(stderr, "appcheck: unknown op %s\n", op);
 			return 2;
@@ -116,8 +158,21 @@ int main(int argc, char **argv)
 			m.local_port = (uint16_t)v;
 		else
 			m.id = v;
-		int rc = request(&m, &r);
-		printf("%s %u %d\n", op, v, rc ? rc : r.status);
+		int p[2] = { -1, -1 };
+		bool with_fd = m.type == TOFFEE_APP_SHARE || m.type == TOFFEE_APP_IDENTIFY ||
+			       (m.flags & TOFFEE_APPF_BY_FD);
+		if (with_fd && pipe(p) < 0)
+			return 1;
+		if (m.type == TOFFEE_APP_SHARE) {
+			printf("%s %u %s\n", op, v, send_msg(&m, p[0]) ? "not sent" : "sent");
+		} else {
+			int rc = request_fd(&m, p[0], &r);
+			printf("%s %u %d\n", op, v, rc ? rc : r.status);
+		}
+		if (with_fd) {
+			close(p[0]);
+			close(p[1]);
+		}
 	}
 	close(sock);
 	return 0;

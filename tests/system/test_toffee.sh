@@ -111,6 +111,18 @@ grep -q "doorbell fd: 4096 bytes, sealed" "$LOGS/appcheck.log" ||
 	fail "an app can reach more than its doorbell page: $(cat "$LOGS/appcheck.log")"
 n=$("$TOFFEE" status | awk '$1 == "app_not_owner" { print $2 }')
 [ "${n:-0}" -ge 4 ] || fail "app_not_owner counter is ${n:-none}"
+# The hand-over requests on that flow from another context: RELEASE refused
+# (EPERM), TAKEOVER without its key or by a descriptor that is not its
+# socket refused (EBADF), IDENTIFY of a pipe: no flow (ENOENT), a SHARE
+# ignored; the flow runs on.
+"$APPCHECK" "$TOFFEE_RUNDIR" share "$flow" release "$flow" takeover "$flow" takeover-fd "$flow" \
+	identify 0 >"$LOGS/appcheck2.log" 2>&1 || fail "appcheck (hand-over)"
+for want in "share $flow sent" "release $flow -1" "takeover $flow -9" "takeover-fd $flow -9" "identify 0 -2"; do
+	grep -qx "$want" "$LOGS/appcheck2.log" || fail "hand-over request: want '$want': $(cat "$LOGS/appcheck2.log")"
+done
+"$TOFFEE" status | awk -v f="$flow" '/^flows/ { s = 1; next } s && $1 == f && $3 == "ESTABLISHED" { ok = 1 } END { exit !ok }' ||
+	fail "flow $flow not ESTABLISHED after another context's hand-over requests"
+echo "isolation: another context's requests refused and counted, hand-over requests too"
 kill -KILL $SRV1
 wait $HOLD || fail "the peer did not see a reset: $(cat "$LOGS/hold.log")"
 wait_idle 0
