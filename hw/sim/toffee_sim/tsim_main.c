@@ -57,7 +57,7 @@
 struct sim_opts {
 	const char *rundir, *pidfile, *tap, *pcap_in, *pcap_out, *pcap_wire, *trace;
 	uint64_t trace_start, trace_stop, trace_signal, max_cycles;
-	uint32_t sync_cycles, cnt_chunk, dma_latency, idle_ms, drain;
+	uint32_t sync_cycles, cnt_chunk, dma_latency, idle_ms, drain, line_gbps;
 	uint8_t mac[6];
 	bool mac_set, exit_idle, no_idle, time_cycles, pcap_after_enable;
 };
@@ -72,9 +72,11 @@ struct sim {
 	struct tsim_port port;
 	uint64_t cycle;
 	uint64_t last_activity;
-	/* MAC RX feeder: the frame being fed, next byte */
+	/* MAC RX feeder: the frame being fed, next byte; the next frame may
+	 * start at rx_next_cycle (the port's line rate) */
 	struct tsim_frame *rx_cur;
 	uint32_t rx_off;
+	uint64_t rx_next_cycle;
 	/* MAC TX collector */
 	uint8_t tx_buf[TSIM_FRAME_MAX];
 	uint32_t tx_len;
@@ -122,6 +124,9 @@ static void usage(FILE *f)
 		"  --sync-cycles N      register bridge period in cycles while running (default 256)\n"
 		"  --cnt-chunk N        counters copied out per sweep, round robin (default 8 of 64)\n"
 		"  --dma-latency N      extra cycles before a DMA read response (default 0)\n"
+		"  --line-rate GBPS     the port's Ethernet rate: frames come in no faster, with\n"
+		"                       20 bytes of preamble and gap each (default 10, a 10GbE\n"
+		"                       port on the 16 Gb/s datapath; 0 = a beat every cycle)\n"
 		"  --idle-ms N          longest sleep when idle (default 1)\n"
 		"  --time wall|cycles   the model's now_ns: the host's CLOCK_MONOTONIC, advanced\n"
 		"                       4 ns per cycle between batches (default; TCP timestamps\n"
@@ -183,6 +188,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 		{ "sync-cycles", required_argument, NULL, 'S' },
 		{ "cnt-chunk", required_argument, NULL, 'C' },
 		{ "dma-latency", required_argument, NULL, 'L' },
+		{ "line-rate", required_argument, NULL, 'R' },
 		{ "idle-ms", required_argument, NULL, 'I' },
 		{ "time", required_argument, NULL, 'w' },
 		{ "drain-cycles", required_argument, NULL, 'D' },
@@ -206,6 +212,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 	o->cnt_chunk = 8;
 	o->idle_ms = 1;
 	o->drain = 65536;
+	o->line_gbps = 10;
 	o->trace_stop = UINT64_MAX;
 	o->max_cycles = UINT64_MAX;
 	opterr = 0;
@@ -255,6 +262,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'L':
 			if (parse_u32("--dma-latency", optarg, 0, 1u << 20, &o->dma_latency))
+				return -1;
+			break;
+		case 'R':
+			if (parse_u32("--line-rate", optarg, 0, 1000, &o->line_gbps))
 				return -1;
 			break;
 		case 'I':
@@ -400,10 +411,15 @@ static void rx_drive(struct sim *s)
 {
 	struct tsim_io *io = &s->io;
 
-	if (!s->rx_cur) {
+	if (!s->rx_cur && s->cycle >= s->rx_next_cycle) {
 		s->rx_cur = tsim_port_rx_head(&s->port);
 		s->rx_off = 0;
 		if (s->rx_cur) {
+			/* its time on the wire, preamble and inter-frame gap included */
+			uint64_t g = s->o.line_gbps;
+			if (g)
+				s->rx_next_cycle = s->cycle + ((s->rx_cur->len + 20u) * 8u + g * TSIM_NS_PER_CYCLE - 1) /
+							      (g * TSIM_NS_PER_CYCLE);
 			nicsrv_wire_rx(s->srv, s->rx_cur->data, s->rx_cur->len);
 			tsim_port_wire_rx(&s->port, s->rx_cur->data, s->rx_cur->len,
 					  s->cycle * TSIM_NS_PER_CYCLE);
