@@ -8,7 +8,7 @@ fork_srv.py MODE PORT
   ignore   the child exits at once without touching the connection
   helper   the parent serves; a helper child that holds the socket and
            never uses it lives 1 s after the parent closed it
-  orphan   one connection: the parent closes it and exits at once, the
+  orphan   one connection: the parent _exits at once (holding it), the
            child serves it 0.5 s later
   inetd    the child puts the connection on its stdin and stdout and execs
            `fork_srv.py stdio`, which serves it there

@@ -17,13 +17,15 @@
 #  4. helper: the parent serves the connection itself and closes it while a
 #     helper child still holds it (never using it): the FIN follows when the
 #     helper exits (~1 s), as from Linux.
-#  5. orphan: the parent closes the connection and exits at once; its child
-#     serves it 0.5 s later (1 MiB each way): the flow waited for the child.
+#  5. orphan: the parent _exits at once after the fork (without closing the
+#     connection); its child serves it 0.5 s later (1 MiB each way): the
+#     flow waited for the child.
 #  6. inetd: the child puts the connection on its stdin/stdout and execs a
 #     program that serves it there (10 connections, 1 MiB each way on one).
 #  7. keep: the child serves and closes the connection while the parent
 #     still holds it: the FIN comes when the parent closes (~1 s later).
-# After each part: no flows left, toffeed's hand-over counters as expected.
+# After each part no flows are left; toffeed's hand-over counters are
+# checked where they tell the path taken.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
@@ -37,7 +39,7 @@ sys_init tfk
 sys_up
 
 # peer_req PORT N UP DOWN: N connections in sequence, each sending UP bytes
-# and reading DOWN; prints "PID SECONDS-TO-EOF" per connection.
+# and reading DOWN (both checked); prints the serving PID per connection.
 peer_req() {
 	peer_exec "$PY" - "$US" "$@" <<'EOF'
 import hashlib, os, socket, sys, time
