@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include "tf_internal.h"
 #include "tf_sys.h"
 
@@ -377,6 +379,10 @@ int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
 	int s = tf_ctl_connect(rundir);
 	if (s < 0)
 		return s;
+	/* Asked at every start-up with such a descriptor: a toffeed that does
+	 * not answer must not hold the program up. */
+	struct timeval tv = { .tv_sec = 1 };
+	syscall(SYS_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));   /* not our wrapper */
 	int rc = 0;
 	struct toffee_ctx *tmp = calloc(1, sizeof(*tmp));   /* a channel, no context */
 	if (!tmp) {
