@@ -19,6 +19,7 @@
 #include "toffee/devproto.h"
 #include "dbpage.h"
 #include "dev.h"
+#include "toffee/fdpass.h"
 
 #define PROC_REPLY_MS 5000   /* a NIC serves its socket at least every few ms */
 
@@ -37,22 +38,10 @@ static uint64_t mono_ms(void)
 /* Send @p m with an optional descriptor. */
 static int send_msg(int sock, const struct toffee_devmsg *m, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &fd, fd >= 0);
 	ssize_t n;
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);

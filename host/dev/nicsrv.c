@@ -4,6 +4,7 @@
  * The per-frame side is in nicsrv_dma.c; see nicsrv.h. */
 #include "nicsrv_int.h"
 #include "dbpage.h"
+#include "toffee/fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,24 +128,12 @@ static int notify_set(struct nicsrv *s, uint64_t ctx, int fd)
 
 static int send_msg(int fd, const struct toffee_devmsg *m, int pass_fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (pass_fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &pass_fd, pass_fd >= 0);
 	do
 		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);

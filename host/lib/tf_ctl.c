@@ -6,6 +6,7 @@
 #include <string.h>
 #include "tf_internal.h"
 #include "tf_sys.h"
+#include "toffee/fdpass.h"
 
 int tf_ctl_recv(int fd, struct toffee_appmsg *m, int *fds, int *nfds, bool block)
 {
@@ -109,21 +110,9 @@ int tf_ctl_send_fd(struct toffee_ctx *ctx, struct toffee_appmsg *m, int fd)
 		m->req = ++ctx->next_req;
 	TF_TRACE("toffee[%d]: send type %u req %u id %u arg %u", (int)getpid(), m->type, m->req, m->id, m->arg);
 	struct iovec iov = { m, sizeof(*m) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &fd, fd >= 0);
 	for (;;) {
 		ssize_t n = tf_sys_sendmsg(ctx->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == (ssize_t)sizeof(*m))

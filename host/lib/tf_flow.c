@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include "tf_internal.h"
 #include "tf_sys.h"
+#include "toffee/fdpass.h"
 
 #define TF_FLOW_ID_MAX (1u << 24)
 
@@ -376,6 +377,8 @@ int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino)
 
 int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
 {
+	for (unsigned i = 0; i < n; i++)
+		ids[i] = TOFFEE_FLOW_NONE;
 	int s = tf_ctl_connect(rundir);
 	if (s < 0)
 		return s;
@@ -384,30 +387,23 @@ int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
 	struct timeval tv = { .tv_sec = 1 };
 	syscall(SYS_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));   /* not our wrapper */
 	int rc = 0;
-	struct toffee_ctx *tmp = calloc(1, sizeof(*tmp));   /* a channel, no context */
-	if (!tmp) {
-		tf_sys_close(s);
-		return -ENOMEM;
-	}
-	tmp->ctl_fd = s;
-	for (unsigned i = 0; i < n; i++) {
-		struct toffee_appmsg m = { .type = TOFFEE_APP_IDENTIFY }, r;
-		ids[i] = TOFFEE_FLOW_NONE;
-		if ((rc = tf_ctl_send_fd(tmp, &m, fds[i])) < 0)
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		struct toffee_appmsg m = { .type = TOFFEE_APP_IDENTIFY, .req = i + 1 }, r;
+		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		union toffee_fdpass cm;
+		toffee_fdpass_attach(&mh, &cm, &fds[i], 1);
+		if (tf_sys_sendmsg(s, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
+			rc = -errno;
 			break;
+		}
 		do
 			rc = tf_ctl_recv(s, &r, NULL, NULL, true);
 		while (rc > 0 && (r.type != TOFFEE_APP_REPLY || r.req != m.req));
-		if (rc <= 0) {
-			rc = rc ? rc : -ECONNRESET;
-			break;
-		}
-		rc = 0;
-		if (r.status == 0)
+		rc = rc > 0 ? 0 : rc ? rc : -ECONNRESET;
+		if (rc == 0 && r.status == 0)
 			ids[i] = r.id;
 	}
-	free(tmp->inq);
-	free(tmp);
 	tf_sys_close(s);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "sp.h"
+#include "toffee/fdpass.h"
 
 #define SP_APP_MAX_FDS 4
 #define SP_APP_OUTQ_MAX 65536u   /* queued events before an app is given up on */
@@ -111,22 +112,10 @@ void sp_app_accept(struct sp *sp)
 
 static int send_now(struct sp_app *a, const struct toffee_appmsg *m, const int *fds, unsigned nfd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(SP_APP_MAX_FDS * sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (nfd) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, fds, nfd);
 	ssize_t n;
 	do
 		n = sendmsg(a->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);

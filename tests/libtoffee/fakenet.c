@@ -36,6 +36,7 @@
 #include "toffee/abi.h"
 #include "toffee/appproto.h"
 #include "dbpage.h"
+#include "toffee/fdpass.h"
 
 #define MAX_CTX   64
 #define MAX_FLOWS 4096
@@ -110,21 +111,10 @@ static volatile uint32_t *reg(uint32_t off)
 
 static int send_msg(int fd, const struct toffee_appmsg *m, const int *fds, int nfds)
 {
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr a;
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { (void *)m, sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (nfds) {
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, fds, nfds);
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 

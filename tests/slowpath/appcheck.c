@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "toffee/appproto.h"
+#include "toffee/fdpass.h"
 
 static int sock;
 static uint32_t next_req = 1;
@@ -32,23 +33,11 @@ static int fds_kept[3], n_kept;     /* descriptors of the last reply (up to 3) *
 /* Send @p m, with @p fd as SCM_RIGHTS if >= 0. */
 static int send_msg(struct toffee_appmsg *m, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	m->req = next_req++;
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &fd, fd >= 0);
 	return sendmsg(sock, &mh, 0) == (ssize_t)sizeof(*m) ? 0 : -errno;
 }
 

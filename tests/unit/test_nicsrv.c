@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "nicsrv.h"
+#include "toffee/fdpass.h"
 
 /* ---- fixture -------------------------------------------------------------------- */
 
@@ -102,10 +103,7 @@ static int cl_connect(const char *path)
 /* Receive one message and its descriptor (or -1). Returns bytes received. */
 static ssize_t cl_recv(int fd, struct toffee_devmsg *m, int *rfd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
@@ -122,23 +120,11 @@ static ssize_t cl_recv(int fd, struct toffee_devmsg *m, int *rfd)
 
 static void cl_send_raw(int fd, const void *buf, size_t len, int pass_fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (pass_fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &pass_fd, pass_fd >= 0);
 	assert_int_equal(sendmsg(fd, &mh, 0), (ssize_t)len);
 }
 

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "cli.h"
+#include "toffee/fdpass.h"
 
 void cli_err(const char *fmt, ...)
 {
@@ -80,23 +81,11 @@ int cli_request(int sock, struct toffee_appmsg *m, int fd, struct toffee_appmsg 
 		int timeout_ms)
 {
 	static uint32_t next_req = 1;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} cm;
+	union toffee_fdpass cm;                 /* sent with, then received into */
 	m->req = next_req++;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	toffee_fdpass_attach(&mh, &cm, &fd, fd >= 0);
 	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(*m))
 		return -errno ? -errno : -EIO;
 	if (rfd)
