@@ -13,7 +13,9 @@
 #     its copy by then: RELEASE, then TAKEOVER). 10 connections.
 #  3. ignore: the child exits without touching the connection (the peer
 #     sent nothing): the peer gets the FIN (EOF, not a reset) within 1 s,
-#     as from Linux.
+#     as from Linux, whichever lets go first (the parent's RELEASE or the
+#     child's exit: which toffeed sees first varies, so no counter is
+#     required here).
 #  4. helper: the parent serves the connection itself and closes it while a
 #     helper child still holds it (never using it): the FIN follows when the
 #     helper exits (~1 s), as from Linux.
@@ -122,8 +124,6 @@ stop_srv
 run_srv ignore 9202
 t=$(peer_eof 9202) || fail "ignore: $t"
 awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || fail "ignore: EOF after $t s, want < 1 s"
-n=$(counter handover_closed_unclaimed)
-[ "${n:-0}" -ge 1 ] || fail "ignore: handover_closed_unclaimed ${n:-missing}"
 echo "ignore: the child exited without the connection: the peer got the FIN after $t s"
 stop_srv
 
