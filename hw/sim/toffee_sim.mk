@@ -16,7 +16,7 @@ TSIM_CTX_CAP  ?= 256
 TSIM_CXX      ?= $(if $(shell command -v clang++ 2>/dev/null),clang++,g++)
 TSIM_OPT      ?= -O3 -march=native
 TSIM_VMAKE     = OPT_FAST='$(TSIM_OPT)' CXX=$(TSIM_CXX) LINK=$(TSIM_CXX)
-TSIM_SRCS     := hw/sim/toffee_sim/tsim_main.c hw/sim/toffee_sim/tsim_dma.c \
+TSIM_SRCS     := hw/sim/toffee_sim/tsim_main.c hw/sim/toffee_sim/tsim_opts.c hw/sim/toffee_sim/tsim_dma.c \
                  hw/sim/toffee_sim/tsim_regs.c hw/sim/toffee_sim/tsim_port.c
 TSIM_OBJS     := $(TSIM_SRCS:hw/sim/toffee_sim/%.c=$(TSIM_B)/obj/%.o)
 # (host/dev/nicsrv.mk is included before hw/hw.mk: NICSRV_OBJ is known)
