@@ -85,6 +85,8 @@ struct fp {
 	struct toffee_flow *flows;
 	struct fp_fx *fx;                        /* beside flows[], same index */
 	struct fp_bucket *buckets;
+	const struct fp_slot *last_slot;         /* the slot fp_rx() found last (a hint,
+						    checked on use; never NULL) */
 	uint32_t flow_cap;
 	uint32_t bucket_mask;
 	/* Latched configuration (fp_poll refreshes it from the registers). */
@@ -358,10 +360,19 @@ static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp
 	*tail = t;
 	return true;
 }
+/* fp_ev_post() where the entry is not in mapped host memory or not
+ * 8-byte aligned (fp_ring.c): out of line, entered by a tail call, so the
+ * common post calls nothing. */
+void fp_ev_post_dma(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1);
 static inline __attribute__((always_inline)) void
 fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
 {
-	fp_host_write_entry16(fp, iova, w0, w1);
+	/* fp_host_write_entry16(), with the platform's write out of line */
+	uint8_t *p = fp_host_ptr(fp, iova, 16);
+	if (FP_UNLIKELY(!p || ((uintptr_t)p & 7)))
+		return fp_ev_post_dma(fp, ctx, tail, iova, w0, w1);
+	st64(p, w0);
+	__atomic_store_n((uint64_t *)(void *)(p + 8), w1, __ATOMIC_RELEASE);
 	fp_ev_blk(fp, ctx)[TOFFEE_Q_TAIL / 4] = tail + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))
@@ -527,14 +538,20 @@ fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t no
 void fp_sched_init(struct fp *fp, uint64_t now);
 void fp_sched_wheel_walk(struct fp *fp, uint64_t now);
 void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t when);
-/* Queue a flow that has something to send and is not queued yet (the
- * test inline, the queueing out of line: kicks come from the receive path,
- * where most find nothing to do). */
-void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id);
+/* Queue a flow that has something to send and is not queued yet: at the
+ * end of the ready FIFO. Inline, with no call: the receive path's pure ACK
+ * then calls nothing (and saves no registers). */
 static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
 {
-	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f))
-		fp_sched_enqueue(fp, f, id);
+	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f)) {
+		f->nic_flags |= FP_NF_QUEUED;
+		f->sched_next = TOFFEE_FLOW_NONE;
+		if (fp->ready_tail == TOFFEE_FLOW_NONE)
+			fp->ready_head = id;
+		else
+			fp->flows[fp->ready_tail].sched_next = id;
+		fp->ready_tail = id;
+	}
 }
 /* Remove flow @p f, the first of the ready FIFO, from it. */
 static inline void fp_sched_pop(struct fp *fp, struct toffee_flow *f)

@@ -13,6 +13,16 @@ void fp_ctx_notify(struct fp *fp, uint32_t ctx)
 		fp->plat->notify(fp->plat->priv, ctx);
 }
 
+void fp_ev_post_dma(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
+{
+	uint64_t ev[2] = { w0, w1 };
+	fp->plat->dma_write_entry(fp->plat->priv, iova, ev, 16);
+	fp_ev_blk(fp, ctx)[TOFFEE_Q_TAIL / 4] = tail + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))
+		fp_ctx_notify(fp, ctx);
+}
+
 /* Claim the next slot of NIC-produced slow-path ring @p q, or return false
  * if the ring is full or disabled. */
 static bool spq_claim(struct fp *fp, uint32_t q, uint32_t *idx, uint32_t *log2)

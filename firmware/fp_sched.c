@@ -4,7 +4,7 @@
  * slot for the time its token bucket allows the next segment. Both are
  * singly linked lists through toffee_flow.sched_next, so every operation is
  * constant time; a flow is in at most one list (FP_NF_QUEUED). The hot
- * operations (pop, rotate, the kick's test, the empty-wheel test) are
+ * operations (pop, rotate, the kick, the empty-wheel test) are
  * inline in fp_internal.h; the transmit loop that serves the FIFO is
  * fp_tx_run() (fp_tx.c). */
 #include "fp_internal.h"
@@ -48,13 +48,6 @@ static void list_append(struct fp *fp, uint32_t *head, uint32_t *tail, uint32_t 
 	else
 		fp->flows[*tail].sched_next = id;
 	*tail = id;
-}
-
-/* Queue flow @p id at the end of the ready FIFO (fp_sched_kick()). */
-void fp_sched_enqueue(struct fp *fp, struct toffee_flow *f, uint32_t id)
-{
-	f->nic_flags |= FP_NF_QUEUED;
-	list_append(fp, &fp->ready_head, &fp->ready_tail, id);
 }
 
 /* Flow @p id is over its rate: wait in the wheel slot of @p when. */

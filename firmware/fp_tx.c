@@ -56,9 +56,9 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 	if (seq_geq(nxt, end) && !(fin_wanted && nxt == end))
 		return FP_TX_IDLE;
 
-	uint32_t wnd = f->snd_wnd;
-	if (f->cwnd && f->cwnd < wnd)
-		wnd = f->cwnd;
+	uint32_t wnd = f->snd_wnd, cwnd = f->cwnd;
+	if (cwnd - 1 < wnd)                      /* cwnd 0 (unlimited) wraps: no */
+		wnd = cwnd;
 	uint32_t inflight = nxt - f->snd_una;
 	if (inflight >= wnd && !(wnd == 0 && inflight == 0 && nxt == end))
 		return FP_TX_IDLE;              /* window-limited: an ACK will kick us */
@@ -104,7 +104,10 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, hlen + len) != 0))
 		return FP_TX_BUSY;
 
-	uint32_t seg_end = nxt + len + fin;
+	/* Fewer values kept across the calls above: nxt, end and hlen are
+	 * read again (the flow does not change in between). */
+	nxt = f->snd_nxt;
+	uint32_t seg_end = nxt + len + (fl & FP_TH_FIN);
 	if (seq_geq(nxt, f->snd_max) && !(f->nic_flags & FP_NF_RTT)) {
 		f->rtt_seq = seg_end;            /* time new data only (Karn) */
 		f->rtt_start = (uint32_t)now;
@@ -113,15 +116,19 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 	f->snd_nxt = seg_end;
 	if (seq_gt(seg_end, f->snd_max))
 		f->snd_max = seg_end;
-	if (f->ps_per_byte) {
+	if (FP_UNLIKELY(f->ps_per_byte)) {
 		uint64_t base = f->tb_time;
 		if ((int64_t)(now - FP_TB_BURST_NS - base) > 0)
 			base = now - FP_TB_BURST_NS;   /* idle credit is capped */
+		hlen = FP_HDRS_LEN + (f->flags & TOFFEE_FLOWF_TS ? FP_TS_OPT_LEN : 0);
 		f->tb_time = base + ((uint64_t)(len + hlen) * f->ps_per_byte) / 1000u;
 	}
 	fp_count(fp, TOFFEE_CNT_TX_SEGS);
 	fp->cnt[TOFFEE_CNT_TX_BYTES] += len;
-	return fp_tx_pending(f) ? FP_TX_MORE : FP_TX_SENT;
+	/* fp_tx_pending(f) now: nxt < end held or nxt == end with a FIN wanted
+	 * (sent now, as len is then 0), and len <= end - nxt, so something is
+	 * left exactly when this segment did not reach the end (no PSH). */
+	return (fl & FP_TH_PSH) ? FP_TX_SENT : FP_TX_MORE;
 }
 
 /* Each turn serves the first flow of the ready FIFO: after a segment with
