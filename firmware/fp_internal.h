@@ -417,68 +417,56 @@ void fp_fx_init(struct fp *fp, uint32_t id);
  * words that are the same for every segment of the flow are summed once,
  * at INSTALL (fx). *sum gets the TCP partial sum without the payload (the
  * TCP checksum field is left 0, see fp_put_tcp_csum). Returns the header
- * length. Fields are stored 4 or 8 bytes at a time. Always inline: the
- * receive path's ACK needs no call.
+ * length. Fields are stored 4 or 8 bytes at a time. With timestamps if
+ * @p ts, a constant (the transmit path has a copy for each). Always inline.
  */
 static inline __attribute__((always_inline)) uint32_t
 fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
 		    uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum, bool ts)
 {
-	uint8_t *p = fp->frame;
-	/* Everything read before the stores, which may alias it. */
-	uint64_t rmac = ld64(f->remote_mac), mac_eth = fp->mac_eth;
-	uint64_t addrs = ld64(x->ack + 26);
-	uint32_t ports = ld32(x->ack + 34);
-	uint32_t ts_recent = f->ts_recent, ack = f->rcv_nxt;
-	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
-	uint64_t ip_sum = x->ip_sum, s = x->tcp_sum;
+	/* The frame aliases none of the values read (restrict): each is read
+	 * where it is stored, so that few are held at once. */
+	uint8_t *__restrict p = fp->frame;   /* __restrict: C++ includes this too */
 	uint32_t tcp_hlen = ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN;
 	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
 
 	/* Ethernet: the next hop (8 bytes stored, the last two are overwritten
 	 * by the next store), our MAC, the IPv4 ethertype. */
-	st64(p, rmac);
-	st64(p + 6, mac_eth);
+	st64(p, ld64(f->remote_mac));
+	st64(p + 6, fp->mac_eth);
 	/* IPv4 bytes 0-7: ihl 5, tos, total length, ID 0, DF; 8-11: TTL 64,
 	 * TCP, checksum; 12-19: addresses; then the TCP ports. A segment of
 	 * mss bytes (tos as fp_tx_tos() gives it) has its first 12 bytes in fx. */
-	if (plen == f->mss) {
+	if (FP_LIKELY(plen == f->mss)) {
 		st64(p + 14, x->mss_ip0);
 		st32(p + 22, x->mss_ip1);
 	} else {
 		uint8_t tos = fp_tx_tos(f, plen);
-		uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(ip_sum + tos + ip_len);
+		uint16_t ip_csum = (uint16_t)~fp_csum_fold_nz(x->ip_sum + tos + ip_len);
 		st64(p + 14, 0x45u | (uint32_t)tos << 8 | (uint32_t)__builtin_bswap16((uint16_t)ip_len) << 16 |
 			     (uint64_t)0x40 << 48);
 		st32(p + 22, 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16);
 	}
-	st64(p + 26, addrs);
-	st32(p + 34, ports);
+	st64(p + 26, ld64(x->ack + 26));
+	st32(p + 34, ld32(x->ack + 34));
 
 	/* TCP: seq, ack, offset/flags/window, checksum 0, urgent pointer 0,
 	 * options. */
 	uint8_t *th = p + FP_ETH_LEN + FP_IP_LEN;
+	uint32_t ack = f->rcv_nxt;
+	uint32_t w = f->rx_avail >> f->rcv_wscale;        /* window we advertise */
 	uint32_t flags_win = (uint32_t)th_flags << 16 | (w > 0xffffu ? 0xffffu : w);
 	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
 	st64(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
-	s = s + plen + seq + ack + flags_win;        /* 64-bit: keep carries */
+	uint64_t s = x->tcp_sum + plen + seq + ack + flags_win;   /* 64-bit: keep carries */
 	if (ts) {
-		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT);
+		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT), ts_recent = f->ts_recent;
 		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */
 		st64(th + 24, __builtin_bswap64((uint64_t)tsval << 32 | ts_recent));
 		s += (uint64_t)tsval + ts_recent;                 /* 64-bit: keep carries */
 	}
 	*sum = s;
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
-}
-/* With and without timestamps: two copies, each with its lengths constant. */
-static inline __attribute__((always_inline)) uint32_t
-fp_build_headers(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
-		 uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum)
-{
-	if (f->flags & TOFFEE_FLOWF_TS)
-		return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, now, sum, true);
-	return fp_build_headers_ts(fp, f, x, seq, th_flags, plen, now, sum, false);
 }
 
 /* Store the TCP checksum from a host-order partial sum. */
@@ -487,7 +475,7 @@ static inline void fp_put_tcp_csum(struct fp *fp, uint64_t host_sum)
 	wr16(fp->frame + FP_ETH_LEN + FP_IP_LEN + 16, (uint16_t)~fp_csum_fold_nz(host_sum));
 }
 
-/* A pure ACK, in the flow's template (fx): as fp_build_headers() with
+/* A pure ACK, in the flow's template (fx): as fp_build_headers_ts() with
  * plen 0 and tos 0 would build it, writing only what is not constant. */
 static inline __attribute__((always_inline)) uint32_t
 fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, struct fp_fx *x, uint8_t th_flags,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Transmit: the ready flows of the scheduler (fp_sched.c) served in turn,
- * headers built from flow state (fp_build_headers, inline in fp_internal.h:
+ * headers built from flow state (fp_build_headers_ts, inline in fp_internal.h:
  * the receive path builds its ACKs with it too), payload read from the
  * flow's circular transmit buffer, IPv4 and TCP checksums, timestamps. */
 #include <errno.h>
@@ -47,6 +47,50 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	x->tx_size = 1u << f->tx_buf_log2;
 }
 
+/* Build and send the segment of @p len bytes at @p nxt with TCP flags
+ * @p fl, with timestamps if @p ts (a constant: two copies). The payload is
+ * copied and summed before the headers are built, so that fewer values are
+ * kept across the calls. Returns false if the MAC refused it. */
+static inline __attribute__((always_inline)) bool
+tx_send(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t nxt, uint32_t len,
+	uint8_t fl, uint64_t now, bool ts)
+{
+	uint32_t hlen = FP_HDRS_LEN + (ts ? FP_TS_OPT_LEN : 0);
+	uint64_t psum = 0;
+	if (FP_LIKELY(len)) {
+		uint32_t size = x->tx_size;
+		uint32_t off = nxt & (size - 1), first = size - off;
+		uint8_t *pl = fp->frame + hlen;
+		const uint8_t *buf = fp_host_ptr(fp, f->tx_buf_iova, size);
+		if (FP_LIKELY(buf)) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* after the command that gave it */
+			if (first >= len) {
+				fp_payload_copy(pl, buf + off, len);
+			} else {
+				fp_payload_copy(pl, buf + off, first);
+				fp_payload_copy(pl + first, buf, len - first);
+			}
+		} else if (first >= len) {
+			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, len);
+		} else {
+			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, first);
+			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova, pl + first, len - first);
+		}
+		/* The payload sum is of native-order words, the header sum of
+		 * host-order ones: byte-swapping a 16-bit one's-complement value
+		 * is multiplying it by 256 modulo 0xffff, so the payload sum
+		 * times 256 counts the same (< 2^50: no overflow). */
+		psum = fp_csum_payload(0, fp->frame + hlen, len) << 8;
+	}
+	/* the fx entry again, from the flow's index, rather than kept in a
+	 * register across the calls */
+	x = &fp->fx[f - fp->flows];
+	uint64_t sum;
+	fp_build_headers_ts(fp, f, x, nxt, fl, len, now, &sum, ts);
+	fp_put_tcp_csum(fp, sum + psum);
+	return fp->plat->tx(fp->plat->priv, fp->frame, hlen + len) == 0;
+}
+
 /* Send flow @p f's next segment if its windows and rate allow. */
 static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f, const struct fp_fx *x,
 					   uint64_t now)
@@ -70,42 +114,15 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 		len = f->mss;
 	if (len > wnd - inflight)
 		len = wnd - inflight;
-	bool fin = fin_wanted && nxt + len == end;
+	bool fin = FP_UNLIKELY(fin_wanted) && nxt + len == end;
 	uint8_t fl = FP_TH_ACK | (nxt + len == end ? FP_TH_PSH : 0) | (fin ? FP_TH_FIN : 0);
 
-	uint64_t sum;
-	uint32_t hlen = fp_build_headers(fp, f, x, nxt, fl, len, now, &sum);
-	if (len) {
-		uint32_t size = x->tx_size;
-		uint32_t off = nxt & (size - 1), first = size - off;
-		uint8_t *pl = fp->frame + hlen;
-		const uint8_t *buf = fp_host_ptr(fp, f->tx_buf_iova, size);
-		if (FP_LIKELY(buf)) {
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* after the command that gave it */
-			if (first >= len) {
-				fp_payload_copy(pl, buf + off, len);
-			} else {
-				fp_payload_copy(pl, buf + off, first);
-				fp_payload_copy(pl + first, buf, len - first);
-			}
-		} else if (first >= len) {
-			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, len);
-		} else {
-			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova + off, pl, first);
-			fp->plat->dma_read(fp->plat->priv, f->tx_buf_iova, pl + first, len - first);
-		}
-		/* The payload sum is of native-order words, the header sum of
-		 * host-order ones: byte-swapping a 16-bit one's-complement value
-		 * is multiplying it by 256 modulo 0xffff, so the payload sum
-		 * times 256 counts the same (< 2^50: no overflow). */
-		sum += fp_csum_payload(0, pl, len) << 8;
-	}
-	fp_put_tcp_csum(fp, sum);
-	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, hlen + len) != 0))
+	if (FP_UNLIKELY(!((f->flags & TOFFEE_FLOWF_TS) ? tx_send(fp, f, x, nxt, len, fl, now, true)
+						       : tx_send(fp, f, x, nxt, len, fl, now, false))))
 		return FP_TX_BUSY;
 
-	/* Fewer values kept across the calls above: nxt, end and hlen are
-	 * read again (the flow does not change in between). */
+	/* Fewer values kept across the calls above: nxt is read again (the
+	 * flow does not change in between), hlen computed where needed. */
 	nxt = f->snd_nxt;
 	uint32_t seg_end = nxt + len + (fl & FP_TH_FIN);
 	if (seq_geq(nxt, f->snd_max) && !(f->nic_flags & FP_NF_RTT)) {
@@ -120,7 +137,7 @@ static inline enum fp_tx_result tx_segment(struct fp *fp, struct toffee_flow *f,
 		uint64_t base = f->tb_time;
 		if ((int64_t)(now - FP_TB_BURST_NS - base) > 0)
 			base = now - FP_TB_BURST_NS;   /* idle credit is capped */
-		hlen = FP_HDRS_LEN + (f->flags & TOFFEE_FLOWF_TS ? FP_TS_OPT_LEN : 0);
+		uint32_t hlen = FP_HDRS_LEN + (f->flags & TOFFEE_FLOWF_TS ? FP_TS_OPT_LEN : 0);
 		f->tb_time = base + ((uint64_t)(len + hlen) * f->ps_per_byte) / 1000u;
 	}
 	fp_count(fp, TOFFEE_CNT_TX_SEGS);
@@ -143,6 +160,9 @@ unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget)
 		uint32_t id = fp->ready_head;
 		struct toffee_flow *f = &fp->flows[id];
 		enum fp_tx_result r = (f->nic_flags & FP_NF_VALID) ? tx_segment(fp, f, &fp->fx[id], now) : FP_TX_IDLE;
+		/* the flow is still the first: its id is read again rather than
+		 * kept across tx_segment()'s calls */
+		id = fp->ready_head;
 		switch (r) {
 		case FP_TX_MORE:
 			sent++;
