@@ -50,7 +50,6 @@ struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
 	fp->fx = (struct fp_fx *)(fp->flows + flow_cap);
 	fp->buckets = (struct fp_bucket *)(fp->fx + flow_cap);
 	fp->bucket_mask = (uint32_t)buckets_for(flow_cap) - 1;
-	fp->last_slot = &fp->buckets[0].slot[0];
 	fp_sched_init(fp, 0);
 	reg_wr(fp, TOFFEE_REG_ID, TOFFEE_ABI_ID);
 	reg_wr(fp, TOFFEE_REG_VERSION, TOFFEE_ABI_MAJOR << 16 | TOFFEE_ABI_MINOR);

@@ -85,8 +85,6 @@ struct fp {
 	struct toffee_flow *flows;
 	struct fp_fx *fx;                        /* beside flows[], same index */
 	struct fp_bucket *buckets;
-	const struct fp_slot *last_slot;         /* the slot fp_rx() found last (a hint,
-						    checked on use; never NULL) */
 	uint32_t flow_cap;
 	uint32_t bucket_mask;
 	/* Latched configuration (fp_poll refreshes it from the registers). */
@@ -212,7 +210,12 @@ static inline uint8_t *fp_host_ptr(const struct fp *fp, uint64_t iova, uint32_t 
 	/* 0 < off and off + len <= size, for len > 0 (off 0 wraps to 2^32 - 1) */
 	if ((uint64_t)(uint32_t)(off - 1) + len >= g->size)
 		return NULL;
-	return g->base + off;
+	uint8_t *p = g->base + off;
+	/* A mapped region's bytes are never at address 0: callers' tests of
+	 * the result then need no second comparison with NULL. */
+	if (!p)
+		__builtin_unreachable();
+	return p;
 }
 /* A 16-byte ring entry (w0: bytes 0-7, w1: 8-15, the phase in byte 15):
  * the second word is stored last, with release order, in one 8-byte store,
@@ -361,8 +364,8 @@ static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp
 	return true;
 }
 /* fp_ev_post() where the entry is not in mapped host memory or not
- * 8-byte aligned (fp_ring.c): out of line, entered by a tail call, so the
- * common post calls nothing. */
+ * 8-byte aligned (fp_ring.c): out of line, and the common post calls
+ * nothing. */
 void fp_ev_post_dma(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1);
 static inline __attribute__((always_inline)) void
 fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
@@ -527,8 +530,8 @@ void fp_sched_init(struct fp *fp, uint64_t now);
 void fp_sched_wheel_walk(struct fp *fp, uint64_t now);
 void fp_sched_wait(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t when);
 /* Queue a flow that has something to send and is not queued yet: at the
- * end of the ready FIFO. Inline, with no call: the receive path's pure ACK
- * then calls nothing (and saves no registers). */
+ * end of the ready FIFO. Inline (a few stores): the receive path keeps
+ * fewer values across a call. */
 static inline void fp_sched_kick(struct fp *fp, struct toffee_flow *f, uint32_t id)
 {
 	if (!(f->nic_flags & FP_NF_QUEUED) && fp_tx_pending(f)) {

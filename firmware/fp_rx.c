@@ -76,9 +76,11 @@ static inline uint64_t parse_options(const uint8_t *o, uint32_t len)
 }
 
 /* Write @p len payload bytes with sequence number @p seq into the flow's
- * circular receive buffer. */
-static inline void deposit(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
-			   const uint8_t *data, uint32_t len)
+ * circular receive buffer (always inline: GCC's own choice varies with
+ * small changes elsewhere, and a call costs the receive path ~20). */
+static inline __attribute__((always_inline)) void
+deposit(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq, const uint8_t *data,
+	uint32_t len)
 {
 	uint32_t size = x->rx_size;
 	uint32_t off = seq & (size - 1), first = size - off;
@@ -159,9 +161,7 @@ static inline bool tcp_csum_ok(const uint8_t *ip, uint32_t tcp_len, uint32_t thl
 {
 	return csum_zero(tcp_csum_sum(ip, tcp_len, thl));
 }
-/* The TCP sum of the pseudo header and the TCP header (tcp_csum_sum()
- * without the payload). */
-static inline uint64_t tcp_hdr_sum(const uint8_t *ip, uint32_t thl)
+static inline uint64_t tcp_csum_sum(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
 {
 	const uint8_t *th = ip + FP_IP_LEN;
 	/* pseudo header: addresses, protocol, TCP length (native order). The
@@ -179,30 +179,8 @@ static inline uint64_t tcp_hdr_sum(const uint8_t *ip, uint32_t thl)
 	} else {
 		s = csum_add64(s, fp_csum_add(0, th, thl));
 	}
-	return s;
-}
-/* The same for a TCP header of 20 or 32 bytes. */
-static inline uint64_t tcp_hdr_sum_20_32(const uint8_t *ip, uint32_t thl)
-{
-	const uint8_t *th = ip + FP_IP_LEN;
-	uint16_t ip_len_raw;
-	memcpy(&ip_len_raw, ip + 2, 2);
-	uint64_t s = csum_add64(ld64(ip + 12), __builtin_bswap16(6) + (uint64_t)ip_len_raw + (0xffffu - 20u * 256u));
-	s = csum_add64(s, ld64(th));
-	s = csum_add64(s, ld64(th + 8));
-	if (FP_LIKELY(thl == FP_TCP_LEN + FP_TS_OPT_LEN)) {
-		s = csum_add64(s, ld64(th + 16));
-		s = csum_add64(s, ld64(th + 24));
-	} else {
-		s = csum_add64(s, ld32(th + 16));
-	}
-	return s;
-}
-static inline uint64_t tcp_csum_sum(const uint8_t *ip, uint32_t tcp_len, uint32_t thl)
-{
-	uint64_t s = tcp_hdr_sum(ip, thl);
 	if (tcp_len > thl)
-		s = csum_add64(s, fp_csum_payload(0, ip + FP_IP_LEN + thl, tcp_len - thl));
+		s = csum_add64(s, fp_csum_payload(0, th + thl, tcp_len - thl));
 	return s;
 }
 
@@ -256,6 +234,41 @@ static __attribute__((noinline)) uint32_t rx_headers_ordered(struct fp *fp, cons
 		return fp_drop(fp, TOFFEE_DROP_TCP_HDR), 0;
 	if (FP_UNLIKELY(!tcp_csum_ok(ip, tcp_len, thl)))
 		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
+	return thl;
+}
+
+/* The same checks, the common frame first: for our MAC while enabled, IPv4
+ * without options or fragmentation, TCP, consistent lengths. These tests
+ * are the conjunction of every check of rx_headers_ordered() but the two
+ * checksums (all pure), so if they pass only a checksum can fail, and the
+ * IPv4 one is tested first as there; if any fails, the ordered checks run
+ * and pick the reason. */
+static inline uint32_t rx_headers(struct fp *fp, const uint8_t *frame, uint32_t len, uint32_t *plen)
+{
+	const uint8_t *ip = frame + FP_ETH_LEN;
+	uint32_t ip_len = rd16(ip + 2);
+	uint32_t thl = (uint32_t)(ip[FP_IP_LEN + 12] >> 2) & 0x3cu;
+	/* thl >= 20 and thl <= ip_len - 20 imply ip_len >= 40 (ip_len < 2^16:
+	 * no wrap) */
+	if (FP_UNLIKELY(len - FP_HDRS_LEN > TOFFEE_MAX_FRAME - FP_HDRS_LEN ||
+			ld64(frame) << 16 != fp->rx_mac_key ||            /* our MAC, enabled */
+			(ld32(frame + 12) & 0xffffffu) != 0x450008u ||    /* IPv4, ihl 5 */
+			(ld32(ip + 6) & 0xff00ff3fu) != 0x06000000u ||    /* no MF/offset, TCP */
+			FP_ETH_LEN + ip_len > len ||
+			thl < FP_TCP_LEN || (int32_t)(ip_len - FP_IP_LEN - thl) < 0))
+	{
+		thl = rx_headers_ordered(fp, frame, len);
+		*plen = rd16(ip + 2) - FP_IP_LEN - thl;
+		return thl;
+	}
+	/* csum_zero() with its two constants loaded once */
+	uint64_t inv = CSUM_INV, lim = CSUM_LIM;
+	__asm__("" : "+r"(inv), "+r"(lim));
+	if (FP_UNLIKELY(ip_csum_sum(ip) * inv > lim))
+		return fp_drop(fp, TOFFEE_DROP_IP_CSUM), 0;
+	if (FP_UNLIKELY(tcp_csum_sum(ip, ip_len - FP_IP_LEN, thl) * inv > lim))
+		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM), 0;
+	*plen = ip_len - FP_IP_LEN - thl;
 	return thl;
 }
 
@@ -391,76 +404,55 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
  * next in sequence, carry only ACK (and PSH), no options but timestamps,
  * fit the window, acknowledge nothing unsent, find no out-of-order interval
  * or slow-path mark, and either carry data or acknowledge new data. For
- * those, rx_ack_body() and rx_data_body() do what rx_segment() would do,
- * without the tests that cannot fire; every other segment goes to
- * rx_segment(). The two must stay equivalent (the differential fuzzer
- * compares every frame, memory write and counter against the ordered
- * reference).
+ * those, rx_predicted() does what rx_segment() would do, without the tests
+ * that cannot fire; every other segment goes to rx_segment(). The two must
+ * stay equivalent (the differential fuzzer compares every frame, memory
+ * write and counter against the ordered reference).
  */
-/* The prediction's conditions common to both kinds of segment. */
-static inline __attribute__((always_inline)) bool
-rx_expected(const struct toffee_flow *f, const uint8_t *th, uint32_t thl, uint32_t plen, uint32_t ack)
+static inline __attribute__((always_inline)) void
+rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint32_t plen, uint64_t now)
 {
+	struct toffee_flow *f = &fp->flows[id];
+	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
 	uint8_t fl = th[13];
+	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
+	uint32_t una = f->snd_una;
+	bool ts = thl != FP_TCP_LEN;               /* then predicted: NOP NOP TS */
 	/* Several conditions in one test: each term is 0 when it holds. */
 	uint32_t odd = (f->flags & TOFFEE_FLOWF_SLOWPATH) |
 		       ((fl & (FP_TH_SYN | FP_TH_RST | FP_TH_ACK | FP_TH_FIN)) ^ FP_TH_ACK) |
-		       (rd32(th + 4) ^ f->rcv_nxt) | f->ooo_len;
+		       (seq ^ f->rcv_nxt) | f->ooo_len;
 	/* options: NOP NOP TS (tested first: Linux sends it by default), or none */
 	bool ts_ok = thl == FP_TCP_LEN + FP_TS_OPT_LEN && ld32(th + FP_TCP_LEN) == TS_WORD;
-	return !(odd || (!ts_ok && thl != FP_TCP_LEN) || plen > f->rx_avail || seq_gt(ack, f->snd_max));
-}
-
-/* The peer's TSval of a predicted segment (RFC 7323 §4.3: it covers
- * rcv_nxt). */
-static inline __attribute__((always_inline)) void
-rx_ts(struct toffee_flow *f, const uint8_t *th, uint32_t thl)
-{
-	if (thl != FP_TCP_LEN) {                   /* then predicted: NOP NOP TS */
+	if (FP_UNLIKELY(odd || (!ts_ok && thl != FP_TCP_LEN) || plen > f->rx_avail || seq_gt(ack, f->snd_max)))
+		return rx_segment(fp, id, frame, thl, now);
+	uint32_t ctx = f->ctx_id, tail;
+	uint64_t ev_iova, ev_phase;
+	if (plen == 0) {
+		/* A pure ACK of new data (an ACK of nothing new goes the long way). */
+		if (FP_UNLIKELY(!seq_gt(ack, una)))
+			return rx_segment(fp, id, frame, thl, now);
+		if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
+			return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
+		if (ts) {
+			uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
+			if ((int32_t)(tsval - f->ts_recent) >= 0)
+				f->ts_recent = tsval;
+		}
+		uint32_t freed = fp_ack_new(fp, f, id, una, ack, rd16(th + 14), fl & FP_TH_ECE, now);
+		if (freed)
+			fp_ev_post(fp, ctx, tail, ev_iova, id, freed | ev_phase);
+		return;
+	}
+	/* Payload in order, within the window: reserve the event first. */
+	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
+		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);
+	if (ts) {
 		uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
 		if ((int32_t)(tsval - f->ts_recent) >= 0)
 			f->ts_recent = tsval;
 	}
-}
-
-/* A segment without payload of flow @p id that passed the header checks. */
-static inline __attribute__((always_inline)) void
-rx_ack_body(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint64_t now)
-{
-	struct toffee_flow *f = &fp->flows[id];
-	const uint8_t *th = frame + FP_ETH_LEN + FP_IP_LEN;
-	uint32_t ack = rd32(th + 8), una = f->snd_una;
-	/* A pure ACK of new data (an ACK of nothing new goes the long way). */
-	if (FP_UNLIKELY(!rx_expected(f, th, thl, 0, ack) || !seq_gt(ack, una)))
-		return rx_segment(fp, id, frame, thl, now);
-	uint32_t ctx = f->ctx_id, tail;
-	uint64_t ev_iova, ev_phase;
-	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
-		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
-	rx_ts(f, th, thl);
-	uint32_t freed = fp_ack_new(fp, f, id, una, ack, rd16(th + 14), th[13] & FP_TH_ECE, now);
-	if (freed)
-		fp_ev_post(fp, ctx, tail, ev_iova, id, freed | ev_phase);
-}
-
-/* A segment with @p plen > 0 payload bytes of flow @p id that passed the
- * header checks. */
-static inline __attribute__((always_inline)) void
-rx_data_body(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint32_t plen, uint64_t now)
-{
-	struct toffee_flow *f = &fp->flows[id];
-	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
-	uint32_t ack = rd32(th + 8);
-	if (FP_UNLIKELY(!rx_expected(f, th, thl, plen, ack)))
-		return rx_segment(fp, id, frame, thl, now);
-	/* Payload in order, within the window: reserve the event first. */
-	uint32_t ctx = f->ctx_id, tail;
-	uint64_t ev_iova, ev_phase;
-	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
-		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);
-	rx_ts(f, th, thl);
-	uint32_t seq = f->rcv_nxt;                 /* predicted: the segment's */
-	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), false, th[13] & FP_TH_ECE, now);
+	uint32_t freed = fp_ack_process(fp, f, id, ack, rd16(th + 14), false, fl & FP_TH_ECE, now);
 	deposit(fp, f, &fp->fx[id], seq, th + thl, plen);
 	f->rcv_nxt = seq + plen;
 	f->rx_avail -= plen;
@@ -470,145 +462,23 @@ rx_data_body(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 	fp_send_ack(fp, f, id, now, (f->flags & TOFFEE_FLOWF_ECN) && (ip[1] & 3) == 3);
 }
 
-/* Each kind of segment in a function of its own, entered by a tail call
- * from fp_rx(): a pure ACK calls nothing, so its path saves no registers. */
-static __attribute__((noinline)) void rx_ack(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl,
-					     uint64_t now)
-{
-	rx_ack_body(fp, id, frame, thl, now);
-}
-/* The payload's part of the TCP checksum is added here, where the data
- * path saves its registers anyway: @p sum is the rest of the sum. */
-static __attribute__((noinline)) void rx_data(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t plen,
-					      uint64_t sum, uint64_t now)
-{
-	const uint8_t *th = frame + FP_ETH_LEN + FP_IP_LEN;
-	uint32_t thl = (uint32_t)(th[12] >> 2) & 0x3cu;
-	if (FP_UNLIKELY(!csum_zero(csum_add64(sum, fp_csum_payload(0, th + thl, plen)))))
-		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM);
-	rx_data_body(fp, id, frame, thl, plen, now);
-}
-/* The same for a segment whose checksums were verified. */
-static __attribute__((noinline)) void rx_data_checked(struct fp *fp, uint32_t id, const uint8_t *frame,
-						      uint32_t thl, uint32_t plen, uint64_t now)
-{
-	rx_data_body(fp, id, frame, thl, plen, now);
-}
-
-/* The flow-table key of a frame: local = destination, remote = source. */
-static inline void rx_key(const uint8_t *ip, uint64_t *ips, uint32_t *ports)
-{
-	uint64_t a = __builtin_bswap64(ld64(ip + 12));         /* src << 32 | dst */
-	*ips = a << 32 | a >> 32;                               /* dst << 32 | src */
-	uint32_t p = __builtin_bswap32(ld32(ip + FP_IP_LEN));
-	*ports = p << 16 | p >> 16;                             /* dst << 16 | src */
-}
-
-/* A frame the combined test of fp_rx() refused: the checks in their
- * defining order pick the reason; a frame that passes them goes on as
- * fp_rx() would take it. */
-static __attribute__((noinline)) void rx_frame_ordered(struct fp *fp, const uint8_t *frame, uint32_t len,
-						       uint64_t now)
-{
-	uint32_t thl = rx_headers_ordered(fp, frame, len);
-	if (!thl)
-		return;
-	const uint8_t *ip = frame + FP_ETH_LEN;
-	uint32_t ip_len = rd16(ip + 2), plen = ip_len - FP_IP_LEN - thl;
-	uint64_t ips;
-	uint32_t ports;
-	rx_key(ip, &ips, &ports);
-	const struct fp_slot *slot = fp_flowtab_find_key(fp, ips, ports);
-	if (!slot)
-		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame, FP_ETH_LEN + ip_len);     /* [P4] */
-	if (plen == 0)
-		return rx_ack(fp, slot->id_plus1 - 1, frame, thl, now);
-	rx_data_checked(fp, slot->id_plus1 - 1, frame, thl, plen, now);
-}
-
-/* A frame for no installed flow that passed the checks before the TCP
- * checksum: @p sum is its sum without the payload. */
-static __attribute__((noinline)) void rx_no_flow(struct fp *fp, const uint8_t *frame, uint32_t thl,
-						 uint32_t plen, uint64_t sum)
-{
-	const uint8_t *ip = frame + FP_ETH_LEN;
-	if (plen)
-		sum = csum_add64(sum, fp_csum_payload(0, ip + FP_IP_LEN + thl, plen));
-	if (FP_UNLIKELY(!csum_zero(sum)))
-		return fp_drop(fp, TOFFEE_DROP_TCP_CSUM);
-	punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame, FP_ETH_LEN + rd16(ip + 2));             /* [P4] */
-}
-
-/* A frame of flow @p id that passed the checks before the TCP checksum,
- * @p sum its sum without the payload, to the function for its kind. */
-static inline __attribute__((always_inline)) void
-rx_dispatch(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uint32_t plen, uint64_t sum,
-	    uint64_t now)
-{
-	if (plen == 0) {
-		if (FP_UNLIKELY(!csum_zero(sum)))
-			return fp_drop(fp, TOFFEE_DROP_TCP_CSUM);
-		return rx_ack(fp, id, frame, thl, now);
-	}
-	rx_data(fp, id, frame, plen, sum, now);
-}
-
-/* fp_rx() when the slot found last does not hold the frame's key: the
- * table lookup (out of line and entered by a tail call, so that fp_rx()
- * keeps nothing across a call and saves no registers). */
-static __attribute__((noinline)) void rx_miss(struct fp *fp, const uint8_t *frame, uint32_t thl, uint32_t plen,
-					      uint64_t sum, uint64_t now)
-{
-	uint64_t ips;
-	uint32_t ports;
-	rx_key(frame + FP_ETH_LEN, &ips, &ports);
-	const struct fp_slot *slot = fp_flowtab_find_key(fp, ips, ports);
-	if (!slot)
-		return rx_no_flow(fp, frame, thl, plen, sum);
-	fp->last_slot = slot;
-	rx_dispatch(fp, slot->id_plus1 - 1, frame, thl, plen, sum, now);
-}
-
-/*
- * The common frame: for our MAC while enabled, IPv4 without options or
- * fragmentation, TCP, consistent lengths. These tests are the conjunction
- * of every check of rx_headers_ordered() but the two checksums (all pure),
- * so if they pass only a checksum can fail, and the IPv4 one is tested
- * first as there; if any fails, the ordered checks run and pick the
- * reason. The flow lookup is pure too, so the payload's part of the TCP
- * checksum is tested after it (still before anything else happens), in
- * the function the segment goes to.
- */
 void fp_rx(struct fp *fp, const uint8_t *frame, uint32_t len, uint64_t now)
 {
 	fp_count(fp, TOFFEE_CNT_RX_FRAMES);
-	const uint8_t *ip = frame + FP_ETH_LEN;
-	uint32_t ip_len = rd16(ip + 2);
-	uint32_t thl = (uint32_t)(ip[FP_IP_LEN + 12] >> 2) & 0x3cu;
-	/* thl >= 20 and thl <= ip_len - 20 imply ip_len >= 40 (ip_len < 2^16:
-	 * no wrap). Other TCP header lengths than 20 and 32 (timestamps) are
-	 * left to the ordered checks too: their sum needs a loop. */
-	if (FP_UNLIKELY(len - FP_HDRS_LEN > TOFFEE_MAX_FRAME - FP_HDRS_LEN ||
-			ld64(frame) << 16 != fp->rx_mac_key ||            /* our MAC, enabled */
-			(ld32(frame + 12) & 0xffffffu) != 0x450008u ||    /* IPv4, ihl 5 */
-			(ld32(ip + 6) & 0xff00ff3fu) != 0x06000000u ||    /* no MF/offset, TCP */
-			FP_ETH_LEN + ip_len > len ||
-			(thl != FP_TCP_LEN && thl != FP_TCP_LEN + FP_TS_OPT_LEN) ||
-			(int32_t)(ip_len - FP_IP_LEN - thl) < 0))
-		return rx_frame_ordered(fp, frame, len, now);
-	if (FP_UNLIKELY(!csum_zero(ip_csum_sum(ip))))
-		return fp_drop(fp, TOFFEE_DROP_IP_CSUM);
-	uint64_t sum = tcp_hdr_sum_20_32(ip, thl);
-	uint32_t plen = ip_len - FP_IP_LEN - thl;
+	uint32_t plen = 0;
+	uint32_t thl = rx_headers(fp, frame, len, &plen);
+	if (!thl)
+		return;
+	const uint8_t *ip = frame + FP_ETH_LEN, *th = ip + FP_IP_LEN;
 
-	/* Segments come in trains of one flow: the slot found last is tried
-	 * first. A key is in the table at most once (fp_flowtab_insert), so a
-	 * slot that holds it is the one the lookup would find. */
-	uint64_t ips;
-	uint32_t ports;
-	rx_key(ip, &ips, &ports);
-	const struct fp_slot *slot = fp->last_slot;
-	if (FP_UNLIKELY(slot->ips != ips || slot->ports != ports || !slot->id_plus1))
-		return rx_miss(fp, frame, thl, plen, sum, now);
-	rx_dispatch(fp, slot->id_plus1 - 1, frame, thl, plen, sum, now);
+	/* Flow lookup: local = destination, remote = source. */
+	uint64_t ips = __builtin_bswap64(ld64(ip + 12));       /* src << 32 | dst */
+	ips = ips << 32 | ips >> 32;                            /* dst << 32 | src */
+	uint32_t ports = __builtin_bswap32(ld32(th));
+	ports = ports << 16 | ports >> 16;                      /* dst << 16 | src */
+	const struct fp_slot *slot = fp_flowtab_find_key(fp, ips, ports);
+	if (!slot)
+		return punt(fp, TOFFEE_FLOW_NONE, TOFFEE_EXC_NO_FLOW, frame,
+			    FP_ETH_LEN + rd16(ip + 2));                                   /* [P4] */
+	rx_predicted(fp, slot->id_plus1 - 1, frame, thl, plen, now);
 }
