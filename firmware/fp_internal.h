@@ -347,12 +347,20 @@ static inline __attribute__((always_inline)) volatile uint32_t *fp_db(const stru
 {
 	return fp->regs + TOFFEE_REG_DB_BASE / 4 + (size_t)ctx * (TOFFEE_REG_DB_STRIDE / 4);
 }
+/* The ring's register block and doorbell page go from fp_ev_room() to
+ * fp_ev_post() in struct fp_ev_regs (fp->regs would be read again: the
+ * stores in between may alias it, as far as the compiler knows). */
+struct fp_ev_regs {
+	volatile uint32_t *blk, *db;
+};
 static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp, uint32_t ctx, uint32_t *tail,
-							     uint64_t *iova, uint64_t *phase)
+							     uint64_t *iova, uint64_t *phase, struct fp_ev_regs *r)
 {
-	volatile uint32_t *blk = fp_ev_blk(fp, ctx);
+	volatile uint32_t *blk = fp_ev_blk(fp, ctx), *db = fp_db(fp, ctx);
+	r->blk = blk;
+	r->db = db;
 	uint32_t l = blk[TOFFEE_Q_LOG2 / 4], t = blk[TOFFEE_Q_TAIL / 4];
-	uint32_t head = fp_db(fp, ctx)[TOFFEE_DB_EV_HEAD / 4];
+	uint32_t head = db[TOFFEE_DB_EV_HEAD / 4];
 	uint32_t size = 1u << l;
 	if (FP_UNLIKELY(!l || t - head >= size))
 		return false;
@@ -368,7 +376,8 @@ static inline __attribute__((always_inline)) bool fp_ev_room(const struct fp *fp
  * nothing. */
 void fp_ev_post_dma(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1);
 static inline __attribute__((always_inline)) void
-fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w0, uint64_t w1)
+fp_ev_post(struct fp *fp, uint32_t ctx, const struct fp_ev_regs *r, uint32_t tail, uint64_t iova, uint64_t w0,
+	   uint64_t w1)
 {
 	/* fp_host_write_entry16(), with the platform's write out of line */
 	uint8_t *p = fp_host_ptr(fp, iova, 16);
@@ -376,9 +385,9 @@ fp_ev_post(struct fp *fp, uint32_t ctx, uint32_t tail, uint64_t iova, uint64_t w
 		return fp_ev_post_dma(fp, ctx, tail, iova, w0, w1);
 	st64(p, w0);
 	__atomic_store_n((uint64_t *)(void *)(p + 8), w1, __ATOMIC_RELEASE);
-	fp_ev_blk(fp, ctx)[TOFFEE_Q_TAIL / 4] = tail + 1;
+	r->blk[TOFFEE_Q_TAIL / 4] = tail + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (FP_UNLIKELY(fp_db(fp, ctx)[TOFFEE_DB_ARM / 4]))
+	if (FP_UNLIKELY(r->db[TOFFEE_DB_ARM / 4]))
 		fp_ctx_notify(fp, ctx);
 }
 _Static_assert(sizeof(struct toffee_ctx_ev) == 16 && offsetof(struct toffee_ctx_ev, rx_bytes) == 4 &&

@@ -179,7 +179,7 @@ static inline uint64_t tcp_csum_sum(const uint8_t *ip, uint32_t tcp_len, uint32_
 	} else {
 		s = csum_add64(s, fp_csum_add(0, th, thl));
 	}
-	if (tcp_len > thl)
+	if (FP_LIKELY(tcp_len > thl))        /* data: laid out as the common case */
 		s = csum_add64(s, fp_csum_payload(0, th + thl, tcp_len - thl));
 	return s;
 }
@@ -424,15 +424,16 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 		       (seq ^ f->rcv_nxt) | f->ooo_len;
 	/* options: NOP NOP TS (tested first: Linux sends it by default), or none */
 	bool ts_ok = thl == FP_TCP_LEN + FP_TS_OPT_LEN && ld32(th + FP_TCP_LEN) == TS_WORD;
-	if (FP_UNLIKELY(odd || (!ts_ok && thl != FP_TCP_LEN) || plen > f->rx_avail || seq_gt(ack, f->snd_max)))
+	if (FP_UNLIKELY(odd || (!ts_ok && thl != FP_TCP_LEN) || seq_gt(ack, f->snd_max)))
 		return rx_segment(fp, id, frame, thl, now);
 	uint32_t ctx = f->ctx_id, tail;
 	uint64_t ev_iova, ev_phase;
+	struct fp_ev_regs ev_regs;
 	if (plen == 0) {
 		/* A pure ACK of new data (an ACK of nothing new goes the long way). */
 		if (FP_UNLIKELY(!seq_gt(ack, una)))
 			return rx_segment(fp, id, frame, thl, now);
-		if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
+		if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase, &ev_regs)))
 			return fp_drop(fp, TOFFEE_DROP_CTX_FULL);   /* not ACKed: retransmitted later */
 		if (ts) {
 			uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
@@ -441,11 +442,14 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 		}
 		uint32_t freed = fp_ack_new(fp, f, id, una, ack, rd16(th + 14), fl & FP_TH_ECE, now);
 		if (freed)
-			fp_ev_post(fp, ctx, tail, ev_iova, id, freed | ev_phase);
+			fp_ev_post(fp, ctx, &ev_regs, tail, ev_iova, id, freed | ev_phase);
 		return;
 	}
-	/* Payload in order, within the window: reserve the event first. */
-	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase)))
+	/* Payload in order, within the window (tested here: a pure ACK always
+	 * fits): reserve the event first. */
+	if (FP_UNLIKELY(plen > f->rx_avail))
+		return rx_segment(fp, id, frame, thl, now);
+	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase, &ev_regs)))
 		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);
 	if (ts) {
 		uint32_t tsval = rd32(th + FP_TCP_LEN + 4);
@@ -458,7 +462,7 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 	f->rx_avail -= plen;
 	fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
 	fp->cnt[TOFFEE_CNT_RX_BYTES] += plen;
-	fp_ev_post(fp, ctx, tail, ev_iova, id | (uint64_t)plen << 32, freed | ev_phase);
+	fp_ev_post(fp, ctx, &ev_regs, tail, ev_iova, id | (uint64_t)plen << 32, freed | ev_phase);
 	fp_send_ack(fp, f, id, now, (f->flags & TOFFEE_FLOWF_ECN) && (ip[1] & 3) == 3);
 }
 
