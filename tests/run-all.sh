@@ -27,7 +27,11 @@ for t in "$@"; do
   status=ok; [ "$f" -gt 0 ] && { status=FAIL; failed_names+=("$t"); }
   [ "$f" -eq 0 ] && [ "$s" -gt 0 ] && [ "$p" -eq 0 ] && status=skip
   printf '%-5s %-60s %3s passed %2s failed %2s skipped %4ss\n' "$status" "$t" "$p" "$f" "$s" "$secs"
-  if [ "$f" -gt 0 ]; then sed 's/^/    | /' "$log" | grep -v '^    | \[ \(RUN\|      OK\) ' | tail -40; fi
+  if [ "$f" -gt 0 ]; then
+    # The reason first (a shell test's "FAIL: ..." line), then the log's end.
+    grep -m1 '^FAIL: ' "$log" | sed 's/^/    | /'
+    sed 's/^/    | /' "$log" | grep -v '^    | \[ \(RUN\|      OK\) ' | tail -40
+  fi
 done
 [ ${#failed_names[@]} -gt 0 ] && printf 'failed: %s\n' "${failed_names[*]}"
 if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi

@@ -337,6 +337,28 @@ static int own_flow(struct sp_app *a, uint32_t id, struct sp_conn **out)
 	return 0;
 }
 
+/* Read every app's pending messages but @p a's. Input may free apps that
+ * went away (a CLOSE completes commands), so the walk restarts from the
+ * head after each app, marking those done. */
+static void drain_others(struct sp_app *a)
+{
+	struct sp *sp = a->sp;
+	sp->draining = true;
+	for (bool again = true; again;) {
+		again = false;
+		for (struct sp_app *o = sp->apps; o; o = o->next)
+			if (o != a && o->fd >= 0 && !o->drained) {
+				o->drained = true;
+				sp_app_input(o);
+				again = true;
+				break;
+			}
+	}
+	for (struct sp_app *o = sp->apps; o; o = o->next)
+		o->drained = false;
+	sp->draining = false;
+}
+
 static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 {
 	struct sp *sp = a->sp;
@@ -356,6 +378,13 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		return;
 	case TOFFEE_APP_IDENTIFY: {
 		int64_t fid = sp_handover_identify(sp, fd);
+		if (fid < 0 && !sp->draining) {
+			/* The SHARE that names this socket was sent before the
+			 * asking process existed, but may still wait in its
+			 * sender's socket: read every other app first. */
+			drain_others(a);
+			fid = sp_handover_identify(sp, fd);
+		}
 		reply(a, m, fid < 0 ? (int)fid : 0, fid < 0 ? 0 : (uint32_t)fid);
 		return;
 	}

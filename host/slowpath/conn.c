@@ -394,8 +394,11 @@ static void conn_done(struct sp *sp, const struct sp_pend *p, const struct toffe
 {
 	struct sp_conn *c = p->c;
 	if (fb->status && p->why != SP_WHY_INSTALL && p->why != SP_WHY_MOVED &&
-	    !(fb->status == -ENOENT && c->dead))
+	    !(fb->status == -ENOENT && c->dead)) {
 		sp_count(sp, SP_CNT_CMD_ERRORS);
+		SP_ERR(sp, "NIC command %u (why %u) on flow %u failed: %d (port %u, %s)", p->op, p->why,
+			p->flow_id, fb->status, c->rport, sp_state_name(c->state));
+	}
 	if (c->dead)
 		return;
 	switch (p->why) {

@@ -56,12 +56,14 @@ static bool held(const struct sp_conn *c)
 void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino)
 {
 	struct sp *sp = c->sp;
-	if (fd < 0 || c->share_fd >= 0 || !movable(c))
+	if (fd < 0 || c->share_fd >= 0)
 		return;
-	/* Out of descriptors: not shared (its owner's close sends the FIN). */
-	int sfd = sp->nshare < sp->share_max ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	/* Not movable (closing, or on its way elsewhere), or out of
+	 * descriptors: not shared (its owner's close sends the FIN). */
+	int sfd = movable(c) && sp->nshare < sp->share_max ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (sfd < 0) {
 		sp_count(sp, SP_CNT_HANDOVER_UNSHARED);
+		SP_INFO(sp, "flow %u (port %u, %s): not shared", c->flow_id, c->rport, sp_state_name(c->state));
 		return;
 	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,

@@ -303,6 +303,7 @@ struct sp_app {
 	struct sp_listener *lsts;
 	uint32_t nconns;
 	bool dying;
+	bool drained;                    /* app.c drain_others(): read already */
 	uint32_t npend;
 	uint32_t incoming;               /* flows being handed over to it */
 	uint32_t lingering;              /* dying: flows still finishing (closed, or
@@ -364,6 +365,7 @@ struct sp {
 	uint64_t last_work_ns;
 	uint64_t poll_ns;
 	bool stop;
+	bool draining;             /* app.c drain_others() runs */
 	uint64_t cnt[SP_CNT_COUNT];
 };
 

@@ -55,6 +55,7 @@ fail() {
 	fi
 	for l in "$TOFFEE_RUNDIR"/*.log "$LOGS"/*.log; do [ -f "$l" ] && { echo "--- $l"; tail -25 "$l"; }; done
 	"$TOFFEE" status 2>/dev/null | sed -n '1,12p;/toffeed counters/,$p' | awk 'NR<=12 || $2 != "0"'
+	echo "FAIL: $*"                        # again: a log's tail is often all that is shown
 	exit 1
 }
 

@@ -137,7 +137,7 @@ got=$(peer_req 9203 3 10 10) || fail "helper: $got"
 stop_srv
 
 # ---- 5. the parent exits before its child uses the connection ------------------------------
-run_srv orphan 9204
+TOFFEE_TRACE=1 run_srv orphan 9204     # its library trace is in orphan.log
 got=$(peer_req 9204 1 $((1 << 20)) $((1 << 20))) || fail "orphan: $got"
 [ "$got" != "$SRV" ] || fail "orphan: served by the parent"
 wait "$SRV" 2>/dev/null
