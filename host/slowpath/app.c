@@ -488,7 +488,12 @@ void sp_app_input(struct sp_app *a)
 		memset(&m, 0, sizeof(m));
 		ssize_t n = recvmsg(a->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0) {
-			if (errno == EINTR)
+			/* ECONNRESET: the app went away leaving our messages
+			 * unread. The kernel says so once, before the messages
+			 * it sent us that are still queued: read those first
+			 * (a CLOSE, SHARE or FORKING right before its exit
+			 * counts); the end of them reads as 0. */
+			if (errno == EINTR || errno == ECONNRESET)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				sp_app_hangup(a);

@@ -11,10 +11,17 @@
  * and the hand-over requests (host/slowpath/handover.c), a pipe standing
  * in for a socket where one is passed:
  *   appcheck RUNDIR {release|takeover|takeover-fd|identify} ID
- *   appcheck RUNDIR share ID      (no reply: prints "share ID sent") */
+ *   appcheck RUNDIR share ID      (no reply: prints "share ID sent")
+ * and, to check that toffeed reads all an app sent before it went away
+ * even when the app left replies unread (the kernel then reports
+ * ECONNRESET before the messages queued):
+ *   appcheck RUNDIR unread PORT   (LISTEN; waits for the reply, unread)
+ *   appcheck RUNDIR stop PID      (SIGSTOP to PID: toffeed, resumed by the test)
+ *   appcheck RUNDIR forking 0     (FORKING, its reply never read) */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +125,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		uint32_t v = (uint32_t)strtoul(argv[++i], NULL, 0);
+		if (strcmp(op, "stop") == 0) {
+			printf("stop %u %d\n", v, kill((pid_t)v, SIGSTOP) ? -errno : 0);
+			continue;
+		}
+		if (strcmp(op, "unread") == 0 || strcmp(op, "forking") == 0) {
+			m.type = strcmp(op, "unread") == 0 ? TOFFEE_APP_LISTEN : TOFFEE_APP_FORKING;
+			m.local_port = (uint16_t)v;
+			int rc = send_msg(&m, -1);
+			struct pollfd p = { .fd = sock, .events = POLLIN };
+			if (!rc && m.type == TOFFEE_APP_LISTEN && poll(&p, 1, 5000) != 1)
+				rc = -ETIMEDOUT;
+			printf("%s %u %d\n", op, v, rc);
+			continue;
+		}
 		if (strcmp(op, "close") == 0)
 			m.type = TOFFEE_APP_CLOSE;
 		else if (strcmp(op, "abort") == 0)

@@ -131,6 +131,22 @@ wait_listen "$LOGS/srv2.log"
 peer echo $US 7002 3 || fail "a second app after the kill"
 echo "kill: ok"
 
+# An app that goes away with replies unread: the kernel reports ECONNRESET
+# to toffeed before the messages still queued from the app; they count all
+# the same (here FORKING, which holds the app's listeners for fork
+# children; toffeed is stopped while the app sends it and exits).
+tfd=$("$TOFFEE" status | awk '$1 == "toffeed" && $2 == "pid" { print $3 + 0; exit }')
+[ -n "$tfd" ] || fail "no toffeed pid in toffee status"
+"$APPCHECK" "$TOFFEE_RUNDIR" unread 7101 stop "$tfd" forking 0 >"$LOGS/appcheck3.log" 2>&1
+rc=$?
+kill -CONT "$tfd"
+[ $rc = 0 ] && grep -qx "unread 7101 0" "$LOGS/appcheck3.log" && grep -qx "forking 0 0" "$LOGS/appcheck3.log" ||
+	fail "appcheck (unread reply): $(cat "$LOGS/appcheck3.log")"
+for _ in $(seq 50); do "$TOFFEE" status | grep -q "port 7101  held for fork children" && break; sleep 0.1; done
+"$TOFFEE" status | grep -q "port 7101  held for fork children" ||
+	fail "a message sent before the app went away (its reply unread) was lost: $("$TOFFEE" status | grep -A3 ^listeners)"
+echo "hang-up with replies unread: the app's last messages were read"
+
 # ---- 6. capture and stop -------------------------------------------------------------------
 "$TOFFEE" capture "$LOGS/cap.pcap" --seconds 2 2>"$LOGS/cap.log" &
 CAP=$!
