@@ -383,8 +383,10 @@ int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
 	if (s < 0)
 		return s;
 	/* Asked at every start-up with such a descriptor: a toffeed that does
-	 * not answer must not hold the program up. */
-	struct timeval tv = { .tv_sec = 1 };
+	 * not answer must not hold the program up for long (3 s: on a busy
+	 * machine toffeed may not run for a second, and a miss leaves the
+	 * program with a dead socket). */
+	struct timeval tv = { .tv_sec = 3 };
 	syscall(SYS_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));   /* not our wrapper */
 	int rc = 0;
 	for (unsigned i = 0; i < n && rc == 0; i++) {
