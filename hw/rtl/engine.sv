@@ -346,8 +346,6 @@ module engine #(
 localparam B = KEEP_WIDTH;
 localparam LG_B = $clog2(B);
 localparam ID_W = $clog2(FLOW_CAP);
-localparam FB_DEPTH = 2048 / B;              // frame buffer beats (one frame slot)
-localparam FBA_W = $clog2(FB_DEPTH);
 localparam RD_BEATS = 128 / B + 1;           // 128 bytes at any alignment
 localparam RDB_W = RD_BEATS * DATA_WIDTH;
 localparam RDC_W = $clog2(RD_BEATS + 1);
@@ -664,136 +662,28 @@ rx_classify cls_inst (
 );
 
 // ---------------------------------------------------------------------------
-// Frame buffer: two banks of one frame slot each. The loader copies frames
-// from the frame FIFO into them ahead of the sequencer, so a frame's copy
-// overlaps the previous frame's processing; the sequencer's frame is the
-// oldest loaded one (bank cur_bank_reg), replayed to the write mover as
-// often as the actions need it. A READ_STATE image goes to the top of bank
-// 0, above the largest frame.
+// Frame buffer (frame_buf): the loader fills two frame slots ahead of the
+// sequencer; the sequencer's frame (or the READ_STATE image) is replayed
+// to the write mover.
 // ---------------------------------------------------------------------------
-localparam IMG_BASE = FB_DEPTH - 128 / B;
-if ((toffee_abi_pkg::MAX_FRAME + B - 1) / B > IMG_BASE) begin : g_err_fb
-    $error("engine: frame buffer bank too small for a frame and the state image");
-end
-
-logic [DATA_WIDTH-1:0] fbuf [2 * FB_DEPTH];
-logic fb_we;
-logic [FBA_W:0] fb_waddr;
-logic [DATA_WIDTH-1:0] fb_wdata;
-
-// Loader.
-logic [1:0] bank_full_reg = '0;
-logic ld_bank_reg = 1'b0;                      // bank being loaded
-logic cur_bank_reg = 1'b0;                     // the sequencer's frame
-logic [FBA_W-1:0] load_addr_reg = '0;
-logic rx_job_reg = 1'b0;                       // the sequencer holds bank cur_bank_reg
-// (the loader pauses while READ_STATE writes its image: one write port)
-wire ld_go = s_axis_frame_tvalid && s_axis_frame_tready;
-wire frame_done = rx_job_reg && state_reg == S_IDLE;
-// The sequencer is done with its frame while the replay still reads it: the
-// bank is released when the replay ends.
-logic rel_pend_reg = 1'b0;
-logic rel_bank_reg = 1'b0;
 wire la_take = state_reg == S_IDLE && !ack_pend_reg && la_state_reg == LA_DONE;   // the sequencer takes a segment
-assign s_axis_frame_tready = !bank_full_reg[ld_bank_reg] && state_reg != S_SP_RDST;
+wire rx_job;                                   // the sequencer holds a frame
+wire fb_cur_ready;                             // ... loaded, its bank free of the previous replay
+wire rp_idle;                                  // no replay under way
+wire rp_start = mvw_req_valid && mvw_req_ready;
 
-
-always_ff @(posedge clk) begin
-    if (fb_we)
-        fbuf[fb_waddr] <= fb_wdata;
-end
-
-// Replay: mv_frame_len_reg bytes from the sequencer's frame, or from the
-// image (mv_img_reg).
-logic rp_active_reg = 1'b0;
-logic [FBA_W:0] rp_addr_reg = '0;
-logic [FBA_W:0] rp_end_reg = '0;               // last beat
-logic [KEEP_WIDTH-1:0] rp_last_keep_reg = '0;
-logic rp_valid_reg = 1'b0;
-logic rp_last_reg = 1'b0;
-logic [DATA_WIDTH-1:0] rp_data_reg = '0;
-logic [KEEP_WIDTH-1:0] rp_keep_reg = '0;
-wire rp_adv = !rp_valid_reg || m_axis_mvw_tready;
-logic rp_start;
-
-// The replay starts at the beat holding byte mv_off_reg (the mover skips
-// the bytes before it in that beat) and ends at the frame's last beat.
-wire [FBA_W:0] rp_base = mv_img_reg ? (FBA_W+1)'(IMG_BASE) : {cur_bank_reg, FBA_W'(0)};
-wire [FBA_W:0] rp_first = rp_base + (FBA_W+1)'(mv_off_reg >> LG_B);
-wire [15:0] rp_len_m1 = mv_frame_len_reg - 16'd1;
-
-always_ff @(posedge clk) begin
-    if (rp_adv) begin
-        rp_valid_reg <= 1'b0;
-        if (rp_active_reg) begin
-            rp_data_reg <= fbuf[rp_addr_reg];
-            rp_valid_reg <= 1'b1;
-            rp_last_reg <= rp_addr_reg == rp_end_reg;
-            rp_keep_reg <= rp_addr_reg == rp_end_reg ? rp_last_keep_reg : {KEEP_WIDTH{1'b1}};
-            rp_addr_reg <= rp_addr_reg + 1'b1;
-            if (rp_addr_reg == rp_end_reg)
-                rp_active_reg <= 1'b0;
-        end
-    end
-    if (rp_start) begin
-        rp_valid_reg <= 1'b0;
-        rp_active_reg <= 1'b1;
-        rp_addr_reg <= rp_first;
-        rp_end_reg <= rp_base + (FBA_W+1)'(rp_len_m1 >> LG_B);
-        rp_last_keep_reg <= KEEP_WIDTH'((65'd2 << rp_len_m1[LG_B-1:0]) - 65'd1);
-    end
-    if (rst) begin
-        rp_active_reg <= 1'b0;
-        rp_valid_reg <= 1'b0;
-    end
-end
-
-// The replay is over (the mover has its last beat); or it still reads
-// the sequencer's bank.
-wire rp_idle = !rp_active_reg && !rp_valid_reg;
-wire rp_on_cur = !rp_idle && rp_addr_reg[FBA_W] == cur_bank_reg;
-
-// Loader: banks filled from the frame stream, released by the sequencer
-// (and its replay).
-always_ff @(posedge clk) begin
-    if (ld_go) begin
-        load_addr_reg <= load_addr_reg + 1'b1;
-        if (s_axis_frame_tlast) begin
-            bank_full_reg[ld_bank_reg] <= 1'b1;
-            ld_bank_reg <= !ld_bank_reg;
-            load_addr_reg <= '0;
-        end
-    end
-    if (rel_pend_reg && rp_idle) begin
-        bank_full_reg[rel_bank_reg] <= 1'b0;
-        rel_pend_reg <= 1'b0;
-    end
-    if (frame_done) begin                      // never the bank being filled
-        if (rp_on_cur) begin
-            rel_pend_reg <= 1'b1;
-            rel_bank_reg <= cur_bank_reg;
-        end else begin
-            bank_full_reg[cur_bank_reg] <= 1'b0;
-        end
-        cur_bank_reg <= !cur_bank_reg;
-        rx_job_reg <= 1'b0;
-    end
-    if (la_take)
-        rx_job_reg <= 1'b1;
-    if (rst) begin
-        bank_full_reg <= '0;
-        ld_bank_reg <= 1'b0;
-        cur_bank_reg <= 1'b0;
-        load_addr_reg <= '0;
-        rx_job_reg <= 1'b0;
-        rel_pend_reg <= 1'b0;
-    end
-end
-
-assign m_axis_mvw_tdata = rp_data_reg;
-assign m_axis_mvw_tkeep = rp_keep_reg;
-assign m_axis_mvw_tvalid = rp_valid_reg;
-assign m_axis_mvw_tlast = rp_last_reg;
+frame_buf #(.DATA_WIDTH(DATA_WIDTH)) fbuf_inst (
+    .clk(clk), .rst(rst),
+    .s_axis_frame_tdata(s_axis_frame_tdata), .s_axis_frame_tvalid(s_axis_frame_tvalid),
+    .s_axis_frame_tready(s_axis_frame_tready), .s_axis_frame_tlast(s_axis_frame_tlast),
+    .take(la_take), .seq_idle(state_reg == S_IDLE), .job(rx_job), .cur_ready(fb_cur_ready),
+    .img_we(state_reg == S_SP_RDST), .img_beat(rdst_beat_reg),
+    .img_data(nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH]),
+    .rp_start(rp_start), .rp_img(mv_img_reg), .rp_off(mv_off_reg), .rp_len(mv_frame_len_reg),
+    .rp_idle(rp_idle),
+    .m_axis_tdata(m_axis_mvw_tdata), .m_axis_tkeep(m_axis_mvw_tkeep), .m_axis_tvalid(m_axis_mvw_tvalid),
+    .m_axis_tready(m_axis_mvw_tready), .m_axis_tlast(m_axis_mvw_tlast)
+);
 
 // ---------------------------------------------------------------------------
 // Ring writers (EV and EXC entries: 16 bytes; FB: 32 bytes) and the write
@@ -1037,7 +927,7 @@ always_ff @(posedge clk) begin
                      cfg_spq_tail[32*Q_RAW +: 32] != cfg_spq_head[32*Q_RAW +: 32];
     poll_owed_reg <= rx_streak_reg == RX_TURN && poll_work_reg && (in_poll_reg || !poll_step) && !rst;
 end
-assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job_reg) &&
+assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job) &&
                            !poll_owed_reg;
 assign s_axis_db_tready = 1'b1;
 
@@ -1101,17 +991,6 @@ endfunction
 // The sequencer.
 // ---------------------------------------------------------------------------
 always_comb begin
-    fb_we = 1'b0;
-    fb_waddr = {ld_bank_reg, load_addr_reg};
-    fb_wdata = s_axis_frame_tdata;
-    if (ld_go)
-        fb_we = 1'b1;
-    if (state_reg == S_SP_RDST) begin
-        fb_we = 1'b1;
-        fb_waddr = (FBA_W+1)'(IMG_BASE) + (FBA_W+1)'(rdst_beat_reg);
-        fb_wdata = nst_reg[DATA_WIDTH*rdst_beat_reg +: DATA_WIDTH];
-    end
-    rp_start = mvw_req_valid && mvw_req_ready;
     rw16_valid = ev_entry_now || state_reg == S_EXC_ENTRY;
     rw16_data = '0;
     rw16_base = '0;
@@ -1142,7 +1021,7 @@ wire et_port = et_state_reg == ET_ARM || et_disarm;
 // does not use the port; an exception waits until the event tail is done
 // (the ring writer and the write-count are then the sequencer's).
 // (a bank waiting for its replay to end still holds the previous frame)
-wire rx_next_go = bank_full_reg[cur_bank_reg] && !(rel_pend_reg && rel_bank_reg == cur_bank_reg) && !et_port &&
+wire rx_next_go = fb_cur_ready && !et_port &&
                   (a_kick_reg || a_dep_reg || a_ev_reg || !a_punt_reg || et_state_reg == ET_IDLE);
 wire rx_ev_row = state_reg == S_RX_NEXT && rx_next_go && !a_kick_reg && a_ev_reg;
 wire seq_ctx_port = rx_ev_row || et_port || state_reg == S_CTX_ROW || state_reg == S_CTX_END;
@@ -2015,7 +1894,7 @@ always_ff @(posedge clk) begin
 end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
-assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job_reg && !in_poll_reg &&
+assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job && !in_poll_reg &&
               !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy &&
               et_state_reg == ET_IDLE;
 
