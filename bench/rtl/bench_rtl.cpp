@@ -303,8 +303,10 @@ static tput stream(bench_host &h, uint64_t nseg, uint32_t plen, const char *what
 			prof[h.nic->model()->rootp->toffee_top->engine_inst__DOT__state_reg & 127]++;
 			la_prof[h.nic->model()->rootp->toffee_top->engine_inst__DOT__la_state_reg & 15]++;
 		}
-		TB_CHECK(h.nic->cycle() - c0 < nseg * 5000 + 1000000, "%s: no progress (%zu of %llu ACKs)", what,
-			 ack_cyc.size(), (unsigned long long)nseg);
+		// Stalled: no ACK for a million cycles (a segment takes tens).
+		TB_CHECK(h.nic->cycle() - (ack_cyc.empty() ? c0 : ack_cyc.back()) < 1000000,
+			 "%s: no ACK for 1,000,000 cycles (%zu of %llu ACKs)", what, ack_cyc.size(),
+			 (unsigned long long)nseg);
 	}
 	double t1 = now_s();
 	uint64_t c1 = h.nic->cycle();
@@ -443,7 +445,9 @@ int main(int argc, char **argv)
 	}
 	if (getenv("BENCH_RTL_SPEED_ONLY")) {   // model speed alone: 1 flow, N (default 20,000) segments
 		uint64_t n = strtoull(getenv("BENCH_RTL_SPEED_ONLY"), nullptr, 10);
-		n = n < 100 ? 20000 : n;
+		// (at most 60,000: one flow's events fill its context's 65,536-entry
+		// ring, which the bench does not consume; the NIC then drops)
+		n = n < 100 ? 20000 : n > 60000 ? 60000 : n;
 		// BENCH_RTL_PLEN: their payload (default 64 bytes, at most 1448)
 		uint32_t plen = getenv("BENCH_RTL_PLEN") ? (uint32_t)strtoul(getenv("BENCH_RTL_PLEN"), nullptr, 10) : 64;
 		plen = plen < 1 ? 1 : plen > 1448 ? 1448 : plen;
