@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/sendfile.h>
 #include "ts_internal.h"
 #include "tf_sys.h"
@@ -614,4 +615,46 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *evs, int max, const struct
 	if (r == TS_PASS)
 		return real_epoll_pwait2 ? real_epoll_pwait2(epfd, evs, max, t, mask) : (errno = ENOSYS, -1);
 	return (int)ret(r, saved);
+}
+
+/* ---- processes: vfork and posix_spawn ------------------------------------------------ */
+
+/* A vfork child may only exec or _exit; a fork child may do the same, and
+ * a fork runs our fork handlers: the connections the child puts on its
+ * stdin/stdout reach the program it execs (ts_exec.c). Python's
+ * subprocess starts its children with vfork. */
+EXPORT pid_t vfork(void)
+{
+	return fork();
+}
+
+/* posix_spawn runs no fork handlers (glibc clones the child itself): the
+ * parent side of one runs around it instead, so that a connection given
+ * to the program (a file action dup2s it onto 0 or 1) is shared first. */
+typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		     char *const[], char *const[]);
+
+static int spawn(const char *name, pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	ts_real_init();
+	spawn_fn *real = (spawn_fn *)dlsym(RTLD_NEXT, name);
+	if (!real)
+		return ENOSYS;
+	ts_atfork_prepare();
+	int rc = real(pid, path, fa, attr, argv, envp);
+	ts_atfork_parent();
+	return rc;
+}
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawn", pid, path, fa, attr, argv, envp);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawnp", pid, file, fa, attr, argv, envp);
 }

@@ -14,6 +14,8 @@ fork_srv.py MODE PORT
            `fork_srv.py stdio`, which serves it there
   keep     the child serves the connection and closes it; the parent keeps
            its copy 1 s longer
+  spawn    as inetd, through subprocess.Popen(stdin=, stdout=) (vfork)
+  pspawn   as inetd, through os.posix_spawn with dup2 file actions
 
 Request: "N M\\n" and M bytes; answer: "PID SHA256-OF-THE-M-BYTES\\n" and N
 bytes of the pattern bytes(range(256)) repeated, then close.
@@ -22,6 +24,7 @@ import hashlib
 import os
 import socket
 import socketserver
+import subprocess
 import sys
 import time
 
@@ -63,7 +66,7 @@ if MODE == "stdio":
     serve(sys.stdin.buffer, sys.stdout.buffer)
     sys.exit(0)
 PORT = int(sys.argv[2])
-if MODE in ("helper", "orphan", "inetd", "keep"):
+if MODE in ("helper", "orphan", "inetd", "keep", "spawn", "pspawn"):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("", PORT))
@@ -79,6 +82,21 @@ if MODE in ("helper", "orphan", "inetd", "keep"):
             os.execv(sys.executable, [sys.executable, __file__, "stdio"])
         c.close()
         os.waitpid(-1, os.WNOHANG)
+    children = []
+    while MODE in ("spawn", "pspawn"):
+        c, _ = ls.accept()
+        argv = [sys.executable, __file__, "stdio"]
+        if MODE == "spawn":
+            children.append(subprocess.Popen(argv, stdin=c, stdout=c))
+        else:
+            fa = [(os.POSIX_SPAWN_DUP2, c.fileno(), 0), (os.POSIX_SPAWN_DUP2, c.fileno(), 1)]
+            children.append(os.posix_spawn(sys.executable, argv, os.environ, file_actions=fa))
+        c.close()
+        # reap the finished ones
+        if MODE == "spawn":
+            children = [p for p in children if p.poll() is None]
+        else:
+            children = [pid for pid in children if os.waitpid(pid, os.WNOHANG)[0] == 0]
     while MODE == "keep":
         c, _ = ls.accept()
         if os.fork() == 0:

@@ -24,6 +24,8 @@
 #     flow waited for the child.
 #  6. inetd: the child puts the connection on its stdin/stdout and execs a
 #     program that serves it there (10 connections, 1 MiB each way on one).
+#     The same with the program started by subprocess.Popen (vfork) and by
+#     os.posix_spawn (5 connections and 1 MiB each way, each).
 #  7. keep: the child serves and closes the connection while the parent
 #     still holds it: the FIN comes when the parent closes (~1 s later).
 # After each part no flows are left; toffeed's hand-over counters are
@@ -151,6 +153,16 @@ got=$(peer_req 9205 10 100 1000) || fail "inetd: $got"
 got=$(peer_req 9205 1 $((1 << 20)) $((1 << 20))) || fail "inetd, 1 MiB each way: $got"
 stop_srv
 echo "inetd: 10 connections served by exec'd programs on their stdin/stdout, 1 MiB each way"
+
+# ---- 6b. the same through subprocess (vfork) and posix_spawn -------------------------------
+for mode in spawn pspawn; do
+	run_srv $mode 9207
+	got=$(peer_req 9207 5 100 1000) || fail "$mode: $got"
+	[ "$(sort -u <<<"$got" | wc -l)" = 5 ] || fail "$mode: 5 connections served by $(sort -u <<<"$got" | wc -l) processes"
+	got=$(peer_req 9207 1 $((1 << 20)) $((1 << 20))) || fail "$mode, 1 MiB each way: $got"
+	stop_srv
+done
+echo "spawn: connections given to programs started by subprocess (vfork) and posix_spawn, 1 MiB each way"
 
 # ---- 7. the child closes first, the parent still holds the socket --------------------------
 run_srv keep 9206
