@@ -30,7 +30,7 @@ void ts_exec_adopt(void)
 	if (ts.disabled)
 		return;
 	int fds[TS_EXEC_FDS], first[TS_EXEC_FDS];   /* candidates; one fd per socket */
-	uint64_t ino[TS_EXEC_FDS];
+	uint64_t ino[TS_EXEC_FDS], first_ino[TS_EXEC_FDS];
 	unsigned n = 0, nq = 0;
 	for (int fd = 0; fd < TS_EXEC_FDS; fd++) {
 		struct stat st;
@@ -39,8 +39,10 @@ void ts_exec_adopt(void)
 		bool seen = false;
 		for (unsigned i = 0; i < n; i++)
 			seen = seen || ino[i] == (uint64_t)st.st_ino;
-		if (!seen)
+		if (!seen) {
+			first_ino[nq] = (uint64_t)st.st_ino;
 			first[nq++] = fd;
+		}
 		fds[n] = fd;
 		ino[n++] = (uint64_t)st.st_ino;
 	}
@@ -58,12 +60,10 @@ void ts_exec_adopt(void)
 			TF_TRACE("toffee[%d]: fd %d (flow %u) not taken over: %d", (int)getpid(), first[q], ids[q], rc);
 			continue;
 		}
-		struct stat st;
-		int same[TS_EXEC_FDS];
+		int same[TS_EXEC_FDS];                  /* every fd of that socket */
 		unsigned k = 0;
-		fstat(first[q], &st);
 		for (unsigned i = 0; i < n; i++)
-			if (ino[i] == (uint64_t)st.st_ino)
+			if (ino[i] == first_ino[q])
 				same[k++] = fds[i];
 		if (ts_sock_adopt(same, k, c, rc == 1) < 0)
 			toffee_abort(c);

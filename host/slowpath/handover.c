@@ -218,12 +218,11 @@ static void positions(struct sp_conn *c, const struct toffee_flow *f, uint32_t *
 	uint32_t rx_size = 1u << c->rx_log2, tx_size = 1u << c->tx_log2;
 	*rx_end = f->rcv_nxt - (c->fin_rcvd ? 1u : 0u);   /* the FIN takes a number */
 	uint32_t consumed = *rx_end - (rx_size - f->rx_avail);
-	if (c->mv_nicpos) {                /* after exec: nobody has positions of its own */
-		c->mv_rx_head = consumed;
-		c->mv_tx_tail = f->tx_end;
-	}
-	*rx_start = clamp_seq(c->mv_rx_head, consumed, *rx_end);
-	*tx_end = clamp_seq(c->mv_tx_tail, f->tx_end, f->snd_una + tx_size);
+	/* after exec nobody has positions of its own: the NIC's */
+	uint32_t head = c->mv_nicpos ? consumed : c->mv_rx_head;
+	uint32_t tail = c->mv_nicpos ? f->tx_end : c->mv_tx_tail;
+	*rx_start = clamp_seq(head, consumed, *rx_end);
+	*tx_end = clamp_seq(tail, f->tx_end, f->snd_una + tx_size);
 }
 
 /* Give back the buffers reserved in the new context and run the flow on. */
