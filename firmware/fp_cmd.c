@@ -192,7 +192,7 @@ static void ctx_exec(struct fp *fp, uint32_t ctx, const struct toffee_ctx_cmd *c
 		uint32_t old = f->rx_avail;
 		f->rx_avail += c->rx_bytes;
 		if (old < thr && f->rx_avail >= thr)
-			fp_tx_ack(fp, f, c->flow_id, now, false);
+			fp_tx_ack(fp, f, c->flow_id, now, false, 0, 0);
 	}
 }
 

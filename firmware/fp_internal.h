@@ -401,7 +401,11 @@ void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
 /* IDLE: nothing sent (no data or no window); SENT: sent, nothing more now;
  * MORE: sent, more to send; WAIT_RATE: over rate until tb_time; BUSY: MAC full. */
 enum fp_tx_result { FP_TX_IDLE, FP_TX_SENT, FP_TX_MORE, FP_TX_WAIT_RATE, FP_TX_BUSY };
-void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t now, bool ece);
+/* A pure ACK; with TOFFEE_FLOWF_SACK it carries SACK blocks: a D-SACK
+ * block [dup_seq, dup_seq + dup_len) if dup_len, then the out-of-order
+ * interval if there is one. */
+void fp_tx_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece,
+	       uint32_t dup_seq, uint32_t dup_len);
 /* Serve the scheduler's ready flows: up to @p budget segments, one per
  * flow per turn. Returns the number sent. */
 unsigned fp_tx_run(struct fp *fp, uint64_t now, unsigned budget);
@@ -430,16 +434,18 @@ void fp_fx_init(struct fp *fp, uint32_t id);
  * at INSTALL (fx). *sum gets the TCP partial sum without the payload (the
  * TCP checksum field is left 0, see fp_put_tcp_csum). Returns the header
  * length. Fields are stored 4 or 8 bytes at a time. With timestamps if
- * @p ts, a constant (the transmit path has a copy for each). Always inline.
+ * @p ts, a constant (the transmit path has a copy for each). @p xopt more
+ * option bytes (a multiple of 4) follow the header's own; the caller
+ * writes them and adds them to *sum. Always inline.
  */
 static inline __attribute__((always_inline)) uint32_t
 fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint32_t seq,
-		    uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum, bool ts)
+		    uint8_t th_flags, uint32_t plen, uint64_t now, uint64_t *sum, bool ts, uint32_t xopt)
 {
 	/* The frame aliases none of the values read (restrict): each is read
 	 * where it is stored, so that few are held at once. */
 	uint8_t *__restrict p = fp->frame;   /* __restrict: C++ includes this too */
-	uint32_t tcp_hlen = ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN;
+	uint32_t tcp_hlen = (ts ? FP_TCP_LEN + FP_TS_OPT_LEN : FP_TCP_LEN) + xopt;
 	uint32_t ip_len = FP_IP_LEN + tcp_hlen + plen;
 
 	/* Ethernet: the next hop (8 bytes stored, the last two are overwritten
@@ -471,6 +477,7 @@ fp_build_headers_ts(struct fp *fp, const struct toffee_flow *f, const struct fp_
 	st64(th + 4, __builtin_bswap64((uint64_t)seq << 32 | ack));
 	st64(th + 12, __builtin_bswap32((tcp_hlen / 4) << 28 | flags_win));
 	uint64_t s = x->tcp_sum + plen + seq + ack + flags_win;   /* 64-bit: keep carries */
+	s += xopt + ((uint64_t)(xopt / 4) << 28);            /* TCP length, data offset */
 	if (ts) {
 		uint32_t tsval = (uint32_t)(now >> TOFFEE_TS_SHIFT), ts_recent = f->ts_recent;
 		st32(th + 20, __builtin_bswap32(0x0101080au));   /* NOP NOP kind 8 len 10 */

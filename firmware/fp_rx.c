@@ -317,7 +317,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 		uint32_t wnd_end = rcv_nxt + rx_avail;
 		if (seq_lt(seq, rcv_nxt) && seq_leq(seq + plen + fin, rcv_nxt)) {
 			fp_drop(fp, TOFFEE_DROP_OLD_DATA);  /* duplicate: tell the peer where we are */
-			return fp_tx_ack(fp, f, id, now, false);
+			return fp_tx_ack(fp, f, id, now, false, seq, plen);
 		}
 		if (plen && rx_avail == 0)
 			return punt(fp, id, TOFFEE_EXC_ZERO_WINDOW, frame, len);          /* [P12] */
@@ -365,7 +365,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 			fp_drop(fp, TOFFEE_DROP_OOO);
 		if (freed)
 			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
-		return fp_tx_ack(fp, f, id, now, ce);        /* duplicate ACK (RFC 5681) */
+		return fp_tx_ack(fp, f, id, now, ce, 0, 0);  /* duplicate ACK (RFC 5681) */
 	}
 
 	/* In order: deposit, then merge the out-of-order interval if reached. */
@@ -394,7 +394,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 	}
 	f->rcv_nxt = rcv_nxt;
 	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, delivered, freed, evf);
-	fp_tx_ack(fp, f, id, now, ce);
+	fp_tx_ack(fp, f, id, now, ce, 0, 0);
 	if (FP_UNLIKELY(fin))
 		punt(fp, id, TOFFEE_EXC_FIN, frame, len);                                 /* [P13] */
 }

@@ -6,9 +6,50 @@
 #include <errno.h>
 #include "fp_internal.h"
 
-void fp_tx_ack(struct fp *fp, struct toffee_flow *f, uint32_t id, uint64_t now, bool ece)
+/* SACK blocks (RFC 2018) after the header's own options: NOP NOP, kind 5,
+ * length 2 + 8n, n pairs of left and right edges. The first block is a
+ * D-SACK (RFC 2883) when the ACK answers an old duplicate; the one
+ * out-of-order interval follows, so the first block always holds the
+ * segment that triggered the ACK when that segment was kept. */
+void fp_tx_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece,
+	       uint32_t dup_seq, uint32_t dup_len)
 {
-	fp_send_ack(fp, f, id, now, ece);
+	uint32_t edge[4], n = 0;
+	if (f->flags & TOFFEE_FLOWF_SACK) {
+		if (dup_len) {
+			edge[0] = dup_seq;
+			edge[1] = dup_seq + dup_len;
+			n = 1;
+		}
+		if (f->ooo_len) {
+			edge[2 * n] = f->ooo_start;
+			edge[2 * n + 1] = f->ooo_start + f->ooo_len;
+			n++;
+		}
+	}
+	if (!n)
+		return fp_send_ack(fp, f, id, now, ece);
+
+	uint8_t fl = FP_TH_ACK | (ece ? FP_TH_ECE : 0);
+	uint32_t xopt = 4 + 8 * n, kind_len = 0x01010500u | (2 + 8 * n);
+	const struct fp_fx *x = &fp->fx[id];
+	uint64_t sum;
+	uint32_t hlen = (f->flags & TOFFEE_FLOWF_TS)
+		? fp_build_headers_ts(fp, f, x, f->snd_nxt, fl, 0, now, &sum, true, xopt)
+		: fp_build_headers_ts(fp, f, x, f->snd_nxt, fl, 0, now, &sum, false, xopt);
+	uint8_t *o = fp->frame + hlen - xopt;
+	st32(o, __builtin_bswap32(kind_len));
+	sum += kind_len;
+	for (uint32_t i = 0; i < 2 * n; i++) {
+		st32(o + 4 + 4 * i, __builtin_bswap32(edge[i]));
+		sum += edge[i];
+	}
+	fp_put_tcp_csum(fp, sum);
+	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, hlen) != 0)) {
+		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
+		return;
+	}
+	fp_count(fp, TOFFEE_CNT_TX_ACKS);
 }
 
 void fp_fx_init(struct fp *fp, uint32_t id)
@@ -86,7 +127,7 @@ tx_send(struct fp *fp, const struct toffee_flow *f, const struct fp_fx *x, uint3
 	 * register across the calls */
 	x = &fp->fx[f - fp->flows];
 	uint64_t sum;
-	fp_build_headers_ts(fp, f, x, nxt, fl, len, now, &sum, ts);
+	fp_build_headers_ts(fp, f, x, nxt, fl, len, now, &sum, ts, 0);
 	fp_put_tcp_csum(fp, sum + psum);
 	return fp->plat->tx(fp->plat->priv, fp->frame, hlen + len) == 0;
 }

@@ -232,7 +232,8 @@ void sp_conn_install(struct sp_conn *c, uint32_t rcv_nxt, uint32_t rx_used, uint
 	f->remote_port = c->rport;
 	memcpy(f->remote_mac, c->mac, 6);
 	f->ctx_id = (uint16_t)c->app->ctx;
-	f->flags = (uint16_t)((c->neg.ts ? TOFFEE_FLOWF_TS : 0) | (c->neg.ecn ? TOFFEE_FLOWF_ECN : 0) | flags);
+	f->flags = (uint16_t)((c->neg.ts ? TOFFEE_FLOWF_TS : 0) | (c->neg.ecn ? TOFFEE_FLOWF_ECN : 0) |
+			      (c->neg.sack ? TOFFEE_FLOWF_SACK : 0) | flags);
 	f->mss = c->neg.mss;
 	f->snd_wscale = c->neg.snd_wscale;
 	f->rcv_wscale = c->neg.rcv_wscale;

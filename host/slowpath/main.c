@@ -96,8 +96,8 @@ static void usage(FILE *f)
 		"  --ports LO-HI       ephemeral ports (default 32768-60999)\n"
 		"  --ecn               request ECN on active opens (passive opens accept it)\n"
 		"  --no-ecn            neither request nor accept ECN\n"
-		"  --sack              negotiate SACK-permitted (the NIC neither sends nor uses\n"
-		"                      SACK blocks, so it is off by default)\n"
+		"  --no-sack           do not negotiate SACK-permitted (on by default when the\n"
+		"                      NIC puts SACK blocks in its ACKs, TOFFEE_FEAT_SACK)\n"
 		"  --no-ts, --no-ws    disable timestamps / window scaling\n"
 		"  --nic-wait-s N      wait this long for the NIC to appear (default 10)\n"
 		"  -h, --help\n");
@@ -148,7 +148,7 @@ static void defaults(struct sp_cfg *c)
 	c->port_lo = 32768;
 	c->port_hi = 60999;
 	c->syn.ws = c->syn.ts = true;
-	c->syn.sack = false;
+	c->syn.sack = true;                     /* if the NIC can: start() */
 	c->syn.ecn = false;
 	c->syn.ecn_accept = true;
 	c->rto.min_us = 200000;
@@ -176,7 +176,7 @@ struct opts {
 static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 {
 	enum { O_RUNDIR = 256, O_IP, O_GW, O_CC, O_BACKEND, O_FG, O_LOG, O_PID, O_MTU, O_REGION,
-	       O_BUF, O_MAXF, O_TW, O_RTOMIN, O_PORTS, O_ECN, O_NOECN, O_SACK, O_NOTS, O_NOWS, O_WAIT };
+	       O_BUF, O_MAXF, O_TW, O_RTOMIN, O_PORTS, O_ECN, O_NOECN, O_NOSACK, O_NOTS, O_NOWS, O_WAIT };
 	static const struct option lo[] = {
 		{ "rundir", 1, NULL, O_RUNDIR }, { "ip", 1, NULL, O_IP }, { "gw", 1, NULL, O_GW },
 		{ "cc", 1, NULL, O_CC }, { "backend", 1, NULL, O_BACKEND },
@@ -185,7 +185,7 @@ static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 		{ "region-mb", 1, NULL, O_REGION }, { "buf-kb", 1, NULL, O_BUF },
 		{ "max-flows", 1, NULL, O_MAXF }, { "time-wait-ms", 1, NULL, O_TW },
 		{ "rto-min-ms", 1, NULL, O_RTOMIN }, { "ports", 1, NULL, O_PORTS },
-		{ "ecn", 0, NULL, O_ECN }, { "no-ecn", 0, NULL, O_NOECN }, { "sack", 0, NULL, O_SACK },
+		{ "ecn", 0, NULL, O_ECN }, { "no-ecn", 0, NULL, O_NOECN }, { "no-sack", 0, NULL, O_NOSACK },
 		{ "no-ts", 0, NULL, O_NOTS }, { "no-ws", 0, NULL, O_NOWS },
 		{ "nic-wait-s", 1, NULL, O_WAIT }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
@@ -292,8 +292,8 @@ static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 		case O_NOECN:
 			c->syn.ecn = c->syn.ecn_accept = false;
 			break;
-		case O_SACK:
-			c->syn.sack = true;
+		case O_NOSACK:
+			c->syn.sack = false;
 			break;
 		case O_NOTS:
 			c->syn.ts = false;
@@ -399,6 +399,14 @@ static int start(struct sp *sp)
 		return rc;
 	}
 	memcpy(sp->mac, sp->dev->info.mac, 6);
+	/* SACK-permitted only if the NIC reports the blocks in its ACKs:
+	 * a Linux sender that has SACK on does not count plain duplicate
+	 * ACKs, and every loss would wait for an RTO. */
+	if (cfg->syn.sack && !(sp->dev->info.features & TOFFEE_FEAT_SACK)) {
+		SP_INFO(sp, "the NIC does not send SACK blocks (features 0x%x): SACK not negotiated",
+			sp->dev->info.features);
+		cfg->syn.sack = false;
+	}
 	sp->nflows = sp->dev->info.flow_cap < cfg->max_flows ? sp->dev->info.flow_cap : cfg->max_flows;
 	if (sp->nflows < 16) {
 		SP_ERR(sp, "the NIC offers %u flow slots: too few", sp->dev->info.flow_cap);

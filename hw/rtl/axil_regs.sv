@@ -38,7 +38,9 @@ module axil_regs #(
     // Number of contexts implemented (REG_CTX_CAP), 1 .. MAX_CTX.
     parameter CTX_CAP = 256,
     // Value of REG_FEATURES (toffee_abi_pkg::FEAT_* bits).
-    parameter [31:0] FEATURES = 32'h0000000f,
+    parameter [31:0] FEATURES = toffee_abi_pkg::FEAT_TS | toffee_abi_pkg::FEAT_ECN |
+                                toffee_abi_pkg::FEAT_RATE | toffee_abi_pkg::FEAT_OOO1 |
+                                toffee_abi_pkg::FEAT_SACK,
     // AXI-Lite address width: must cover TOFFEE_REG_BAR_SIZE.
     parameter ADDR_WIDTH = 21
 ) (

@@ -206,6 +206,8 @@ module engine #(
     input  wire [7:0]              rxp_ev_flags,
     input  wire                    rxp_ack_valid,
     input  wire                    rxp_ack_ece,
+    input  wire [31:0]             rxp_ack_dup_seq,
+    input  wire [15:0]             rxp_ack_dup_len,
     input  wire                    rxp_kick,
     input  wire [63:0]             rxp_cnt_inc,
     input  wire [31:0]             rxp_rx_bytes_add,
@@ -264,6 +266,8 @@ module engine #(
     input  wire                    txf_busy,           // a frame accepted, not yet all out
     output wire                    txf_req_is_ack,
     output wire                    txf_req_ece,
+    output wire [31:0]             txf_req_dup_seq,    // ACK: D-SACK block (tx_frame)
+    output wire [15:0]             txf_req_dup_len,
     output wire [1023:0]           txf_req_state,
     output wire [31:0]             txf_req_seq,
     output wire [7:0]              txf_req_flags,
@@ -520,6 +524,8 @@ logic la_ctx_cap_reg = 1'b0;         // ... and arriving
 wire la_ev_known = la_ctx_rd_reg;    // la_ev_ok (below) has it
 logic r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
 logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
+logic [31:0] r_dup_seq_reg = '0;
+logic [15:0] r_dup_len_reg = '0;
 logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
 logic [15:0] r_dep_off_reg = '0, r_dep_len0_reg = '0, r_dep_len1_reg = '0;
 logic [63:0] r_dep_iova0_reg = '0, r_dep_iova1_reg = '0;
@@ -608,6 +614,8 @@ logic [1:0] txr_reg = '0;
 logic [63:0] t_wake_reg = '0;
 logic phase_ok_reg = 1'b0, flow_ok_reg = 1'b0;
 logic txf_ece_reg = 1'b0;
+logic [31:0] txf_dup_seq_reg = '0;
+logic [15:0] txf_dup_len_reg = '0;
 logic [63:0] tab_lip_rip_reg = '0;
 logic [31:0] tab_ports_reg = '0;
 logic [63:0] rdst_iova_reg = '0;
@@ -847,6 +855,8 @@ assign txf_req_valid = ack_pend_reg || (state_reg == S_TXF_REQ && !txf_req_done_
 assign txf_req_state = txf_state_reg;
 assign txf_req_is_ack = txf_is_ack_reg;
 assign txf_req_ece = txf_ece_reg;
+assign txf_req_dup_seq = txf_dup_seq_reg;
+assign txf_req_dup_len = txf_dup_len_reg;
 assign txf_req_seq = txf_seq_reg;
 assign txf_req_flags = txf_flags_reg;
 assign txf_req_len = txf_len_reg;
@@ -1133,6 +1143,8 @@ always_ff @(posedge clk) begin
                     txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
                     txf_flags_reg <= 8'h10 | (r_ece_reg ? 8'h40 : 8'h00);
                     txf_ece_reg <= r_ece_reg;
+                    txf_dup_seq_reg <= r_dup_seq_reg;
+                    txf_dup_len_reg <= r_dup_len_reg;
                     txf_len_reg <= '0;
                     txf_tos_reg <= '0;
                     txf_is_ack_reg <= 1'b1;
@@ -1618,6 +1630,7 @@ always_ff @(posedge clk) begin
                 txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
                 txf_flags_reg <= 8'h10;
                 txf_ece_reg <= 1'b0;
+                txf_dup_len_reg <= '0;
                 txf_len_reg <= '0;
                 txf_tos_reg <= '0;
                 txf_is_ack_reg <= 1'b1;
@@ -1757,6 +1770,8 @@ always_ff @(posedge clk) begin
             r_ev_flags_reg <= rxp_ev_flags;
             r_ack_reg <= rxp_ack_valid;
             r_ece_reg <= rxp_ack_ece;
+            r_dup_seq_reg <= rxp_ack_dup_seq;
+            r_dup_len_reg <= rxp_ack_dup_len;
             r_kick_reg <= rxp_kick;
             cnt = cnt | (rxp_cnt_inc & STEP_MASK);
             rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)

@@ -58,6 +58,9 @@
 //     RX_BYTES; a FIN takes one sequence number and sets FLOWF_FIN_RCVD;
 //     an event (delivered, freed, FIN ? EVF_FIN : 0); an ACK; P13 on FIN.
 //   - ack_ece = FLOWF_ECN && ce for the ACKs of accepted segments.
+//   - ack_dup_seq / ack_dup_len: the D-SACK block of the duplicate ACK of
+//     old data, (seq, plen) as received, when the flow has FLOWF_SACK
+//     (fp_tx_ack(); tx_frame adds the out-of-order interval itself).
 //
 // Order in which the engine must carry out the actions (the firmware's):
 //   1. P10 / P11 / P12: the exception only (frame copy, then EXC entry);
@@ -156,6 +159,8 @@ module rx_protocol #(
     output wire [7:0]    ev_flags,
     output wire          ack_valid,      // send an ACK built from out_state
     output wire          ack_ece,
+    output wire [31:0]   ack_dup_seq,    // D-SACK block of the ACK (FLOWF_SACK, old data)
+    output wire [15:0]   ack_dup_len,    // its length, 0 = none
     output wire          kick,           // fp_sched_kick(id)
     output wire [63:0]   cnt_inc,        // one bit per TOFFEE_CNT_*
     output wire [31:0]   rx_bytes_add    // TOFFEE_CNT_RX_BYTES increment
@@ -772,7 +777,8 @@ logic          o_drop_reg, o_punt_reg, o_dep_reg, o_ev_reg, o_ack_reg, o_ece_reg
 logic [7:0]    o_drop_reason_reg, o_punt_reason_reg, o_ev_flags_reg;
 logic [15:0]   o_dep_off_reg, o_len0_reg, o_len1_reg;
 logic [63:0]   o_iova0_reg, o_iova1_reg, o_cnt_reg;
-logic [31:0]   o_ev_rx_reg, o_ev_freed_reg, o_rx_bytes_reg;
+logic [31:0]   o_ev_rx_reg, o_ev_freed_reg, o_rx_bytes_reg, o_dup_seq_reg;
+logic [15:0]   o_dup_len_reg;
 
 wire g_v = vld_reg[STAGES-2];
 
@@ -801,6 +807,9 @@ always_ff @(posedge clk) begin
         // pure ACK.
         o_ack_reg <= g_v && (g_old_reg && !g_p10_reg || g_proceed_reg && !g_pure_reg);
         o_ece_reg <= !g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg_reg[R_CE];
+        o_dup_seq_reg <= rg_reg[R_SEQ +: 32];
+        o_dup_len_reg <= (g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_SACK) != 16'd0)
+                         ? rg_reg[R_PLEN +: 16] : 16'd0;
         o_kick_reg <= g_v && g_proceed_reg && (g_new_ack_reg || g_frx_reg || g_winupd_reg);
         o_cnt_reg <= g_v ? cnt_n : 64'd0;
         o_rx_bytes_reg <= (g_v && g_proceed_reg) ? g_delivered_reg : 32'd0;
@@ -830,6 +839,8 @@ assign ev_tx_freed = o_ev_freed_reg;
 assign ev_flags = o_ev_flags_reg;
 assign ack_valid = o_ack_reg;
 assign ack_ece = o_ece_reg;
+assign ack_dup_seq = o_dup_seq_reg;
+assign ack_dup_len = o_dup_len_reg;
 assign kick = o_kick_reg;
 assign cnt_inc = o_cnt_reg;
 assign rx_bytes_add = o_rx_bytes_reg;

@@ -12,7 +12,7 @@ package toffee_abi_pkg;
   // Identification and limits
   localparam [31:0] ABI_ID = 32'h746f6666;
   localparam [31:0] ABI_MAJOR = 32'd1;
-  localparam [31:0] ABI_MINOR = 32'd0;
+  localparam [31:0] ABI_MINOR = 32'd1;
   localparam [31:0] MAX_CTX = 32'd256;
   localparam [31:0] FRAME_SLOT = 32'd2048;
   localparam [31:0] MAX_FRAME = 32'd1518;
@@ -37,6 +37,7 @@ package toffee_abi_pkg;
   localparam [31:0] FEAT_ECN = 32'd2;
   localparam [31:0] FEAT_RATE = 32'd4;
   localparam [31:0] FEAT_OOO1 = 32'd8;
+  localparam [31:0] FEAT_SACK = 32'd16;
   localparam [31:0] CTRL_ENABLE = 32'd1;
   localparam [31:0] CTRL_PROMISC = 32'd2;
   localparam [31:0] REG_SPQ_BASE = 32'd256;
@@ -140,6 +141,7 @@ package toffee_abi_pkg;
   localparam [15:0] FLOWF_ECN = 16'd2;
   localparam [15:0] FLOWF_SLOWPATH = 16'd4;
   localparam [15:0] FLOWF_TX_FIN = 16'd8;
+  localparam [15:0] FLOWF_SACK = 16'd16;
   localparam [15:0] FLOWF_FIN_RCVD = 16'd256;
   localparam [15:0] FLOWF_FIN_SENT = 16'd512;
 

@@ -292,7 +292,8 @@ wire rxp_out_valid, rxp_drop, rxp_punt, rxp_dep_valid, rxp_ev_valid, rxp_ack_val
 wire [7:0] rxp_drop_reason, rxp_punt_reason, rxp_ev_flags;
 wire [15:0] rxp_dep_off, rxp_dep_len0, rxp_dep_len1;
 wire [63:0] rxp_dep_iova0, rxp_dep_iova1, rxp_cnt_inc;
-wire [31:0] rxp_ev_rx_bytes, rxp_ev_tx_freed, rxp_rx_bytes_add;
+wire [31:0] rxp_ev_rx_bytes, rxp_ev_tx_freed, rxp_rx_bytes_add, rxp_ack_dup_seq;
+wire [15:0] rxp_ack_dup_len;
 // verilator lint_off UNUSEDSIGNAL
 wire [31:0] rxp_out_flow_id;
 // verilator lint_on UNUSEDSIGNAL
@@ -309,7 +310,8 @@ rx_protocol rxp_inst (
     .dep_valid(rxp_dep_valid), .dep_off(rxp_dep_off), .dep_iova0(rxp_dep_iova0),
     .dep_len0(rxp_dep_len0), .dep_iova1(rxp_dep_iova1), .dep_len1(rxp_dep_len1),
     .ev_valid(rxp_ev_valid), .ev_rx_bytes(rxp_ev_rx_bytes), .ev_tx_freed(rxp_ev_tx_freed),
-    .ev_flags(rxp_ev_flags), .ack_valid(rxp_ack_valid), .ack_ece(rxp_ack_ece), .kick(rxp_kick),
+    .ev_flags(rxp_ev_flags), .ack_valid(rxp_ack_valid), .ack_ece(rxp_ack_ece),
+    .ack_dup_seq(rxp_ack_dup_seq), .ack_dup_len(rxp_ack_dup_len), .kick(rxp_kick),
     .cnt_inc(rxp_cnt_inc), .rx_bytes_add(rxp_rx_bytes_add)
 );
 
@@ -387,7 +389,8 @@ tx_sched #(.FLOW_CAP(FLOW_CAP)) sch_inst (
 // tx_frame: ACKs and data segments; payload from dma_read_bytes.
 wire txf_req_valid, txf_req_ready, txf_req_is_ack, txf_req_ece, txf_busy;
 wire [1023:0] txf_req_state;
-wire [31:0] txf_req_seq;
+wire [31:0] txf_req_seq, txf_req_dup_seq;
+wire [15:0] txf_req_dup_len;
 wire [7:0] txf_req_flags, txf_req_tos;
 wire [15:0] txf_req_len;
 wire [DATA_WIDTH-1:0] pay_tdata, txf_tdata;
@@ -402,7 +405,8 @@ tx_frame #(.DATA_WIDTH(DATA_WIDTH)) txf_inst (
     .clk(clk), .rst(rst), .mac(cfg_mac),
     .s_axis_req_tvalid(txf_req_valid), .s_axis_req_tready(txf_req_ready),
     .s_axis_req_state(txf_req_state), .s_axis_req_is_ack(txf_req_is_ack),
-    .s_axis_req_ece(txf_req_ece), .s_axis_req_seq(txf_req_seq), .s_axis_req_flags(txf_req_flags),
+    .s_axis_req_ece(txf_req_ece), .s_axis_req_dup_seq(txf_req_dup_seq),
+    .s_axis_req_dup_len(txf_req_dup_len), .s_axis_req_seq(txf_req_seq), .s_axis_req_flags(txf_req_flags),
     .s_axis_req_len(txf_req_len), .s_axis_req_tos(txf_req_tos), .s_axis_req_now_ns(now_ns),
     .s_axis_pay_tdata(pay_tdata), .s_axis_pay_tvalid(pay_tvalid), .s_axis_pay_tready(pay_tready),
     .m_axis_tx_tdata(txf_tdata), .m_axis_tx_tkeep(txf_tkeep), .m_axis_tx_tvalid(txf_tvalid),
@@ -543,6 +547,7 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .rxp_dep_len0(rxp_dep_len0), .rxp_dep_iova1(rxp_dep_iova1), .rxp_dep_len1(rxp_dep_len1),
     .rxp_ev_valid(rxp_ev_valid), .rxp_ev_rx_bytes(rxp_ev_rx_bytes), .rxp_ev_tx_freed(rxp_ev_tx_freed),
     .rxp_ev_flags(rxp_ev_flags), .rxp_ack_valid(rxp_ack_valid), .rxp_ack_ece(rxp_ack_ece),
+    .rxp_ack_dup_seq(rxp_ack_dup_seq), .rxp_ack_dup_len(rxp_ack_dup_len),
     .rxp_kick(rxp_kick), .rxp_cnt_inc(rxp_cnt_inc), .rxp_rx_bytes_add(rxp_rx_bytes_add),
     .cmx_in_valid(cmx_in_valid), .cmx_ctx_cmd(cmx_ctx_cmd), .cmx_phase_ok(cmx_phase_ok),
     .cmx_ctx(cmx_ctx), .cmx_cmd(cmx_cmd), .cmx_state(cmx_state), .cmx_image(cmx_image),
@@ -559,7 +564,8 @@ engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine
     .txs_out_state(txs_out_state),
     .txf_req_valid(txf_req_valid), .txf_req_ready(txf_req_ready), .txf_busy(txf_busy),
     .txf_req_is_ack(txf_req_is_ack),
-    .txf_req_ece(txf_req_ece), .txf_req_state(txf_req_state), .txf_req_seq(txf_req_seq),
+    .txf_req_ece(txf_req_ece), .txf_req_dup_seq(txf_req_dup_seq), .txf_req_dup_len(txf_req_dup_len),
+    .txf_req_state(txf_req_state), .txf_req_seq(txf_req_seq),
     .txf_req_flags(txf_req_flags), .txf_req_len(txf_req_len), .txf_req_tos(txf_req_tos),
     .s_axis_txf_tdata(txf_tdata), .s_axis_txf_tkeep(txf_tkeep), .s_axis_txf_tvalid(txf_tvalid),
     .s_axis_txf_tready(txf_tready), .s_axis_txf_tlast(txf_tlast),

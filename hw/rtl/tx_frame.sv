@@ -10,7 +10,11 @@
 //   TCP       local_port -> remote_port, seq, ack = rcv_nxt, data offset,
 //             flags, window = min(rx_avail >> rcv_wscale, 0xffff),
 //             checksum, urgent 0; with FLOWF_TS the option NOP NOP TS with
-//             TSval = now_ns >> TS_SHIFT and TSecr = ts_recent
+//             TSval = now_ns >> TS_SHIFT and TSecr = ts_recent; a pure ACK
+//             of a flow with FLOWF_SACK then has NOP NOP SACK with a D-SACK
+//             block [dup_seq, dup_seq + dup_len) if dup_len != 0 and the
+//             out-of-order interval [ooo_start, ooo_start + ooo_len) if
+//             ooo_len != 0, in that order (as fp_tx_ack())
 //
 // A request (s_axis_req) is either an ACK (is_ack: seq = snd_nxt, flags ACK
 // plus ECE if `ece`, no payload, tos 0, as fp_send_ack) or a data segment
@@ -52,6 +56,8 @@ module tx_frame #(
     input  wire [1023:0]          s_axis_req_state,    // struct toffee_flow, byte i at [8i +: 8]
     input  wire                   s_axis_req_is_ack,   // pure ACK (seq/flags/len/tos ignored)
     input  wire                   s_axis_req_ece,      // ACK: set ECE
+    input  wire [31:0]            s_axis_req_dup_seq,  // ACK: D-SACK block start
+    input  wire [15:0]            s_axis_req_dup_len,  // ACK: its length (0 = none)
     input  wire [31:0]            s_axis_req_seq,
     input  wire [7:0]             s_axis_req_flags,
     input  wire [15:0]            s_axis_req_len,      // payload bytes <= MAX_PAYLOAD
@@ -81,7 +87,7 @@ localparam NW = B / 2;                         // 16-bit words per beat
 localparam NG = (NW + 3) / 4;                  // groups of four words
 localparam DEPTH = 1 << $clog2((MAX_PAYLOAD + B - 1) / B + 1);
 localparam AW = $clog2(DEPTH);
-localparam HMAX = 66;                          // header with timestamps
+localparam HMAX = 86;                          // timestamps and two SACK blocks
 localparam HBEATS = (HMAX + B - 1) / B;        // beats that hold header bytes
 localparam HPAD = HBEATS * B;                  // header vector, padded
 // Header lengths without / with the timestamp option, their beat split.
@@ -123,6 +129,8 @@ logic [47:0] r_rmac, r_mac;
 logic [7:0] r_flags, r_tos;
 logic [4:0] r_wscale;
 logic r_ts;
+logic [1:0] r_nblk;                            // SACK blocks (pure ACKs)
+logic [31:0] r_b0l, r_b0r, r_b1l, r_b1r;       // their edges
 
 wire take_req = st_reg == S_IDLE && s_axis_req_tvalid;
 assign s_axis_req_tready = st_reg == S_IDLE;
@@ -130,6 +138,14 @@ assign s_axis_req_tready = st_reg == S_IDLE;
 function automatic [31:0] fld32(input [1023:0] s, input [31:0] off);
     fld32 = s[off*8 +: 32];
 endfunction
+
+// SACK blocks of a pure ACK: a D-SACK block, then the interval.
+wire req_sack = s_axis_req_is_ack && (s_axis_req_state[toffee_abi_pkg::FLOW_FLAGS_OFF*8 +: 16] &
+                                      toffee_abi_pkg::FLOWF_SACK) != 16'd0;
+wire [31:0] req_ooo_start = fld32(s_axis_req_state, toffee_abi_pkg::FLOW_OOO_START_OFF);
+wire [31:0] req_ooo_len = fld32(s_axis_req_state, toffee_abi_pkg::FLOW_OOO_LEN_OFF);
+wire req_dsack = req_sack && s_axis_req_dup_len != 16'd0;
+wire req_osack = req_sack && req_ooo_len != 32'd0;
 
 always_ff @(posedge clk) begin
     if (take_req) begin
@@ -147,6 +163,11 @@ always_ff @(posedge clk) begin
         r_ts_recent <= fld32(s_axis_req_state, toffee_abi_pkg::FLOW_TS_RECENT_OFF);
         r_tsval <= s_axis_req_now_ns[toffee_abi_pkg::TS_SHIFT +: 32];
         r_mac <= mac;
+        r_nblk <= 2'(req_dsack) + 2'(req_osack);
+        r_b0l <= req_dsack ? s_axis_req_dup_seq : req_ooo_start;
+        r_b0r <= req_dsack ? s_axis_req_dup_seq + 32'(s_axis_req_dup_len) : req_ooo_start + req_ooo_len;
+        r_b1l <= req_ooo_start;
+        r_b1r <= req_ooo_start + req_ooo_len;
         if (s_axis_req_is_ack) begin
             r_seq <= fld32(s_axis_req_state, toffee_abi_pkg::FLOW_SND_NXT_OFF);
             r_flags <= {1'b0, s_axis_req_ece, 6'h10};
@@ -166,21 +187,24 @@ end
 // five cycles, long before WAIT ends).
 // ---------------------------------------------------------------------------
 // P1: window shift, lengths.
+// SACK option bytes: NOP NOP kind len, 8 per block.
+wire [4:0] r_xopt = r_nblk == 2'd0 ? 5'd0 : r_nblk == 2'd1 ? 5'd12 : 5'd20;
 logic [31:0] p1_win;
 logic [15:0] p1_ip_len, p1_tcp_len;
 logic [6:0] p1_hlen;
 always_ff @(posedge clk) begin
     p1_win <= r_rx_avail >> r_wscale;
-    p1_ip_len <= (r_ts ? 16'd52 : 16'd40) + r_len;
-    p1_tcp_len <= (r_ts ? 16'd32 : 16'd20) + r_len;
-    p1_hlen <= r_ts ? H1 : H0;
+    p1_ip_len <= (r_ts ? 16'd52 : 16'd40) + 16'(r_xopt) + r_len;
+    p1_tcp_len <= (r_ts ? 16'd32 : 16'd20) + 16'(r_xopt) + r_len;
+    p1_hlen <= (r_ts ? H1 : H0) + 7'(r_xopt);
 end
 
 // P2: the header bytes without checksums, partial sums.
 wire [15:0] p1_win16 = p1_win[31:16] != 16'd0 ? 16'hffff : p1_win[15:0];
-wire [15:0] hl_flags = {r_ts ? 4'd8 : 4'd5, 4'd0, r_flags};
+wire [15:0] hl_flags = {(r_ts ? 4'd8 : 4'd5) + 4'(r_xopt[4:2]), 4'd0, r_flags};
+wire [15:0] sack_kl = {8'd5, r_nblk == 2'd1 ? 8'd10 : 8'd18};   // kind 5, length
 logic [HMAX*8-1:0] hb_reg;
-logic [19:0] ps_ip0, ps_ip1, ps_t0, ps_t1, ps_t2, ps_t3;
+logic [19:0] ps_ip0, ps_ip1, ps_t0, ps_t1, ps_t2, ps_t3, ps_t4;
 always_ff @(posedge clk) begin
     hb_reg <= '0;
     hb_reg[0 +: 48] <= r_rmac;
@@ -205,6 +229,12 @@ always_ff @(posedge clk) begin
         hb_reg[58*8 +: 32] <= bs32(r_tsval);
         hb_reg[62*8 +: 32] <= bs32(r_ts_recent);
     end
+    // SACK: after the timestamps (byte 66) or the fixed header (54).
+    if (r_nblk != 2'd0) begin
+        hb_reg[(r_ts ? 66 : 54)*8 +: 96] <= {bs32(r_b0r), bs32(r_b0l), bs16(sack_kl), 16'h0101};
+        if (r_nblk == 2'd2)
+            hb_reg[(r_ts ? 78 : 66)*8 +: 64] <= {bs32(r_b1r), bs32(r_b1l)};
+    end
     // IPv4 header words: 0x45tos, length, 0 (ID), 0x4000, 0x4006, addresses.
     ps_ip0 <= 20'({8'h45, r_tos}) + 20'(p1_ip_len) + 20'h04000 + 20'h04006;
     ps_ip1 <= 20'(r_lip[31:16]) + 20'(r_lip[15:0]) + 20'(r_rip[31:16]) + 20'(r_rip[15:0]);
@@ -215,16 +245,20 @@ always_ff @(posedge clk) begin
              20'(p1_win16);
     ps_t3 <= r_ts ? 20'h00101 + 20'h0080a + 20'(r_tsval[31:16]) + 20'(r_tsval[15:0]) +
                     20'(r_ts_recent[31:16]) + 20'(r_ts_recent[15:0]) : 20'd0;
+    ps_t4 <= (r_nblk == 2'd0 ? 20'd0 : 20'h00101 + 20'(sack_kl) + 20'(r_b0l[31:16]) + 20'(r_b0l[15:0]) +
+                                       20'(r_b0r[31:16]) + 20'(r_b0r[15:0])) +
+             (r_nblk == 2'd2 ? 20'(r_b1l[31:16]) + 20'(r_b1l[15:0]) + 20'(r_b1r[31:16]) +
+                               20'(r_b1r[15:0]) : 20'd0);
 end
 
 // P3: totals; P4, P5: IPv4 fold.
 logic [20:0] p3_ip;
-logic [21:0] p3_tcp;
+logic [22:0] p3_tcp;
 logic [16:0] p4_ip;
 logic [15:0] ip_csum;
 always_ff @(posedge clk) begin
     p3_ip <= 21'(ps_ip0) + 21'(ps_ip1);
-    p3_tcp <= 22'(ps_t0) + 22'(ps_t1) + 22'(ps_t2) + 22'(ps_t3);
+    p3_tcp <= 23'(ps_t0) + 23'(ps_t1) + 23'(ps_t2) + 23'(ps_t3) + 23'(ps_t4);
     p4_ip <= 17'(p3_ip[15:0]) + 17'(p3_ip[20:16]);
     ip_csum <= ~(p4_ip[15:0] + 16'(p4_ip[16]));
 end

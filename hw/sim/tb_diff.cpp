@@ -231,6 +231,7 @@ static void dump_frame(const char *who, const tb_frame &f)
 }
 
 static uint64_t n_frames_cmp, n_entries_cmp, n_notify_cmp, n_steps;
+static uint64_t n_sack_acks, n_dsack_acks;   // compared ACKs with SACK blocks, D-SACK first
 static void (*on_fw_frame)(const tb_frame &);  // the workload follows the NIC's sends
 static const tb_frame *cur_frame;
 
@@ -276,6 +277,12 @@ void compare()
 			TB_FAIL("wire");
 		}
 		n_frames_cmp++;
+		struct ref_meta m;
+		ref_parse(a.data(), (uint32_t)a.size(), &m);
+		if (m.ip_proto == 6 && m.sack_n) {
+			n_sack_acks++;
+			n_dsack_acks += (int32_t)(m.sack[1] - m.tcp_ack) <= 0;
+		}
 	}
 	// Ring entries, in order.
 	for (size_t i = 0; i < fw_ev.entries.size() || i < rtl_ev.entries.size(); i++) {
@@ -519,9 +526,12 @@ int main(int argc, char **argv)
 	rx_flood(flows.back(), 100);
 	kinds["flood"] += 100;
 
-	printf("tb_diff: %llu steps identical: %llu frames, %llu ring entries, %llu notifications; %llu RTL cycles\n",
-	       (unsigned long long)n_steps, (unsigned long long)n_frames_cmp, (unsigned long long)n_entries_cmp,
+	printf("tb_diff: %llu steps identical: %llu frames (%llu ACKs with SACK blocks, %llu with D-SACK), "
+	       "%llu ring entries, %llu notifications; %llu RTL cycles\n",
+	       (unsigned long long)n_steps, (unsigned long long)n_frames_cmp, (unsigned long long)n_sack_acks,
+	       (unsigned long long)n_dsack_acks, (unsigned long long)n_entries_cmp,
 	       (unsigned long long)n_notify_cmp, (unsigned long long)nic->cycle());
+	TB_CHECK(n_sack_acks > 0 && n_dsack_acks > 0, "no SACK / D-SACK blocks compared");
 	for (auto &k : kinds)
 		printf("  %-18s %llu\n", k.first.c_str(), (unsigned long long)k.second);
 	printf("  engine cycles per job (DATA_WIDTH %u):\n", DW);

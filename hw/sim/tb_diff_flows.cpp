@@ -34,7 +34,8 @@ void install(gflow &g, tb_rng &r, const char *what, uint32_t rx_log2)
 {
 	struct toffee_flow &f = g.img;
 	fphost_flow_key(&f, g.lip, g.rip, g.lport, g.rport, g.rmac, (uint16_t)g.ctx);
-	f.flags = (uint16_t)((g.ts ? TOFFEE_FLOWF_TS : 0) | (r.chance(30) ? TOFFEE_FLOWF_ECN : 0));
+	f.flags = (uint16_t)((g.ts ? TOFFEE_FLOWF_TS : 0) | (r.chance(30) ? TOFFEE_FLOWF_ECN : 0) |
+			     (g.rport & 1 ? TOFFEE_FLOWF_SACK : 0));   /* half, no draw: same workload */
 	f.mss = 1448;
 	f.snd_wscale = (uint8_t)r.below(8);
 	f.rcv_wscale = (uint8_t)r.below(3);

@@ -18,7 +18,7 @@ struct tconn {
 	uint32_t syn_seq, syn_tsval, syn_mss;
 	int syn_ws;                 // -1: none
 	uint16_t syn_win;
-	bool syn_ts, installed, fin_sent;
+	bool syn_ts, syn_sack, installed, fin_sent;
 	uint8_t cmac[6];
 	uint32_t app_end;           // server bytes appended so far (next seq)
 	struct toffee_flow img;
@@ -44,11 +44,12 @@ void track_trace_frame(const tb_frame &f)
 		}
 }
 
-static void syn_opts(const uint8_t *f, const ref_meta &m, uint32_t *mss, int *ws, bool *ts, uint32_t *tsval)
+static void syn_opts(const uint8_t *f, const ref_meta &m, uint32_t *mss, int *ws, bool *ts, uint32_t *tsval,
+		     bool *sack)
 {
 	const uint8_t *o = f + 14 + 20 + 20;
 	uint32_t len = m.tcp_doff * 4 - 20, i = 0;
-	*mss = 536; *ws = -1; *ts = false; *tsval = 0;
+	*mss = 536; *ws = -1; *ts = false; *tsval = 0; *sack = false;
 	while (i < len) {
 		uint8_t k = o[i];
 		if (k == 0) break;
@@ -57,6 +58,7 @@ static void syn_opts(const uint8_t *f, const ref_meta &m, uint32_t *mss, int *ws
 		if (k == 2 && o[i + 1] == 4) *mss = ref_be16(o + i + 2);
 		if (k == 3 && o[i + 1] == 3) *ws = o[i + 2];
 		if (k == 8 && o[i + 1] == 10) { *ts = true; *tsval = ref_be32(o + i + 2); }
+		if (k == 4 && o[i + 1] == 2) *sack = true;
 		i += o[i + 1];
 	}
 }
@@ -128,11 +130,11 @@ void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 			c->syn_seq = m.tcp_seq;
 			c->syn_win = (uint16_t)m.tcp_win;
 			memcpy(c->cmac, f.data() + 6, 6);
-			syn_opts(f.data(), m, &c->syn_mss, &c->syn_ws, &c->syn_ts, &c->syn_tsval);
+			syn_opts(f.data(), m, &c->syn_mss, &c->syn_ws, &c->syn_ts, &c->syn_tsval, &c->syn_sack);
 		}
 		if (tcp && (m.tcp_flags & 0x12) == 0x12 && c && from_server && !c->installed) {   // SYN-ACK: install
-			uint32_t mss; int ws; bool ts; uint32_t tsv;
-			syn_opts(f.data(), m, &mss, &ws, &ts, &tsv);
+			uint32_t mss; int ws; bool ts, sack; uint32_t tsv;
+			syn_opts(f.data(), m, &mss, &ws, &ts, &tsv, &sack);
 			struct toffee_flow &fl = c->img;
 			memset(&fl, 0, sizeof fl);
 			fl.local_ip = c->sip; fl.remote_ip = c->cip;
@@ -140,7 +142,7 @@ void replay_trace(const char *name, tb_rng &r, size_t max_frames)
 			memcpy(fl.remote_mac, c->cmac, 6);
 			fl.ctx_id = (uint16_t)c->ctx;
 			bool both_ts = ts && c->syn_ts;
-			fl.flags = both_ts ? TOFFEE_FLOWF_TS : 0;
+			fl.flags = (both_ts ? TOFFEE_FLOWF_TS : 0) | (sack && c->syn_sack ? TOFFEE_FLOWF_SACK : 0);
 			uint32_t cm = c->syn_mss - (both_ts ? 12 : 0);
 			fl.mss = (uint16_t)(cm > 1448 ? 1448 : cm);
 			if (ws >= 0 && c->syn_ws >= 0) {

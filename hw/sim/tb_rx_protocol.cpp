@@ -70,6 +70,7 @@ struct expect {
 	bool ev;
 	struct toffee_ctx_ev evd;
 	bool ack, ece;
+	uint32_t dup_seq, dup_len;            // the ACK's D-SACK block (len 0: none)
 	uint64_t cnt_delta[TOFFEE_CNT_COUNT];
 	bool queued, pending;
 	uint64_t rx_iova;
@@ -229,10 +230,25 @@ static expect run_fw(size_t n, const char *what, const tflow &tf, const struct t
 	TB_CHECK(fh->n_tx <= 1, "case %zu: %zu frames sent", n, fh->n_tx);
 	e.ack = fh->n_tx == 1;
 	e.ece = false;
+	e.dup_seq = e.dup_len = 0;
 	if (e.ack) {
 		const uint8_t *a = fh->tx[0].data;
 		TB_CHECK(fh->tx[0].len >= 54 && (a[47] & FP_TH_ACK), "case %zu: not an ACK", n);
 		e.ece = a[47] & FP_TH_ECE;
+		// A D-SACK block is the first SACK block; the interval of the
+		// state after the case, if reported, is the last.
+		const struct toffee_flow *sa = (const struct toffee_flow *)e.state;
+		uint32_t thl = (uint32_t)(a[46] >> 4) * 4;
+		uint32_t ooo_blk = (sa->flags & TOFFEE_FLOWF_SACK) && sa->ooo_len ? 1 : 0;
+		for (uint32_t i = 20; i + 1 < thl;) {
+			if (a[34 + i] == 1) { i++; continue; }
+			if (a[34 + i] == 5 && a[35 + i] >= 10 && (a[35 + i] - 2u) / 8 > ooo_blk) {
+				e.dup_seq = rd32(a + 36 + i);
+				e.dup_len = rd32(a + 40 + i) - e.dup_seq;
+			}
+			if (a[35 + i] < 2) break;
+			i += a[35 + i];
+		}
 	}
 	fphost_tx_clear(fh);
 	const uint8_t *b = (const uint8_t *)fphost_ptr(fh, e.rx_iova, e.rx_size);
@@ -246,7 +262,7 @@ enum {
 	COV_WSCALE, COV_OLD, COV_TRIM_FRONT, COV_TRIM_TAIL, COV_OOO_NEW, COV_OOO_EXTEND, COV_OOO_MERGE,
 	COV_OOO_REJECT, COV_FIN_ONLY, COV_FIN_DATA, COV_FIN_AFTER_MERGE, COV_P10, COV_P11, COV_P12,
 	COV_CTX_FULL, COV_ECE_ACK, COV_ECN_ACKED, COV_TS_NEW, COV_TS_OLD, COV_SEQ_WRAP, COV_BUF_WRAP,
-	COV_RTT, COV_KICK_SEEN, COV_OOO_FIN_DROP, COV_COUNT
+	COV_RTT, COV_KICK_SEEN, COV_OOO_FIN_DROP, COV_DSACK, COV_COUNT
 };
 static const char *cov_name[COV_COUNT] = {
 	"in-order data", "pure ACK freeing", "dupack", "fast rexmit (3rd dupack)", "dupacks past 3",
@@ -254,7 +270,7 @@ static const char *cov_name[COV_COUNT] = {
 	"OOO new interval", "OOO extend", "OOO merge", "OOO reject", "FIN alone", "FIN with data",
 	"FIN after merge", "P10", "P11", "P12", "CTX_FULL", "ACK with ECE", "ECN-acked bytes",
 	"ts_recent updated", "ts_recent kept", "sequence wrap", "buffer wrap", "RTT sample",
-	"kick observed", "OOO FIN dropped"};
+	"kick observed", "OOO FIN dropped", "D-SACK block"};
 static uint64_t cov[COV_COUNT];
 
 static void coverage(const expect &e, unsigned dep_len1, unsigned dep_len, unsigned dep_off)
@@ -287,6 +303,7 @@ static void coverage(const expect &e, unsigned dep_len1, unsigned dep_len, unsig
 	if (e.punt == TOFFEE_EXC_ZERO_WINDOW) cov[COV_P12]++;
 	if (e.drop == TOFFEE_DROP_CTX_FULL) cov[COV_CTX_FULL]++;
 	if (e.ece) cov[COV_ECE_ACK]++;
+	if (e.dup_len) cov[COV_DSACK]++;
 	if (a->fb_ecn_acked != b->fb_ecn_acked) cov[COV_ECN_ACKED]++;
 	if (e.in.ts_ok && a->ts_recent != b->ts_recent) cov[COV_TS_NEW]++;
 	if (e.in.ts_ok && e.drop < 0 && e.punt < 0 && a->ts_recent == b->ts_recent && e.in.tsval != b->ts_recent)
@@ -413,6 +430,9 @@ static void check(const expect &e)
 		MISMATCH(e, "case %zu: ack_valid: RTL %d firmware %d", n, top->ack_valid, e.ack);
 	if (e.ack && (bool)top->ack_ece != e.ece)
 		MISMATCH(e, "case %zu: ack_ece: RTL %d firmware %d", n, top->ack_ece, e.ece);
+	if (e.ack && (top->ack_dup_len != e.dup_len || (e.dup_len && top->ack_dup_seq != e.dup_seq)))
+		MISMATCH(e, "case %zu: D-SACK block: RTL 0x%08x+%u firmware 0x%08x+%u", n, (unsigned)top->ack_dup_seq,
+			 (unsigned)top->ack_dup_len, e.dup_seq, e.dup_len);
 	// Counters.
 	uint64_t ci = top->cnt_inc;
 	for (unsigned i = 0; i < TOFFEE_CNT_COUNT; i++) {
@@ -465,7 +485,7 @@ static struct toffee_flow rand_state(const tflow &tf)
 	uint32_t size = 1u << s.rx_buf_log2;
 	s.flags = (uint16_t)((r.chance(50) ? TOFFEE_FLOWF_TS : 0) | (r.chance(50) ? TOFFEE_FLOWF_ECN : 0) |
 			     (r.chance(10) ? TOFFEE_FLOWF_TX_FIN : 0) | (r.chance(5) ? TOFFEE_FLOWF_FIN_RCVD : 0) |
-			     (r.chance(5) ? TOFFEE_FLOWF_FIN_SENT : 0));
+			     (r.chance(5) ? TOFFEE_FLOWF_FIN_SENT : 0) | (r.chance(50) ? TOFFEE_FLOWF_SACK : 0));
 	s.snd_wscale = (uint8_t)(r.chance(50) ? 0 : r.below(15));
 	s.rcv_wscale = (uint8_t)r.below(15);
 	s.dupacks = (uint8_t)pick({0, 0, 0, 1, 2, 2, 3, 4, 254, 255, r.below(256)});

@@ -9,7 +9,7 @@
 //    back from the firmware's frame) and the payload beats read from the
 //    flow's transmit buffer (across its wrap);
 //  - pure ACKs: fp_tx_ack() on the state after the segment, with and without
-//    ECE.
+//    ECE, SACK (none, a D-SACK block, the out-of-order interval, both).
 // The RTL frame must equal the firmware's byte for byte (and tkeep must be
 // contiguous, tlast on the last beat), with random gaps in the payload
 // stream and random back-pressure on the output.
@@ -38,6 +38,7 @@ struct job {
 	struct toffee_flow st;
 	bool is_ack, ece;
 	uint32_t seq, len;
+	uint32_t dup_seq, dup_len;     // ACK: D-SACK block
 	uint8_t flags, tos;
 	uint64_t now;
 	std::vector<uint8_t> pay;
@@ -68,6 +69,8 @@ static uint64_t run_jobs(tb_rng &r, const std::vector<job> &jobs, unsigned req_g
 			tb_put(top->s_axis_req_state, (const uint8_t *)&j.st, 128);
 			top->s_axis_req_is_ack = j.is_ack;
 			top->s_axis_req_ece = j.ece;
+			top->s_axis_req_dup_seq = j.is_ack ? j.dup_seq : (uint32_t)r.next();
+			top->s_axis_req_dup_len = j.is_ack ? j.dup_len : r.below(2000);
 			// An ACK's seq/flags/len/tos must be ignored: garbage.
 			top->s_axis_req_seq = j.is_ack ? (uint32_t)r.next() : j.seq;
 			top->s_axis_req_flags = j.is_ack ? (uint8_t)r.next() : j.flags;
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
 	const uint32_t id = 5;
 	std::vector<job> jobs;
 	unsigned n_data = 0, n_ack = 0, n_ts = 0, n_wrap = 0, n_fin = 0, n_ece = 0, n_clamp = 0;
+	unsigned n_sack[3] = {};       // ACKs with 0, 1, 2 SACK blocks
 	unsigned len_hist[4] = {};
 	for (unsigned n = 0; n < ncases; n++) {
 		struct toffee_flow st;
@@ -213,6 +217,7 @@ int main(int argc, char **argv)
 			len_hist[len == 0 ? 0 : len % K == 0 ? 1 : len < K ? 2 : 3]++;
 			job j;
 			j.st = st; j.is_ack = false; j.ece = r.chance(50);  // ece: ignored for data
+			j.dup_seq = j.dup_len = 0;
 			j.seq = nxt; j.flags = flags; j.len = len; j.tos = tos; j.now = now;
 			j.pay.assign(pay.begin(), pay.begin() + len);
 			j.expect.assign(ff.data, ff.data + ff.len);
@@ -227,13 +232,18 @@ int main(int argc, char **argv)
 		n_clamp += (st.rx_avail >> (st.rcv_wscale & 31)) > 0xffff;
 		bool ece = r.chance(50);
 		n_ece += ece;
+		st.flags = (uint16_t)(r.chance(50) ? st.flags | TOFFEE_FLOWF_SACK : st.flags & ~TOFFEE_FLOWF_SACK);
+		if (r.chance(40)) st.ooo_len = 0;
+		uint32_t dup_seq = (uint32_t)r.next(), dup_len = r.chance(50) ? 0 : 1 + r.below(1500);
+		bool sack = st.flags & TOFFEE_FLOWF_SACK;
+		n_sack[sack ? (dup_len != 0) + (st.ooo_len != 0) : 0]++;
 		fphost_tx_clear(fh);
 		fp->flows[id] = st;
 		fp_fx_init(fp, id);
-		fp_tx_ack(fp, &fp->flows[id], id, now, ece);
+		fp_tx_ack(fp, &fp->flows[id], id, now, ece, dup_seq, dup_len);
 		TB_CHECK(fh->n_tx == 1, "case %u: no ACK", n);
 		job j;
-		j.st = st; j.is_ack = true; j.ece = ece;
+		j.st = st; j.is_ack = true; j.ece = ece; j.dup_seq = dup_seq; j.dup_len = dup_len;
 		j.seq = 0; j.flags = 0; j.len = 0; j.tos = 0; j.now = now;
 		j.expect.assign(fh->tx[0].data, fh->tx[0].data + fh->tx[0].len);
 		j.what = "ACK"; j.n = n;
@@ -266,7 +276,8 @@ int main(int argc, char **argv)
 			job j;
 			j.st = st; j.ece = false; j.now = 1000000 + n;
 			if (kind == 0) {
-				fp_tx_ack(fp, &fp->flows[id], id, j.now, false);
+				fp_tx_ack(fp, &fp->flows[id], id, j.now, false, 0, 0);
+				j.dup_seq = j.dup_len = 0;
 				j.is_ack = true; j.seq = 0; j.flags = 0; j.len = 0; j.tos = 0;
 			} else {
 				fp_sched_init(fp, j.now);
@@ -289,12 +300,13 @@ int main(int argc, char **argv)
 		jobs.clear();
 	}
 	printf("tx_frame DW%u: %u data segments (%u with timestamps, %u FIN, %u across the buffer wrap; "
-	       "len 0/multiple of %u/short/other: %u/%u/%u/%u) and %u ACKs (%u ECE, %u window clamped) "
+	       "len 0/multiple of %u/short/other: %u/%u/%u/%u) and %u ACKs (%u ECE, %u window clamped, "
+	       "with 0/1/2 SACK blocks: %u/%u/%u) "
 	       "identical to the firmware's frames; back to back: %.1f cycles per ACK, %.1f per 1518-byte frame\n",
 	       DW, n_data, n_ts, n_fin, n_wrap, K, len_hist[0], len_hist[1], len_hist[2], len_hist[3], n_ack,
-	       n_ece, n_clamp, cyc[0], cyc[1]);
-	TB_CHECK(n_data > ncases / 3 && n_wrap > 0 && n_fin > 0 && len_hist[0] > 0 && len_hist[1] > 0,
-		 "coverage too thin");
+	       n_ece, n_clamp, n_sack[0], n_sack[1], n_sack[2], cyc[0], cyc[1]);
+	TB_CHECK(n_data > ncases / 3 && n_wrap > 0 && n_fin > 0 && len_hist[0] > 0 && len_hist[1] > 0 &&
+		 n_sack[1] > 0 && n_sack[2] > 0, "coverage too thin");
 	fphost_destroy(fh);
 	top->final();
 	top.reset();

@@ -30,7 +30,7 @@
 
 #define TOFFEE_ABI_ID          0x746f6666u /* "toff" */
 #define TOFFEE_ABI_MAJOR       1u
-#define TOFFEE_ABI_MINOR       0u
+#define TOFFEE_ABI_MINOR       1u   /* 1: SACK blocks in ACKs */
 
 /* ------------------------------------------------------------------------ */
 /* Limits                                                                   */
@@ -65,6 +65,7 @@
 #define TOFFEE_FEAT_ECN        (1u << 1) /* ECN / DCTCP feedback */
 #define TOFFEE_FEAT_RATE       (1u << 2) /* per-flow rate limiting */
 #define TOFFEE_FEAT_OOO1       (1u << 3) /* one out-of-order interval */
+#define TOFFEE_FEAT_SACK       (1u << 4) /* SACK / D-SACK blocks in the NIC's ACKs (TOFFEE_FLOWF_SACK) */
 
 #define TOFFEE_CTRL_ENABLE     (1u << 0)
 #define TOFFEE_CTRL_PROMISC    (1u << 1) /* accept frames for any MAC */
@@ -293,6 +294,10 @@ struct toffee_ctx_cmd {
 #define TOFFEE_FLOWF_ECN       (1u << 1)  /* W: sp. ECN negotiated (ECT(0), ECE echo) */
 #define TOFFEE_FLOWF_SLOWPATH  (1u << 2)  /* W: sp. punt every segment */
 #define TOFFEE_FLOWF_TX_FIN    (1u << 3)  /* W: sp (TX_FIN). FIN after tx_end */
+#define TOFFEE_FLOWF_SACK      (1u << 4)  /* W: sp. SACK-permitted negotiated: the NIC's
+                                             pure ACKs carry a D-SACK block for an old
+                                             duplicate (RFC 2883) and the out-of-order
+                                             interval (RFC 2018) */
 #define TOFFEE_FLOWF_FIN_RCVD  (1u << 8)  /* W: nic. peer's FIN consumed */
 #define TOFFEE_FLOWF_FIN_SENT  (1u << 9)  /* W: nic. our FIN sent */
 

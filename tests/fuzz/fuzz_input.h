@@ -22,6 +22,7 @@ static const uint8_t fuzz_client_mac[6] = { 2, 0, 0, 0, 0, 2 };
 #define FUZZ_HF_PROMISC  0x04u
                                 /* bits 3-4: buffers 2^(12 + n) bytes */
 #define FUZZ_HF_WS       0x20u  /* window scale 7 both ways */
+#define FUZZ_HF_SACK     0x40u  /* flows negotiated SACK */
 struct fuzz_hdr {
 	uint8_t flags, mss;     /* mss 0 = 1448, else 64 + 5 * mss */
 	uint16_t peer_win;

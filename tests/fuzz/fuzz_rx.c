@@ -200,7 +200,8 @@ static void install(struct fphost *fh, uint32_t id, const struct fuzz_hdr *h)
 	f->remote_port = (uint16_t)(h->client_port + id);
 	memcpy(f->remote_mac, fuzz_client_mac, 6);
 	f->flags = (h->flags & FUZZ_HF_TS ? TOFFEE_FLOWF_TS : 0) |
-		   (h->flags & FUZZ_HF_ECN ? TOFFEE_FLOWF_ECN : 0);
+		   (h->flags & FUZZ_HF_ECN ? TOFFEE_FLOWF_ECN : 0) |
+		   (h->flags & FUZZ_HF_SACK ? TOFFEE_FLOWF_SACK : 0);
 	f->mss = (uint16_t)(h->mss ? 64u + h->mss * 5u : 1448u);
 	f->snd_wscale = h->flags & FUZZ_HF_WS ? 7 : 0;
 	f->rcv_wscale = h->flags & FUZZ_HF_WS ? 7 : 0;

@@ -72,7 +72,8 @@ int main(int argc, char **argv)
 		}
 		for (int w = 0; w < WINDOWS; w++) {
 			size_t start = nf * (size_t)w / WINDOWS, n = 0;
-			uint8_t *out = malloc(MAX_SEED), hdr[FUZZ_HDR_LEN] = { FUZZ_HF_TS | FUZZ_HF_WS | (w & 3) << 3 };
+			uint8_t *out = malloc(MAX_SEED), hdr[FUZZ_HDR_LEN] = { FUZZ_HF_TS | FUZZ_HF_WS | (w & 3) << 3 |
+							      (w & 1 ? FUZZ_HF_SACK : 0) };
 			FILE *o;
 
 			uint32_t rcv = cli_isn + 1, una = srv_isn + 1;

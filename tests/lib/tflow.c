@@ -21,7 +21,7 @@ int tflow_setup(struct tflow *t, uint16_t flags)
 		return -1;
 	struct toffee_flow *f = &t->f;
 	fphost_flow_key(f, TF_NIC_IP, TF_PEER_IP, TF_NIC_PORT, TF_PEER_PORT, peer_mac, 0);
-	f->flags = (uint16_t)(TOFFEE_FLOWF_TS | flags);
+	f->flags = (uint16_t)((flags & TFLOW_NO_TS) ? flags & ~TFLOW_NO_TS : TOFFEE_FLOWF_TS | flags);
 	f->mss = TF_MSS;
 	fphost_flow_bufs(t->fh, f, 16, 16);
 	f->rcv_nxt = TF_IRS;

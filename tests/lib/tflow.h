@@ -29,6 +29,8 @@ struct tflow {
 /** Install flow 7 with timestamps on (@p flags adds TOFFEE_FLOWF_*), 64 KiB
  *  buffers, peer window 64 KiB, no rate/cwnd limit. Returns 0 or -1. */
 int tflow_setup(struct tflow *t, uint16_t flags);
+/** In tflow_setup()'s @p flags: timestamps off (not a flow flag). */
+#define TFLOW_NO_TS 0x8000u
 /** tflow_setup() maps host memory for the core (fphost_config.host_map). */
 extern bool tflow_host_map;
 void tflow_teardown(struct tflow *t);

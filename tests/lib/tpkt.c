@@ -106,6 +106,11 @@ int tpkt_parse(const uint8_t *f, uint32_t len, struct tpkt_parsed *o)
 			o->h.tsval = get32(th + i + 2);
 			o->h.tsecr = get32(th + i + 6);
 		}
+		if (kind == 5 && i + th[i + 1] <= thl)
+			for (uint32_t b = i + 2; b + 8 <= i + th[i + 1] && o->sack_n < 4; b += 8, o->sack_n++) {
+				o->sack[o->sack_n][0] = get32(th + b);
+				o->sack[o->sack_n][1] = get32(th + b + 4);
+			}
 		i += th[i + 1];
 	}
 	o->payload = th + thl;

@@ -39,6 +39,8 @@ struct tpkt_parsed {
 	uint8_t  ip_ttl, ip_flags_hi;
 	bool     ip_csum_ok, tcp_csum_ok;
 	uint32_t tcp_hlen;
+	uint32_t sack_n;                 /* SACK blocks found (at most 4 kept) */
+	uint32_t sack[4][2];             /* left, right edge */
 	const uint8_t *payload;
 	uint32_t plen;
 };

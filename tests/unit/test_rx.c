@@ -30,6 +30,22 @@ static int setup_ecn(void **state)
 	*state = &t;
 	return 0;
 }
+static int setup_sack(void **state)
+{
+	static struct tflow t;
+	if (tflow_setup(&t, TOFFEE_FLOWF_SACK) != 0)
+		return -1;
+	*state = &t;
+	return 0;
+}
+static int setup_sack_no_ts(void **state)
+{
+	static struct tflow t;
+	if (tflow_setup(&t, TOFFEE_FLOWF_SACK | TFLOW_NO_TS) != 0)
+		return -1;
+	*state = &t;
+	return 0;
+}
 static int teardown(void **state)
 {
 	tflow_teardown(*state);
@@ -40,16 +56,22 @@ static uint64_t cnt(struct tflow *t, unsigned i) { return fp_counter(t->fh->fp, 
 static uint64_t drops(struct tflow *t, unsigned r) { return cnt(t, TOFFEE_CNT_DROP_BASE + r); }
 static uint64_t excs(struct tflow *t, unsigned r) { return cnt(t, TOFFEE_CNT_EXC_BASE + r); }
 
+static void expect_ack_frame(struct tflow *t, const struct tpkt_parsed *p, uint32_t ack)
+{
+	(void)t;
+	assert_int_equal(p->h.ack, ack);
+	assert_int_equal(p->h.seq, TF_ISS);
+	assert_int_equal(p->h.flags & 0x3f, TH_ACK);
+	assert_int_equal(p->plen, 0);
+}
+
 /* Expect exactly one transmitted frame, an ACK for @p ack; clears the list. */
 static void expect_ack(struct tflow *t, uint32_t ack)
 {
 	struct tpkt_parsed p;
 	assert_int_equal(t->fh->n_tx, 1);
 	tflow_tx(t, 0, &p);
-	assert_int_equal(p.h.ack, ack);
-	assert_int_equal(p.h.seq, TF_ISS);
-	assert_int_equal(p.h.flags & 0x3f, TH_ACK);
-	assert_int_equal(p.plen, 0);
+	expect_ack_frame(t, &p, ack);
 	fphost_tx_clear(t->fh);
 }
 
@@ -144,6 +166,84 @@ static void old_and_overlapping_data(void **state)
 	assert_int_equal(delivered_event(t, NULL), 100);
 	expect_ack(t, TF_IRS + 200);
 	check_rx_bytes(t, TF_IRS, data, 200);
+}
+
+/* Expect one transmitted ACK for @p ack carrying the @p n SACK blocks
+ * @p edges (left, right, ...), its header sized for them; clears the list. */
+static void expect_sack(struct tflow *t, uint32_t ack, uint32_t n, const uint32_t *edges)
+{
+	struct tpkt_parsed p;
+	assert_int_equal(t->fh->n_tx, 1);
+	tflow_tx(t, 0, &p);
+	bool ts = t->f.flags & TOFFEE_FLOWF_TS;
+	assert_int_equal(p.h.ts, ts);
+	assert_int_equal(p.tcp_hlen, 20 + (ts ? 12 : 0) + (n ? 4 + 8 * n : 0));
+	assert_int_equal(p.sack_n, n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(p.sack[i][0], edges[2 * i]);
+		assert_int_equal(p.sack[i][1], edges[2 * i + 1]);
+	}
+	fphost_tx_clear(t->fh);
+	expect_ack_frame(t, &p, ack);
+}
+
+/* With SACK negotiated, every ACK sent while the out-of-order interval
+ * holds data reports it; a dropped segment does not change it. */
+static void sack_reports_ooo_interval(void **state)
+{
+	struct tflow *t = *state;
+	const uint32_t b1[] = { TF_IRS + 100, TF_IRS + 200 }, b2[] = { TF_IRS + 100, TF_IRS + 250 };
+	tflow_send(t, TF_IRS + 100, TH_ACK, data + 100, 100);
+	expect_sack(t, TF_IRS, 1, b1);
+	tflow_send(t, TF_IRS + 200, TH_ACK, data + 200, 50);   /* extends the interval */
+	expect_sack(t, TF_IRS, 1, b2);
+	tflow_send(t, TF_IRS + 300, TH_ACK, data + 300, 100);  /* disjoint: dropped */
+	expect_sack(t, TF_IRS, 1, b2);
+	tflow_send(t, TF_IRS, TH_ACK, data, 50);               /* in order, gap left */
+	delivered_event(t, NULL);
+	expect_sack(t, TF_IRS + 50, 1, b2);
+	tflow_send(t, TF_IRS + 50, TH_ACK, data + 50, 50);     /* fills it */
+	assert_int_equal(delivered_event(t, NULL), 200);
+	expect_sack(t, TF_IRS + 250, 0, NULL);
+	check_rx_bytes(t, TF_IRS, data, 250);
+}
+
+/* An old duplicate is answered with a D-SACK block (RFC 2883), followed
+ * by the interval if there is one; a duplicate without payload gets none. */
+static void dsack_reports_duplicate(void **state)
+{
+	struct tflow *t = *state;
+	tflow_send(t, TF_IRS, TH_ACK, data, 100);
+	delivered_event(t, NULL);
+	fphost_tx_clear(t->fh);
+	const uint32_t d[] = { TF_IRS + 20, TF_IRS + 60 };
+	tflow_send(t, TF_IRS + 20, TH_ACK, data + 20, 40);
+	assert_int_equal(drops(t, TOFFEE_DROP_OLD_DATA), 1);
+	expect_sack(t, TF_IRS + 100, 1, d);
+	tflow_send(t, TF_IRS + 200, TH_ACK, data + 200, 100);  /* an interval */
+	fphost_tx_clear(t->fh);
+	const uint32_t d2[] = { TF_IRS, TF_IRS + 100, TF_IRS + 200, TF_IRS + 300 };
+	tflow_send(t, TF_IRS, TH_ACK, data, 100);
+	expect_sack(t, TF_IRS + 100, 2, d2);
+	const uint32_t i1[] = { TF_IRS + 200, TF_IRS + 300 };
+	tflow_send(t, TF_IRS + 50, TH_ACK, NULL, 0);           /* old, no payload */
+	expect_sack(t, TF_IRS + 100, 1, i1);
+	assert_int_equal(delivered_event(t, NULL), 0);
+}
+
+/* Without SACK negotiated the same ACKs carry no blocks. */
+static void no_sack_unless_negotiated(void **state)
+{
+	struct tflow *t = *state;
+	tflow_send(t, TF_IRS + 100, TH_ACK, data + 100, 100);
+	expect_sack(t, TF_IRS, 0, NULL);
+	tflow_send(t, TF_IRS + 100, TH_ACK, data + 100, 100);
+	expect_sack(t, TF_IRS, 0, NULL);
+	tflow_send(t, TF_IRS, TH_ACK, data, 100);
+	delivered_event(t, NULL);
+	fphost_tx_clear(t->fh);
+	tflow_send(t, TF_IRS, TH_ACK, data, 100);
+	expect_sack(t, TF_IRS + 200, 0, NULL);
 }
 
 static void window_limits_data(void **state)
@@ -393,6 +493,11 @@ int main(void)
 		T(full_event_ring_not_acked, setup),
 		T(ce_mark_echoed, setup_ecn),
 		T(remove_returns_final_state, setup),
+		T(sack_reports_ooo_interval, setup_sack),
+		T(sack_reports_ooo_interval, setup_sack_no_ts),
+		T(dsack_reports_duplicate, setup_sack),
+		T(dsack_reports_duplicate, setup_sack_no_ts),
+		T(no_sack_unless_negotiated, setup),
 	};
 	int failed = cmocka_run_group_tests_name("rx", tests, NULL, NULL);
 	tflow_host_map = true;      /* again, the core reaching host memory itself */
