@@ -393,7 +393,8 @@ static void install(struct rp *r, struct rp_conn *c, const struct pkt_tcp *sa)
 	f->remote_port = p->client_port;
 	memcpy(f->remote_mac, c->cli_mac, 6);
 	f->ctx_id = 0;
-	f->flags = (p->ts ? TOFFEE_FLOWF_TS : 0) | (p->ecn ? TOFFEE_FLOWF_ECN : 0);
+	f->flags = (p->ts ? TOFFEE_FLOWF_TS : 0) | (p->ecn ? TOFFEE_FLOWF_ECN : 0) |
+		   (p->sack_ok ? TOFFEE_FLOWF_SACK : 0);
 	f->mss = p->mss;
 	f->snd_wscale = p->client_wscale;
 	f->rcv_wscale = p->server_wscale;
