@@ -24,9 +24,14 @@ static struct ts_ep *ep_get(int epfd)
 	return o && o->kind == TS_EP ? (struct ts_ep *)o : NULL;
 }
 
+/* The context's eventfd is edge-triggered here: each NIC notification
+ * (a write) reports it once, so it need not be read on every wake-up (a
+ * system call per request on a blocking server). Level-triggered waits
+ * (poll, the event API) read it when it fires. */
 static int ep_add_magic(int epfd, int fd, uint64_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TS_EP_MAGIC | tag };
+	struct epoll_event ev = { .events = EPOLLIN | (tag == MAGIC_EV ? EPOLLET : 0u),
+				  .data.u64 = TS_EP_MAGIC | tag };
 	return ts_real.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
@@ -252,7 +257,9 @@ int ts_ep_collect(struct ts_ep *ep, struct epoll_event *evs, int max)
 }
 
 /* Drop the library's own events from @p evs. @return events kept. */
-static int filter_magic(struct ts_ep *ep, struct epoll_event *evs, int n, bool *saw)
+/* Drop our own descriptors from @p evs; *saw gets a bit (1 << MAGIC_*) for
+ * each kind that fired. */
+static int filter_magic(struct ts_ep *ep, struct epoll_event *evs, int n, unsigned *saw)
 {
 	int k = 0;
 	for (int i = 0; i < n; i++) {
@@ -261,12 +268,10 @@ static int filter_magic(struct ts_ep *ep, struct epoll_event *evs, int n, bool *
 			evs[k++] = evs[i];
 			continue;
 		}
-		*saw = true;
+		*saw |= 1u << (d & 0xf);
 		if ((d & 0xf) == MAGIC_WAKE && ep) {
 			uint64_t v;
 			tf_sys_read(ep->wake_fd, &v, sizeof(v));
-		} else if ((d & 0xf) == MAGIC_EV && ts.ctx) {
-			tf_ctx_clear_notify(ts.ctx);
 		}
 	}
 	return k;
@@ -293,6 +298,16 @@ static void ep_sync_ctx(struct ts_ep *ep)
 	ep_add_magic(ep->epfd, evfd, MAGIC_EV);
 	ep_add_magic(ep->epfd, ctlfd, MAGIC_CTL);
 	ep->ctx_added = ctx;
+}
+
+/* After our descriptors fired: the control socket is read only when it
+ * did (a system call), the event ring in memory always. */
+static void pump_seen(unsigned saw)
+{
+	if (saw & 1u << MAGIC_CTL)
+		ts_pump();
+	else if (saw)
+		ts_pump_fast();
 }
 
 int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
@@ -328,13 +343,12 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 					rc = n ? n : -e;
 					break;
 				}
-				bool saw = false;
+				unsigned saw = 0;
 				ep = ep_get(epfd);
 				m = filter_magic(ep, evs + n, m, &saw);
 				/* Not collected again now: level-triggered items
 				 * reported above would be reported twice. */
-				if (saw)
-					ts_pump();
+				pump_seen(saw);
 			}
 			rc = n + m;
 			break;
@@ -376,14 +390,12 @@ int ts_op_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 			rc = -e;
 			break;
 		}
-		bool saw = false;
+		unsigned saw = 0;
 		ep = ep_get(epfd);
 		m = filter_magic(ep, evs, m, &saw);
-		if (saw) {
-			ts_pump();
-			if (ep)
-				ep_sync_ctx(ep);        /* a hang-up just seen */
-		}
+		pump_seen(saw);
+		if (ep && (saw & 1u << MAGIC_CTL))
+			ep_sync_ctx(ep);                /* a hang-up just seen */
 		if (!ep) {
 			rc = m;
 			break;

@@ -8,9 +8,11 @@
 #                       the subnet 10.X.Y.0/24 with toffee at $US, Linux at $PEERIP
 #   sys_start [ARGS...] toffee start --backend $SYS_BACKEND (TOFFEE_BACKEND, default
 #                       fw; extra ARGS passed on; environment for it in the array
-#                       SYS_START_ENV) and the peer namespace
-#   sys_up [ARGS...]    sys_start, then the TAP moved into the peer namespace with
-#                       its own MAC and $PEERIP
+#                       SYS_START_ENV) and the peer namespace. With SYS_PORT=veth
+#                       (TOFFEE_PORT; fw only) the NIC's port is not a TAP but
+#                       AF_PACKET on the veth $TAP, whose other end is $PEERDEV
+#   sys_up [ARGS...]    sys_start, then the TAP (or $PEERDEV) moved into the peer
+#                       namespace with its own MAC and $PEERIP
 #   peer_exec CMD...    run CMD in the peer namespace
 #   start_app NAME CMD… CMD under `toffee run` in the background (log $LOGS/NAME.log,
 #                       pid in $BG_PID)
@@ -23,12 +25,15 @@
 #   fail MSG            print MSG, the logs' tails and toffee's non-zero counters; exit 1
 TOFFEE=${TOFFEE:-$PWD/build/bin/toffee}
 SYS_BACKEND=${TOFFEE_BACKEND:-fw}
+SYS_PORT=${TOFFEE_PORT:-tap}
 
 sys_init() {
 	local tag=$1 S=$NS_SUFFIX
 	SYS_TAG=$tag
 	NS=${tag}p$S
 	TAP=${tag}t$S
+	PEERDEV=$TAP                 # the peer's end of the wire
+	[ "$SYS_PORT" = veth ] && PEERDEV=${tag}w$S
 	NET=10.$((S % 200 + 20)).$((S / 200 % 250))
 	US=$NET.2
 	PEERIP=$NET.1
@@ -60,7 +65,13 @@ fail() {
 }
 
 sys_start() {
-	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend "$SYS_BACKEND" --tap "$TAP" \
+	local port=(--tap "$TAP")
+	if [ "$SYS_PORT" = veth ]; then
+		veth_add "$TAP" "$PEERDEV" || fail "cannot create veth $TAP"
+		ip link set "$TAP" up
+		port=(--iface "$TAP")
+	fi
+	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend "$SYS_BACKEND" "${port[@]}" \
 		--ip "$US/24" "$@" >"$LOGS/start.log" 2>&1 ||
 		fail "toffee start: $(cat "$LOGS/start.log")"
 	ns_add "$NS" || fail "cannot create namespace $NS"
@@ -69,12 +80,12 @@ sys_start() {
 
 sys_up() {
 	sys_start "$@"
-	ip link set "$TAP" netns "$NS" || fail "cannot move $TAP into $NS"
-	ip -n "$NS" link set "$TAP" address 02:00:00:aa:00:01
-	ip -n "$NS" addr add "$PEERIP/24" dev "$TAP"
-	ip -n "$NS" link set "$TAP" up
+	ip link set "$PEERDEV" netns "$NS" || fail "cannot move $PEERDEV into $NS"
+	ip -n "$NS" link set "$PEERDEV" address 02:00:00:aa:00:01
+	ip -n "$NS" addr add "$PEERIP/24" dev "$PEERDEV"
+	ip -n "$NS" link set "$PEERDEV" up
 	# The peer sends checksummed frames (toffee checks every checksum).
-	ip netns exec "$NS" ethtool -K "$TAP" tx off >/dev/null 2>&1
+	ip netns exec "$NS" ethtool -K "$PEERDEV" tx off >/dev/null 2>&1
 	return 0
 }
 

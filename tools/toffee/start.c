@@ -3,6 +3,7 @@
  * background, each with its pid file and log in the run directory. */
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,7 +122,7 @@ static bool daemon_ready(const struct cli *c)
 
 int cli_start(struct cli *c, int argc, char **argv)
 {
-	const char *backend = NULL, *tap = NULL, *ip = NULL, *gw = NULL, *cc = NULL;
+	const char *backend = NULL, *tap = NULL, *iface = NULL, *ip = NULL, *gw = NULL, *cc = NULL;
 	const char *extra[MAX_EXTRA], *nic_extra[MAX_EXTRA];
 	int nextra = 0, nnic = 0;
 	for (int i = 1; i < argc; i++) {
@@ -131,6 +132,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 			dst = &backend;
 		else if (strcmp(a, "--tap") == 0)
 			dst = &tap;
+		else if (strcmp(a, "--iface") == 0)
+			dst = &iface;
 		else if (strcmp(a, "--ip") == 0)
 			dst = &ip;
 		else if (strcmp(a, "--gw") == 0)
@@ -161,9 +164,13 @@ int cli_start(struct cli *c, int argc, char **argv)
 		}
 		*dst = argv[++i];
 	}
-	if (!backend || !tap || !ip) {
-		cli_err("start: --backend, --tap and --ip are required, e.g.\n"
+	if (!backend || !(tap || iface) || !ip) {
+		cli_err("start: --backend, --tap (or --iface) and --ip are required, e.g.\n"
 			"  toffee start --backend fw --tap tf0 --ip 10.0.0.2/24");
+		return 2;
+	}
+	if (tap && iface) {
+		cli_err("start: --tap and --iface exclude each other (the NIC has one port)");
 		return 2;
 	}
 	if (strcmp(backend, "fw") != 0 && strcmp(backend, "sim") != 0) {
@@ -171,8 +178,18 @@ int cli_start(struct cli *c, int argc, char **argv)
 			strcmp(backend, "xrt") == 0 ? "; xrt is not available yet" : "");
 		return 2;
 	}
-	if (!valid_ifname(tap)) {
-		cli_err("start: --tap %s: not a valid interface name (1-15 of [A-Za-z0-9._-])", tap);
+	if (iface && strcmp(backend, "fw") != 0) {
+		cli_err("start: --iface needs --backend fw (toffee-sim's port is a TAP device)");
+		return 2;
+	}
+	const char *port = tap ? tap : iface, *port_kind = tap ? "TAP" : "interface";
+	if (!valid_ifname(port)) {
+		cli_err("start: %s %s: not a valid interface name (1-15 of [A-Za-z0-9._-])", tap ? "--tap" : "--iface",
+			port);
+		return 2;
+	}
+	if (iface && if_nametoindex(iface) == 0) {
+		cli_err("start: --iface %s: no such interface", iface);
 		return 2;
 	}
 	if (!valid_ip(ip, true)) {
@@ -188,8 +205,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 	if (geteuid() != 0) {
-		cli_err("start: needs root (the NIC creates TAP device %s%s); try sudo", tap,
-			strcmp(backend, "fw") == 0 ? " and runs DPDK" : "");
+		cli_err("start: needs root (the NIC %s %s %s%s); try sudo", tap ? "creates" : "opens",
+			port_kind, port, strcmp(backend, "fw") == 0 ? " and runs DPDK" : "");
 		return 1;
 	}
 	char nic_bin[1100], sp_bin[1100];
@@ -221,8 +238,13 @@ int cli_start(struct cli *c, int argc, char **argv)
 
 	/* The NIC. */
 	char prefix[64], vdev[96];
-	snprintf(prefix, sizeof(prefix), "toffee-%s", tap);
-	snprintf(vdev, sizeof(vdev), "--vdev=net_tap0,iface=%s", tap);
+	snprintf(prefix, sizeof(prefix), "toffee-%s", port);
+	/* AF_PACKET (memory-mapped rings) on an existing interface: no system
+	 * call per received frame, one per transmitted burst */
+	if (tap)
+		snprintf(vdev, sizeof(vdev), "--vdev=net_tap0,iface=%s", tap);
+	else
+		snprintf(vdev, sizeof(vdev), "--vdev=net_af_packet0,iface=%s", iface);
 	char *nic_argv[24 + MAX_EXTRA];
 	int k = 0;
 	nic_argv[k++] = nic_bin;
@@ -293,8 +315,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 		}
 		usleep(20000);
 	}
-	printf("toffee: started in %s: NIC %s (pid %d) on TAP %s, toffeed (pid %d) at %s%s%s\n",
-	       c->rundir, backend, (int)nic, tap, (int)sp, ip, gw ? " via " : "", gw ? gw : "");
+	printf("toffee: started in %s: NIC %s (pid %d) on %s %s, toffeed (pid %d) at %s%s%s\n",
+	       c->rundir, backend, (int)nic, port_kind, port, (int)sp, ip, gw ? " via " : "", gw ? gw : "");
 	return 0;
 }
 
