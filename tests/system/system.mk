@@ -16,6 +16,7 @@ TESTS += tests/system/test_apps.sh
 TESTS += tests/system/test_scale.sh
 TESTS += tests/system/test_prefork.sh
 TESTS += tests/system/test_fork.sh
+TESTS += tests/system/test_afpacket.sh
 
 # make bench-system (root, not in make test): RPC echo, toffee against Linux;
 # bench/system/README.md. spinprof.so splits toffee-fw's polling into work
