@@ -3,20 +3,22 @@
 # kernel's stack, side by side in one run (root). See bench/system/README.md.
 #
 # One peer namespace holds the closed-loop client (rpc_cli) and two links:
-# the TAP of toffee-fw (toffee at $US, echo_srv under `toffee run`) and a veth
-# to a second namespace where the same echo_srv binary runs on Linux. For 1
-# and 100 connections, 64-byte requests, each server gets BENCH_SECS (10) s
-# after a 1 s warm-up; sysbench.py measures the server-side CPU (toffee-fw,
-# toffeed and the app, resp. the app; + half of ksoftirqd) and writes
-# build/bench/system.json.
+# the wire of toffee-fw (a veth that toffee-fw reaches through AF_PACKET
+# rings, or with BENCH_PORT=tap a TAP; toffee at $US, echo_srv under `toffee
+# run`) and a veth to a second namespace where the same echo_srv binary runs
+# on Linux. For 1 and 100 connections, 64-byte requests, each server gets
+# BENCH_SECS (10) s after a 1 s warm-up; sysbench.py measures the
+# server-side CPU (toffee-fw, toffeed and the app, resp. the app; + half of
+# ksoftirqd) and writes build/bench/system.json.
 #
 # BENCH_SECS=N (default 10), BENCH_CONNS="1 100", BENCH_IDLE_SLEEP_US=N
 # (toffee-fw's idle backoff; unset = its default), BENCH_SPIN_US=N (libtoffee's
-# spin before blocking, TOFFEE_SPIN_US; unset = its default), BENCH_SIZE=64.
+# spin before blocking, TOFFEE_SPIN_US; unset = its default), BENCH_SIZE=64,
+# BENCH_PORT=veth|tap (toffee-fw's port, default veth).
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then
-	echo "bench-system: needs root (network namespaces, a TAP, DPDK); run: sudo make bench-system" >&2
+	echo "bench-system: needs root (network namespaces, DPDK); run: sudo make bench-system" >&2
 	exit 1
 fi
 . tests/system/netns.sh
@@ -24,26 +26,24 @@ fi
 B=build/bench
 SRV=$PWD/$B/system/echo_srv
 CLI=$PWD/$B/system/rpc_cli
-SPSO=$PWD/$B/system/spinprof.so
 PY=/usr/bin/python3
-for f in build/bin/toffee-fw build/lib/libtoffee-preload.so "$SRV" "$CLI" "$SPSO"; do
+for f in build/bin/toffee-fw build/lib/libtoffee-preload.so "$SRV" "$CLI"; do
 	[ -e "$f" ] || { echo "bench-system: $f is not built (make)" >&2; exit 1; }
 done
 SECS=${BENCH_SECS:-10}
 CONNS=${BENCH_CONNS:-1 100}
 SIZE=${BENCH_SIZE:-64}
+SYS_PORT=${BENCH_PORT:-veth}          # (sysup.sh)
+case $SYS_PORT in veth|tap) ;; *) echo "bench-system: BENCH_PORT=$SYS_PORT: use veth or tap" >&2; exit 2;; esac
 sys_init bsy
 S=$NS_SUFFIX
 LNS=bsyl$S; VA=bsya$S; VB=bsyb$S
 LNET=172.30.0
-SPF=$LOGS/spinprof
-truncate -s 64 "$SPF"
+LST=$LOGS/loop-stats
 
-nic_args=()
-[ -n "${BENCH_IDLE_SLEEP_US:-}" ] && nic_args=(--nic-arg "--idle-sleep-us=$BENCH_IDLE_SLEEP_US")
-SYS_START_ENV=(LD_PRELOAD="$SPSO" TOFFEE_SPINPROF="$SPF")
+nic_args=(--nic-arg "--loop-stats=$LST")
+[ -n "${BENCH_IDLE_SLEEP_US:-}" ] && nic_args+=(--nic-arg "--idle-sleep-us=$BENCH_IDLE_SLEEP_US")
 sys_up "${nic_args[@]}"
-SYS_START_ENV=()
 # The Linux server's namespace, a veth away from the peer.
 ns_add "$LNS" || fail "namespace $LNS"
 veth_add "$VA" "$VB" || fail "veth $VA"
@@ -68,15 +68,14 @@ PIDS_STARTED+=($LSRV)
 wait_log "$LOGS/linux-srv.log" listening
 FW=$(cat "$TOFFEE_RUNDIR/nic.pid")
 SP=$(cat "$TOFFEE_RUNDIR/toffeed.pid")
-grep -q spinprof "/proc/$FW/maps" || echo "bench-system: spinprof.so not in toffee-fw: no spin split" >&2
 
-echo "bench-system: toffee-fw pid $FW (${nic_args[*]:-default options}), toffeed $SP," \
+echo "bench-system: toffee-fw pid $FW on a $SYS_PORT (${nic_args[*]}), toffeed $SP," \
 	"servers: toffee $TSRV (TOFFEE_SPIN_US ${BENCH_SPIN_US:-default}), linux $LSRV;" \
 	"$SECS s per run, $SIZE-byte requests; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 results=()
 for c in $CONNS; do
 	for sys in toffee linux; do
-		if [ $sys = toffee ]; then host=$US; procs=(--proc app=$TSRV --proc toffeed=$SP --proc toffee-fw=$FW --spinprof "$SPF")
+		if [ $sys = toffee ]; then host=$US; procs=(--proc app=$TSRV --proc toffeed=$SP --proc toffee-fw=$FW --loop-stats "$LST")
 		else host=$LNET.2; procs=(--proc app=$LSRV); fi
 		peer_exec "$CLI" rpc $host 7000 -c "$c" -s "$SIZE" -d 1 >/dev/null 2>&1 || fail "$sys warm-up, $c connections"
 		out=$LOGS/run-$sys-$c.json

@@ -2,11 +2,11 @@
 """make bench-system's measuring and reporting (see bench/system/README.md).
 
   sysbench.py measure --out FILE --label toffee|linux --conns N
-                      [--proc NAME=PID]... [--spinprof FILE] -- CLIENT CMD...
+                      [--proc NAME=PID]... [--loop-stats FILE] -- CLIENT CMD...
       CPU of the named server-side processes (every thread's on-CPU time,
       /proc/PID/task/*/schedstat), of ksoftirqd, of the client (rusage of
       the child) and /proc/stat, before and after running the client; the
-      client's RESULT line; the spin profile of toffee-fw (spinprof.so).
+      client's RESULT line; toffee-fw's loop time split (its --loop-stats file).
   sysbench.py report --out system.json RESULT.json...
       The table and build/bench/system.json.
 """
@@ -42,13 +42,13 @@ def proc_stat():
     user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
     return {"busy": (user + nice + system + irq + softirq + steal) / hz, "softirq": softirq / hz}
 
-SP_FMT = "<8Q"
-def spinprof(path):
+LS_FMT = "<8Q"          # struct fw_loop_stats (firmware/platform/dpdk/fw_main.c)
+def loop_stats(path):
     if not path:
         return None
     with open(path, "rb") as fh:
-        magic, hz, iters, idle_iters, idle_cyc, work_cyc, sleep_cyc, _ = struct.unpack(SP_FMT, fh.read(64))
-    if magic != 0x666f72706e697073:
+        magic, hz, iters, idle_iters, idle_cyc, work_cyc, sleep_cyc, _ = struct.unpack(LS_FMT, fh.read(64))
+    if magic != 0x7374706f6f6c7766:
         return None
     return {"hz": hz, "iters": iters, "idle_iters": idle_iters, "idle_cyc": idle_cyc,
             "work_cyc": work_cyc, "sleep_cyc": sleep_cyc}
@@ -57,7 +57,7 @@ def snapshot(procs, ksi, spf):
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"t": time.monotonic(), "procs": {n: task_ns(p) for n, p in procs.items()},
             "ksoftirqd": sum(task_ns(p) for p in ksi), "stat": proc_stat(),
-            "client": ru.ru_utime + ru.ru_stime, "spin": spinprof(spf)}
+            "client": ru.ru_utime + ru.ru_stime, "spin": loop_stats(spf)}
 
 def measure(argv):
     out = label = spf = None
@@ -69,7 +69,7 @@ def measure(argv):
         if a == "--out": out = argv[i + 1]
         elif a == "--label": label = argv[i + 1]
         elif a == "--conns": conns = int(argv[i + 1])
-        elif a == "--spinprof": spf = argv[i + 1]
+        elif a == "--loop-stats": spf = argv[i + 1]
         elif a == "--proc":
             n, p = argv[i + 1].split("=")
             procs[n] = int(p)
@@ -157,7 +157,7 @@ def report(argv):
                      "client's run + half of ksoftirqd's; toffee: toffee-fw + toffeed + app, linux: "
                      "app. cpu_ratio = linux cpu_us_per_req / toffee cpu_us_per_req, toffee-fw's "
                      "polling counted in full; _excl_spin: without toffee-fw's idle iterations "
-                     "(spinprof.so); _host_only: toffee's app + toffeed only (the NIC's work off the "
+                     "(its --loop-stats); _host_only: toffee's app + toffeed only (the NIC's work off the "
                      "host, as on a SmartNIC/FPGA). See bench/system/README.md.")
     with open(out, "w") as fh:
         json.dump(res, fh, indent=1)

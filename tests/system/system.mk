@@ -19,14 +19,8 @@ TESTS += tests/system/test_fork.sh
 TESTS += tests/system/test_afpacket.sh
 
 # make bench-system (root, not in make test): RPC echo, toffee against Linux;
-# bench/system/README.md. spinprof.so splits toffee-fw's polling into work
-# and idle spin.
-SYSB_SPINPROF := $(SYSB_DIR)/spinprof.so
-$(SYSB_SPINPROF): bench/system/spinprof.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -shared $(DEPFLAGS) $< -ldl -o $@
-
-bench-system: $(DEPS_STAMP) $(TARGETS) $(SYSB_SPINPROF)
+# bench/system/README.md.
+bench-system: $(DEPS_STAMP) $(TARGETS)
 	@bench/system/run.sh
 
 .PHONY: bench-system

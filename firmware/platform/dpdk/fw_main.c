@@ -22,6 +22,7 @@
  * loop sleeps briefly (--idle-sleep-us, 0 = pure busy polling).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +64,23 @@ struct fw_opts {
 	bool promisc;
 	unsigned idle_sleep_us;
 	bool stats;
+	const char *loop_stats;     /* file for struct fw_loop_stats, or NULL */
 };
+
+/* --loop-stats FILE: how the polling core spends its time, updated in
+ * place (64 bytes, native byte order; read by bench/system/sysbench.py).
+ * An iteration runs from one clock read to the next (one per loop); it is
+ * working if it received or sent a frame or the fast path did anything
+ * (a command, a segment, an event), else idle polling. Time in the idle
+ * backoff's nanosleep() is neither. */
+struct fw_loop_stats {
+	uint64_t magic;             /* FW_LOOP_MAGIC */
+	uint64_t units_per_s;       /* 1e9: the times below are in ns */
+	uint64_t iters, idle_iters;
+	uint64_t idle_ns, work_ns, sleep_ns;
+	uint64_t rsvd;
+};
+#define FW_LOOP_MAGIC 0x7374706f6f6c7766ull   /* "fwloopst" */
 
 struct fw {
 	struct fw_opts o;
@@ -78,6 +96,7 @@ struct fw {
 	bool fp_mem_rte;
 	uint64_t tx_full, rx_too_big;
 	uint64_t missed, ierrors;           /* the port's drop counts so far (port_drops) */
+	volatile struct fw_loop_stats *loop; /* --loop-stats, mapped */
 	uint8_t rx_copy[RX_COPY_MAX];
 };
 
@@ -108,6 +127,8 @@ static void usage(FILE *f)
 		"  --idle-sleep-us N    when idle, sleep with backoff up to N us (default 100;\n"
 		"                       0 = busy poll, lowest latency, one core at 100%%)\n"
 		"  --stats              print counters on exit\n"
+		"  --loop-stats FILE    keep the polling loop's time (working, idle polling,\n"
+		"                       sleeping) in FILE, 64 bytes updated in place\n"
 		"  -h, --help           this text\n");
 }
 
@@ -123,6 +144,7 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 		{ "no-promisc", no_argument, NULL, 'n' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "loop-stats", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -175,6 +197,9 @@ static int parse_opts(int argc, char **argv, struct fw_opts *o)
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'L':
+			o->loop_stats = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -364,16 +389,56 @@ static void port_drops(struct fw *f)
 	f->ierrors = st.ierrors;
 }
 
+/* Map --loop-stats FILE (created, 64 bytes). */
+static int loop_stats_open(struct fw *f)
+{
+	int fd = open(f->o.loop_stats, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, sizeof(struct fw_loop_stats)) < 0) {
+		fprintf(stderr, "toffee-fw: --loop-stats %s: %s\n", f->o.loop_stats, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	void *p = mmap(NULL, sizeof(struct fw_loop_stats), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "toffee-fw: --loop-stats %s: mmap: %s\n", f->o.loop_stats, strerror(errno));
+		return -1;
+	}
+	f->loop = p;
+	memset(p, 0, sizeof(struct fw_loop_stats));
+	f->loop->units_per_s = 1000000000ull;
+	f->loop->magic = FW_LOOP_MAGIC;
+	return 0;
+}
+
 static void run(struct fw *f)
 {
 	struct rte_mbuf *rx[RX_BURST];
 	uint64_t next_ctl = 0, sleep_ns = IDLE_SLEEP_MIN_NS;
-	unsigned idle = 0;
+	uint64_t last = 0, slept = 0;               /* --loop-stats */
+	unsigned idle = 0, last_work = 0;
 
 	while (!g_stop) {
 		uint16_t nb = rte_eth_rx_burst(f->port, 0, rx, RX_BURST);
 		uint64_t now = nicproc_now_ns();
 		unsigned work = nb;
+		volatile struct fw_loop_stats *ls = f->loop;
+		if (ls) {                               /* the iteration that ended here */
+			if (last) {
+				uint64_t d = now - last - slept;
+				ls->iters++;
+				if (last_work) {
+					ls->work_ns += d;
+				} else {
+					ls->idle_ns += d;
+					ls->idle_iters++;
+				}
+				ls->sleep_ns += slept;
+			}
+			last = now;
+			slept = 0;
+		}
 
 		for (uint16_t i = 0; i < nb; i++)
 			rx_one(f, rx[i], now);
@@ -391,14 +456,18 @@ static void run(struct fw *f)
 				break;
 			port_drops(f);
 		}
+		last_work = work;
 		if (work) {
 			idle = 0;
 			sleep_ns = IDLE_SLEEP_MIN_NS;
 		} else if (++idle >= IDLE_SPINS && f->o.idle_sleep_us) {
 			/* back off exponentially up to --idle-sleep-us */
 			struct timespec ts = { 0, (long)sleep_ns };
+			uint64_t t0 = ls ? nicproc_now_ns() : 0;
 
 			nanosleep(&ts, NULL);
+			if (ls)
+				slept += nicproc_now_ns() - t0;
 			if (sleep_ns < (uint64_t)f->o.idle_sleep_us * 1000)
 				sleep_ns *= 2;
 			if (sleep_ns > (uint64_t)f->o.idle_sleep_us * 1000)
@@ -506,6 +575,8 @@ int main(int argc, char **argv)
 		goto out_port;
 	}
 	if (fp_setup(f))
+		goto out_srv;
+	if (f->o.loop_stats && loop_stats_open(f))
 		goto out_srv;
 	if (f->o.pidfile && nicproc_write_pidfile("toffee-fw", f->o.pidfile))
 		goto out_srv;
