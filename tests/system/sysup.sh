@@ -69,6 +69,8 @@ sys_start() {
 	if [ "$SYS_PORT" = veth ]; then
 		veth_add "$TAP" "$PEERDEV" || fail "cannot create veth $TAP"
 		ip link set "$TAP" up
+		# (SYS_VETH_GRO=1: GRO on, which toffee start must turn off)
+		[ -n "${SYS_VETH_GRO:-}" ] && ethtool -K "$TAP" gro on >/dev/null 2>&1
 		port=(--iface "$TAP")
 	fi
 	env ${SYS_START_ENV[@]+"${SYS_START_ENV[@]}"} "$TOFFEE" start --backend "$SYS_BACKEND" "${port[@]}" \

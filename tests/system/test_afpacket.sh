@@ -3,6 +3,7 @@
 # --iface`, net_af_packet) instead of a TAP (root; skips without root,
 # toffee-fw or libtoffee): a veth pair whose other end is the Linux peer's.
 #  1. start's errors: no such interface, --tap with --iface, --iface on sim;
+#     GRO on the interface is turned off (AF_PACKET would see merged frames);
 #  2. ping; a Linux client -> a toffee server: echo, 64 MiB each way
 #     (sha256 on both ends);
 #  3. a toffee client -> a Linux server: echo, 16 MiB each way (sha256);
@@ -35,7 +36,9 @@ expect_err "needs --backend fw" --backend sim --iface lo --ip "$US/24"
 echo "start errors: ok"
 
 # ---- 2. Linux client -> toffee server -----------------------------------------------------
-sys_up
+SYS_VETH_GRO=1 sys_up
+grep -q "turned GRO off on $TAP" "$LOGS/start.log" || fail "start did not turn GRO off: $(cat "$LOGS/start.log")"
+ethtool -k "$TAP" | grep -q "generic-receive-offload: off" || fail "GRO still on: $(ethtool -k "$TAP" | grep generic-receive)"
 "$TOFFEE" status | head -1 | grep -q 'NIC "fw"' || fail "toffee status: $("$TOFFEE" status | head -1)"
 grep -q "interface $TAP" "$LOGS/start.log" || fail "start: $(cat "$LOGS/start.log")"
 ip netns exec "$NS" ping -c 2 -i 0.2 -W 5 "$US" >"$LOGS/ping.log" 2>&1 || fail "ping $US"

@@ -3,12 +3,16 @@
  * background, each with its pid file and log in the run directory. */
 #include <ctype.h>
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,6 +111,40 @@ static void terminate(pid_t pid, int wait_ms)
 	kill(pid, SIGKILL);
 	usleep(50000);
 	waitpid(pid, NULL, WNOHANG);
+}
+
+/* AF_PACKET sees frames after GRO/LRO merged them (up to 64 KiB), which
+ * the NIC would drop as too big: turn both off on --iface, and say so. */
+static void receive_offloads_off(const char *ifname)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct ethtool_value ev;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	ev = (struct ethtool_value){ .cmd = ETHTOOL_GGRO };
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && ev.data) {
+		ev = (struct ethtool_value){ .cmd = ETHTOOL_SGRO, .data = 0 };
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+			printf("toffee: turned GRO off on %s (the NIC takes single frames)\n", ifname);
+		else
+			cli_err("start: cannot turn GRO off on %s (%s): merged frames will be dropped", ifname,
+				strerror(errno));
+	}
+	ev = (struct ethtool_value){ .cmd = ETHTOOL_GFLAGS };
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && (ev.data & ETH_FLAG_LRO)) {
+		ev.cmd = ETHTOOL_SFLAGS;
+		ev.data &= ~(uint32_t)ETH_FLAG_LRO;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+			printf("toffee: turned LRO off on %s (the NIC takes single frames)\n", ifname);
+		else
+			cli_err("start: cannot turn LRO off on %s (%s): merged frames will be dropped", ifname,
+				strerror(errno));
+	}
+	close(fd);
 }
 
 static bool daemon_ready(const struct cli *c)
@@ -237,6 +275,8 @@ int cli_start(struct cli *c, int argc, char **argv)
 	unlink(sp_pid);
 
 	/* The NIC. */
+	if (iface)
+		receive_offloads_off(iface);
 	char prefix[64], vdev[96];
 	snprintf(prefix, sizeof(prefix), "toffee-%s", port);
 	/* AF_PACKET (memory-mapped rings) on an existing interface: no system
