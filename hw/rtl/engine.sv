@@ -695,13 +695,8 @@ frame_buf #(.DATA_WIDTH(DATA_WIDTH)) fbuf_inst (
 
 // ---------------------------------------------------------------------------
 // Ring writers (EV and EXC entries: 16 bytes; FB: 32 bytes) and the write
-// channel: one transaction at a time (the source keeps the channel until
-// its last beat), the next source picked when the channel is free. A ring
-// entry goes first, but only once every mover transaction requested before
-// it was taken is out (rw_clear_reg), so the host sees a deposit or frame
-// copy before the entry that announces it; then the mover, which may
-// already hold the next deposit (the sequencer does not wait for its
-// writes: only for its replay).
+// mover on the DMA write channel (wr_channel.sv: a ring entry goes out after
+// the mover transactions requested before it).
 // ---------------------------------------------------------------------------
 logic rw16_valid, rw32_valid;
 logic [127:0] rw16_data;
@@ -709,85 +704,29 @@ logic [63:0] rw16_base;
 logic [4:0] rw16_log2;
 logic [31:0] rw16_idx;
 wire rw16_ready, rw32_ready;
-wire w16_valid, w32_valid, w16_last, w32_last;
-wire [63:0] w16_addr, w32_addr;
-wire [DATA_WIDTH-1:0] w16_data, w32_data;
-wire [KEEP_WIDTH-1:0] w16_strb, w32_strb;
-wire w16_ready, w32_ready;
+wire rw16_txn_end, rw32_txn_end;      // one of an entry's two transactions ended
+// (a mover request: one transaction per non-empty piece)
+wire [2:0] mv_txn_new = mvw_req_valid && mvw_req_ready ? 3'(mv_len0_reg != 16'd0) + 3'(mv_len1_reg != 16'd0) : 3'd0;
 
-ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(16)) rw16_inst (
+wr_channel #(.DATA_WIDTH(DATA_WIDTH)) wrc_inst (
     .clk(clk), .rst(rst),
-    .s_axis_entry_tvalid(rw16_valid), .s_axis_entry_tready(rw16_ready),
-    .s_axis_entry_data(rw16_data), .s_axis_entry_base(rw16_base),
-    .s_axis_entry_log2(rw16_log2), .s_axis_entry_idx(rw16_idx),
-    .m_axis_dma_wr_tvalid(w16_valid), .m_axis_dma_wr_tready(w16_ready),
-    .m_axis_dma_wr_addr(w16_addr), .m_axis_dma_wr_data(w16_data),
-    .m_axis_dma_wr_strb(w16_strb), .m_axis_dma_wr_last(w16_last)
+    .s_e16_valid(rw16_valid), .s_e16_ready(rw16_ready), .s_e16_data(rw16_data), .s_e16_base(rw16_base),
+    .s_e16_log2(rw16_log2), .s_e16_idx(rw16_idx), .e16_txn_end(rw16_txn_end),
+    .s_e32_valid(rw32_valid), .s_e32_ready(rw32_ready), .s_e32_data(fb_entry_reg),
+    .s_e32_base(cfg_spq_base[64*Q_FB +: 64]), .s_e32_log2(cfg_spq_log2[32*Q_FB +: 5]),
+    .s_e32_idx(cfg_spq_tail[32*Q_FB +: 32]), .e32_txn_end(rw32_txn_end),
+    .mv_txn_new(mv_txn_new),
+    .s_axis_mv_tvalid(s_axis_mvw_wr_tvalid), .s_axis_mv_tready(s_axis_mvw_wr_tready),
+    .s_axis_mv_addr(s_axis_mvw_wr_addr), .s_axis_mv_data(s_axis_mvw_wr_data),
+    .s_axis_mv_strb(s_axis_mvw_wr_strb), .s_axis_mv_last(s_axis_mvw_wr_last),
+    .m_axis_dma_wr_tvalid(m_axis_dma_wr_tvalid), .m_axis_dma_wr_tready(m_axis_dma_wr_tready),
+    .m_axis_dma_wr_addr(m_axis_dma_wr_addr), .m_axis_dma_wr_data(m_axis_dma_wr_data),
+    .m_axis_dma_wr_strb(m_axis_dma_wr_strb), .m_axis_dma_wr_last(m_axis_dma_wr_last)
 );
-
-ring_writer #(.DATA_WIDTH(DATA_WIDTH), .ENTRY_BYTES(32)) rw32_inst (
-    .clk(clk), .rst(rst),
-    .s_axis_entry_tvalid(rw32_valid), .s_axis_entry_tready(rw32_ready),
-    .s_axis_entry_data(fb_entry_reg), .s_axis_entry_base(cfg_spq_base[64*Q_FB +: 64]),
-    .s_axis_entry_log2(cfg_spq_log2[32*Q_FB +: 5]), .s_axis_entry_idx(cfg_spq_tail[32*Q_FB +: 32]),
-    .m_axis_dma_wr_tvalid(w32_valid), .m_axis_dma_wr_tready(w32_ready),
-    .m_axis_dma_wr_addr(w32_addr), .m_axis_dma_wr_data(w32_data),
-    .m_axis_dma_wr_strb(w32_strb), .m_axis_dma_wr_last(w32_last)
-);
-
-localparam [1:0] WO_NONE = 2'd0, WO_MV = 2'd1, WO_16 = 2'd2, WO_32 = 2'd3;
-logic wr_locked_reg = 1'b0;           // inside a transaction of wr_own_reg
-logic [1:0] wr_own_reg = WO_NONE;
-logic [2:0] mv_owe_reg = '0;          // mover transactions requested, not yet out
-logic [2:0] rw_owe_reg = '0;          // of these, the ones before the ring entry
-logic rw_clear_reg = 1'b1;            // rw_owe_reg == 0
-wire [1:0] wr_pick = wr_locked_reg ? wr_own_reg :
-                     w16_valid && rw_clear_reg ? WO_16 :
-                     s_axis_mvw_wr_tvalid ? WO_MV :
-                     w32_valid && rw_clear_reg ? WO_32 : WO_NONE;
-wire selmv = wr_pick == WO_MV;
-wire sel16 = wr_pick == WO_16;
-wire sel32 = wr_pick == WO_32;
 // The event entry: offered in S_EV_ENTRY once the event tail is free;
 // taken: the event tail has it (et_go).
 wire ev_entry_now = et_state_reg == ET_IDLE && state_reg == S_EV_ENTRY;
 wire et_go = ev_entry_now && rw16_ready;
-
-assign m_axis_dma_wr_tvalid = sel16 ? w16_valid : sel32 ? w32_valid : selmv && s_axis_mvw_wr_tvalid;
-assign m_axis_dma_wr_addr = sel16 ? w16_addr : sel32 ? w32_addr : s_axis_mvw_wr_addr;
-assign m_axis_dma_wr_data = sel16 ? w16_data : sel32 ? w32_data : s_axis_mvw_wr_data;
-assign m_axis_dma_wr_strb = sel16 ? w16_strb : sel32 ? w32_strb : s_axis_mvw_wr_strb;
-assign m_axis_dma_wr_last = sel16 ? w16_last : sel32 ? w32_last : s_axis_mvw_wr_last;
-assign w16_ready = sel16 && m_axis_dma_wr_tready;
-assign w32_ready = sel32 && m_axis_dma_wr_tready;
-assign s_axis_mvw_wr_tready = selmv && m_axis_dma_wr_tready;
-wire wr_fire = m_axis_dma_wr_tvalid && m_axis_dma_wr_tready;
-// (a ring writer's transaction ends: the entry, then its phase byte)
-wire wr_last_fire = (sel16 || sel32) && wr_fire && m_axis_dma_wr_last;
-wire mv_txn_end = selmv && wr_fire && m_axis_dma_wr_last;
-// a mover request: one transaction per non-empty piece
-wire [2:0] mv_txn_new = mvw_req_valid && mvw_req_ready ? 3'(mv_len0_reg != 16'd0) + 3'(mv_len1_reg != 16'd0) : 3'd0;
-wire [2:0] mv_owe_next = mv_owe_reg + mv_txn_new - 3'(mv_txn_end);
-always_ff @(posedge clk) begin
-    if (wr_fire) begin
-        wr_locked_reg <= !m_axis_dma_wr_last;
-        wr_own_reg <= wr_pick;
-    end
-    mv_owe_reg <= mv_owe_next;
-    if ((rw16_valid && rw16_ready) || (rw32_valid && rw32_ready)) begin
-        rw_owe_reg <= mv_owe_next;
-        rw_clear_reg <= mv_owe_next == 3'd0;
-    end else if (mv_txn_end && !rw_clear_reg) begin
-        rw_owe_reg <= rw_owe_reg - 3'd1;
-        rw_clear_reg <= rw_owe_reg == 3'd1;
-    end
-    if (rst) begin
-        wr_locked_reg <= 1'b0;
-        mv_owe_reg <= '0;
-        rw_owe_reg <= '0;
-        rw_clear_reg <= 1'b1;
-    end
-end
 
 // ---------------------------------------------------------------------------
 // MAC transmit: tx_frame's frames, or raw frames read from the RAW slots.
@@ -1215,7 +1154,7 @@ always_ff @(posedge clk) begin
         // ------------------------------------------------------------------
         // Mover: the request, once the previous replay is over; the
         // replay and the mover's writes run by themselves from here (a
-        // ring entry issued later waits for the writes, rw_clear_reg; the
+        // ring entry issued later waits for the writes, wr_channel; the
         // frame's bank stays full until its replay ends, rel_pend_reg).
         S_MV_REQ: if (mvw_req_ready && rp_idle) state_reg <= ret_reg;
 
@@ -1251,9 +1190,9 @@ always_ff @(posedge clk) begin
                 state_reg <= S_EXC_WAIT;
         end
         S_EXC_WAIT: begin
-            if (wr_last_fire)
+            if (rw16_txn_end)
                 lastcnt_reg <= lastcnt_reg + 1'b1;
-            if (wr_last_fire && lastcnt_reg == 2'd1) begin
+            if (rw16_txn_end && lastcnt_reg == 2'd1) begin
                 tw_we_reg[Q_EXC] <= 1'b1;
                 tw_d_reg[32*Q_EXC +: 32] <= exc_idx_reg + 32'd1;
                 state_reg <= ret2_reg;
@@ -1314,9 +1253,9 @@ always_ff @(posedge clk) begin
                 state_reg <= S_FB_WAIT;
         end
         S_FB_WAIT: begin
-            if (wr_last_fire)
+            if (rw32_txn_end)
                 lastcnt_reg <= lastcnt_reg + 1'b1;
-            if (wr_last_fire && lastcnt_reg == 2'd1) begin
+            if (rw32_txn_end && lastcnt_reg == 2'd1) begin
                 tw_we_reg[Q_FB] <= 1'b1;
                 tw_d_reg[32*Q_FB +: 32] <= cfg_spq_tail[32*Q_FB +: 32] + 32'd1;
                 state_reg <= ret_reg;
@@ -1838,7 +1777,7 @@ always_ff @(posedge clk) begin
 
     // The event tail.
     case (et_state_reg)
-        ET_WAIT: if (sel16 && wr_last_fire) begin  // the entry, then its phase byte
+        ET_WAIT: if (rw16_txn_end) begin          // the entry, then its phase byte
             et_last1_reg <= 1'b1;
             if (et_last1_reg)
                 et_state_reg <= ET_ARM;

@@ -18,6 +18,7 @@ hw/rtl/rx_protocol.sv
 hw/rtl/cmd_exec.sv
 hw/rtl/tx_frame.sv
 hw/rtl/frame_buf.sv
+hw/rtl/wr_channel.sv
 hw/rtl/engine.sv
 hw/rtl/dma_write_bytes.sv
 hw/rtl/dma_read_bytes.sv
