@@ -359,13 +359,16 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 		return;
 	}
 	if (FP_UNLIKELY(!in_order)) {
+		/* a duplicate of data the interval holds: reported (D-SACK) */
+		uint32_t dup = plen && f->ooo_len && seq_geq(seq, f->ooo_start) &&
+			       seq_leq(seq + plen, f->ooo_start + f->ooo_len) ? plen : 0;
 		if (plen && ooo_accept(fp, f, seq, payload, plen))
 			fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
 		else
 			fp_drop(fp, TOFFEE_DROP_OOO);
 		if (freed)
 			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
-		return fp_tx_ack(fp, f, id, now, ce, 0, 0);  /* duplicate ACK (RFC 5681) */
+		return fp_tx_ack(fp, f, id, now, ce, seq, dup);   /* duplicate ACK (RFC 5681) */
 	}
 
 	/* In order: deposit, then merge the out-of-order interval if reached. */

@@ -58,9 +58,10 @@
 //     RX_BYTES; a FIN takes one sequence number and sets FLOWF_FIN_RCVD;
 //     an event (delivered, freed, FIN ? EVF_FIN : 0); an ACK; P13 on FIN.
 //   - ack_ece = FLOWF_ECN && ce for the ACKs of accepted segments.
-//   - ack_dup_seq / ack_dup_len: the D-SACK block of the duplicate ACK of
-//     old data, (seq, plen) as received, when the flow has FLOWF_SACK
-//     (fp_tx_ack(); tx_frame adds the out-of-order interval itself).
+//   - ack_dup_seq / ack_dup_len: the D-SACK block of the ACK when the flow
+//     has FLOWF_SACK (fp_tx_ack(); tx_frame adds the out-of-order interval
+//     itself): old data, (seq, plen) as received; out of order with payload
+//     that the interval already holds entirely, (seq, plen) after trimming.
 //
 // Order in which the engine must carry out the actions (the firmware's):
 //   1. P10 / P11 / P12: the exception only (frame copy, then EXC entry);
@@ -558,10 +559,10 @@ wire e_proceed = !e_p10_reg && !e_old_reg && !e_p12_reg && !e_p11_reg && !e_ctx_
 logic        f_p10_reg, f_old_reg, f_p12_reg, f_p11_reg, f_ctx_full_reg, f_proceed_reg;
 logic        f_pure_reg, f_has_reg, f_fin2_reg, f_in_order_reg;
 logic        f_rej_reg, f_m_cond_reg, f_m_ext_reg, f_wrap_reg, f_ts_upd_reg, f_new_ack_reg;
-logic        f_nxt_lt_ack_reg, f_rtt_upd_reg;
+logic        f_nxt_lt_ack_reg, f_rtt_upd_reg, f_held_reg;
 logic        f_dup_reg, f_frx_reg, f_winupd_reg, f_freed_nz_reg;
 logic [15:0] f_cut_reg, f_plen2_reg, f_first_reg, f_lenb_reg;
-logic [31:0] f_end_reg, f_new_start_reg, f_new_end_reg, f_ext_reg, f_rx_avail2_reg;
+logic [31:0] f_seq1_reg, f_end_reg, f_new_start_reg, f_new_end_reg, f_ext_reg, f_rx_avail2_reg;
 logic [31:0] f_fb_acked_reg, f_fb_ecn_reg;
 logic [31:0] f_freed_reg, f_peer_wnd_reg, f_oend_reg, f_oend_m_rn_reg, f_rtt_us_reg;
 logic [63:0] f_iova0_reg;
@@ -581,7 +582,10 @@ always_ff @(posedge clk) begin
         f_in_order_reg <= e_in_order_reg;
         f_cut_reg <= e_cut_reg;
         f_plen2_reg <= e_plen2_reg;
+        f_seq1_reg <= e_seq1_reg;
         f_end_reg <= e_end_reg;
+        // payload the interval holds entirely (a duplicate: D-SACK)
+        f_held_reg <= e_has_reg && e_olen_nz_reg && !e_start_gt_seq_reg && seq_leq(e_end_reg, e_oend_reg);
         // ooo_accept: a segment that does not touch a non-empty interval.
         f_rej_reg <= e_olen_nz_reg && (e_gt_oend_reg || seq_lt(e_end_reg, e_ooo_start));
         f_new_start_reg <= (!e_olen_nz_reg || e_start_gt_seq_reg) ? e_seq1_reg : e_ooo_start;
@@ -629,7 +633,8 @@ logic        g_pure_reg, g_has_reg;
 logic        g_ooo_path_reg, g_ino_path_reg, g_accept_reg, g_merge_reg, g_fin3_reg, g_dep_reg;
 logic        g_ts_upd_reg, g_new_ack_reg;
 logic        g_nxt_lt_ack_reg, g_rtt_upd_reg, g_dup_reg, g_frx_reg, g_winupd_reg, g_freed_nz_reg;
-logic [15:0] g_cut_reg, g_len0_reg, g_len1_reg;
+logic [15:0] g_cut_reg, g_len0_reg, g_len1_reg, g_dup_len_reg;
+logic [31:0] g_dup_seq_reg;
 logic [31:0] g_rcv_nxt3_reg, g_rx_avail3_reg, g_delivered_reg, g_ooo_start_reg, g_ooo_len_reg;
 logic [31:0] g_fb_acked_reg;
 logic [31:0] g_fb_ecn_reg, g_freed_reg, g_peer_wnd_reg, g_rtt_us_reg;
@@ -660,6 +665,9 @@ always_ff @(posedge clk) begin
         g_ooo_start_reg <= f_new_start_reg;
         g_ooo_len_reg <= f_new_end_reg - f_new_start_reg;
         g_cut_reg <= f_cut_reg;
+        // the D-SACK block: old data as received, a held duplicate as trimmed
+        g_dup_seq_reg <= f_old_reg ? rf_reg[R_SEQ +: 32] : f_seq1_reg;
+        g_dup_len_reg <= f_old_reg ? rf_reg[R_PLEN +: 16] : (f_ooo_path && f_held_reg) ? f_plen2_reg : 16'd0;
         g_len0_reg <= f_wrap_reg ? f_first_reg : f_plen2_reg;
         g_len1_reg <= f_wrap_reg ? f_lenb_reg : 16'd0;
         g_iova0_reg <= f_iova0_reg;
@@ -807,9 +815,8 @@ always_ff @(posedge clk) begin
         // pure ACK.
         o_ack_reg <= g_v && (g_old_reg && !g_p10_reg || g_proceed_reg && !g_pure_reg);
         o_ece_reg <= !g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_ECN) != 16'd0 && rg_reg[R_CE];
-        o_dup_seq_reg <= rg_reg[R_SEQ +: 32];
-        o_dup_len_reg <= (g_old_reg && (g_flflags & toffee_abi_pkg::FLOWF_SACK) != 16'd0)
-                         ? rg_reg[R_PLEN +: 16] : 16'd0;
+        o_dup_seq_reg <= g_dup_seq_reg;
+        o_dup_len_reg <= (g_flflags & toffee_abi_pkg::FLOWF_SACK) != 16'd0 ? g_dup_len_reg : 16'd0;
         o_kick_reg <= g_v && g_proceed_reg && (g_new_ack_reg || g_frx_reg || g_winupd_reg);
         o_cnt_reg <= g_v ? cnt_n : 64'd0;
         o_rx_bytes_reg <= (g_v && g_proceed_reg) ? g_delivered_reg : 32'd0;

@@ -281,7 +281,10 @@ void compare()
 		ref_parse(a.data(), (uint32_t)a.size(), &m);
 		if (m.ip_proto == 6 && m.sack_n) {
 			n_sack_acks++;
-			n_dsack_acks += (int32_t)(m.sack[1] - m.tcp_ack) <= 0;
+			// D-SACK (RFC 2883): the first block below the ACK or inside the second
+			n_dsack_acks += (int32_t)(m.sack[1] - m.tcp_ack) <= 0 ||
+					(m.sack_n > 1 && (int32_t)(m.sack[0] - m.sack[2]) >= 0 &&
+					 (int32_t)(m.sack[1] - m.sack[3]) <= 0);
 		}
 	}
 	// Ring entries, in order.

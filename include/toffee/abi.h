@@ -295,7 +295,7 @@ struct toffee_ctx_cmd {
 #define TOFFEE_FLOWF_SLOWPATH  (1u << 2)  /* W: sp. punt every segment */
 #define TOFFEE_FLOWF_TX_FIN    (1u << 3)  /* W: sp (TX_FIN). FIN after tx_end */
 #define TOFFEE_FLOWF_SACK      (1u << 4)  /* W: sp. SACK-permitted negotiated: the NIC's
-                                             pure ACKs carry a D-SACK block for an old
+                                             pure ACKs carry a D-SACK block for a
                                              duplicate (RFC 2883) and the out-of-order
                                              interval (RFC 2018) */
 #define TOFFEE_FLOWF_FIN_RCVD  (1u << 8)  /* W: nic. peer's FIN consumed */

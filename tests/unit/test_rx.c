@@ -209,7 +209,8 @@ static void sack_reports_ooo_interval(void **state)
 }
 
 /* An old duplicate is answered with a D-SACK block (RFC 2883), followed
- * by the interval if there is one; a duplicate without payload gets none. */
+ * by the interval if there is one, and so is a duplicate of data the
+ * interval holds; a duplicate without payload gets none. */
 static void dsack_reports_duplicate(void **state)
 {
 	struct tflow *t = *state;
@@ -228,7 +229,16 @@ static void dsack_reports_duplicate(void **state)
 	const uint32_t i1[] = { TF_IRS + 200, TF_IRS + 300 };
 	tflow_send(t, TF_IRS + 50, TH_ACK, NULL, 0);           /* old, no payload */
 	expect_sack(t, TF_IRS + 100, 1, i1);
+	const uint32_t d3[] = { TF_IRS + 220, TF_IRS + 260, TF_IRS + 200, TF_IRS + 300 };
+	tflow_send(t, TF_IRS + 220, TH_ACK, data + 220, 40);   /* inside the interval */
+	expect_sack(t, TF_IRS + 100, 2, d3);
+	const uint32_t i2[] = { TF_IRS + 200, TF_IRS + 310 };
+	tflow_send(t, TF_IRS + 250, TH_ACK, data + 250, 60);   /* extends it: no D-SACK */
+	expect_sack(t, TF_IRS + 100, 1, i2);
 	assert_int_equal(delivered_event(t, NULL), 0);
+	tflow_send(t, TF_IRS + 100, TH_ACK, data + 100, 100);
+	assert_int_equal(delivered_event(t, NULL), 210);
+	check_rx_bytes(t, TF_IRS, data, 310);
 }
 
 /* Without SACK negotiated the same ACKs carry no blocks. */
