@@ -256,9 +256,8 @@ int ts_ep_collect(struct ts_ep *ep, struct epoll_event *evs, int max)
 	return n;
 }
 
-/* Drop the library's own events from @p evs. @return events kept. */
-/* Drop our own descriptors from @p evs; *saw gets a bit (1 << MAGIC_*) for
- * each kind that fired. */
+/* Drop the library's own events from @p evs; *saw gets a bit (1 <<
+ * MAGIC_*) for each kind that fired. @return events kept. */
 static int filter_magic(struct ts_ep *ep, struct epoll_event *evs, int n, unsigned *saw)
 {
 	int k = 0;
