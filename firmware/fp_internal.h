@@ -402,9 +402,9 @@ void fp_fb_post(struct fp *fp, const struct toffee_sp_fb *fb);
  * MORE: sent, more to send; WAIT_RATE: over rate until tb_time; BUSY: MAC full. */
 enum fp_tx_result { FP_TX_IDLE, FP_TX_SENT, FP_TX_MORE, FP_TX_WAIT_RATE, FP_TX_BUSY };
 /* A pure ACK; with TOFFEE_FLOWF_SACK it carries SACK blocks: a D-SACK
- * block [dup_seq, dup_seq + dup_len) if dup_len (a duplicate below
- * rcv_nxt or inside the interval), then the out-of-order interval if there
- * is one. */
+ * block [dup_seq, dup_seq + dup_len) if dup_len (duplicate bytes: a
+ * segment below rcv_nxt, the front of one that reaches past it, or one
+ * inside the interval), then the out-of-order interval if there is one. */
 void fp_tx_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece,
 	       uint32_t dup_seq, uint32_t dup_len);
 /* Serve the scheduler's ready flows: up to @p budget segments, one per

@@ -305,6 +305,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 	/* Acceptability (RFC 9293 §3.10.7.4). */
 	bool fin = fl & FP_TH_FIN;
 	uint32_t rcv_nxt = f->rcv_nxt, rx_avail = f->rx_avail;
+	uint32_t dup_seq = seq, dup_len = 0;       /* bytes we already had (D-SACK) */
 	if (FP_LIKELY(seq == rcv_nxt)) {
 		/* In order: the tests below, with seq == rcv_nxt. */
 		if (FP_UNLIKELY(plen && rx_avail == 0))
@@ -329,6 +330,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 		if (seq_lt(seq, rcv_nxt)) {
 			uint32_t cut = rcv_nxt - seq;
 			cut = cut > plen ? plen : cut;
+			dup_len = cut;
 			payload += cut;
 			plen -= cut;
 			seq += cut;
@@ -360,15 +362,16 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 	}
 	if (FP_UNLIKELY(!in_order)) {
 		/* a duplicate of data the interval holds: reported (D-SACK) */
-		uint32_t dup = plen && f->ooo_len && seq_geq(seq, f->ooo_start) &&
-			       seq_leq(seq + plen, f->ooo_start + f->ooo_len) ? plen : 0;
+		if (plen && f->ooo_len && seq_geq(seq, f->ooo_start) &&
+		    seq_leq(seq + plen, f->ooo_start + f->ooo_len))
+			dup_len = plen;        /* (no front cut here: seq > rcv_nxt) */
 		if (plen && ooo_accept(fp, f, seq, payload, plen))
 			fp_count(fp, TOFFEE_CNT_RX_DATA_SEGS);
 		else
 			fp_drop(fp, TOFFEE_DROP_OOO);
 		if (freed)
 			fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, 0, freed, 0);
-		return fp_tx_ack(fp, f, id, now, ce, seq, dup);   /* duplicate ACK (RFC 5681) */
+		return fp_tx_ack(fp, f, id, now, ce, seq, dup_len);   /* duplicate ACK (RFC 5681) */
 	}
 
 	/* In order: deposit, then merge the out-of-order interval if reached. */
@@ -397,7 +400,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 	}
 	f->rcv_nxt = rcv_nxt;
 	fp_ctx_ev_commit(fp, f->ctx_id, &ev, id, delivered, freed, evf);
-	fp_tx_ack(fp, f, id, now, ce, 0, 0);
+	fp_tx_ack(fp, f, id, now, ce, dup_seq, dup_len);
 	if (FP_UNLIKELY(fin))
 		punt(fp, id, TOFFEE_EXC_FIN, frame, len);                                 /* [P13] */
 }

@@ -60,8 +60,9 @@
 //   - ack_ece = FLOWF_ECN && ce for the ACKs of accepted segments.
 //   - ack_dup_seq / ack_dup_len: the D-SACK block of the ACK when the flow
 //     has FLOWF_SACK (fp_tx_ack(); tx_frame adds the out-of-order interval
-//     itself): old data, (seq, plen) as received; out of order with payload
-//     that the interval already holds entirely, (seq, plen) after trimming.
+//     itself): old data, (seq, plen) as received; in order after a front
+//     cut, (seq, cut) as received; out of order with payload that the
+//     interval already holds entirely, (seq, plen) after trimming.
 //
 // Order in which the engine must carry out the actions (the firmware's):
 //   1. P10 / P11 / P12: the exception only (frame copy, then EXC entry);
@@ -665,9 +666,11 @@ always_ff @(posedge clk) begin
         g_ooo_start_reg <= f_new_start_reg;
         g_ooo_len_reg <= f_new_end_reg - f_new_start_reg;
         g_cut_reg <= f_cut_reg;
-        // the D-SACK block: old data as received, a held duplicate as trimmed
-        g_dup_seq_reg <= f_old_reg ? rf_reg[R_SEQ +: 32] : f_seq1_reg;
-        g_dup_len_reg <= f_old_reg ? rf_reg[R_PLEN +: 16] : (f_ooo_path && f_held_reg) ? f_plen2_reg : 16'd0;
+        // the D-SACK block: old data as received, the old front of an
+        // in-order segment, a held duplicate as trimmed
+        g_dup_seq_reg <= (f_ooo_path && f_held_reg) ? f_seq1_reg : rf_reg[R_SEQ +: 32];
+        g_dup_len_reg <= f_old_reg ? rf_reg[R_PLEN +: 16] : f_ino_path ? f_cut_reg :
+                         (f_ooo_path && f_held_reg) ? f_plen2_reg : 16'd0;
         g_len0_reg <= f_wrap_reg ? f_first_reg : f_plen2_reg;
         g_len1_reg <= f_wrap_reg ? f_lenb_reg : 16'd0;
         g_iova0_reg <= f_iova0_reg;

@@ -239,6 +239,12 @@ static void dsack_reports_duplicate(void **state)
 	tflow_send(t, TF_IRS + 100, TH_ACK, data + 100, 100);
 	assert_int_equal(delivered_event(t, NULL), 210);
 	check_rx_bytes(t, TF_IRS, data, 310);
+	fphost_tx_clear(t->fh);
+	const uint32_t d4[] = { TF_IRS + 280, TF_IRS + 310 };
+	tflow_send(t, TF_IRS + 280, TH_ACK, data + 280, 50);   /* its front is old */
+	assert_int_equal(delivered_event(t, NULL), 20);
+	expect_sack(t, TF_IRS + 330, 1, d4);
+	check_rx_bytes(t, TF_IRS, data, 330);
 }
 
 /* Without SACK negotiated the same ACKs carry no blocks. */
