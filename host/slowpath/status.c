@@ -34,10 +34,15 @@ static void ip_str(uint32_t ip, char *b, size_t n)
 	snprintf(b, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-/* With --all: the flow's NIC state as toffeed last read it (READ_STATE). */
+/* With --all: the options negotiated, and the flow's NIC state as toffeed
+ * last read it (READ_STATE). */
 static void flow_snap(FILE *f, const struct sp_conn *c)
 {
 	const struct toffee_flow *s = &c->snap;
+	const struct sp_neg *n = &c->neg;
+	fprintf(f, "         mss %u, options:%s%s%s%s%s\n", n->mss, n->ts ? " ts" : "",
+		n->ws ? " ws" : "", n->sack ? " sack" : "", n->ecn ? " ecn" : "",
+		n->ts || n->ws || n->sack || n->ecn ? "" : " none");
 	if (!c->snap_ns || c->flow_id == TOFFEE_FLOW_NONE)
 		return;
 	fprintf(f, "         nic state %.1f s ago: rcv_nxt %u rx_avail %u ooo %u+%u snd_una %u"

@@ -103,6 +103,9 @@ sleep 0.5
 flow=$("$TOFFEE" status | awk '/^flows/ { f = 1; next } f && $3 == "ESTABLISHED" { print $1; exit }')
 lst=$("$TOFFEE" status | awk '/^listeners/ { f = 1; next } f && $1 == "id" { print $2; exit }')
 [ -n "$flow" ] && [ -n "$lst" ] || fail "no flow/listener of the server in toffee status"
+# status --all: the options the Linux peer and toffee agreed on
+"$TOFFEE" status --all | grep -q "options: ts ws sack$" ||
+	fail "status --all: $("$TOFFEE" status --all | grep -m1 options:)"
 "$APPCHECK" "$TOFFEE_RUNDIR" abort "$flow" close "$flow" shutdown "$flow" unlisten "$lst" \
 	listen 7000 >"$LOGS/appcheck.log" 2>&1 || fail "appcheck"
 [ "$(grep -c -- ' -1$' "$LOGS/appcheck.log")" = 4 ] || fail "another context's requests not refused: $(cat "$LOGS/appcheck.log")"
