@@ -12,7 +12,6 @@ hw/rtl/flow_lookup.sv
 hw/rtl/flow_state.sv
 hw/rtl/axil_regs.sv
 hw/rtl/ring_writer.sv
-hw/rtl/dma_wr_arb.sv
 hw/rtl/dma_rd_arb.sv
 hw/rtl/rx_protocol.sv
 hw/rtl/cmd_exec.sv

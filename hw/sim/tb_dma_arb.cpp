@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Testbench of hw/rtl/dma_wr_arb.sv or dma_rd_arb.sv (ARB=WR or RD, N = 3,
-// 64-bit data) with random traffic, gaps and back-pressure.
-//  WR: transactions of 1..5 beats from each source must come out whole (never
-//      interleaved), in each source's order, all of them, and under full
-//      load every source must be served.
-//  RD: requests from each requester go to a shell model that answers in
-//      order with the aligned beats covering [addr, addr+len) (data = a
-//      function of the address); each requester must get exactly its own
-//      responses, in its order, with its tags.
+// Testbench of hw/rtl/dma_rd_arb.sv (N = 3, 64-bit data) with random
+// traffic, gaps and back-pressure: requests from each requester go to a
+// shell model that answers in order with the aligned beats covering
+// [addr, addr+len) (data = a function of the address); each requester must
+// get exactly its own responses, in its order, with its tags.
 #include <deque>
 #include <memory>
 #include "tb_common.h"
-#if defined(ARB_WR)
-#include "Vdma_wr_arb.h"
-typedef Vdma_wr_arb top_t;
-#else
 #include "Vdma_rd_arb.h"
 typedef Vdma_rd_arb top_t;
-#endif
 
 static std::unique_ptr<top_t> top;
 static uint64_t cycles;
@@ -38,73 +29,6 @@ int main(int argc, char **argv)
 	top->rst = 1;
 	tick(); tick();
 	top->rst = 0;
-#if defined(ARB_WR)
-	// A transaction: source s, sequence q, beats b; beat j has addr
-	// (s << 40 | q << 8 | j) * 8 and data = addr ^ const.
-	struct src { uint32_t q = 0, j = 0, len = 0; bool active = false; };
-	src s[N];
-	uint32_t next_q[N] = {}, served[N] = {};
-	int cur = -1;                       // source of the transaction being output
-	uint32_t cur_q = 0, cur_j = 0;
-	const uint32_t per_src = 3000;
-	uint32_t finished = 0;
-	unsigned gap = 30;
-	while (finished < N * per_src) {
-		if (cycles % 4000 == 0) gap = r.chance(40) ? 0 : r.below(60);
-		uint32_t valid = 0;
-		for (int i = 0; i < N; i++) {
-			if (!s[i].active && s[i].q < per_src && !r.chance(gap)) {
-				s[i].active = true;
-				s[i].j = 0;
-				s[i].len = 1 + r.below(5);
-			}
-			if (s[i].active && (s[i].j > 0 || !r.chance(gap / 2))) {
-				valid |= 1u << i;
-				uint64_t a = ((uint64_t)i << 40 | (uint64_t)s[i].q << 8 | s[i].j) * 8;
-				top->s_axis_dma_wr_addr[2 * i] = (uint32_t)a;
-				top->s_axis_dma_wr_addr[2 * i + 1] = (uint32_t)(a >> 32);
-				top->s_axis_dma_wr_data[2 * i] = (uint32_t)(a ^ 0x5a5a5a5a);
-				top->s_axis_dma_wr_data[2 * i + 1] = (uint32_t)(a >> 32);
-				top->s_axis_dma_wr_strb = (top->s_axis_dma_wr_strb & ~(0xffu << (8 * i))) | (uint32_t)(0xffu << (8 * i));
-				top->s_axis_dma_wr_last = (top->s_axis_dma_wr_last & ~(1u << i)) | ((s[i].j + 1 == s[i].len) << i);
-			}
-		}
-		top->s_axis_dma_wr_tvalid = valid;
-		top->m_axis_dma_wr_tready = !r.chance(gap / 2);
-		top->eval();
-		uint32_t rdy = top->s_axis_dma_wr_tready;
-		TB_CHECK(__builtin_popcount(rdy & valid) <= 1, "two sources granted");
-		if (top->m_axis_dma_wr_tvalid && top->m_axis_dma_wr_tready) {
-			uint64_t a = top->m_axis_dma_wr_addr;
-			int si = (int)(a / 8 >> 40);
-			uint32_t q = (uint32_t)(a / 8 >> 8) & 0xffffffff, j = (uint32_t)(a / 8) & 0xff;
-			TB_CHECK(si >= 0 && si < N && (rdy >> si) & 1, "beat from a source not granted");
-			if (cur < 0) {
-				TB_CHECK(j == 0 && q == next_q[si], "source %d: transaction %u starts at beat %u, expected %u",
-					 si, q, j, next_q[si]);
-				cur = si; cur_q = q; cur_j = 0;
-			}
-			TB_CHECK(si == cur && q == cur_q && j == cur_j, "interleaved or reordered beat (src %d q %u j %u)",
-				 si, q, j);
-			TB_CHECK(top->m_axis_dma_wr_data == (a ^ 0x5a5a5a5aull), "data");
-			cur_j++;
-			if (top->m_axis_dma_wr_last) {
-				cur = -1;
-				next_q[si]++;
-				served[si]++;
-				finished++;
-			}
-		}
-		for (int i = 0; i < N; i++)
-			if ((valid >> i) & 1 && (rdy >> i) & 1) {
-				if (++s[i].j == s[i].len) { s[i].active = false; s[i].q++; }
-			}
-		tick();
-		TB_CHECK(cycles < 2000000, "timeout");
-	}
-	printf("dma_wr_arb N=%d: %u transactions, none interleaved, per source %u/%u/%u, %llu cycles\n", N,
-	       finished, served[0], served[1], served[2], (unsigned long long)cycles);
-#else
 	struct req { uint64_t addr; uint32_t len, tag; };
 	std::deque<req> want[N];                // per requester, awaiting responses
 	std::deque<std::pair<req, int>> shell;  // requests as the shell saw them
@@ -192,7 +116,6 @@ int main(int argc, char **argv)
 	printf("dma_rd_arb N=%d: %llu requests answered to the right requester (%u/%u/%u), %llu cycles\n",
 	       N, (unsigned long long)total, answered[0], answered[1], answered[2],
 	       (unsigned long long)cycles);
-#endif
 	top->final();
 	top.reset();
 	return 0;
