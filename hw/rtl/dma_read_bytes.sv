@@ -165,11 +165,7 @@ logic [DATA_WIDTH-1:0] acc_reg = '0;
 logic flush_reg = 1'b0;              // acc holds a command's final bytes
 logic [KEEP_WIDTH-1:0] flush_keep_reg = '0;
 
-logic o_valid_reg = 1'b0, t_valid_reg = 1'b0;
-logic [DATA_WIDTH-1:0] o_data_reg = '0, t_data_reg = '0;
-logic [KEEP_WIDTH-1:0] o_keep_reg = '0, t_keep_reg = '0;
-logic o_last_reg = 1'b0, t_last_reg = 1'b0;
-wire out_rdy = !t_valid_reg;
+wire out_rdy;                        // the output buffer takes a beat
 
 assign s_axis_dma_rd_resp_tready = out_rdy && !flush_reg && !q_empty;
 wire rfire = s_axis_dma_rd_resp_tvalid && s_axis_dma_rd_resp_tready;
@@ -234,43 +230,20 @@ always_ff @(posedge clk) begin
     end
 end
 
-// ---- Output buffer: head (o) and skid (t) ----
-wire o_free = !o_valid_reg || m_axis_tready;
-
-always_ff @(posedge clk) begin
-    if (o_free) begin
-        if (t_valid_reg) begin
-            o_data_reg <= t_data_reg;
-            o_keep_reg <= t_keep_reg;
-            o_last_reg <= t_last_reg;
-        end else if (emit) begin
-            o_data_reg <= e_data;
-            o_keep_reg <= e_keep;
-            o_last_reg <= e_last;
-        end
-        o_valid_reg <= t_valid_reg || emit;
-        t_valid_reg <= 1'b0;          // emit is 0 while t is valid
-    end else if (emit) begin
-        t_data_reg <= e_data;
-        t_keep_reg <= e_keep;
-        t_last_reg <= e_last;
-        t_valid_reg <= 1'b1;
-    end
-    if (rst) begin
-        o_valid_reg <= 1'b0;
-        t_valid_reg <= 1'b0;
-    end
-end
+// ---- Output buffer ----
+wire out_busy;
+skid_buf #(.WIDTH(DATA_WIDTH + KEEP_WIDTH + 1)) out_inst (
+    .clk(clk), .rst(rst),
+    .in_valid(emit), .in_ready(out_rdy), .in_data({e_last, e_keep, e_data}),
+    .out_valid(m_axis_tvalid), .out_ready(m_axis_tready),
+    .out_data({m_axis_tlast, m_axis_tkeep, m_axis_tdata}), .busy(out_busy)
+);
 
 assign m_axis_dma_rd_req_tvalid = req_valid_reg;
 assign m_axis_dma_rd_req_addr = req_addr_reg;
 assign m_axis_dma_rd_req_len = req_len_reg;
 assign m_axis_dma_rd_req_tag = TAG_WIDTH'(req_tag_reg);
-assign m_axis_tdata = o_data_reg;
-assign m_axis_tkeep = o_keep_reg;
-assign m_axis_tvalid = o_valid_reg;
-assign m_axis_tlast = o_last_reg;
-assign busy = rq_busy_reg || req_valid_reg || !q_empty || flush_reg || o_valid_reg || t_valid_reg;
+assign busy = rq_busy_reg || req_valid_reg || !q_empty || flush_reg || out_busy;
 
 endmodule
 

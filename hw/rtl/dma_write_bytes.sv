@@ -168,13 +168,8 @@ localparam DW_ = IW + 1;
 logic [DW_-1:0] dist_reg = '0, nxt_rel_reg = '0;
 logic aligned_reg = 1'b0, behind_reg = 1'b0, ahead_reg = 1'b0;
 
-// ---- Output buffer: head (o) and skid (t) ----
-logic o_valid_reg = 1'b0, t_valid_reg = 1'b0;
-logic [63:LG] o_addr_reg = '0, t_addr_reg = '0;
-logic [DATA_WIDTH-1:0] o_data_reg = '0, t_data_reg = '0;
-logic [KEEP_WIDTH-1:0] o_strb_reg = '0, t_strb_reg = '0;
-logic o_last_reg = 1'b0, t_last_reg = 1'b0;
-wire out_rdy = !t_valid_reg;
+// ---- Output buffer (skid_buf, below) ----
+wire out_rdy;                        // it takes a beat
 
 // ---- Emit / shift / load decisions (all from registers) ----
 wire run = state_reg == ST_RUN;
@@ -349,42 +344,16 @@ always_ff @(posedge clk) begin
 end
 
 // ---- Output buffer ----
-wire o_free = !o_valid_reg || m_axis_dma_wr_tready;
-
-always_ff @(posedge clk) begin
-    if (o_free) begin
-        if (t_valid_reg) begin
-            o_addr_reg <= t_addr_reg;
-            o_data_reg <= t_data_reg;
-            o_strb_reg <= t_strb_reg;
-            o_last_reg <= t_last_reg;
-        end else if (emit) begin
-            o_addr_reg <= cur_addr_reg;
-            o_data_reg <= e_data;
-            o_strb_reg <= e_strb;
-            o_last_reg <= cur_last_reg;
-        end
-        o_valid_reg <= t_valid_reg || emit;
-        t_valid_reg <= 1'b0;          // emit is 0 while t is valid
-    end else if (emit) begin
-        t_addr_reg <= cur_addr_reg;
-        t_data_reg <= e_data;
-        t_strb_reg <= e_strb;
-        t_last_reg <= cur_last_reg;
-        t_valid_reg <= 1'b1;
-    end
-    if (rst) begin
-        o_valid_reg <= 1'b0;
-        t_valid_reg <= 1'b0;
-    end
-end
-
-assign m_axis_dma_wr_tvalid = o_valid_reg;
-assign m_axis_dma_wr_addr = {o_addr_reg, LG'(0)};
-assign m_axis_dma_wr_data = o_data_reg;
-assign m_axis_dma_wr_strb = o_strb_reg;
-assign m_axis_dma_wr_last = o_last_reg;
-assign busy = state_reg != ST_IDLE || o_valid_reg || t_valid_reg;
+wire out_busy;
+wire [63:LG] out_addr;
+skid_buf #(.WIDTH(64 - LG + DATA_WIDTH + KEEP_WIDTH + 1)) out_inst (
+    .clk(clk), .rst(rst),
+    .in_valid(emit), .in_ready(out_rdy), .in_data({cur_addr_reg, e_data, e_strb, cur_last_reg}),
+    .out_valid(m_axis_dma_wr_tvalid), .out_ready(m_axis_dma_wr_tready),
+    .out_data({out_addr, m_axis_dma_wr_data, m_axis_dma_wr_strb, m_axis_dma_wr_last}), .busy(out_busy)
+);
+assign m_axis_dma_wr_addr = {out_addr, LG'(0)};
+assign busy = state_reg != ST_IDLE || out_busy;
 
 logic pend_reg = 1'b0;                // a command was accepted, done not yet
 always_ff @(posedge clk) begin

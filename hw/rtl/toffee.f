@@ -19,6 +19,7 @@ hw/rtl/tx_frame.sv
 hw/rtl/frame_buf.sv
 hw/rtl/wr_channel.sv
 hw/rtl/engine.sv
+hw/rtl/skid_buf.sv
 hw/rtl/dma_write_bytes.sv
 hw/rtl/dma_read_bytes.sv
 hw/rtl/tx_segment.sv
