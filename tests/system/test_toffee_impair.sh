@@ -79,7 +79,7 @@ kill "$IMP"; wait "$IMP" 2>/dev/null
 sleep 0.3
 kill "$TD"; wait "$TD" 2>/dev/null
 # The NIC's ACKs while receiving: SACK blocks for the out-of-order
-# interval, D-SACK blocks (left edge below the ACK) for duplicates.
+# interval, D-SACK blocks for duplicates (counted here: those below the ACK).
 dump=$(tcpdump -nSr "$LOGS/wire.pcap" "src host $US and tcp" 2>/dev/null)
 grep -q "Flags \[S\.\].*sackOK" <<<"$dump" || fail "toffee's SYN-ACK did not offer SACK"
 nsack=$(grep -c "sack 1 {" <<<"$dump") nsack2=$(grep -c "sack 2 {" <<<"$dump")
