@@ -66,9 +66,10 @@ fi
 bg build/bin/toffee-impair --a "$TAP" --b "$VA" --loss 0.05 --reorder 0.05 --dup 0.02 --corrupt 0.02 \
 	--seed 12 --only-tcp
 IMP=$BG_PID
-bg ip netns exec "$NS" sh -c 'exec tcpdump -s 128 -ni "$0" -w "$1" 2>/dev/null' "$VB" "$LOGS/wire.pcap"
+bg ip netns exec "$NS" sh -c 'exec tcpdump -s 128 -ni "$0" -w "$1" 2>"$2"' "$VB" "$LOGS/wire.pcap" \
+	"$LOGS/tcpdump.log"
 TD=$BG_PID
-sleep 0.5
+wait_log "$LOGS/tcpdump.log" "listening on"
 t0=$(date +%s%N)
 peer send $US 7000 $((1 << 20)) || fail "1 MiB Linux -> toffee, 5% loss etc."
 t1=$(date +%s%N)
