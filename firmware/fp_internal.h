@@ -525,8 +525,18 @@ fp_build_ack_ts(struct fp *fp, const struct toffee_flow *f, struct fp_fx *x, uin
 	return FP_ETH_LEN + FP_IP_LEN + tcp_hlen;
 }
 
-/* Send a pure ACK (inline for the receive path; fp_tx_ack() is the
- * out-of-line form). */
+/* Hand a built ACK to the MAC: counted as sent, or dropped if refused. */
+static inline void fp_ack_out(struct fp *fp, const uint8_t *frame, uint32_t len)
+{
+	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, frame, len) != 0)) {
+		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
+		return;
+	}
+	fp_count(fp, TOFFEE_CNT_TX_ACKS);
+}
+
+/* Send a pure ACK from the flow's template (inline for the receive path;
+ * fp_tx_ack() is the out-of-line form, with SACK blocks). */
 static inline __attribute__((always_inline)) void
 fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece)
 {
@@ -534,11 +544,7 @@ fp_send_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t no
 	uint8_t fl = FP_TH_ACK | (ece ? FP_TH_ECE : 0);
 	uint32_t len = (f->flags & TOFFEE_FLOWF_TS) ? fp_build_ack_ts(fp, f, x, fl, now, true)
 						    : fp_build_ack_ts(fp, f, x, fl, now, false);
-	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, x->ack, len) != 0)) {
-		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
-		return;
-	}
-	fp_count(fp, TOFFEE_CNT_TX_ACKS);
+	fp_ack_out(fp, x->ack, len);
 }
 
 /* fp_sched.c: transmit scheduler (ready FIFO and timing wheel, lists

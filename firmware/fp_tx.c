@@ -8,8 +8,8 @@
 
 /* SACK blocks (RFC 2018) after the header's own options: NOP NOP, kind 5,
  * length 2 + 8n, n pairs of left and right edges. The first block is a
- * D-SACK (RFC 2883) when the ACK answers an old duplicate; the one
- * out-of-order interval follows, so the first block always holds the
+ * D-SACK (RFC 2883) when the segment answered held duplicate bytes; the
+ * one out-of-order interval follows, so the first block always holds the
  * segment that triggered the ACK when that segment was kept. */
 void fp_tx_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t now, bool ece,
 	       uint32_t dup_seq, uint32_t dup_len)
@@ -45,11 +45,7 @@ void fp_tx_ack(struct fp *fp, const struct toffee_flow *f, uint32_t id, uint64_t
 		sum += edge[i];
 	}
 	fp_put_tcp_csum(fp, sum);
-	if (FP_UNLIKELY(fp->plat->tx(fp->plat->priv, fp->frame, hlen) != 0)) {
-		fp_drop(fp, TOFFEE_DROP_TX_BUSY);
-		return;
-	}
-	fp_count(fp, TOFFEE_CNT_TX_ACKS);
+	fp_ack_out(fp, fp->frame, hlen);
 }
 
 void fp_fx_init(struct fp *fp, uint32_t id)
