@@ -99,6 +99,9 @@ static void usage(FILE *f)
 		"  --no-sack           do not negotiate SACK-permitted (on by default when the\n"
 		"                      NIC puts SACK blocks in its ACKs, TOFFEE_FEAT_SACK)\n"
 		"  --no-ts, --no-ws    disable timestamps / window scaling\n"
+		"  --syn-backlog N     half-open connections per listener (default 1024)\n"
+		"  --syncookies MODE   auto (default: once a listener's SYN queue is full),\n"
+		"                      always, or never (SYNs beyond the queue are dropped)\n"
 		"  --nic-wait-s N      wait this long for the NIC to appear (default 10)\n"
 		"  -h, --help\n");
 }
@@ -176,7 +179,8 @@ struct opts {
 static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 {
 	enum { O_RUNDIR = 256, O_IP, O_GW, O_CC, O_BACKEND, O_FG, O_LOG, O_PID, O_MTU, O_REGION,
-	       O_BUF, O_MAXF, O_TW, O_RTOMIN, O_PORTS, O_ECN, O_NOECN, O_NOSACK, O_NOTS, O_NOWS, O_WAIT };
+	       O_BUF, O_MAXF, O_TW, O_RTOMIN, O_PORTS, O_ECN, O_NOECN, O_NOSACK, O_NOTS, O_NOWS, O_WAIT,
+	       O_SYNBL, O_COOKIES };
 	static const struct option lo[] = {
 		{ "rundir", 1, NULL, O_RUNDIR }, { "ip", 1, NULL, O_IP }, { "gw", 1, NULL, O_GW },
 		{ "cc", 1, NULL, O_CC }, { "backend", 1, NULL, O_BACKEND },
@@ -187,7 +191,8 @@ static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 		{ "rto-min-ms", 1, NULL, O_RTOMIN }, { "ports", 1, NULL, O_PORTS },
 		{ "ecn", 0, NULL, O_ECN }, { "no-ecn", 0, NULL, O_NOECN }, { "no-sack", 0, NULL, O_NOSACK },
 		{ "no-ts", 0, NULL, O_NOTS }, { "no-ws", 0, NULL, O_NOWS },
-		{ "nic-wait-s", 1, NULL, O_WAIT }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "nic-wait-s", 1, NULL, O_WAIT }, { "syn-backlog", 1, NULL, O_SYNBL },
+		{ "syncookies", 1, NULL, O_COOKIES }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	bool have_ip = false;
 	uint64_t v;
@@ -306,6 +311,23 @@ static int parse_args(int argc, char **argv, struct sp_cfg *c, struct opts *o)
 				goto bad;
 			c->nic_wait_ms = (int)(v * 1000);
 			break;
+		case O_SYNBL:
+			if (parse_u64(optarg, 1, 1u << 20, &v))
+				goto bad;
+			c->syn_backlog = (uint32_t)v;
+			break;
+		case O_COOKIES:
+			if (strcmp(optarg, "auto") == 0)
+				c->syncookies = SP_COOKIES_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				c->syncookies = SP_COOKIES_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				c->syncookies = SP_COOKIES_NEVER;
+			else {
+				fprintf(stderr, "toffeed: --syncookies %s: use auto, always or never\n", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -383,6 +405,11 @@ static int start(struct sp *sp)
 	sp->epfd = sp->tfd = sp->pfd = sp->sigfd = sp->lfd = sp->spefd = -1;
 	if (getrandom(sp->isn_key, sizeof(sp->isn_key), 0) != sizeof(sp->isn_key))
 		sp->isn_key[0] = sp->now ^ (uint64_t)getpid() << 32;
+	if (cfg->syncookies != SP_COOKIES_NEVER &&
+	    getrandom(sp->cookie_key, sizeof(sp->cookie_key), 0) != sizeof(sp->cookie_key)) {
+		SP_ERR(sp, "no random key for SYN cookies (%s): SYN cookies off", strerror(errno));
+		cfg->syncookies = SP_COOKIES_NEVER;
+	}
 	/* Descriptors: each application takes a few, each connection shared
 	 * across a fork one (handover.c), which may use half of them. */
 	struct rlimit rl;

@@ -58,6 +58,8 @@ struct sp_cfg {
 	uint64_t fin_wait2_ns;     /* orphaned FIN_WAIT_2 timeout */
 	uint32_t syn_retries, synack_retries, data_retries;
 	uint32_t syn_backlog;      /* SYN_RCVD per listener */
+	enum sp_cookies { SP_COOKIES_AUTO, SP_COOKIES_ALWAYS, SP_COOKIES_NEVER } syncookies;
+				   /* auto: when a listener's SYN queue is full */
 	uint16_t port_lo, port_hi; /* ephemeral range */
 	struct sp_syn_cfg syn;     /* option negotiation (mss/rcv_wscale filled at start) */
 	struct sp_rto_cfg rto;
@@ -80,6 +82,8 @@ struct sp_cfg {
 	X(SYN_NO_ACCEPTOR, "syn_no_acceptor") \
 	X(SYN_QUEUE_FULL, "syn_queue_full") X(BACKLOG_FULL, "backlog_full") \
 	X(SYN_DUP, "syn_dup") X(SYNACK_SENT, "synack_sent") X(SYNACK_RETRANS, "synack_retrans") \
+	X(COOKIE_SENT, "syncookies_sent") X(COOKIE_OK, "syncookies_accepted") \
+	X(COOKIE_BAD, "syncookies_rejected") \
 	X(SYN_SENT, "syn_sent") X(SYN_RETRANS, "syn_retrans") \
 	X(CONN_REFUSED, "conn_refused") X(CONN_TIMEOUT, "conn_timeout") \
 	X(CONN_UNREACH, "conn_unreachable") X(NO_FLOW_SLOT, "no_flow_slot") \
@@ -358,6 +362,8 @@ struct sp {
 	struct sp_conn *arp_waiters;
 	struct sp_timers timers;
 	uint64_t isn_key[2];
+	uint64_t cookie_key[2];          /* syncookie.c's MAC */
+	uint64_t cookie_last_ns;         /* when a SYN was last answered with a cookie */
 	uint32_t nactive;                /* flows whose control loop is busy */
 	uint32_t nshare, share_max;      /* socket pairs held for handover.c */
 	/* event loop */
@@ -471,9 +477,15 @@ void sp_exc(struct sp *sp, const struct toffee_sp_exc *e, const uint8_t *frame);
 /** A READ_STATE completed: run @p act (SP_ACT_*) on the fresh state. */
 void sp_state_read(struct sp_conn *c, const struct toffee_flow *f, uint8_t act);
 void sp_rst_reply(struct sp *sp, const struct sp_seg *s);
+/** A segment answering @p s: addresses, ports and MACs swapped, the rest 0. */
+void sp_reply_init(const struct sp *sp, const struct sp_seg *s, struct sp_tcp_out *o);
 
 /* tcp_open.c */
 void sp_open_syn(struct sp *sp, const struct sp_seg *s);
+/** A segment for no connection that may be the final ACK of a handshake
+ *  answered with a SYN cookie: true if taken (the connection made, or the
+ *  segment dropped), false if the caller should answer it with a RST. */
+bool sp_open_cookie_ack(struct sp *sp, const struct sp_seg *s);
 bool sp_open_segment(struct sp_conn *c, const struct sp_seg *s);
 void sp_open_installed(struct sp_conn *c, int status);
 void sp_open_reinstall(struct sp_conn *c);

@@ -8,18 +8,23 @@
 
 #define SP_ACK_INTERVAL_NS 1000000ull   /* at most one exception ACK per ms and flow */
 
+void sp_reply_init(const struct sp *sp, const struct sp_seg *s, struct sp_tcp_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	memcpy(o->dst_mac, s->src_mac, 6);
+	memcpy(o->src_mac, sp->mac, 6);
+	o->saddr = s->daddr;
+	o->daddr = s->saddr;
+	o->sport = s->dport;
+	o->dport = s->sport;
+}
+
 void sp_rst_reply(struct sp *sp, const struct sp_seg *s)
 {
 	if (s->flags & SP_TH_RST)
 		return;                            /* never answer a RST */
 	struct sp_tcp_out o;
-	memset(&o, 0, sizeof(o));
-	memcpy(o.dst_mac, s->src_mac, 6);
-	memcpy(o.src_mac, sp->mac, 6);
-	o.saddr = s->daddr;
-	o.daddr = s->saddr;
-	o.sport = s->dport;
-	o.dport = s->sport;
+	sp_reply_init(sp, s, &o);
 	/* RFC 9293 §3.10.7.1: <SEQ=SEG.ACK><CTL=RST> if ACK is set, else
 	 * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
 	if (s->flags & SP_TH_ACK) {
@@ -63,7 +68,7 @@ static void no_flow(struct sp *sp, const struct sp_seg *s)
 	}
 	if ((s->flags & (SP_TH_SYN | SP_TH_ACK | SP_TH_RST)) == SP_TH_SYN)
 		sp_open_syn(sp, s);
-	else
+	else if (!sp_open_cookie_ack(sp, s))
 		sp_rst_reply(sp, s);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sp.h"
+#include "syncookie.h"
 
 #define SP_MAX_REINSTALLS 3u
 
@@ -67,6 +68,44 @@ void sp_open_send_syn(struct sp_conn *c)
 	sp_arm(sp, &c->tmr, sp->now + (uint64_t)c->rto.rto_us * 1000u);
 }
 
+/* A connection in SYN_RCVD for listener @p l, from the peer's SYN @p syn,
+ * with our ISN @p iss. */
+static struct sp_conn *passive_conn(struct sp *sp, struct sp_listener *l, const struct sp_seg *syn, uint32_t iss)
+{
+	struct sp_conn *c = sp_conn_new(sp, syn->daddr, syn->dport, syn->saddr, syn->sport);
+	if (!c)
+		return NULL;
+	sp_conn_attach(c, l->app);
+	c->passive = true;
+	c->lst = l;
+	c->irs = syn->seq;
+	c->iss = iss;
+	memcpy(c->mac, syn->src_mac, 6);          /* answer through whoever sent it */
+	struct sp_tcp_out unused;
+	memset(&unused, 0, sizeof(unused));
+	sp_neg_passive(&sp->cfg.syn, syn, sp->cfg.mtu, &c->neg, &unused);
+	sp_conn_set_state(c, SP_SYN_RCVD);
+	return c;
+}
+
+/* Answer SYN @p s with a cookie (syncookie.h), keeping nothing. */
+static void send_cookie_synack(struct sp *sp, const struct sp_seg *s)
+{
+	struct sp_seg syn;
+	struct sp_neg n;
+	struct sp_tcp_out o;
+	sp_cookie_syn(s, sp->cfg.syn.ts && s->opt.ts_ok, &syn);
+	sp_reply_init(sp, s, &o);
+	sp_neg_passive(&sp->cfg.syn, &syn, sp->cfg.mtu, &n, &o);
+	o.tsval = sp_ts_now(sp);
+	o.seq = sp_cookie_make(sp->cookie_key, sp->now, &syn, n.ts, &o.tsval);
+	o.ack = s->seq + 1;
+	o.win = (uint16_t)pref_window(sp);        /* never scaled in a SYN (RFC 7323 §2.2) */
+	sp_send_seg(sp, &o);
+	sp->cookie_last_ns = sp->now;
+	sp_count(sp, SP_CNT_COOKIE_SENT);
+}
+
 void sp_open_syn(struct sp *sp, const struct sp_seg *s)
 {
 	sp_count(sp, SP_CNT_SYN_RCVD);
@@ -81,27 +120,22 @@ void sp_open_syn(struct sp *sp, const struct sp_seg *s)
 		sp_rst_reply(sp, s);                 /* RFC 9293 §3.10.7.1 */
 		return;
 	}
-	if (l->nsyn >= sp->cfg.syn_backlog) {
-		sp_count(sp, SP_CNT_SYN_QUEUE_FULL);
-		return;                              /* the peer retries its SYN */
-	}
 	if (l->ninst >= l->backlog) {
 		sp_count(sp, SP_CNT_BACKLOG_FULL);
 		return;
 	}
-	struct sp_conn *c = sp_conn_new(sp, s->daddr, s->dport, s->saddr, s->sport);
+	bool full = l->nsyn >= sp->cfg.syn_backlog;
+	if (full)
+		sp_count(sp, SP_CNT_SYN_QUEUE_FULL);
+	if (sp->cfg.syncookies == SP_COOKIES_ALWAYS || (full && sp->cfg.syncookies == SP_COOKIES_AUTO)) {
+		send_cookie_synack(sp, s);
+		return;
+	}
+	if (full)
+		return;                              /* the peer retries its SYN */
+	struct sp_conn *c = passive_conn(sp, l, s, sp_conn_isn(sp, s->daddr, s->dport, s->saddr, s->sport));
 	if (!c)
 		return;
-	sp_conn_attach(c, l->app);
-	c->passive = true;
-	c->lst = l;
-	c->irs = s->seq;
-	c->iss = sp_conn_isn(sp, c->lip, c->lport, c->rip, c->rport);
-	memcpy(c->mac, s->src_mac, 6);            /* answer through whoever sent it */
-	struct sp_tcp_out unused;
-	memset(&unused, 0, sizeof(unused));
-	sp_neg_passive(&sp->cfg.syn, s, sp->cfg.mtu, &c->neg, &unused);
-	sp_conn_set_state(c, SP_SYN_RCVD);
 	send_synack(c);
 	sp_arm(sp, &c->tmr, sp->now + (uint64_t)c->rto.rto_us * 1000u);
 }
@@ -203,6 +237,34 @@ static void passive_established(struct sp_conn *c, const struct sp_seg *s)
 	}
 	sp_conn_set_state(c, SP_INSTALLING);
 	sp_conn_install(c, rcv_nxt, used, 0);
+}
+
+bool sp_open_cookie_ack(struct sp *sp, const struct sp_seg *s)
+{
+	/* Only while cookies may be out: any other stray ACK gets its RST
+	 * without a MAC computed (and is not counted as a bad cookie). */
+	if (sp->cfg.syncookies == SP_COOKIES_NEVER || !sp->cookie_last_ns ||
+	    sp->now - sp->cookie_last_ns > (2ull << SP_COOKIE_EPOCH_SHIFT))
+		return false;
+	bool wait;
+	struct sp_listener *l = sp_listener_for(sp, s, &wait);
+	struct sp_seg syn;
+	if (!l)
+		return false;
+	if (!sp_cookie_check(sp->cookie_key, sp->now, s, &syn)) {
+		sp_count(sp, SP_CNT_COOKIE_BAD);
+		return false;
+	}
+	if (l->ninst >= l->backlog) {
+		sp_count(sp, SP_CNT_BACKLOG_FULL);
+		return true;                         /* dropped: the peer sends again */
+	}
+	struct sp_conn *c = passive_conn(sp, l, &syn, s->ack - 1);
+	if (!c)
+		return true;
+	sp_count(sp, SP_CNT_COOKIE_OK);
+	passive_established(c, s);
+	return true;
 }
 
 /* Keep a copy of a segment that arrived while the INSTALL was in flight. */

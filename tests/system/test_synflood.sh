@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SYN floods against a toffee listener (root; skips without root, toffee-fw
+# or libtoffee): toffeed with --syn-backlog=32 and SYN cookies in their
+# default mode (auto: once a listener's SYN queue is full).
+#  1. a Linux client connects through a normal handshake (no cookie);
+#  2. 3,000 SYNs from spoofed sources (tests/system/synflood.py) fill the
+#     listener's SYN queue (32 half-open connections, no more) and are
+#     answered with cookies beyond it;
+#  3. while the queue is full, Linux clients still connect at once (each
+#     handshake within 0.5 s: a dropped SYN would be sent again after 1 s),
+#     through cookies: 10 echoes, 16 MiB each way (sha256), and a connection
+#     that negotiated timestamps, window scaling and SACK (toffee status
+#     --all);
+#  4. 3,000 spoofed ACKs with random acknowledgment numbers (forged cookie
+#     answers) make no connection and are each answered with a RST;
+#  5. no connections left but the flood's half-open ones (they go when
+#     their SYN-ACKs time out, after a minute); toffeed's memory not grown
+#     by the floods.
+# TSF_COOKIES=never runs the same with cookies off (step 3 then fails: the
+# check that the test can fail).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/system/netns.sh
+. tests/system/sysup.sh
+ns_require_root
+PY=/usr/bin/python3
+PEER=$PWD/tests/system/tf_peer.py
+FLOOD=$PWD/tests/system/synflood.py
+for f in build/bin/toffee-fw build/bin/toffeed build/lib/libtoffee-preload.so; do
+	[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
+done
+[ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
+sys_init tsf
+peer() { ip netns exec "$NS" timeout 150 "$PY" "$PEER" "$@"; }
+sys_up --toffeed-arg --syn-backlog=32 --toffeed-arg "--syncookies=${TSF_COOKIES:-auto}"
+ip netns exec "$NS" ping -c 2 -i 0.2 -W 5 "$US" >"$LOGS/ping.log" 2>&1 || fail "ping $US"
+start_app srv "$PY" "$PEER" server 7000
+wait_listen "$LOGS/srv.log"
+SP=$(cat "$TOFFEE_RUNDIR/toffeed.pid")
+kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+syn_rcvd() { "$TOFFEE" status | sed -n 's/.* port 7000 .* syn_rcvd \([0-9]*\) .*/\1/p'; }
+# a counter once it stopped moving (the NIC and toffeed work off a flood)
+settled() {
+	local v old=-1 i
+	for i in $(seq 50); do
+		v=$(counter "$1")
+		[ "$v" = "$old" ] && break
+		old=$v
+		sleep 0.2
+	done
+	echo "$v"
+}
+
+# ---- 1. a normal handshake ---------------------------------------------------------------
+peer echo "$US" 7000 1 >/dev/null || fail "echo before the flood"
+[ "$(counter syncookies_sent)" = 0 ] || fail "a cookie without a flood: $(counter syncookies_sent)"
+anon0=$(kb "$SP" RssAnon)
+echo "before the flood: ok (normal handshake)"
+
+# ---- 2. the SYN flood ----------------------------------------------------------------------
+ip netns exec "$NS" "$PY" "$FLOOD" "$US" 7000 3000 syn 1 >"$LOGS/flood.log" 2>&1 || fail "flood: $(cat "$LOGS/flood.log")"
+sent=$(settled syncookies_sent)
+full=$(counter syn_queue_full)
+nsyn=$(syn_rcvd)
+[ "$nsyn" -le 32 ] || fail "$nsyn half-open connections (backlog 32)"
+[ "$full" -ge 1000 ] || fail "syn_queue_full $full after 3,000 SYNs"
+if [ "${TSF_COOKIES:-auto}" != never ]; then
+	[ "$sent" -ge 1000 ] || fail "syncookies_sent $sent after 3,000 SYNs"
+fi
+echo "SYN flood: ok ($(counter syn_rcvd) SYNs seen, $nsyn half-open, $full beyond the queue, $sent cookies sent)"
+
+# ---- 3. clients during the flood ---------------------------------------------------------------
+acc0=$(counter syncookies_accepted)
+ip netns exec "$NS" "$PY" - "$US" >"$LOGS/connect.log" 2>&1 <<'EOF' || fail "connecting during the flood: $(cat "$LOGS/connect.log")"
+import socket, sys, time
+worst = 0
+for i in range(10):
+    t = time.time()
+    s = socket.create_connection((sys.argv[1], 7000), timeout=5)
+    worst = max(worst, time.time() - t)
+    s.sendall(b"Eping%d" % i)
+    got = b""
+    while len(got) < 5:
+        got += s.recv(5 - len(got))
+    assert got == b"ping%d" % i, got
+    s.close()
+print("worst handshake %.3f s" % worst)
+sys.exit(0 if worst < 0.5 else "a handshake took %.3f s" % worst)
+EOF
+[ "$(syn_rcvd)" -le 32 ] && [ "$(syn_rcvd)" -ge 16 ] || fail "the SYN queue is no longer full: $(syn_rcvd)"
+peer send "$US" 7000 $((16 << 20)) || fail "16 MiB Linux -> toffee through a cookie"
+peer recv "$US" 7000 $((16 << 20)) || fail "16 MiB toffee -> Linux through a cookie"
+# a connection held open: what it negotiated
+ip netns exec "$NS" "$PY" -c "
+import socket, sys, time
+s = socket.create_connection(('$US', 7000), timeout=5)
+s.sendall(b'E')
+print(s.getsockname()[1], flush=True)
+time.sleep(3)
+" >"$LOGS/held.log" 2>&1 &
+PIDS_STARTED+=($!)
+wait_log "$LOGS/held.log" '^[0-9]'
+hport=$(head -1 "$LOGS/held.log")
+sleep 0.3
+"$TOFFEE" status --all >"$LOGS/status-all.txt"
+opts=$(awk -v p="$PEERIP:$hport" '$0 ~ p && / ESTABLISHED / { f = 1; next } f && /options:/ { print; exit }' "$LOGS/status-all.txt")
+grep -q "options: ts ws sack" <<<"$opts" || fail "the held connection's options: '$opts'"
+acc=$(($(counter syncookies_accepted) - acc0))
+[ "$acc" -ge 13 ] || fail "syncookies_accepted grew by $acc for 13 connections"
+echo "during the flood: ok ($(cat "$LOGS/connect.log"); 16 MiB each way; $(xargs <<<"$opts"); $acc connections through cookies)"
+
+# ---- 4. forged cookie answers -----------------------------------------------------------------------
+flows0=$(status_field flows)
+bad0=$(counter syncookies_rejected)
+rst0=$(counter rst_closed_port)
+ip netns exec "$NS" "$PY" "$FLOOD" "$US" 7000 3000 ack 2 >>"$LOGS/flood.log" 2>&1 || fail "ACK flood: $(cat "$LOGS/flood.log")"
+bad=$(($(settled syncookies_rejected) - bad0))
+rst=$(($(counter rst_closed_port) - rst0))
+[ "$bad" -ge 1000 ] || fail "syncookies_rejected grew by $bad for 3,000 forged ACKs"
+[ "$rst" -ge "$bad" ] || fail "$bad forged ACKs refused, $rst RSTs"
+[ "$(status_field flows)" -le "$flows0" ] || fail "flows $flows0 -> $(status_field flows) after forged ACKs"
+echo "forged ACKs: ok ($bad refused, $rst RSTs, no connection made)"
+
+# ---- 5. afterwards ---------------------------------------------------------------------------------
+for _ in $(seq 100); do [ "$(status_field flows)" = "$(syn_rcvd)" ] && break; sleep 0.1; done
+[ "$(status_field flows)" = "$(syn_rcvd)" ] || fail "connections left: $("$TOFFEE" status --brief), $(syn_rcvd) half-open"
+anon1=$(kb "$SP" RssAnon)
+[ $((anon1 - anon0)) -le 4096 ] || fail "toffeed's private memory grew by $((anon1 - anon0)) kB"
+echo "afterwards: ok (toffeed RssAnon $anon0 -> $anon1 kB)"
+echo "ok"
