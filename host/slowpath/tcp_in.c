@@ -100,7 +100,14 @@ static void on_flow(struct sp_conn *c, unsigned reason, const struct sp_seg *s)
 			sp_conn_read(c, SP_ACT_ACK);
 		break;
 	case TOFFEE_EXC_RST:
-		c->rst_seq = s->seq;
+		/* Checked against the state the READ_STATE brings; more than a
+		 * few in one round are a flood (a real peer's RST comes again
+		 * with its next segment). */
+		if (c->nrst == SP_RST_PENDING) {
+			sp_count(sp, SP_CNT_RST_IGNORED);
+			break;
+		}
+		c->rst_seq[c->nrst++] = s->seq;
 		sp_conn_read(c, SP_ACT_RST_CHECK);
 		break;
 	case TOFFEE_EXC_NO_ACK:
@@ -181,16 +188,21 @@ void sp_state_read(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
 		/* RFC 5961 §3.2: exactly RCV.NXT resets; elsewhere in the window
 		 * asks for a challenge ACK; outside it is dropped. */
 		uint32_t wnd = f->rx_avail ? f->rx_avail : 1;
-		if (c->rst_seq == f->rcv_nxt) {
-			sp_count(sp, SP_CNT_RST_RCVD);
-			sp_close_reset(c, -ECONNRESET);
-			return;
-		}
-		if (sp_seq_gt(c->rst_seq, f->rcv_nxt) && sp_seq_lt(c->rst_seq, f->rcv_nxt + wnd)) {
-			sp_count(sp, SP_CNT_RST_CHALLENGE);
-			act |= SP_ACT_ACK;
-		} else {
-			sp_count(sp, SP_CNT_RST_IGNORED);
+		unsigned n = c->nrst;
+		c->nrst = 0;
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t q = c->rst_seq[i];
+			if (q == f->rcv_nxt) {
+				sp_count(sp, SP_CNT_RST_RCVD);
+				sp_close_reset(c, -ECONNRESET);
+				return;
+			}
+			if (sp_seq_gt(q, f->rcv_nxt) && sp_seq_lt(q, f->rcv_nxt + wnd)) {
+				sp_count(sp, SP_CNT_RST_CHALLENGE);
+				act |= SP_ACT_ACK;         /* one challenge ACK per round */
+			} else {
+				sp_count(sp, SP_CNT_RST_IGNORED);
+			}
 		}
 	}
 	if (act & SP_ACT_ACK)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# SYN floods against a toffee listener (root; skips without root, toffee-fw
-# or libtoffee): toffeed with --syn-backlog=32 and SYN cookies in their
-# default mode (auto: once a listener's SYN queue is full).
+# A hostile peer (root; skips without root, toffee-fw or libtoffee): SYN
+# floods, forged SYN-cookie answers and blind resets against toffeed with
+# --syn-backlog=32 and SYN cookies in their default mode (auto: once a
+# listener's SYN queue is full). Spoofed segments come from
+# tests/system/spoof.py (a raw socket in the peer namespace).
 #  1. a Linux client connects through a normal handshake (no cookie);
-#  2. 3,000 SYNs from spoofed sources (tests/system/synflood.py) fill the
+#  2. 3,000 SYNs from spoofed sources fill the
 #     listener's SYN queue (32 half-open connections, no more) and are
 #     answered with cookies beyond it;
 #  3. while the queue is full, Linux clients still connect at once (each
@@ -13,7 +15,11 @@
 #     --all);
 #  4. 3,000 spoofed ACKs with random acknowledgment numbers (forged cookie
 #     answers) make no connection and are each answered with a RST;
-#  5. no connections left but the flood's half-open ones (they go when
+#  5. blind attacks on a connection while it moves 512 MiB (RFC 5961): 5,000
+#     RSTs and 200 SYNs with its 4-tuple and random sequence numbers; the
+#     transfer completes intact, no RST is accepted, each is counted as
+#     ignored or challenged, the SYNs get challenge ACKs;
+#  6. no connections left but the flood's half-open ones (they go when
 #     their SYN-ACKs time out, after a minute); toffeed's memory not grown
 #     by the floods.
 # TSF_COOKIES=never runs the same with cookies off (step 3 then fails: the
@@ -25,7 +31,7 @@ cd "$(dirname "$0")/../.."
 ns_require_root
 PY=/usr/bin/python3
 PEER=$PWD/tests/system/tf_peer.py
-FLOOD=$PWD/tests/system/synflood.py
+SPOOF=$PWD/tests/system/spoof.py
 for f in build/bin/toffee-fw build/bin/toffeed build/lib/libtoffee-preload.so; do
 	[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
 done
@@ -58,7 +64,7 @@ anon0=$(kb "$SP" RssAnon)
 echo "before the flood: ok (normal handshake)"
 
 # ---- 2. the SYN flood ----------------------------------------------------------------------
-ip netns exec "$NS" "$PY" "$FLOOD" "$US" 7000 3000 syn 1 >"$LOGS/flood.log" 2>&1 || fail "flood: $(cat "$LOGS/flood.log")"
+ip netns exec "$NS" "$PY" "$SPOOF" syn "$US" 7000 3000 1 >"$LOGS/flood.log" 2>&1 || fail "flood: $(cat "$LOGS/flood.log")"
 sent=$(settled syncookies_sent)
 full=$(counter syn_queue_full)
 nsyn=$(syn_rcvd)
@@ -113,7 +119,7 @@ echo "during the flood: ok ($(cat "$LOGS/connect.log"); 16 MiB each way; $(xargs
 flows0=$(status_field flows)
 bad0=$(counter syncookies_rejected)
 rst0=$(counter rst_closed_port)
-ip netns exec "$NS" "$PY" "$FLOOD" "$US" 7000 3000 ack 2 >>"$LOGS/flood.log" 2>&1 || fail "ACK flood: $(cat "$LOGS/flood.log")"
+ip netns exec "$NS" "$PY" "$SPOOF" ack "$US" 7000 3000 2 >>"$LOGS/flood.log" 2>&1 || fail "ACK flood: $(cat "$LOGS/flood.log")"
 bad=$(($(settled syncookies_rejected) - bad0))
 rst=$(($(counter rst_closed_port) - rst0))
 [ "$bad" -ge 1000 ] || fail "syncookies_rejected grew by $bad for 3,000 forged ACKs"
@@ -121,7 +127,30 @@ rst=$(($(counter rst_closed_port) - rst0))
 [ "$(status_field flows)" -le "$flows0" ] || fail "flows $flows0 -> $(status_field flows) after forged ACKs"
 echo "forged ACKs: ok ($bad refused, $rst RSTs, no connection made)"
 
-# ---- 5. afterwards ---------------------------------------------------------------------------------
+# ---- 5. blind resets ----------------------------------------------------------------------------
+ign0=$(counter rst_rcvd_ignored) chal0=$(counter rst_rcvd_challenged) acc0=$(counter rst_rcvd_accepted)
+synch0=$(counter syn_challenged)
+peer send "$US" 7000 $((512 << 20)) >"$LOGS/victim.log" 2>&1 &
+VICTIM=$!
+PIDS_STARTED+=($VICTIM)
+sport=
+for _ in $(seq 100); do
+	sport=$(ip netns exec "$NS" ss -Htn state established "( dport = :7000 )" | awk '{ n = split($3, a, ":"); print a[n]; exit }')
+	[ -n "$sport" ] && break
+	sleep 0.05
+done
+[ -n "$sport" ] || fail "the transfer's connection never showed in ss"
+ip netns exec "$NS" "$PY" "$SPOOF" rst "$US" 7000 5000 3 "$PEERIP:$sport" >>"$LOGS/flood.log" 2>&1 || fail "RSTs: $(cat "$LOGS/flood.log")"
+ip netns exec "$NS" "$PY" "$SPOOF" syn "$US" 7000 200 4 "$PEERIP:$sport" >>"$LOGS/flood.log" 2>&1 || fail "SYNs: $(cat "$LOGS/flood.log")"
+wait $VICTIM || fail "the transfer under blind resets: $(cat "$LOGS/victim.log")"
+ign=$(($(counter rst_rcvd_ignored) - ign0)) chal=$(($(counter rst_rcvd_challenged) - chal0))
+acc=$(($(counter rst_rcvd_accepted) - acc0)) synch=$(($(counter syn_challenged) - synch0))
+[ "$acc" = 0 ] || fail "$acc blind RSTs accepted"
+[ $((ign + chal)) -ge 1000 ] || fail "5,000 blind RSTs: $ign ignored, $chal challenged"
+[ "$synch" -ge 1 ] || fail "no challenge ACK for 200 SYNs on the connection"
+echo "blind resets: ok (512 MiB intact; 5,000 RSTs: $ign ignored, $chal challenged, 0 accepted; 200 SYNs: $synch challenged)"
+
+# ---- 6. afterwards ---------------------------------------------------------------------------------
 for _ in $(seq 100); do [ "$(status_field flows)" = "$(syn_rcvd)" ] && break; sleep 0.1; done
 [ "$(status_field flows)" = "$(syn_rcvd)" ] || fail "connections left: $("$TOFFEE" status --brief), $(syn_rcvd) half-open"
 anon1=$(kb "$SP" RssAnon)
