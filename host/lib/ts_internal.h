@@ -121,6 +121,7 @@ struct ts_sock {
 	int      backlog;
 	uint32_t hold;                  /**< calls in progress that dropped the lock */
 	uint32_t rgen;                  /**< bumped on every readiness change */
+	bool     v6;                    /**< an AF_INET6 socket: IPv4 through IPv4-mapped addresses */
 	struct sockaddr_in local, peer;
 	struct toffee_conn *conn;
 	struct toffee_listener *lst;
@@ -167,6 +168,7 @@ struct ts_global {
 	uint32_t gen;                   /**< bumped in a fork child */
 	bool     fallback;              /**< TOFFEE_FALLBACK: kernel stack if no toffeed */
 	bool     disabled;              /**< TOFFEE_DISABLE: everything passes through */
+	bool     no_inet6;              /**< TOFFEE_INET6=0: AF_INET6 sockets pass through */
 	bool     warned;
 	unsigned spin_us;
 	pid_t    pid;                   /**< this process (a vfork child differs) */
@@ -291,7 +293,12 @@ TF_HIDDEN int ts_sock_take_error(struct ts_sock *s);
 TF_HIDDEN void ts_sock_on_event(struct ts_sock *s, const struct toffee_event *e);
 TF_HIDDEN void ts_addr_from(struct sockaddr_in *sa, const struct toffee_addr *a);
 /** Copy an address out with truncation semantics. */
-TF_HIDDEN void ts_addr_out(const struct sockaddr_in *sa, struct sockaddr *out, socklen_t *len);
+/** Hand socket @p s (behind @p fd) to the kernel (locked). @return TS_PASS or -errno. */
+TF_HIDDEN int ts_sock_to_kernel(int fd, struct ts_sock *s);
+/** Give address @p sa of socket @p s to the application (IPv4-mapped for
+ *  an AF_INET6 socket). */
+TF_HIDDEN void ts_addr_out(const struct ts_sock *s, const struct sockaddr_in *sa, struct sockaddr *out,
+			   socklen_t *len);
 
 /* ts_io.c */
 TF_HIDDEN ssize_t ts_op_recv(int fd, const struct iovec *iov, int iovcnt, int flags,

@@ -82,6 +82,19 @@ int ts_op_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 	} else if (level == IPPROTO_TCP && name == TCP_NODELAY) {
 		rc = get_int(val, len, &v);
 		s->nodelay = v;
+	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && s->v6) {
+		rc = kr ? kr : get_int(val, len, &v);
+		if (!rc && v) {
+			if (s->bound || s->mode != TS_NEW) {
+				/* after bind(), which Linux refuses (our kernel
+				 * socket is not bound: undo it there) */
+				int zero = 0;
+				ts_real.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+				rc = -EINVAL;
+			} else {
+				rc = ts_sock_to_kernel(fd, s);   /* IPv6 only: nothing for toffee */
+			}
+		}
 	} else {
 		rc = kr;
 	}
@@ -125,7 +138,7 @@ int ts_op_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		switch (name) {
 		case SO_ERROR: rc = put_int(val, len, ts_sock_take_error(s)); goto out;
 		case SO_TYPE: rc = put_int(val, len, SOCK_STREAM); goto out;
-		case SO_DOMAIN: rc = put_int(val, len, AF_INET); goto out;
+		case SO_DOMAIN: rc = put_int(val, len, s->v6 ? AF_INET6 : AF_INET); goto out;
 		case SO_PROTOCOL: rc = put_int(val, len, IPPROTO_TCP); goto out;
 		case SO_ACCEPTCONN: rc = put_int(val, len, s->mode == TS_LISTEN); goto out;
 		case SO_REUSEADDR: rc = put_int(val, len, s->reuseaddr); goto out;
@@ -187,7 +200,7 @@ int ts_op_getsockname(int fd, struct sockaddr *a, socklen_t *len)
 	ts_lock();
 	struct ts_sock *s = ts_sock_get_locked(fd, &rc);
 	if (s)
-		ts_addr_out(&s->local, a, len);
+		ts_addr_out(s, &s->local, a, len);
 	ts_unlock();
 	return rc;
 }
@@ -201,7 +214,7 @@ int ts_op_getpeername(int fd, struct sockaddr *a, socklen_t *len)
 	struct ts_sock *s = ts_sock_get_locked(fd, &rc);
 	if (s) {
 		if (s->mode == TS_CONNECTED)
-			ts_addr_out(&s->peer, a, len);
+			ts_addr_out(s, &s->peer, a, len);
 		else
 			rc = -ENOTCONN;
 	}

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Socket life cycle: socket, bind, listen, accept, connect, shutdown,
  * close; falling back to the kernel socket that backs every toffee socket
- * (loopback addresses, toffeed not reachable). */
+ * (loopback addresses, IPv6 addresses, toffeed not reachable).
+ *
+ * AF_INET6 sockets are toffee sockets too (dual-stack servers and
+ * clients: iperf3, Java, Node.js bind to :: by default): toffee carries
+ * their IPv4 traffic, which they see as IPv4-mapped addresses
+ * (::ffff:a.b.c.d), as the kernel shows it. Binding or connecting to a
+ * real IPv6 address, or IPV6_V6ONLY, hands the socket to the kernel. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,8 +18,8 @@
 
 bool ts_want(int domain, int type, int protocol)
 {
-	return !ts.disabled && domain == AF_INET && (type & 0xf) == SOCK_STREAM &&
-	       (protocol == 0 || protocol == IPPROTO_TCP);
+	return !ts.disabled && (domain == AF_INET || (domain == AF_INET6 && !ts.no_inet6)) &&
+	       (type & 0xf) == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
 }
 
 void ts_addr_from(struct sockaddr_in *sa, const struct toffee_addr *a)
@@ -29,13 +35,66 @@ static struct toffee_addr addr_to(const struct sockaddr_in *sa)
 	return (struct toffee_addr){ ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port) };
 }
 
-void ts_addr_out(const struct sockaddr_in *sa, struct sockaddr *out, socklen_t *len)
+/* @p sa as socket @p s shows it: itself, or for an AF_INET6 socket the
+ * IPv4-mapped address (:: for the IPv4 wildcard). @return its length. */
+static socklen_t addr_export(const struct ts_sock *s, const struct sockaddr_in *sa, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s->v6) {
+		memcpy(out, sa, sizeof(*sa));
+		return sizeof(*sa);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = sa->sin_port;
+	if (sa->sin_addr.s_addr) {
+		s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6->sin6_addr.s6_addr[12], &sa->sin_addr.s_addr, 4);
+	}
+	return sizeof(*s6);
+}
+
+void ts_addr_out(const struct ts_sock *s, const struct sockaddr_in *sa, struct sockaddr *out, socklen_t *len)
 {
 	if (!out || !len)
 		return;
-	size_t n = *len < sizeof(*sa) ? *len : sizeof(*sa);
-	memcpy(out, sa, n);
-	*len = sizeof(*sa);
+	struct sockaddr_storage st;
+	socklen_t full = addr_export(s, sa, &st);
+	memcpy(out, &st, *len < full ? *len : full);
+	*len = full;
+}
+
+/* What bind() or connect() was given, as an IPv4 address for toffee.
+ * @return 0 (in @p out), 1 if toffee cannot carry it (an IPv6 address, the
+ * IPv6 wildcard when @p connecting: the kernel's loopback), or -errno. */
+static int addr_import(const struct ts_sock *s, const struct sockaddr *a, socklen_t len, bool connecting,
+		       struct sockaddr_in *out)
+{
+	if (!s->v6) {
+		if (len < sizeof(struct sockaddr_in))
+			return -EINVAL;
+		if (a->sa_family != AF_INET)
+			return -EAFNOSUPPORT;
+		memcpy(out, a, sizeof(*out));
+		return 0;
+	}
+	if (len < 24)                         /* SIN6_LEN_RFC2133, as Linux checks */
+		return -EINVAL;
+	if (a->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	struct sockaddr_in6 s6;
+	memset(&s6, 0, sizeof(s6));
+	memcpy(&s6, a, len < sizeof(s6) ? len : sizeof(s6));
+	const uint8_t *b = s6.sin6_addr.s6_addr;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = s6.sin6_port;
+	if (memcmp(b, mapped, 12) == 0) {
+		memcpy(&out->sin_addr.s_addr, b + 12, 4);
+		return 0;
+	}
+	return IN6_IS_ADDR_UNSPECIFIED(&s6.sin6_addr) && !connecting ? 0 : 1;
 }
 
 static bool is_loopback(const struct sockaddr_in *sa)
@@ -174,6 +233,7 @@ int ts_op_socket(int domain, int type, int protocol)
 	if (!s)
 		return fd;                  /* no memory: a plain kernel socket */
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	s->v6 = domain == AF_INET6;
 	s->o.nfd = 1;
 	ts_lock();
 	if (ts_fd_set(fd, &s->o) < 0) {
@@ -186,7 +246,7 @@ int ts_op_socket(int domain, int type, int protocol)
 
 /* Toffee is not for this socket: forget it, the kernel socket takes over.
  * Replays bind() and moves epoll registrations to the real epoll sets. */
-static int to_kernel(int fd, struct ts_sock *s)
+int ts_sock_to_kernel(int fd, struct ts_sock *s)
 {
 	int fds[64];
 	int n = ts_fd_find(&s->o, fds, 64);
@@ -201,7 +261,9 @@ static int to_kernel(int fd, struct ts_sock *s)
 		ts_ep_forget_sock(s, ifd);
 		ts_real.epoll_ctl(efd, EPOLL_CTL_ADD, ifd, &ev);
 	}
-	if (s->bound && ts_real.bind(fd, (struct sockaddr *)&s->local, sizeof(s->local)) < 0)
+	struct sockaddr_storage st;
+	socklen_t sl = addr_export(s, &s->local, &st);
+	if (s->bound && ts_real.bind(fd, (struct sockaddr *)&st, sl) < 0)
 		rc = -errno;
 	s->o.nfd = 0;
 	s->closed = true;
@@ -220,21 +282,23 @@ static void real_cloexec(int fd)
 
 int ts_op_bind(int fd, const struct sockaddr *a, socklen_t len)
 {
-	if (!a || len < sizeof(struct sockaddr_in))
+	if (!a)
 		return -EINVAL;
-	if (a->sa_family != AF_INET)
-		return -EAFNOSUPPORT;
 	int rc = 0;
 	ts_lock();
 	struct ts_sock *s = ts_sock_get_locked(fd, &rc);
 	if (!s)
 		goto out;
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
-	if (s->mode != TS_NEW || s->bound) {
+	struct sockaddr_in v4;
+	const struct sockaddr_in *sin = &v4;
+	int kind = addr_import(s, a, len, false, &v4);
+	if (kind < 0) {
+		rc = kind;
+	} else if (s->mode != TS_NEW || s->bound) {
 		rc = -EINVAL;
-	} else if (is_loopback(sin)) {
+	} else if (kind || is_loopback(sin)) {
 		s->bound = false;
-		rc = to_kernel(fd, s);     /* TS_PASS: libc binds */
+		rc = ts_sock_to_kernel(fd, s);     /* TS_PASS: libc binds */
 	} else {
 		s->local = *sin;
 		s->bound = true;
@@ -261,14 +325,14 @@ int ts_op_listen(int fd, int backlog)
 	}
 	rc = ts_ctx_ensure();
 	if (rc < 0) {
-		rc = ts.fallback ? to_kernel(fd, s) : -ENETDOWN;
+		rc = ts.fallback ? ts_sock_to_kernel(fd, s) : -ENETDOWN;
 		goto out;
 	}
 	struct toffee_addr la = s->bound ? addr_to(&s->local) : (struct toffee_addr){ 0, 0 };
 	unsigned fl = (s->reuseport ? TOFFEE_F_REUSEPORT : 0) | (s->nodelay ? TOFFEE_F_NODELAY : 0);
 	rc = toffee_listen(ts.ctx, &la, backlog, fl, s, &s->lst);
 	if (rc == -EADDRNOTAVAIL && la.ip && ts.fallback) {
-		rc = to_kernel(fd, s);      /* an address of another interface */
+		rc = ts_sock_to_kernel(fd, s);      /* an address of another interface */
 		goto out;
 	}
 	if (rc < 0)
@@ -343,7 +407,7 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 		}
 		if (toffee_accept_pending(s->lst)) {
 			struct ts_sock *ns = sock_new();
-			int nfd = ns ? tf_sys_socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+			int nfd = ns ? tf_sys_socket(s->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
 			if (nfd < 0 || ts_fd_set(nfd, &ns->o) < 0) {
 				rc = ns ? (nfd < 0 ? -errno : -ENOMEM) : -ENOMEM;
 				if (nfd >= 0)
@@ -357,6 +421,7 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 			ns->mode = TS_CONNECTED;
 			ns->conn = c;
 			ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
+			ns->v6 = s->v6;
 			ns->nodelay = s->nodelay;
 			ns->keepalive = s->keepalive;
 			ns->rcvbuf = s->rcvbuf;
@@ -366,7 +431,7 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 			ns->bound = true;
 			toffee_conn_set_user(c, ns);
 			conn_addrs(ns);
-			ts_addr_out(&ns->peer, a, len);
+			ts_addr_out(ns, &ns->peer, a, len);
 			rc = nfd;
 			break;
 		}
@@ -427,16 +492,20 @@ int ts_op_connect(int fd, const struct sockaddr *a, socklen_t len)
 {
 	if (!a || len < sizeof(sa_family_t))
 		return -EINVAL;
-	if (a->sa_family != AF_INET)
-		return a->sa_family == AF_UNSPEC ? -EOPNOTSUPP : -EAFNOSUPPORT;
-	if (len < sizeof(struct sockaddr_in))
-		return -EINVAL;
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
+	if (a->sa_family == AF_UNSPEC)
+		return -EOPNOTSUPP;
 	int rc = 0;
 	ts_lock();
 	struct ts_sock *s = ts_sock_get_locked(fd, &rc);
 	if (!s)
 		goto out;
+	struct sockaddr_in v4;
+	const struct sockaddr_in *sin = &v4;
+	int kind = addr_import(s, a, len, true, &v4);
+	if (kind < 0) {
+		rc = kind;
+		goto out;
+	}
 	switch (s->mode) {
 	case TS_LISTEN:
 		rc = -EINVAL;
@@ -450,13 +519,13 @@ int ts_op_connect(int fd, const struct sockaddr *a, socklen_t len)
 	default:
 		break;
 	}
-	if (is_loopback(sin)) {
-		rc = to_kernel(fd, s);
+	if (kind || is_loopback(sin)) {
+		rc = ts_sock_to_kernel(fd, s);
 		goto out;
 	}
 	rc = ts_ctx_ensure();
 	if (rc < 0) {
-		rc = ts.fallback ? to_kernel(fd, s) : -ENETUNREACH;
+		rc = ts.fallback ? ts_sock_to_kernel(fd, s) : -ENETUNREACH;
 		goto out;
 	}
 	struct toffee_addr ra = addr_to(sin), la = addr_to(&s->local);

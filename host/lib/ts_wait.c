@@ -484,6 +484,8 @@ void ts_global_init(void)
 	ts.pid = getpid();
 	const char *v = getenv("TOFFEE_DISABLE");
 	ts.disabled = v && *v && strcmp(v, "0") != 0;
+	v = getenv("TOFFEE_INET6");
+	ts.no_inet6 = v && strcmp(v, "0") == 0;
 	v = getenv("TOFFEE_FALLBACK");
 	if (v && *v)
 		ts.fallback = strcmp(v, "0") != 0;

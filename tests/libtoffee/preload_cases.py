@@ -355,6 +355,64 @@ def loopback_and_udp_pass_through():
 
 
 @case
+def dual_stack_inet6():
+    """AF_INET6 sockets carry IPv4 through toffee as IPv4-mapped addresses
+    (dual-stack servers bind to ::); IPV6_V6ONLY and IPv6 addresses are
+    the kernel's; IPV6_V6ONLY after bind is refused, as Linux does."""
+    p = port()
+    ls = socket.socket(socket.AF_INET6)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("::", p))
+    ls.listen(4)
+    assert ls.getsockname()[:2] == ("::", p), ls.getsockname()
+    assert ls.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN) == socket.AF_INET6
+    c4 = socket.create_connection((PEER, p), timeout=10)        # an IPv4 client
+    s4, a4 = ls.accept()
+    assert s4.family == socket.AF_INET6
+    assert a4[:2] == ("::ffff:" + c4.getsockname()[0], c4.getsockname()[1]), (a4, c4.getsockname())
+    assert s4.getsockname()[0].startswith("::ffff:") and s4.getsockname()[1] == p, s4.getsockname()
+    c6 = socket.socket(socket.AF_INET6)                          # IPv6 API, IPv4 peer
+    c6.settimeout(10)
+    c6.connect(("::ffff:" + PEER, p))
+    s6, a6 = ls.accept()
+    assert c6.getpeername()[:2] == ("::ffff:" + PEER, p), c6.getpeername()
+    assert a6[0] == c6.getsockname()[0] and a6[1] == c6.getsockname()[1], (a6, c6.getsockname())
+    c4.sendall(b"four")
+    assert recv_all(s4, 4) == b"four"
+    c6.sendall(b"six")
+    assert recv_all(s6, 3) == b"six"
+    s6.sendall(b"back")
+    assert recv_all(c6, 4) == b"back"
+    for x in (c4, c6, s4, s6, ls):
+        x.close()
+    t = socket.socket(socket.AF_INET6)
+    t.bind(("::", 0))
+    try:
+        t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        raise AssertionError("IPV6_V6ONLY after bind accepted")
+    except OSError as e:
+        assert e.errno == errno.EINVAL, e
+    t.close()
+    try:
+        k = socket.socket(socket.AF_INET6)
+        k.bind(("::1", 0))
+    except OSError:
+        print("(no IPv6 loopback here: the kernel's IPv6 part skipped)", flush=True)
+        return
+    o = socket.socket(socket.AF_INET6)                           # IPv6 only: the kernel's
+    o.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    o.bind(("::", 0))
+    for ls in (k, o):
+        ls.listen(2)
+        kc = socket.create_connection(("::1", ls.getsockname()[1]), timeout=10)
+        ks, _ = ls.accept()
+        kc.sendall(b"v6")
+        assert recv_all(ks, 2) == b"v6"
+        for x in (kc, ks, ls):
+            x.close()
+
+
+@case
 def fork_child_rules():
     c, s = pair()
     p = port()

@@ -6,8 +6,11 @@
 #    redis-server  <- redis-benchmark (SET/GET/INCR/LPUSH/LPOP, 50 clients)
 #    memcached     <- memcslap (8 threads)
 #    python http.server <- curl, a 16 MiB file, sha256
+#    iperf3 -s (a dual-stack AF_INET6 socket bound to ::) <- iperf3 -c,
+#      64 MiB each way
 #  clients on toffee, servers on the peer:
-#    redis-benchmark -> redis-server, curl -> python http.server (sha256)
+#    redis-benchmark -> redis-server, curl -> python http.server (sha256),
+#    iperf3 -c -> iperf3 -s (64 MiB)
 # and at the end no flows and no contexts are left (`toffee status`).
 # Each must really run on toffee: a server's pid holds a toffee context, and
 # the NIC's counters grew by at least one installed flow per client
@@ -22,7 +25,7 @@ TOFFEE=$PWD/build/bin/toffee
 PY=/usr/bin/python3
 [ -x build/bin/toffee-fw ] && [ -x "$TOFFEE" ] || { echo "skip: toffee-fw / toffee not built"; exit 77; }
 [ -f build/lib/libtoffee-preload.so ] || { echo "skip: libtoffee-preload.so not built"; exit 77; }
-for p in redis-server redis-benchmark redis-cli memcached memcslap curl "$PY"; do
+for p in redis-server redis-benchmark redis-cli memcached memcslap curl iperf3 "$PY"; do
 	command -v "$p" >/dev/null || { echo "skip: $p not installed"; exit 77; }
 done
 S=$NS_SUFFIX
@@ -147,6 +150,23 @@ moved http.server $c0 3 150 $((3 * (16 << 20)))
 kill "$BG_PID"
 echo "http.server on toffee: ok (3 x 16 MiB, sha256; $MOVED)"
 
+# iperf3 listens on a dual-stack AF_INET6 socket (::): IPv4-mapped on toffee.
+on iperf iperf3 -s -p 5201 --forceflush
+wait_for "$LOGS/iperf.log" "Server listening"
+on_toffee iperf3 $BG_PID
+c0=$(snap)
+out=$(peer timeout 120 iperf3 -c $US -p 5201 -n 64M 2>&1)
+grep -q "receiver" <<<"$out" && ! grep -qi "error" <<<"$out" || fail "iperf3 -c from the peer: $out"
+out2=$(peer timeout 120 iperf3 -c $US -p 5201 -n 64M -R 2>&1)
+grep -q "receiver" <<<"$out2" && ! grep -qi "error" <<<"$out2" || fail "iperf3 -c -R from the peer: $out2"
+# (iperf3 prints an IPv4-mapped peer as plain IPv4)
+grep -q "Accepted connection from $PEERIP" "$LOGS/iperf.log" || fail "iperf3's peer address: $(grep Accepted "$LOGS/iperf.log")"
+# two tests of a control and a data connection each; 64 MiB each way, of
+# which the receiver reads what arrived before the end of the test
+moved iperf3 $c0 4 $((48 << 20)) $((48 << 20))
+kill "$BG_PID"
+echo "iperf3 on toffee: ok ($(grep receiver <<<"$out" | tr -s ' ' | cut -d' ' -f7-8) in, $(grep receiver <<<"$out2" | tr -s ' ' | cut -d' ' -f7-8) out; $MOVED)"
+
 # ---- clients on toffee --------------------------------------------------------------
 ip netns exec "$NS" redis-server --port 6380 --save '' --appendonly no --protected-mode no >"$LOGS/peer-redis.log" 2>&1 &
 PIDS_STARTED+=($!)
@@ -166,6 +186,15 @@ got=$("$TOFFEE" run -- timeout 120 curl -s http://$PEERIP:8081/blob | sha256sum 
 [ "$got" = "$want" ] || fail "curl on toffee: sha256 $got, want $want"
 moved curl $c0 1 $((16 << 20)) 50
 echo "curl on toffee: ok (16 MiB, sha256; $MOVED)"
+
+ip netns exec "$NS" iperf3 -s -p 5202 --forceflush >"$LOGS/peer-iperf.log" 2>&1 &
+PIDS_STARTED+=($!)
+wait_for "$LOGS/peer-iperf.log" "Server listening"
+c0=$(snap)
+out=$("$TOFFEE" run -- timeout 120 iperf3 -c $PEERIP -p 5202 -n 64M 2>&1)
+grep -q "receiver" <<<"$out" && ! grep -qi "error" <<<"$out" || fail "iperf3 -c on toffee: $out"
+moved iperf3-client $c0 2 50 $((48 << 20))
+echo "iperf3 -c on toffee: ok ($(grep receiver <<<"$out" | tr -s ' ' | cut -d' ' -f7-8); $MOVED)"
 
 # ---- nothing left -------------------------------------------------------------------
 for _ in $(seq 100); do
