@@ -73,9 +73,21 @@ struct fp_fx {
 	uint32_t tcp_hlen;     /* 20, or 32 with timestamps */
 	uint32_t rx_size;      /* 1 << rx_buf_log2 */
 	uint32_t tx_size;      /* 1 << tx_buf_log2 */
-	uint8_t  rsvd[16];
+	uint32_t ack_lim;      /* fp_ack_too_old()'s bound: 1 << (16 + (snd_wscale & 15)) */
+	uint8_t  rsvd[12];
 };
 _Static_assert(sizeof(struct fp_fx) == 128, "fx entry");
+
+/* RFC 5961 §5: an ACK field further before snd_una (@p una) than the
+ * peer's largest window could reach is unacceptable [P10], as one beyond
+ * snd_max is. The window bound is 2^(16 + snd_wscale) (above any window
+ * the peer can advertise: no MAX.SND.WND to keep; fx->ack_lim); "before"
+ * means by less than 2^31. As an unsigned range test: una - ack in
+ * [lim, 2^31). */
+static inline bool fp_ack_too_old(const struct fp_fx *x, uint32_t una, uint32_t ack)
+{
+	return una - ack - x->ack_lim < 0x80000000u - x->ack_lim;
+}
 
 struct fp {
 	const struct fp_platform *plat;

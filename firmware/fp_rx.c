@@ -14,7 +14,9 @@
  *   P8  ACK is not set
  *   P9  a TCP option other than NOP, EOL, timestamps or SACK, or a malformed
  *       option list
- *   P10 the ACK field acknowledges data never sent (beyond snd_max)
+ *   P10 the ACK field is unacceptable: it acknowledges data never sent
+ *       (beyond snd_max), or lies further before snd_una than any window
+ *       the peer can advertise (RFC 5961 §5, fp_ack_too_old())
  *   P11 the segment starts beyond the receive window (RFC 9293 §3.10.7.4)
  *   P12 payload arrives while our receive window is zero (window probe)
  *   P13 a FIN was accepted in order (after its payload was delivered and
@@ -299,8 +301,8 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 		return punt(fp, id, TOFFEE_EXC_OPTIONS, frame, len);                      /* [P9] */
 
 	uint32_t seq = rd32(th + 4), ack = rd32(th + 8);
-	if (FP_UNLIKELY(seq_gt(ack, f->snd_max)))
-		return punt(fp, id, TOFFEE_EXC_ACK_UNSENT, frame, len);                   /* [P10] */
+	if (FP_UNLIKELY(seq_gt(ack, f->snd_max) || fp_ack_too_old(&fp->fx[id], f->snd_una, ack)))
+		return punt(fp, id, TOFFEE_EXC_ACK_UNACCEPTABLE, frame, len);             /* [P10] */
 
 	/* Acceptability (RFC 9293 §3.10.7.4). */
 	bool fin = fl & FP_TH_FIN;
@@ -408,7 +410,7 @@ static __attribute__((noinline)) void rx_segment(struct fp *fp, uint32_t id, con
 /*
  * Header prediction (as in Van Jacobson's BSD TCP): most segments are the
  * next in sequence, carry only ACK (and PSH), no options but timestamps,
- * fit the window, acknowledge nothing unsent, find no out-of-order interval
+ * fit the window, carry an acceptable ACK field, find no out-of-order interval
  * or slow-path mark, and either carry data or acknowledge new data. For
  * those, rx_predicted() does what rx_segment() would do, without the tests
  * that cannot fire; every other segment goes to rx_segment(). The two must
@@ -436,7 +438,8 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 	uint64_t ev_iova, ev_phase;
 	struct fp_ev_regs ev_regs;
 	if (plen == 0) {
-		/* A pure ACK of new data (an ACK of nothing new goes the long way). */
+		/* A pure ACK of new data (an ACK of nothing new goes the long way;
+		 * a new one is never too old [P10]). */
 		if (FP_UNLIKELY(!seq_gt(ack, una)))
 			return rx_segment(fp, id, frame, thl, now);
 		if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase, &ev_regs)))
@@ -452,8 +455,8 @@ rx_predicted(struct fp *fp, uint32_t id, const uint8_t *frame, uint32_t thl, uin
 		return;
 	}
 	/* Payload in order, within the window (tested here: a pure ACK always
-	 * fits): reserve the event first. */
-	if (FP_UNLIKELY(plen > f->rx_avail))
+	 * fits), its ACK field not too old [P10]: reserve the event first. */
+	if (FP_UNLIKELY(plen > f->rx_avail || fp_ack_too_old(&fp->fx[id], una, ack)))
 		return rx_segment(fp, id, frame, thl, now);
 	if (FP_UNLIKELY(!fp_ev_room(fp, ctx, &tail, &ev_iova, &ev_phase, &ev_regs)))
 		return fp_drop(fp, TOFFEE_DROP_CTX_FULL);

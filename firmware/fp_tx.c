@@ -82,6 +82,7 @@ void fp_fx_init(struct fp *fp, uint32_t id)
 	x->mss_ip1 = 0x0640u | (uint32_t)__builtin_bswap16(ip_csum) << 16;
 	x->rx_size = 1u << f->rx_buf_log2;
 	x->tx_size = 1u << f->tx_buf_log2;
+	x->ack_lim = 1u << (16 + (f->snd_wscale & 15u));
 }
 
 /* Build and send the segment of @p len bytes at @p nxt with TCP flags

@@ -17,7 +17,9 @@
 //   P8  ACK is not set
 //   P9  a TCP option other than NOP, EOL, timestamps or SACK, or a malformed
 //       option list
-//   P10 the ACK field acknowledges data never sent (beyond snd_max)
+//   P10 the ACK field is unacceptable: it acknowledges data never sent
+//       (beyond snd_max), or lies further before snd_una than any window
+//       the peer can advertise (RFC 5961 §5, fp_ack_too_old())
 //   P11 the segment starts beyond the receive window (RFC 9293 §3.10.7.4)
 //   P12 payload arrives while our receive window is zero (window probe)
 //   P13 a FIN was accepted in order (after its payload was delivered and
@@ -27,7 +29,8 @@
 // trimming, the CTX_FULL drop, and [P13] last.
 //
 // What it computes, in the firmware's terms (seq/plen/fin after trimming):
-//   - P10: ack beyond snd_max -> punt, nothing else.
+//   - P10: ack beyond snd_max, or snd_una - ack in [2^(16 + (snd_wscale
+//     & 15)), 2^31) -> punt, nothing else.
 //   - Acceptability (RFC 9293 as the firmware): a segment entirely below
 //     rcv_nxt (seq < rcv_nxt, seq + plen + fin <= rcv_nxt) is dropped as
 //     OLD_DATA and answered with a duplicate ACK (ECE clear); payload into a
@@ -148,7 +151,7 @@ module rx_protocol #(
     output wire          drop,
     output wire [7:0]    drop_reason,    // DROP_OLD_DATA / DROP_OOO / DROP_CTX_FULL
     output wire          punt,
-    output wire [7:0]    punt_reason,    // EXC_ACK_UNSENT .. EXC_FIN
+    output wire [7:0]    punt_reason,    // EXC_ACK_UNACCEPTABLE .. EXC_FIN
     output wire          dep_valid,
     output wire [15:0]   dep_off,        // frame byte where the deposited bytes start
     output wire [63:0]   dep_iova0,
@@ -301,10 +304,17 @@ logic [31:0] a_d_reg, a_wnd_end_reg, a_wnd_end1_reg, a_spf_reg, a_acked_reg, a_t
 logic [31:0] a_peer_wnd_reg, a_rtt_diff_reg;
 logic [31:0] a_oend_reg, a_size_reg;
 logic [7:0]  a_dup_inc_reg;
+// verilator lint_off UNUSEDSIGNAL
+wire  [31:0] i_una_m_ack = i_snd_una - i_ack;   // how far ack is before snd_una (bits 16..31 used)
+// verilator lint_on UNUSEDSIGNAL
+logic [15:0] a_una_m_ack_hi_reg;  // its bits 16..31
+logic [14:0] a_old_bits_reg;      // which of bits 16..30 make that too far
 
 always_ff @(posedge clk) begin
     if (rp_run) begin
         a_p10_reg <= seq_gt(i_ack, i_snd_max);                                     // [P10]
+        a_una_m_ack_hi_reg <= i_una_m_ack[31:16];
+        a_old_bits_reg <= 15'h7fff << ri_reg[O_WSCALE +: 4];
         a_lt_rn_reg <= seq_lt(i_seq, i_rcv_nxt);
         a_gt_rn_reg <= seq_gt(i_seq, i_rcv_nxt);
         a_d_reg <= i_rcv_nxt - i_seq;
@@ -351,7 +361,8 @@ logic [7:0]  b_dup_inc_reg;
 
 always_ff @(posedge clk) begin
     if (rp_run) begin
-        b_p10_reg <= a_p10_reg;
+        // [P10]: beyond snd_max, or 2^(16 + wscale) or more before snd_una
+        b_p10_reg <= a_p10_reg || (!a_una_m_ack_hi_reg[15] && |(a_una_m_ack_hi_reg[14:0] & a_old_bits_reg));
         // Entirely old: a duplicate (OLD_DATA, duplicate ACK).
         b_old_reg <= a_lt_rn_reg && seq_leq(a_spf_reg, a_rcv_nxt);
         b_p12_reg <= !a_pz_reg && a_az_reg;                                                // [P12]
@@ -755,7 +766,7 @@ always_comb begin
     dr = 8'd0;
     pr = 8'd0;
     if (g_p10_reg)
-        pr = toffee_abi_pkg::EXC_ACK_UNSENT;                                // [P10]
+        pr = toffee_abi_pkg::EXC_ACK_UNACCEPTABLE;                                // [P10]
     else if (g_old_reg)
         dr = toffee_abi_pkg::DROP_OLD_DATA;
     else if (g_p12_reg)

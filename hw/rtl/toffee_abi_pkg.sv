@@ -78,7 +78,7 @@ package toffee_abi_pkg;
   localparam [7:0] EXC_RST = 8'd7;
   localparam [7:0] EXC_NO_ACK = 8'd8;
   localparam [7:0] EXC_OPTIONS = 8'd9;
-  localparam [7:0] EXC_ACK_UNSENT = 8'd10;
+  localparam [7:0] EXC_ACK_UNACCEPTABLE = 8'd10;
   localparam [7:0] EXC_OUT_OF_WINDOW = 8'd11;
   localparam [7:0] EXC_ZERO_WINDOW = 8'd12;
   localparam [7:0] EXC_FIN = 8'd13;

@@ -262,7 +262,7 @@ enum {
 	COV_WSCALE, COV_OLD, COV_TRIM_FRONT, COV_TRIM_TAIL, COV_OOO_NEW, COV_OOO_EXTEND, COV_OOO_MERGE,
 	COV_OOO_REJECT, COV_FIN_ONLY, COV_FIN_DATA, COV_FIN_AFTER_MERGE, COV_P10, COV_P11, COV_P12,
 	COV_CTX_FULL, COV_ECE_ACK, COV_ECN_ACKED, COV_TS_NEW, COV_TS_OLD, COV_SEQ_WRAP, COV_BUF_WRAP,
-	COV_RTT, COV_KICK_SEEN, COV_OOO_FIN_DROP, COV_DSACK, COV_COUNT
+	COV_RTT, COV_KICK_SEEN, COV_OOO_FIN_DROP, COV_DSACK, COV_P10_OLD, COV_COUNT
 };
 static const char *cov_name[COV_COUNT] = {
 	"in-order data", "pure ACK freeing", "dupack", "fast rexmit (3rd dupack)", "dupacks past 3",
@@ -270,7 +270,7 @@ static const char *cov_name[COV_COUNT] = {
 	"OOO new interval", "OOO extend", "OOO merge", "OOO reject", "FIN alone", "FIN with data",
 	"FIN after merge", "P10", "P11", "P12", "CTX_FULL", "ACK with ECE", "ECN-acked bytes",
 	"ts_recent updated", "ts_recent kept", "sequence wrap", "buffer wrap", "RTT sample",
-	"kick observed", "OOO FIN dropped", "D-SACK block"};
+	"kick observed", "OOO FIN dropped", "D-SACK block", "P10: ACK too old (RFC 5961)"};
 static uint64_t cov[COV_COUNT];
 
 static void coverage(const expect &e, unsigned dep_len1, unsigned dep_len, unsigned dep_off)
@@ -298,7 +298,8 @@ static void coverage(const expect &e, unsigned dep_len1, unsigned dep_len, unsig
 	if (e.punt == TOFFEE_EXC_FIN && !e.evd.rx_bytes) cov[COV_FIN_ONLY]++;
 	if (e.punt == TOFFEE_EXC_FIN && e.evd.rx_bytes) cov[COV_FIN_DATA]++;
 	if (fin && b->ooo_len && !a->ooo_len && e.punt < 0 && a->rcv_nxt != b->rcv_nxt) cov[COV_FIN_AFTER_MERGE]++;
-	if (e.punt == TOFFEE_EXC_ACK_UNSENT) cov[COV_P10]++;
+	if (e.punt == TOFFEE_EXC_ACK_UNACCEPTABLE) cov[COV_P10]++;
+	if (e.punt == TOFFEE_EXC_ACK_UNACCEPTABLE && !seq_gt(e.in.ack, b->snd_max)) cov[COV_P10_OLD]++;
 	if (e.punt == TOFFEE_EXC_OUT_OF_WINDOW) cov[COV_P11]++;
 	if (e.punt == TOFFEE_EXC_ZERO_WINDOW) cov[COV_P12]++;
 	if (e.drop == TOFFEE_DROP_CTX_FULL) cov[COV_CTX_FULL]++;
@@ -573,7 +574,8 @@ static seg rand_seg(const struct toffee_flow &s)
 	else if (k < 78) g.ack = s.snd_max;
 	else if (k < 84) g.ack = s.snd_max + 1 + r.below(r.chance(50) ? 3 : 100000);
 	else if (k < 90) g.ack = s.tx_end + r.below(3) - 1;
-	else if (k < 94) g.ack = s.snd_una - 1 - r.below(100000);
+	else if (k < 92) g.ack = s.snd_una - 1 - r.below(100000);
+	else if (k < 94) g.ack = s.snd_una - (1u << (16 + (s.snd_wscale & 15))) + r.below(5) - 2;   // RFC 5961 bound
 	else if (k < 97) g.ack = s.snd_una + 0x80000000u + r.below(200000) - 100000;   // half-space edge
 	else g.ack = rnd32();
 	if (r.chance(50)) {
@@ -749,6 +751,14 @@ int main(int argc, char **argv)
 		add("pure ACK on the right edge", tf, s, g, false, now0);
 		g = base_seg(s); g.ack = s.snd_max + 1;
 		add("ACK of unsent data (P10)", tf, s, g, false, now0);
+		for (uint8_t ws : {0, 7, 14}) {                     // RFC 5961 §5: the bound, either side
+			struct toffee_flow w = s;
+			w.snd_wscale = ws;
+			g = base_seg(w); g.ack = w.snd_una - (1u << (16 + ws));
+			add("ACK 2^(16 + wscale) before snd_una (P10)", tf, w, g, false, now0);
+			g.ack++;
+			add("ACK just inside the RFC 5961 bound", tf, w, g, false, now0);
+		}
 		g = base_seg(s); g.plen = 10;
 		add("event ring full", tf, s, g, true, now0);
 		// OOO: new, extend left, extend right, reject, merge, FIN after OOO.

@@ -132,7 +132,8 @@ enum toffee_exc_reason {
 	TOFFEE_EXC_RST           = 7,  /* RST set */
 	TOFFEE_EXC_NO_ACK        = 8,  /* ACK flag missing on an established flow */
 	TOFFEE_EXC_OPTIONS       = 9,  /* TCP option other than NOP/EOL/TS/SACK, or malformed */
-	TOFFEE_EXC_ACK_UNSENT    = 10, /* acknowledges data never sent */
+	TOFFEE_EXC_ACK_UNACCEPTABLE = 10, /* ACK field beyond snd_max, or 2^(16 + snd_wscale)
+					      or more before snd_una (RFC 5961 §5) */
 	TOFFEE_EXC_OUT_OF_WINDOW = 11, /* payload starts beyond the receive window */
 	TOFFEE_EXC_ZERO_WINDOW   = 12, /* payload while our receive window is zero (probe) */
 	TOFFEE_EXC_FIN           = 13, /* FIN accepted in order (payload already delivered) */

@@ -16,9 +16,11 @@
 #  4. 3,000 spoofed ACKs with random acknowledgment numbers (forged cookie
 #     answers) make no connection and are each answered with a RST;
 #  5. blind attacks on a connection while it moves 512 MiB (RFC 5961): 5,000
-#     RSTs and 200 SYNs with its 4-tuple and random sequence numbers; the
-#     transfer completes intact, no RST is accepted, each is counted as
-#     ignored or challenged, the SYNs get challenge ACKs;
+#     RSTs, 200 SYNs and 5,000 data segments with its 4-tuple and random
+#     sequence and acknowledgment numbers; the transfer completes intact
+#     (sha256), no RST is accepted, each is counted as ignored or
+#     challenged, the SYNs get challenge ACKs, data with an ACK field too
+#     far back is punted (P10, ack_unacceptable);
 #  6. no connections left but the flood's half-open ones (they go when
 #     their SYN-ACKs time out, after a minute); toffeed's memory not grown
 #     by the floods.
@@ -45,6 +47,8 @@ wait_listen "$LOGS/srv.log"
 SP=$(cat "$TOFFEE_RUNDIR/toffeed.pid")
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 syn_rcvd() { "$TOFFEE" status | sed -n 's/.* port 7000 .* syn_rcvd \([0-9]*\) .*/\1/p'; }
+# the NIC's exceptions for an unacceptable ACK field ("  P10 ack_unacceptable N")
+p10() { "$TOFFEE" status | awk '$2 == "ack_unacceptable" { print $3; exit }'; }
 # a counter once it stopped moving (the NIC and toffeed work off a flood)
 settled() {
 	local v old=-1 i
@@ -127,9 +131,9 @@ rst=$(($(counter rst_closed_port) - rst0))
 [ "$(status_field flows)" -le "$flows0" ] || fail "flows $flows0 -> $(status_field flows) after forged ACKs"
 echo "forged ACKs: ok ($bad refused, $rst RSTs, no connection made)"
 
-# ---- 5. blind resets ----------------------------------------------------------------------------
+# ---- 5. blind attacks ----------------------------------------------------------------------------
 ign0=$(counter rst_rcvd_ignored) chal0=$(counter rst_rcvd_challenged) acc0=$(counter rst_rcvd_accepted)
-synch0=$(counter syn_challenged)
+synch0=$(counter syn_challenged) unacc0=$(p10)
 peer send "$US" 7000 $((512 << 20)) >"$LOGS/victim.log" 2>&1 &
 VICTIM=$!
 PIDS_STARTED+=($VICTIM)
@@ -142,13 +146,16 @@ done
 [ -n "$sport" ] || fail "the transfer's connection never showed in ss"
 ip netns exec "$NS" "$PY" "$SPOOF" rst "$US" 7000 5000 3 "$PEERIP:$sport" >>"$LOGS/flood.log" 2>&1 || fail "RSTs: $(cat "$LOGS/flood.log")"
 ip netns exec "$NS" "$PY" "$SPOOF" syn "$US" 7000 200 4 "$PEERIP:$sport" >>"$LOGS/flood.log" 2>&1 || fail "SYNs: $(cat "$LOGS/flood.log")"
+ip netns exec "$NS" "$PY" "$SPOOF" data "$US" 7000 5000 5 "$PEERIP:$sport" >>"$LOGS/flood.log" 2>&1 || fail "data: $(cat "$LOGS/flood.log")"
 wait $VICTIM || fail "the transfer under blind resets: $(cat "$LOGS/victim.log")"
 ign=$(($(counter rst_rcvd_ignored) - ign0)) chal=$(($(counter rst_rcvd_challenged) - chal0))
 acc=$(($(counter rst_rcvd_accepted) - acc0)) synch=$(($(counter syn_challenged) - synch0))
 [ "$acc" = 0 ] || fail "$acc blind RSTs accepted"
 [ $((ign + chal)) -ge 1000 ] || fail "5,000 blind RSTs: $ign ignored, $chal challenged"
 [ "$synch" -ge 1 ] || fail "no challenge ACK for 200 SYNs on the connection"
-echo "blind resets: ok (512 MiB intact; 5,000 RSTs: $ign ignored, $chal challenged, 0 accepted; 200 SYNs: $synch challenged)"
+unacc=$(($(p10) - unacc0))
+[ "$unacc" -ge 500 ] || fail "5,000 blind data segments: only $unacc punted for their ACK field"
+echo "blind attacks: ok (512 MiB intact; 5,000 RSTs: $ign ignored, $chal challenged, 0 accepted; 200 SYNs: $synch challenged; 5,000 data segments: $unacc with an unacceptable ACK)"
 
 # ---- 6. afterwards ---------------------------------------------------------------------------------
 for _ in $(seq 100); do [ "$(status_field flows)" = "$(syn_rcvd)" ] && break; sleep 0.1; done

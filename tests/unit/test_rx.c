@@ -344,6 +344,7 @@ static void expect_punt(struct tflow *t, uint32_t n, unsigned reason, uint32_t f
 {
 	uint8_t copy[2048];
 	memcpy(copy, t->frame, n);
+	uint64_t before = excs(t, reason);
 	fphost_rx(t->fh, t->frame, n);
 	fphost_poll(t->fh, 8);
 	struct toffee_sp_exc e;
@@ -353,7 +354,7 @@ static void expect_punt(struct tflow *t, uint32_t n, unsigned reason, uint32_t f
 	assert_int_equal(e.flow_id, flow);
 	assert_int_equal(e.frame_len, n);
 	assert_memory_equal(slot, copy, n);
-	assert_int_equal(excs(t, reason), 1);
+	assert_int_equal(excs(t, reason), before + 1);
 }
 
 static void punt_reasons(void **state)
@@ -392,7 +393,10 @@ static void punt_reasons(void **state)
 	expect_punt(t, n, TOFFEE_EXC_OPTIONS, t->id);
 	t->peer_ack = TF_ISS + 1;                                       /* never sent */
 	n = tflow_frame(t, TF_IRS, TH_ACK, data, 10);
-	expect_punt(t, n, TOFFEE_EXC_ACK_UNSENT, t->id);
+	expect_punt(t, n, TOFFEE_EXC_ACK_UNACCEPTABLE, t->id);
+	t->peer_ack = TF_ISS - 65536;         /* RFC 5961 §5: before any window (shift 0) */
+	n = tflow_frame(t, TF_IRS, TH_ACK, data, 10);
+	expect_punt(t, n, TOFFEE_EXC_ACK_UNACCEPTABLE, t->id);
 	t->peer_ack = TF_ISS;
 	assert_int_equal(delivered_event(t, NULL), 0);
 	assert_int_equal(tflow_state(t).rcv_nxt, TF_IRS);
