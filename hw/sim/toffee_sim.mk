@@ -74,9 +74,11 @@ toffee-sim: $(TSIM_BIN)
 TARGETS   += $(TSIM_BIN)
 TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST) $(TSIM_REGS_TEST)
 # The system tests on the co-simulated NIC (tests/system/test_sim_system.sh,
-# root, ~40-80 s; test_sim_fork.sh, ~20 s; test_sim_impair.sh, ~15 s) are
-# part of `make test`; `make test-cosim` runs them alone.
-TSIM_SYSTESTS := tests/system/test_sim_system.sh tests/system/test_sim_fork.sh tests/system/test_sim_impair.sh
+# root, ~40-80 s; test_sim_fork.sh, ~20 s; test_sim_impair.sh, ~15 s;
+# test_sim_misbehave.sh, ~15 s) are part of `make test`; `make test-cosim`
+# runs them alone.
+TSIM_SYSTESTS := tests/system/test_sim_system.sh tests/system/test_sim_fork.sh tests/system/test_sim_impair.sh \
+                 tests/system/test_sim_misbehave.sh
 TESTS     += $(TSIM_DMA_TEST) $(TSIM_REGS_TEST) tests/system/test_sim_dev.sh $(TSIM_SYSTESTS)
 
 test-cosim: $(DEPS_STAMP) $(TARGETS) $(TEST_DEPS)

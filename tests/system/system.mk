@@ -18,6 +18,7 @@ TESTS += tests/system/test_prefork.sh
 TESTS += tests/system/test_fork.sh
 TESTS += tests/system/test_afpacket.sh
 TESTS += tests/system/test_hostile.sh
+TESTS += tests/system/test_misbehave.sh
 
 # make bench-system (root, not in make test): RPC echo, toffee against Linux;
 # bench/system/README.md.
