@@ -124,8 +124,9 @@ static const char *const exc_names[TOFFEE_EXC_COUNT] = {
 	[TOFFEE_EXC_NOT_TCP] = "not_tcp", [TOFFEE_EXC_NO_FLOW] = "no_flow",
 	[TOFFEE_EXC_SLOW_FLOW] = "slow_flow", [TOFFEE_EXC_SYN] = "syn", [TOFFEE_EXC_RST] = "rst",
 	[TOFFEE_EXC_NO_ACK] = "no_ack", [TOFFEE_EXC_OPTIONS] = "options",
-	[TOFFEE_EXC_ACK_UNACCEPTABLE] = "ack_unacceptable", [TOFFEE_EXC_OUT_OF_WINDOW] = "out_of_window",
-	[TOFFEE_EXC_ZERO_WINDOW] = "zero_window", [TOFFEE_EXC_FIN] = "fin",
+	[TOFFEE_EXC_ACK_UNACCEPTABLE] = "ack_unacceptable",
+	[TOFFEE_EXC_OUT_OF_WINDOW] = "out_of_window", [TOFFEE_EXC_ZERO_WINDOW] = "zero_window",
+	[TOFFEE_EXC_FIN] = "fin",
 };
 static const char *const drop_names[TOFFEE_DROP_COUNT] = {
 	[TOFFEE_DROP_RUNT] = "runt", [TOFFEE_DROP_NOT_FOR_US] = "not_for_us",

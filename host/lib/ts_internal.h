@@ -292,11 +292,10 @@ TF_HIDDEN int ts_sock_take_error(struct ts_sock *s);
 /** Event from the context for socket @p s (locked). */
 TF_HIDDEN void ts_sock_on_event(struct ts_sock *s, const struct toffee_event *e);
 TF_HIDDEN void ts_addr_from(struct sockaddr_in *sa, const struct toffee_addr *a);
-/** Copy an address out with truncation semantics. */
 /** Hand socket @p s (behind @p fd) to the kernel (locked). @return TS_PASS or -errno. */
 TF_HIDDEN int ts_sock_to_kernel(int fd, struct ts_sock *s);
 /** Give address @p sa of socket @p s to the application (IPv4-mapped for
- *  an AF_INET6 socket). */
+ *  an AF_INET6 socket), truncated to *@p len as the kernel does. */
 TF_HIDDEN void ts_addr_out(const struct ts_sock *s, const struct sockaddr_in *sa, struct sockaddr *out,
 			   socklen_t *len);
 

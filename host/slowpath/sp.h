@@ -176,7 +176,6 @@ enum sp_state {
  * REMOVE: the record's act). */
 #define SP_ACT_ACK       (1u << 0)  /* send an ACK (RFC 9293 unacceptable segment) */
 #define SP_ACT_RST_CHECK (1u << 1)  /* validate a received RST (RFC 5961 §3) */
-#define SP_RST_PENDING 8u           /* RSTs kept per connection for one READ_STATE */
 #define SP_ACT_RTO       (1u << 2)  /* RTO expired: retransmit if data is outstanding */
 #define SP_ACT_CLOSE     (1u << 3)  /* closing: has our FIN been acknowledged? */
 #define SP_ACT_PERSIST   (1u << 4)  /* idle: zero window with data pending? */
@@ -222,6 +221,7 @@ struct sp_conn {
 	uint8_t idle_ticks;
 	bool busy;                       /* counted in sp->nactive */
 	int reset_status;                /* -ECONNRESET / -ETIMEDOUT once reset */
+#define SP_RST_PENDING 8u                /* RSTs kept for one READ_STATE */
 	uint32_t rst_seq[SP_RST_PENDING]; /* RSTs under validation (RFC 5961 §3) */
 	uint8_t nrst;
 	uint32_t ack_req_abort;          /* ABORT request number to answer */

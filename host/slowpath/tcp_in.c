@@ -116,7 +116,7 @@ static void on_flow(struct sp_conn *c, unsigned reason, const struct sp_seg *s)
 	case TOFFEE_EXC_OPTIONS:
 		sp_count(sp, SP_CNT_OPTIONS_DROP);
 		break;
-	case TOFFEE_EXC_ACK_UNACCEPTABLE:             /* RFC 9293 §3.10.7.4: ACK, drop */
+	case TOFFEE_EXC_ACK_UNACCEPTABLE:       /* RFC 9293 §3.10.7.4, RFC 5961 §5: ACK, drop */
 	case TOFFEE_EXC_OUT_OF_WINDOW:          /* unacceptable: ACK, drop */
 	case TOFFEE_EXC_ZERO_WINDOW:            /* a probe: ACK with our window */
 		if (ack_allowed(c))
