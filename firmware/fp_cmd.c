@@ -108,6 +108,11 @@ static int sp_exec(struct fp *fp, const struct toffee_sp_cmd *c, struct toffee_s
 	case TOFFEE_CMD_TX_FIN:
 		f->flags |= TOFFEE_FLOWF_TX_FIN;
 		break;
+	case TOFFEE_CMD_SET_SLOWPATH:
+		if (c->arg0 > 1)
+			return -EINVAL;
+		f->flags = (uint16_t)(c->arg0 ? f->flags | TOFFEE_FLOWF_SLOWPATH : f->flags & ~TOFFEE_FLOWF_SLOWPATH);
+		return 0;
 	default:
 		return -EINVAL;
 	}

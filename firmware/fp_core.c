@@ -54,7 +54,7 @@ struct fp *fp_init(void *mem, size_t mem_len, uint32_t flow_cap,
 	reg_wr(fp, TOFFEE_REG_ID, TOFFEE_ABI_ID);
 	reg_wr(fp, TOFFEE_REG_VERSION, TOFFEE_ABI_MAJOR << 16 | TOFFEE_ABI_MINOR);
 	reg_wr(fp, TOFFEE_REG_FEATURES, TOFFEE_FEAT_TS | TOFFEE_FEAT_ECN | TOFFEE_FEAT_RATE | TOFFEE_FEAT_OOO1 |
-	       TOFFEE_FEAT_SACK);
+	       TOFFEE_FEAT_SACK | TOFFEE_FEAT_SLOWMARK);
 	reg_wr(fp, TOFFEE_REG_FLOW_CAP, flow_cap);
 	reg_wr(fp, TOFFEE_REG_CTX_CAP, TOFFEE_MAX_CTX);
 	latch_config(fp);

@@ -124,10 +124,11 @@ int sp_status_write(struct sp *sp, int fd, bool all)
 		sp->cfg.route.prefix, sp->cfg.route.gw ? gw : "none", m[0], m[1], m[2], m[3], m[4], m[5],
 		sp->cfg.mtu, sp->cfg.cc.algo == SP_CC_NEWRENO ? "newreno" : "dctcp");
 	uint32_t ft = sp->dev->info.features, ver = sp->dev->info.version;
-	fprintf(f, "NIC ABI %u.%u, features%s%s%s%s%s; SACK %s\n", ver >> 16, ver & 0xffff,
+	fprintf(f, "NIC ABI %u.%u, features%s%s%s%s%s%s; SACK %s\n", ver >> 16, ver & 0xffff,
 		ft & TOFFEE_FEAT_TS ? " ts" : "", ft & TOFFEE_FEAT_ECN ? " ecn" : "",
 		ft & TOFFEE_FEAT_RATE ? " rate" : "", ft & TOFFEE_FEAT_OOO1 ? " ooo1" : "",
-		ft & TOFFEE_FEAT_SACK ? " sack" : "", sp->cfg.syn.sack ? "negotiated" : "off");
+		ft & TOFFEE_FEAT_SACK ? " sack" : "", ft & TOFFEE_FEAT_SLOWMARK ? " slowmark" : "",
+		sp->cfg.syn.sack ? "negotiated" : "off");
 	unsigned nlst = 0;
 	fprintf(f, "contexts %u, flows %u (NIC slots in use %u), time_wait %u\n", sp->ctx_ids.used,
 		sp->nconns - sp->ntw, sp->flow_ids.used, sp->ntw);

@@ -40,7 +40,7 @@ module axil_regs #(
     // Value of REG_FEATURES (toffee_abi_pkg::FEAT_* bits).
     parameter [31:0] FEATURES = toffee_abi_pkg::FEAT_TS | toffee_abi_pkg::FEAT_ECN |
                                 toffee_abi_pkg::FEAT_RATE | toffee_abi_pkg::FEAT_OOO1 |
-                                toffee_abi_pkg::FEAT_SACK,
+                                toffee_abi_pkg::FEAT_SACK | toffee_abi_pkg::FEAT_SLOWMARK,
     // AXI-Lite address width: must cover TOFFEE_REG_BAR_SIZE.
     parameter ADDR_WIDTH = 21
 ) (

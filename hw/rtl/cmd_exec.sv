@@ -177,6 +177,7 @@ localparam integer B_TYPE  = 8 * toffee_abi_pkg::SP_FB_TYPE_OFF;
 
 localparam [15:0] FLOWF_TS = toffee_abi_pkg::FLOWF_TS;
 localparam [15:0] FLOWF_TX_FIN = toffee_abi_pkg::FLOWF_TX_FIN;
+localparam [15:0] FLOWF_SLOWPATH = toffee_abi_pkg::FLOWF_SLOWPATH;
 localparam [7:0]  CMDF_FIN = toffee_abi_pkg::CMDF_FIN;
 localparam [15:0] MAX_FRAME = 16'(toffee_abi_pkg::MAX_FRAME);
 // hdr + mss > MAX_FRAME  <=>  mss > MAX_FRAME - hdr (install()).
@@ -267,7 +268,8 @@ logic [7:0]    s1_onf;
 logic [31:0]   s1_onext;
 logic [63:0]   s1_now;
 logic          s1_is_nop, s1_is_inst, s1_is_rem, s1_is_rate, s1_is_wnd, s1_is_rexmit;
-logic          s1_is_read, s1_is_fb, s1_is_fin, s1_op_known;
+logic          s1_is_read, s1_is_fb, s1_is_fin, s1_is_slow, s1_op_known;
+logic          s1_arg_gt1;                           // arg0 > 1 (SET_SLOWPATH: bad)
 logic          s1_in_range, s1_valid, s1_ctx_eq;
 logic [7:0]    s1_ibad;                              // install() conditions
 logic          s1_end_big;
@@ -296,6 +298,8 @@ always_ff @(posedge clk) begin
         s1_is_read <= a_op == toffee_abi_pkg::CMD_READ_STATE;
         s1_is_fb <= a_op == toffee_abi_pkg::CMD_FEEDBACK;
         s1_is_fin <= a_op == toffee_abi_pkg::CMD_TX_FIN;
+        s1_is_slow <= a_op == toffee_abi_pkg::CMD_SET_SLOWPATH;
+        s1_arg_gt1 <= s0_cmd[C_ARG0 + 1 +: 31] != 31'd0;
         s1_op_known <= a_op < toffee_abi_pkg::CMD_COUNT;
 
         s1_in_range <= a_fid[31:ID_W] == '0;
@@ -384,6 +388,13 @@ always_comb begin
     end else if (s1_is_rate || s1_is_wnd || s1_is_rexmit || s1_is_fin) begin
         sp_wr = 1'b1;
         sp_kick = 1'b1;
+    end else if (s1_is_slow) begin
+        if (s1_arg_gt1) begin
+            sp_status = E_INVAL;
+            sp_bad = 1'b1;
+        end else begin
+            sp_wr = 1'b1;                         // no kick: nothing to send
+        end
     end else if (s1_is_read) begin
         sp_read = 1'b1;
     end else if (s1_is_fb) begin
@@ -458,7 +469,9 @@ always_ff @(posedge clk) begin
         s2_nf <= sp_ins && !s1_x ? (NF_VALID | (s1_onf & NF_QUEUED)) :
                  sp_rem && !s1_x ? (s1_f[F_NF +: 8] & ~NF_VALID) :
                  sp_wr && s1_is_rexmit && !s1_x ? (s1_f[F_NF +: 8] & ~NF_RTT) : s1_f[F_NF +: 8];
-        s2_flags <= (!s1_x && sp_wr && s1_is_fin) || (s1_x && x_ok && x_fin) ? (b_flags | FLOWF_TX_FIN) : b_flags;
+        s2_flags <= (!s1_x && sp_wr && s1_is_fin) || (s1_x && x_ok && x_fin) ? (b_flags | FLOWF_TX_FIN) :
+                    !s1_x && sp_wr && s1_is_slow ? (s1_cmd[C_ARG0] ? (b_flags | FLOWF_SLOWPATH)
+                                                                   : (b_flags & ~FLOWF_SLOWPATH)) : b_flags;
         s2_nxt <= !s1_x && sp_wr && s1_is_rexmit ? s1_f[F_UNA +: 32] : s1_f[F_NXT +: 32];
         s2_end <= s1_x && x_ok ? s1_end_new : s1_f[F_END +: 32];
         s2_rxav <= s1_x && x_ok ? s1_rx_new : b_rxav;

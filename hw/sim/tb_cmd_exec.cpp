@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 			     : (uint8_t)(TOFFEE_CMD_COUNT + R->below(R->chance(50) ? 3 : 247));
 			c.opcode = op;
 			c.flow_id = id;
-			c.arg0 = rnd32();
+			c.arg0 = op == TOFFEE_CMD_SET_SLOWPATH && R->chance(75) ? R->below(2) : rnd32();
 			c.arg1 = rnd32();
 			c.iova = op == TOFFEE_CMD_INSTALL ? img_iova : op == TOFFEE_CMD_READ_STATE ? rd_iova
 			       : op == TOFFEE_CMD_REMOVE ? (R->chance(50) ? rd_iova : 0) : R->next();

@@ -483,8 +483,22 @@ int main(int argc, char **argv)
 		g.peer_seq += 100;
 		poll_idle("poll after the segment");
 		host_drain();
+		// SET_SLOWPATH: the next segment is punted (P5, nothing delivered),
+		// then, cleared, delivered again; a bad argument is refused.
+		sp_cmd(TOFFEE_CMD_SET_SLOWPATH, g.id, 1, "SET_SLOWPATH 1");
+		step_rx(build(g, g.peer_seq, 0x18, pay, 100), "segment to a slow-path flow");
+		poll_idle("poll after the punted segment");
+		sp_cmd(TOFFEE_CMD_SET_SLOWPATH, g.id, 2, "SET_SLOWPATH 2 (bad)");
+		sp_cmd(TOFFEE_CMD_SET_SLOWPATH, g.id, 0, "SET_SLOWPATH 0");
+		step_rx(build(g, g.peer_seq, 0x18, pay, 100), "segment after SET_SLOWPATH 0");
+		g.peer_seq += 100;
+		poll_idle("poll after the segment");
+		host_drain();
+		TB_CHECK(fp_counter(fh->fp, TOFFEE_CNT_EXC_BASE + TOFFEE_EXC_SLOW_FLOW) == 1,
+			 "SET_SLOWPATH: %llu slow-flow exceptions, want 1",
+			 (unsigned long long)fp_counter(fh->fp, TOFFEE_CNT_EXC_BASE + TOFFEE_EXC_SLOW_FLOW));
 	}
-	printf("tb_diff: basic path (INSTALL, in-order segment, ACK) identical\n");
+	printf("tb_diff: basic path (INSTALL, in-order segment, ACK, SET_SLOWPATH) identical\n");
 	fflush(stdout);
 
 	phase_transmit();

@@ -175,11 +175,13 @@ void phase_generated(tb_rng &r, unsigned nseg, std::map<std::string, uint64_t> &
 		} else if (k < 96) {                     // slow-path commands
 			static const uint8_t ops[] = {TOFFEE_CMD_FEEDBACK, TOFFEE_CMD_READ_STATE, TOFFEE_CMD_SET_RATE,
 						      TOFFEE_CMD_SET_WINDOW, TOFFEE_CMD_NOP, TOFFEE_CMD_REMOVE,
-						      TOFFEE_CMD_RETRANSMIT, TOFFEE_CMD_FEEDBACK, TOFFEE_CMD_SET_RATE};
+						      TOFFEE_CMD_RETRANSMIT, TOFFEE_CMD_FEEDBACK, TOFFEE_CMD_SET_RATE,
+						      TOFFEE_CMD_SET_SLOWPATH};
 			uint8_t op = ops[r.below(sizeof ops)];
 			what = "slow-path command";
 			uint32_t arg = op == TOFFEE_CMD_SET_RATE ? (r.chance(30) ? 0 : r.below(20000))
-				     : op == TOFFEE_CMD_SET_WINDOW ? (r.chance(30) ? 0 : r.below(20000)) : 0;
+				     : op == TOFFEE_CMD_SET_WINDOW ? (r.chance(30) ? 0 : r.below(20000))
+				     : op == TOFFEE_CMD_SET_SLOWPATH ? (r.chance(60) ? 0 : r.chance(95) ? 1 : 2) : 0;
 			sp_cmd(op, r.chance(95) ? g.id : 4095 - r.below(10), arg, what);
 			if (op == TOFFEE_CMD_REMOVE && g.id < 4095 - 10) {
 				g.installed = false;

@@ -30,7 +30,7 @@
 
 #define TOFFEE_ABI_ID          0x746f6666u /* "toff" */
 #define TOFFEE_ABI_MAJOR       1u
-#define TOFFEE_ABI_MINOR       1u   /* 1: SACK blocks in ACKs */
+#define TOFFEE_ABI_MINOR       2u   /* 1: SACK blocks in ACKs; 2: CMD_SET_SLOWPATH */
 
 /* ------------------------------------------------------------------------ */
 /* Limits                                                                   */
@@ -66,6 +66,7 @@
 #define TOFFEE_FEAT_RATE       (1u << 2) /* per-flow rate limiting */
 #define TOFFEE_FEAT_OOO1       (1u << 3) /* one out-of-order interval */
 #define TOFFEE_FEAT_SACK       (1u << 4) /* SACK / D-SACK blocks in the NIC's ACKs (TOFFEE_FLOWF_SACK) */
+#define TOFFEE_FEAT_SLOWMARK   (1u << 5) /* TOFFEE_CMD_SET_SLOWPATH */
 
 #define TOFFEE_CTRL_ENABLE     (1u << 0)
 #define TOFFEE_CTRL_PROMISC    (1u << 1) /* accept frames for any MAC */
@@ -215,7 +216,10 @@ enum toffee_cmd_op {
 	TOFFEE_CMD_FEEDBACK   = 7, /* post a TOFFEE_FB_FLOW record, clear accumulators */
 	TOFFEE_CMD_TX_FIN     = 8, /* send FIN after the last byte appended (for flows
 	                              whose app is gone; apps use TOFFEE_CMDF_FIN) */
-	TOFFEE_CMD_COUNT      = 9
+	TOFFEE_CMD_SET_SLOWPATH = 9, /* arg0 = 1: set TOFFEE_FLOWF_SLOWPATH (every
+	                              segment punted, P5: keepalive probing watches
+	                              for the peer's answer), 0: clear it */
+	TOFFEE_CMD_COUNT      = 10
 };
 
 /** Command entry (CMD ring). W: sp. Each command yields one FB entry. */

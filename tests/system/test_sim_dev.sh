@@ -120,8 +120,8 @@ for fd in os.listdir(f"/proc/{pid}/fd"):
         break
 PYEOF
 )
-# ID "toff", ABI 1.x, the RTL's FEATURES (TS|ECN|RATE|OOO1|SACK), FLOW_CAP 4096, CTX_CAP 256, CTRL.ENABLE
-[[ "$ids" =~ ^746f6666\ 0001[0-9a-f]{4}\ 0000001f\ 00001000\ 00000100\ 0000000[13]$ ]] ||
+# ID "toff", ABI 1.x, the RTL's FEATURES (TS|ECN|RATE|OOO1|SACK|SLOWMARK), FLOW_CAP 4096, CTX_CAP 256, CTRL.ENABLE
+[[ "$ids" =~ ^746f6666\ 0001[0-9a-f]{4}\ 0000003f\ 00001000\ 00000100\ 0000000[13]$ ]] ||
 	fail "identification registers in BAR0: '$ids'"
 echo "registers: ok ($ids)"
 

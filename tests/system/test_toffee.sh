@@ -103,7 +103,7 @@ sleep 0.5
 flow=$("$TOFFEE" status | awk '/^flows/ { f = 1; next } f && $3 == "ESTABLISHED" { print $1; exit }')
 lst=$("$TOFFEE" status | awk '/^listeners/ { f = 1; next } f && $1 == "id" { print $2; exit }')
 [ -n "$flow" ] && [ -n "$lst" ] || fail "no flow/listener of the server in toffee status"
-"$TOFFEE" status | grep -q "^NIC ABI 1.1, features ts ecn rate ooo1 sack; SACK negotiated$" ||
+"$TOFFEE" status | grep -q "^NIC ABI 1.2, features ts ecn rate ooo1 sack slowmark; SACK negotiated$" ||
 	fail "status: $("$TOFFEE" status | grep -m1 "^NIC ABI")"
 # status --all: the options the Linux peer and toffee agreed on
 "$TOFFEE" status --all | grep -q "options: ts ws sack$" ||
