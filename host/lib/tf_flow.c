@@ -742,6 +742,22 @@ int toffee_shutdown(struct toffee_conn *f)
 	return rc;
 }
 
+int toffee_conn_keepalive(struct toffee_conn *f, int on, unsigned idle_s, unsigned intvl_s, unsigned cnt)
+{
+	if (idle_s > 0xffffffffu / 2 || intvl_s > 0xffff || cnt > 255)
+		return -EINVAL;
+	if (f->phase == TF_CONNECTING)
+		return -ENOTCONN;
+	if (f->phase == TF_FAILED || f->phase == TF_RESET)
+		return f->err ? f->err : -ECONNRESET;
+	if (f->gone || f->ctx->dead)
+		return -ENOTCONN;
+	struct toffee_appmsg m = { .type = TOFFEE_APP_KEEPALIVE, .id = f->id,
+				   .flags = on ? TOFFEE_APPF_KEEPALIVE : 0, .arg = idle_s,
+				   .arg2 = intvl_s | cnt << 16 };
+	return tf_ctl_send(f->ctx, &m);   /* no reply */
+}
+
 static int flow_release(struct toffee_conn *f, bool abort_it)
 {
 	struct toffee_ctx *ctx = f->ctx;

@@ -113,6 +113,7 @@ struct ts_sock {
 	bool     bound, shut_rd, shut_wr, closed;
 	bool     err_reported;          /**< a reset was reported once by a read or write */
 	bool     nodelay, reuseaddr, reuseport, keepalive;
+	int      ka_idle, ka_intvl, ka_cnt; /**< TCP_KEEPIDLE/INTVL/CNT as set (0 = default) */
 	bool     linger_on;
 	int      linger_sec;
 	int      rcvbuf, sndbuf;        /**< as set (0 = default) */
@@ -294,6 +295,8 @@ TF_HIDDEN void ts_sock_on_event(struct ts_sock *s, const struct toffee_event *e)
 TF_HIDDEN void ts_addr_from(struct sockaddr_in *sa, const struct toffee_addr *a);
 /** Hand socket @p s (behind @p fd) to the kernel (locked). @return TS_PASS or -errno. */
 TF_HIDDEN int ts_sock_to_kernel(int fd, struct ts_sock *s);
+/** Tell toffeed the keepalive settings of connected socket @p s (locked). */
+TF_HIDDEN void ts_sock_keepalive(struct ts_sock *s);
 /** Give address @p sa of socket @p s to the application (IPv4-mapped for
  *  an AF_INET6 socket), truncated to *@p len as the kernel does. */
 TF_HIDDEN void ts_addr_out(const struct ts_sock *s, const struct sockaddr_in *sa, struct sockaddr *out,

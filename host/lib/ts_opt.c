@@ -59,7 +59,13 @@ int ts_op_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 		switch (name) {
 		case SO_REUSEADDR: rc = get_int(val, len, &v); s->reuseaddr = v; break;
 		case SO_REUSEPORT: rc = get_int(val, len, &v); s->reuseport = v; break;
-		case SO_KEEPALIVE: rc = get_int(val, len, &v); s->keepalive = v; break;
+		case SO_KEEPALIVE:
+			rc = get_int(val, len, &v);
+			if (!rc) {
+				s->keepalive = v;
+				ts_sock_keepalive(s);
+			}
+			break;
 		case SO_RCVBUF:
 		case SO_RCVBUFFORCE: rc = get_int(val, len, &v); s->rcvbuf = v; break;
 		case SO_SNDBUF:
@@ -82,6 +88,13 @@ int ts_op_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 	} else if (level == IPPROTO_TCP && name == TCP_NODELAY) {
 		rc = get_int(val, len, &v);
 		s->nodelay = v;
+	} else if (level == IPPROTO_TCP && (name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT)) {
+		/* the kernel socket checked the value (its ranges are Linux's) */
+		rc = kr ? kr : get_int(val, len, &v);
+		if (!rc) {
+			*(name == TCP_KEEPIDLE ? &s->ka_idle : name == TCP_KEEPINTVL ? &s->ka_intvl : &s->ka_cnt) = v;
+			ts_sock_keepalive(s);
+		}
 	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && s->v6) {
 		rc = kr ? kr : get_int(val, len, &v);
 		if (!rc && v) {

@@ -424,6 +424,9 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 			ns->v6 = s->v6;
 			ns->nodelay = s->nodelay;
 			ns->keepalive = s->keepalive;
+			ns->ka_idle = s->ka_idle;
+			ns->ka_intvl = s->ka_intvl;
+			ns->ka_cnt = s->ka_cnt;
 			ns->rcvbuf = s->rcvbuf;
 			ns->sndbuf = s->sndbuf;
 			ns->linger_on = s->linger_on;
@@ -431,6 +434,8 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 			ns->bound = true;
 			toffee_conn_set_user(c, ns);
 			conn_addrs(ns);
+			if (ns->keepalive)
+				ts_sock_keepalive(ns);   /* inherited from the listener, as in Linux */
 			ts_addr_out(ns, &ns->peer, a, len);
 			rc = nfd;
 			break;
@@ -454,6 +459,13 @@ int ts_op_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 out:
 	ts_unlock();
 	return rc;
+}
+
+void ts_sock_keepalive(struct ts_sock *s)
+{
+	if (s->mode == TS_CONNECTED && s->conn && s->o.gen == ts.gen)
+		toffee_conn_keepalive(s->conn, s->keepalive, (unsigned)s->ka_idle, (unsigned)s->ka_intvl,
+				      (unsigned)s->ka_cnt);
 }
 
 /* Wait (locked) until a connect finishes. @return 0 or -errno. */
@@ -554,6 +566,8 @@ void ts_sock_on_event(struct ts_sock *s, const struct toffee_event *e)
 		if ((e->events & TOFFEE_EV_CONNECTED) && s->mode == TS_CONNECTING) {
 			s->mode = TS_CONNECTED;
 			conn_addrs(s);
+			if (s->keepalive)
+				ts_sock_keepalive(s);    /* set before connect() */
 		}
 		if (e->events & TOFFEE_EV_ERROR) {
 			s->so_error = e->status < 0 ? -e->status : ECONNRESET;

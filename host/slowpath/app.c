@@ -442,6 +442,10 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		if (own_flow(a, m->id, &c) == 0)
 			sp_handover_share(c, fd, m->arg | (uint64_t)m->arg2 << 32);
 		return;                          /* no reply */
+	case TOFFEE_APP_KEEPALIVE:
+		if (own_flow(a, m->id, &c) == 0)
+			sp_ctl_keepalive(c, m->flags & TOFFEE_APPF_KEEPALIVE, m->arg, m->arg2 & 0xffff, m->arg2 >> 16);
+		return;                          /* no reply */
 	case TOFFEE_APP_RELEASE:
 		sp_nicq_poll(sp);
 		rc = own_flow(a, m->id, &c);

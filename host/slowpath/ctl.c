@@ -11,7 +11,9 @@
  *    back N (RETRANSMIT) and back off;
  *  - probes a zero window (persist) when the flow has data but the peer's
  *    window is closed;
- *  - polls closing flows for the acknowledgement of their FIN.
+ *  - polls closing flows for the acknowledgement of their FIN;
+ *  - keeps idle connections alive, or resets them when the peer is gone
+ *    (keepalive, below).
  * The interval grows with the number of busy flows (tick_per_flow_ns), so
  * the load of the loop on toffeed and on the NIC stays bounded. */
 #include <errno.h>
@@ -77,6 +79,7 @@ void sp_ctl_start(struct sp_conn *c)
 void sp_ctl_stop(struct sp_conn *c)
 {
 	sp_timer_cancel(&c->sp->timers, &c->tick);
+	sp_timer_cancel(&c->sp->timers, &c->ka_tmr);
 	set_busy(c, false);
 }
 
@@ -152,6 +155,101 @@ void sp_ctl_feedback(struct sp_conn *c, const struct toffee_sp_fb *fb)
 	sp_arm(sp, &c->tick, when - when % SP_TICK_GRID_NS);
 }
 
+/* ---- keepalive (RFC 9293 §3.8.4; Linux's socket options and defaults) ----
+ * After ka_idle seconds without a sign of the peer (rcv_nxt, snd_una and
+ * ts_recent unchanged in the NIC's state, nothing in flight: the RTO
+ * watches that), a probe (SEG.SEQ = SND.UNA - 1, which the peer answers
+ * with an ACK) every ka_intvl seconds, at most ka_cnt, then a reset
+ * (ETIMEDOUT to the app, RST to the peer). The answer changes nothing in
+ * the flow's state, so while probing the flow is marked SLOWPATH
+ * (TOFFEE_CMD_SET_SLOWPATH): the NIC punts what the peer sends (P5), and
+ * that it came is the answer; the segment itself is dropped (data or a
+ * FIN is sent again by the peer, through the fast path again). A round
+ * reads the state: probing starts between ka_idle and 2 * ka_idle after
+ * the last segment. */
+static void ka_arm(struct sp_conn *c, uint32_t s)
+{
+	sp_arm(c->sp, &c->ka_tmr, c->sp->now + (uint64_t)s * 1000000000ull);
+}
+
+static void ka_timer(struct sp_timer *t, uint64_t now)
+{
+	struct sp_conn *c = SP_CONTAINER(t, struct sp_conn, ka_tmr);
+	(void)now;
+	if (installed_state(c->state) && c->ka_on)
+		sp_conn_read(c, SP_ACT_KEEPALIVE);
+}
+
+static void ka_slowpath(struct sp_conn *c, bool on)
+{
+	if (c->ka_slow == on)
+		return;
+	c->ka_slow = on;
+	sp_cmd(c->sp, TOFFEE_CMD_SET_SLOWPATH, c->flow_id, 0, on, SP_WHY_PLAIN, c, NULL);
+}
+
+void sp_ctl_keepalive(struct sp_conn *c, bool on, uint32_t idle_s, uint32_t intvl_s, uint32_t cnt)
+{
+	struct sp *sp = c->sp;
+	if (!(sp->dev->info.features & TOFFEE_FEAT_SLOWMARK))
+		return;                          /* the answers could not be seen */
+	c->ka_idle_s = idle_s ? idle_s : 7200;
+	c->ka_intvl_s = intvl_s ? intvl_s : 75;
+	c->ka_cnt = (uint8_t)(cnt && cnt < 256 ? cnt : 9);
+	c->ka_on = on;
+	c->ka_probes = 0;
+	c->ka_tmr.fn = ka_timer;
+	if (!on) {
+		sp_timer_cancel(&sp->timers, &c->ka_tmr);
+		if (installed_state(c->state))
+			ka_slowpath(c, false);
+		return;
+	}
+	c->ka_valid = false;                 /* the first round takes the state */
+	if (installed_state(c->state))
+		sp_conn_read(c, SP_ACT_KEEPALIVE);
+}
+
+static void ka_round(struct sp_conn *c, const struct toffee_flow *f)
+{
+	struct sp *sp = c->sp;
+	if (!c->ka_on)
+		return;
+	bool heard = !c->ka_valid || f->rcv_nxt != c->ka_rcv || f->snd_una != c->ka_una ||
+		     f->ts_recent != c->ka_ts;
+	c->ka_valid = true;
+	c->ka_rcv = f->rcv_nxt;
+	c->ka_una = f->snd_una;
+	c->ka_ts = f->ts_recent;
+	if (heard || f->snd_una != f->snd_max) {
+		c->ka_probes = 0;
+		ka_slowpath(c, false);
+		ka_arm(c, c->ka_idle_s);
+		return;
+	}
+	if (c->ka_probes >= c->ka_cnt) {
+		sp_count(sp, SP_CNT_KA_TIMEOUT);
+		sp_close_reset(c, -ETIMEDOUT);
+		return;
+	}
+	ka_slowpath(c, true);
+	sp_conn_send_ack(c, f->snd_una - 1, f->rcv_nxt, f->rx_avail, f->ts_recent);
+	sp_count(sp, SP_CNT_KA_PROBES);
+	c->ka_probes++;
+	ka_arm(c, c->ka_intvl_s);
+}
+
+bool sp_ctl_keepalive_heard(struct sp_conn *c)
+{
+	if (!c->ka_slow)
+		return false;
+	sp_count(c->sp, SP_CNT_KA_ANSWERED);
+	c->ka_probes = 0;
+	ka_slowpath(c, false);
+	ka_arm(c, c->ka_idle_s);
+	return true;
+}
+
 void sp_ctl_state(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
 {
 	struct sp *sp = c->sp;
@@ -175,6 +273,10 @@ void sp_ctl_state(struct sp_conn *c, const struct toffee_flow *f, uint8_t act)
 		    c->tick.when > sp->now + (uint64_t)c->rto.rto_us * 1000u)
 			sp_arm(sp, &c->tick, sp->now + (uint64_t)c->rto.rto_us * 1000u);
 	}
+	if (act & SP_ACT_KEEPALIVE)
+		ka_round(c, f);
+	if (!installed_state(c->state))
+		return;                          /* reset by the round */
 	if ((act & SP_ACT_PERSIST) && f->snd_wnd == 0 && f->snd_una == f->snd_nxt &&
 	    sp_seq_lt(f->snd_nxt, f->tx_end)) {
 		/* Zero-window probe: an old sequence number makes the peer answer

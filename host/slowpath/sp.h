@@ -101,6 +101,8 @@ struct sp_cfg {
 	X(TXFIN_FALLBACK, "tx_fin_by_slowpath") \
 	X(RTO_EXPIRED, "rto_expired") X(RETRANSMITS, "rto_retransmits") \
 	X(PERSIST_PROBES, "persist_probes") X(DATA_TIMEOUT, "data_timeout") \
+	X(KA_PROBES, "keepalive_probes") X(KA_ANSWERED, "keepalive_answered") \
+	X(KA_TIMEOUT, "keepalive_timeouts") \
 	X(FEEDBACK, "feedback_records") X(CC_RATE, "cc_rate_updates") \
 	X(CC_WINDOW, "cc_window_updates") \
 	X(ARP_REQ_RCVD, "arp_requests_rcvd") X(ARP_REPLY_SENT, "arp_replies_sent") \
@@ -181,7 +183,7 @@ enum sp_state {
 #define SP_ACT_PERSIST   (1u << 4)  /* idle: zero window with data pending? */
 #define SP_ACT_RST_SEND  (1u << 5)  /* send RST (abort, hang-up, timeout) */
 #define SP_ACT_EARLY     (1u << 6)  /* merge early data and reinstall */
-#define SP_ACT_CHALLENGE (1u << 7)  /* challenge ACK (RFC 5961 §4, SYN on a flow) */
+#define SP_ACT_KEEPALIVE (1u << 7)  /* keepalive round (ctl.c): heard from the peer? */
 
 #define SP_HELD_MAX 16u             /* early frames held per handshake (> IW10) */
 
@@ -244,6 +246,12 @@ struct sp_conn {
 	uint64_t last_fb_ns;             /* previous FEEDBACK record */
 	uint64_t last_ack_ns;            /* rate limit of exception ACKs */
 	uint32_t tick_us;
+	/* keepalive (ctl.c): what the app asked for, the probing */
+	struct sp_timer ka_tmr;
+	uint32_t ka_idle_s, ka_intvl_s;
+	uint8_t ka_cnt, ka_probes;
+	bool ka_on, ka_valid, ka_slow;   /* ka_slow: the flow is marked SLOWPATH */
+	uint32_t ka_rcv, ka_una, ka_ts;  /* rcv_nxt, snd_una, ts_recent at the last round */
 	uint32_t close_tail;             /* ctx CMD tail when the app closed */
 	bool close_drained;              /* the CMD ring was consumed up to close_tail */
 	uint32_t tw_seq, tw_rcv;         /* TIME_WAIT: our final seq, the peer's */
@@ -547,6 +555,12 @@ void sp_ctl_start(struct sp_conn *c);
 void sp_ctl_stop(struct sp_conn *c);
 void sp_ctl_feedback(struct sp_conn *c, const struct toffee_sp_fb *fb);
 void sp_ctl_state(struct sp_conn *c, const struct toffee_flow *f, uint8_t act);
+/** The app's keepalive settings for @p c (0: Linux's defaults, 7200 s
+ *  idle, 75 s between probes, 9 probes). */
+void sp_ctl_keepalive(struct sp_conn *c, bool on, uint32_t idle_s, uint32_t intvl_s, uint32_t cnt);
+/** A segment of @p c punted because the flow is marked SLOWPATH: while
+ *  keepalive probes, the peer answered. @return false if not probing. */
+bool sp_ctl_keepalive_heard(struct sp_conn *c);
 
 /* neigh.c */
 void sp_neigh_input(struct sp *sp, const uint8_t *frame, uint32_t len);

@@ -83,13 +83,32 @@ static bool ack_allowed(struct sp_conn *c)
 	return true;
 }
 
+/* A RST for an installed flow: checked against its state (RFC 5961 §3). */
+static void rst_seen(struct sp_conn *c, const struct sp_seg *s)
+{
+	/* Checked against the state the READ_STATE brings; more than a few in
+	 * one round are a flood (a real peer's RST comes again with its next
+	 * segment). */
+	if (c->nrst == SP_RST_PENDING) {
+		sp_count(c->sp, SP_CNT_RST_IGNORED);
+		return;
+	}
+	c->rst_seq[c->nrst++] = s->seq;
+	sp_conn_read(c, SP_ACT_RST_CHECK);
+}
+
 /* A segment punted for an installed flow. */
 static void on_flow(struct sp_conn *c, unsigned reason, const struct sp_seg *s)
 {
 	struct sp *sp = c->sp;
 	switch (reason) {
 	case TOFFEE_EXC_SLOW_FLOW:
-		sp_count(sp, SP_CNT_SLOW_FLOW);
+		/* marked while keepalive probes: the peer answered (a RST is
+		 * still checked as one) */
+		if (s->flags & SP_TH_RST)
+			rst_seen(c, s);
+		else if (!sp_ctl_keepalive_heard(c))
+			sp_count(sp, SP_CNT_SLOW_FLOW);
 		break;
 	case TOFFEE_EXC_SYN:
 		/* RFC 5961 §4: a SYN on a synchronized connection gets a challenge
@@ -100,15 +119,7 @@ static void on_flow(struct sp_conn *c, unsigned reason, const struct sp_seg *s)
 			sp_conn_read(c, SP_ACT_ACK);
 		break;
 	case TOFFEE_EXC_RST:
-		/* Checked against the state the READ_STATE brings; more than a
-		 * few in one round are a flood (a real peer's RST comes again
-		 * with its next segment). */
-		if (c->nrst == SP_RST_PENDING) {
-			sp_count(sp, SP_CNT_RST_IGNORED);
-			break;
-		}
-		c->rst_seq[c->nrst++] = s->seq;
-		sp_conn_read(c, SP_ACT_RST_CHECK);
+		rst_seen(c, s);
 		break;
 	case TOFFEE_EXC_NO_ACK:
 		sp_count(sp, SP_CNT_NO_ACK_DROP);     /* RFC 9293: drop it */

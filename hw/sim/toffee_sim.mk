@@ -75,10 +75,12 @@ TARGETS   += $(TSIM_BIN)
 TEST_DEPS += $(TSIM_BIN) $(TSIM_DMA_TEST) $(TSIM_REGS_TEST)
 # The system tests on the co-simulated NIC (tests/system/test_sim_system.sh,
 # root, ~40-80 s; test_sim_fork.sh, ~20 s; test_sim_impair.sh, ~15 s;
-# test_sim_misbehave.sh, ~15 s; test_sim_hostile.sh, ~30 s) are part of
-# `make test`; `make test-cosim` runs them alone.
+# test_sim_misbehave.sh, ~15 s; test_sim_hostile.sh, ~30 s;
+# test_sim_keepalive.sh, ~30 s) are part of `make test`; `make test-cosim`
+# runs them alone.
 TSIM_SYSTESTS := tests/system/test_sim_system.sh tests/system/test_sim_fork.sh tests/system/test_sim_impair.sh \
-                 tests/system/test_sim_misbehave.sh tests/system/test_sim_hostile.sh
+                 tests/system/test_sim_misbehave.sh tests/system/test_sim_hostile.sh \
+                 tests/system/test_sim_keepalive.sh
 TESTS     += $(TSIM_DMA_TEST) $(TSIM_REGS_TEST) tests/system/test_sim_dev.sh $(TSIM_SYSTESTS)
 
 test-cosim: $(DEPS_STAMP) $(TARGETS) $(TEST_DEPS)

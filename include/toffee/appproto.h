@@ -84,6 +84,10 @@ enum toffee_appmsg_type {
 	TOFFEE_APP_IDENTIFY   = 15, /* fd: a descriptor (no HELLO needed). Reply: id =
 	                               the flow whose shared socket it is (SHARE), or
 	                               status -ENOENT */
+	TOFFEE_APP_KEEPALIVE  = 16, /* id = flow; flags TOFFEE_APPF_KEEPALIVE: on (else
+	                               off); arg = idle seconds, arg2 = seconds between
+	                               probes | probes << 16 (0: Linux's defaults,
+	                               7200 / 75 / 9). No reply */
 	/* replies and events (toffeed -> app) */
 	TOFFEE_APP_HELLO_OK   = 64, /* ctx, region, rings: see struct fields */
 	TOFFEE_APP_REPLY      = 65, /* status for req; id = listener where relevant */
@@ -108,6 +112,7 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_BY_FD     (1u << 5) /* TAKEOVER: the socket as fd, not the key */
 #define TOFFEE_APPF_SHARED    (1u << 6) /* TAKEOVER reply: the socket is still shared
                                            (close it with RELEASE) */
+#define TOFFEE_APPF_KEEPALIVE (1u << 7) /* KEEPALIVE: probes on */
 
 /*
  * Flow life cycle as toffeed runs it (see docs/toffeed.md):

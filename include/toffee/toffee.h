@@ -278,6 +278,16 @@ ssize_t toffee_send(struct toffee_conn *f, const void *buf, size_t len);
 int toffee_shutdown(struct toffee_conn *f);
 
 /**
+ * TCP keepalive (as SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT):
+ * after @p idle_s seconds without hearing from the peer, toffeed probes
+ * every @p intvl_s seconds and resets the flow (-ETIMEDOUT) after @p cnt
+ * unanswered probes. 0 = Linux's default (7200 s, 75 s, 9). @p on 0 turns
+ * it off. @return 0; -ENOTCONN if not established; the flow's error after
+ * a reset; -EINVAL for an interval above 65535 s or more than 255 probes.
+ */
+int toffee_conn_keepalive(struct toffee_conn *f, int on, unsigned idle_s, unsigned intvl_s, unsigned cnt);
+
+/**
  * Close the flow: FIN after all appended data (or an abort if unread data
  * remains, as Linux does). The handle must not be used afterwards; the
  * library frees it when toffeed reports the flow closed.

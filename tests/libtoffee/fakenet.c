@@ -472,6 +472,8 @@ static void handle(int c, const struct toffee_appmsg *m)
 		send_msg(ctxs[c].sock, &r, NULL, 0);
 		break;
 	}
+	case TOFFEE_APP_KEEPALIVE:
+		break;                           /* no peer to probe here; no reply */
 	default:
 		reply(c, m, -EINVAL, 0);
 	}

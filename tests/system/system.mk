@@ -19,6 +19,7 @@ TESTS += tests/system/test_fork.sh
 TESTS += tests/system/test_afpacket.sh
 TESTS += tests/system/test_hostile.sh
 TESTS += tests/system/test_misbehave.sh
+TESTS += tests/system/test_keepalive.sh
 
 # make bench-system (root, not in make test): RPC echo, toffee against Linux;
 # bench/system/README.md.

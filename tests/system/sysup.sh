@@ -23,9 +23,21 @@
 #   wait_idle N [S]     until 0 flows (TIME_WAIT excluded) and N contexts (S seconds,
 #                       default 10)
 #   fail MSG            print MSG, the logs' tails and toffee's non-zero counters; exit 1
+#   sys_require         skip (exit 77) without root, /dev/net/tun, the NIC program of
+#                       $SYS_BACKEND, toffeed, the preload library or python3 ($PY)
 TOFFEE=${TOFFEE:-$PWD/build/bin/toffee}
+PY=${PY:-/usr/bin/python3}
 SYS_BACKEND=${TOFFEE_BACKEND:-fw}
 SYS_PORT=${TOFFEE_PORT:-tap}
+
+sys_require() {
+	ns_require_root
+	local nic=build/bin/toffee-fw f
+	[ "$SYS_BACKEND" = sim ] && nic=build/bin/toffee-sim
+	for f in "$nic" build/bin/toffeed build/lib/libtoffee-preload.so "$PY"; do
+		[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
+	done
+}
 
 sys_init() {
 	local tag=$1 S=$NS_SUFFIX

@@ -31,18 +31,11 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
 . tests/system/sysup.sh
-ns_require_root
-PY=/usr/bin/python3
+sys_require
 PEER=$PWD/tests/system/tf_peer.py
 SPOOF=$PWD/tests/system/spoof.py
-nic=build/bin/toffee-fw
-[ "$SYS_BACKEND" = sim ] && nic=build/bin/toffee-sim
-for f in "$nic" build/bin/toffeed build/lib/libtoffee-preload.so; do
-	[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
-done
 VICTIM_MIB=512
 [ "$SYS_BACKEND" = sim ] && VICTIM_MIB=32
-[ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
 sys_init tsf
 peer() { ip netns exec "$NS" timeout 150 "$PY" "$PEER" "$@"; }
 sys_up --toffeed-arg --syn-backlog=32 --toffeed-arg "--syncookies=${TSF_COOKIES:-auto}"

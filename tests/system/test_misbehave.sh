@@ -16,15 +16,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/system/netns.sh
 . tests/system/sysup.sh
-ns_require_root
-PY=/usr/bin/python3
+sys_require
 PEER=$PWD/tests/system/tf_peer.py
-nic=build/bin/toffee-fw
-[ "$SYS_BACKEND" = sim ] && nic=build/bin/toffee-sim
-for f in "$nic" build/bin/toffeed build/lib/libtoffee-preload.so; do
-	[ -e "$f" ] || { echo "skip: $f not built"; exit 77; }
-done
-[ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
 MIB=128
 [ "$SYS_BACKEND" = sim ] && MIB=16
 sys_init tmb
