@@ -43,6 +43,9 @@ static void flow_snap(FILE *f, const struct sp_conn *c)
 	fprintf(f, "         mss %u, options:%s%s%s%s%s\n", n->mss, n->ts ? " ts" : "",
 		n->ws ? " ws" : "", n->sack ? " sack" : "", n->ecn ? " ecn" : "",
 		n->ts || n->ws || n->sack || n->ecn ? "" : " none");
+	if (c->ka_on)
+		fprintf(f, "         keepalive %u s / %u s / %u, %u probes unanswered%s\n", c->ka_idle_s,
+			c->ka_intvl_s, c->ka_cnt, c->ka_probes, c->ka_slow ? " (probing)" : "");
 	if (!c->snap_ns || c->flow_id == TOFFEE_FLOW_NONE)
 		return;
 	fprintf(f, "         nic state %.1f s ago: rcv_nxt %u rx_avail %u ooo %u+%u snd_una %u"

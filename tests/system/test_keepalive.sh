@@ -32,8 +32,14 @@ round() {   # round NAME [toffee start args...]
 	# 1. an idle peer that is there
 	local p0 a0
 	p0=$(counter keepalive_probes) a0=$(counter keepalive_answered)
-	ip netns exec "$NS" timeout 30 "$PY" -u "$KA" idle "$US" 7000 6 >"$LOGS/idle-$name.log" 2>&1 ||
-		fail "$name: the idle client: $(cat "$LOGS/idle-$name.log")"
+	ip netns exec "$NS" timeout 30 "$PY" -u "$KA" idle "$US" 7000 6 >"$LOGS/idle-$name.log" 2>&1 &
+	local idle=$!
+	PIDS_STARTED+=($idle)
+	wait_log "$LOGS/srv-$name.log" accepted
+	sleep 0.5
+	"$TOFFEE" status --all | grep -q "keepalive 1 s / 1 s / 3" ||
+		fail "$name: toffee status --all shows no keepalive: $("$TOFFEE" status --all | grep -A3 ESTABLISHED)"
+	wait $idle || fail "$name: the idle client: $(cat "$LOGS/idle-$name.log")"
 	wait_log "$LOGS/srv-$name.log" "got bye"
 	local probes=$(($(counter keepalive_probes) - p0)) answered=$(($(counter keepalive_answered) - a0))
 	[ "$probes" -ge 3 ] && [ "$answered" -ge 3 ] ||
