@@ -29,6 +29,9 @@ $(CLI_BIN): $(CLI_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@
 
 TARGETS += $(SP_BIN) $(SP_ASAN_BIN) $(CLI_BIN)
+# toffee run's warning about programs LD_PRELOAD cannot reach (no root).
+TEST_DEPS += $(CLI_BIN)
+TESTS += tests/tools/test_run_check.sh
 
 # toffeed's modules as archives (without main.o): a unit test pulls in
 # only the modules it uses.

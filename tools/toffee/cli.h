@@ -35,6 +35,8 @@ int cli_start(struct cli *c, int argc, char **argv);
 int cli_stop(struct cli *c, int argc, char **argv);
 int cli_status(struct cli *c, int argc, char **argv);
 int cli_run(struct cli *c, int argc, char **argv);
+/** Warn on stderr if @p cmd is a program LD_PRELOAD cannot reach (elfcheck.c). */
+void cli_run_check(const char *cmd);
 int cli_capture(struct cli *c, int argc, char **argv);
 
 #endif

@@ -65,6 +65,7 @@ int cli_run(struct cli *c, int argc, char **argv)
 		cli_err("run: no command given: toffee run -- CMD [ARGS...]");
 		return 2;
 	}
+	cli_run_check(argv[i]);
 	char lib[1100];
 	snprintf(lib, sizeof(lib), "%s/../lib/libtoffee-preload.so", c->bindir);
 	char real[4096];
