@@ -82,11 +82,11 @@ _Static_assert(sizeof(struct fp_fx) == 128, "fx entry");
  * peer's largest window could reach is unacceptable [P10], as one beyond
  * snd_max is. The window bound is 2^(16 + snd_wscale) (above any window
  * the peer can advertise: no MAX.SND.WND to keep; fx->ack_lim); "before"
- * means by less than 2^31. As an unsigned range test: una - ack in
- * [lim, 2^31). */
+ * means by less than 2^31: una - ack in [lim, 2^31). The usual ACK field
+ * (snd_una or beyond) is told by its sign alone. */
 static inline bool fp_ack_too_old(const struct fp_fx *x, uint32_t una, uint32_t ack)
 {
-	return una - ack - x->ack_lim < 0x80000000u - x->ack_lim;
+	return (int32_t)(una - ack) > 0 && una - ack >= x->ack_lim;
 }
 
 struct fp {
