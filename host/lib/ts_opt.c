@@ -174,6 +174,10 @@ int ts_op_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	} else if (level == IPPROTO_TCP) {
 		switch (name) {
 		case TCP_NODELAY: rc = put_int(val, len, s->nodelay); goto out;
+		/* as toffeed uses them (an accepted socket's are its listener's) */
+		case TCP_KEEPIDLE: rc = put_int(val, len, s->ka_idle ? s->ka_idle : 7200); goto out;
+		case TCP_KEEPINTVL: rc = put_int(val, len, s->ka_intvl ? s->ka_intvl : 75); goto out;
+		case TCP_KEEPCNT: rc = put_int(val, len, s->ka_cnt ? s->ka_cnt : 9); goto out;
 		case TCP_MAXSEG:
 			if (i.mss) {
 				rc = put_int(val, len, i.mss);

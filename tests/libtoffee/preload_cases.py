@@ -355,6 +355,40 @@ def loopback_and_udp_pass_through():
 
 
 @case
+def keepalive_options():
+    """SO_KEEPALIVE and TCP_KEEPIDLE/INTVL/CNT: Linux's defaults, values as
+    set, inherited by accepted sockets, refused out of range."""
+    p = port()
+    ls = listener(p)
+    assert ls.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 7200
+    assert ls.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 75
+    assert ls.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 9
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
+    ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 5)
+    ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 4)
+    for name, bad in ((socket.TCP_KEEPIDLE, 0), (socket.TCP_KEEPINTVL, 40000), (socket.TCP_KEEPCNT, 200)):
+        try:
+            ls.setsockopt(socket.IPPROTO_TCP, name, bad)
+            raise AssertionError("option %d = %d accepted" % (name, bad))
+        except OSError as e:
+            assert e.errno == errno.EINVAL, e
+    c = socket.create_connection((PEER, p), timeout=10)
+    s, _ = ls.accept()
+    assert s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+    assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 5
+    assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 4
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 2)
+    assert c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 2
+    c.sendall(b"ka")
+    assert recv_all(s, 2) == b"ka"
+    for x in (c, s, ls):
+        x.close()
+
+
+@case
 def dual_stack_inet6():
     """AF_INET6 sockets carry IPv4 through toffee as IPv4-mapped addresses
     (dual-stack servers bind to ::); IPV6_V6ONLY and IPv6 addresses are
