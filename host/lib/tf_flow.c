@@ -4,9 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include "tf_internal.h"
-#include "tf_sys.h"
 
 #define TF_FLOW_ID_MAX (1u << 24)
 
