@@ -71,9 +71,9 @@ sent=$(settled syncookies_sent)
 full=$(counter syn_queue_full)
 nsyn=$(syn_rcvd)
 [ "$nsyn" -le 32 ] || fail "$nsyn half-open connections (backlog 32)"
-[ "$full" -ge 1000 ] || fail "syn_queue_full $full after 3,000 SYNs"
+[ "$full" -ge 300 ] || fail "syn_queue_full $full after 3,000 SYNs"
 if [ "${TSF_COOKIES:-auto}" != never ]; then
-	[ "$sent" -ge 1000 ] || fail "syncookies_sent $sent after 3,000 SYNs"
+	[ "$sent" -ge 300 ] || fail "syncookies_sent $sent after 3,000 SYNs"
 fi
 echo "SYN flood: ok ($(counter syn_rcvd) SYNs seen, $nsyn half-open, $full beyond the queue, $sent cookies sent)"
 
@@ -124,7 +124,7 @@ rst0=$(counter rst_closed_port)
 ip netns exec "$NS" "$PY" "$SPOOF" ack "$US" 7000 3000 2 >>"$LOGS/flood.log" 2>&1 || fail "ACK flood: $(cat "$LOGS/flood.log")"
 bad=$(($(settled syncookies_rejected) - bad0))
 rst=$(($(counter rst_closed_port) - rst0))
-[ "$bad" -ge 1000 ] || fail "syncookies_rejected grew by $bad for 3,000 forged ACKs"
+[ "$bad" -ge 300 ] || fail "syncookies_rejected grew by $bad for 3,000 forged ACKs"
 [ "$rst" -ge "$bad" ] || fail "$bad forged ACKs refused, $rst RSTs"
 [ "$(status_field flows)" -le "$flows0" ] || fail "flows $flows0 -> $(status_field flows) after forged ACKs"
 echo "forged ACKs: ok ($bad refused, $rst RSTs, no connection made)"
@@ -149,10 +149,10 @@ wait $VICTIM || fail "the transfer under blind resets: $(cat "$LOGS/victim.log")
 ign=$(($(counter rst_rcvd_ignored) - ign0)) chal=$(($(counter rst_rcvd_challenged) - chal0))
 acc=$(($(counter rst_rcvd_accepted) - acc0)) synch=$(($(counter syn_challenged) - synch0))
 [ "$acc" = 0 ] || fail "$acc blind RSTs accepted"
-[ $((ign + chal)) -ge 1000 ] || fail "5,000 blind RSTs: $ign ignored, $chal challenged"
+[ $((ign + chal)) -ge 300 ] || fail "5,000 blind RSTs: $ign ignored, $chal challenged"
 [ "$synch" -ge 1 ] || fail "no challenge ACK for 200 SYNs on the connection"
 unacc=$(($(p10) - unacc0))
-[ "$unacc" -ge 500 ] || fail "5,000 blind data segments: only $unacc punted for their ACK field"
+[ "$unacc" -ge 300 ] || fail "5,000 blind data segments: only $unacc punted for their ACK field"
 echo "blind attacks: ok ($VICTIM_MIB MiB intact; 5,000 RSTs: $ign ignored, $chal challenged, 0 accepted; 200 SYNs: $synch challenged; 5,000 data segments: $unacc with an unacceptable ACK)"
 
 # ---- 6. afterwards ---------------------------------------------------------------------------------
