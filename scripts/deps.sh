@@ -6,7 +6,7 @@ declare -A PKGS=(
   [build]="build-essential pkg-config libssl-dev libpcap-dev libcmocka-dev clang libclang-rt-14-dev"
   [test]="valgrind liblwip-dev tcpdump tshark"
   [sim]="verilator yosys"
-  [system]="libdpdk-dev dpdk iproute2 iputils-ping ethtool iperf3 redis-server redis-tools memcached libmemcached-tools nginx-light curl python3"
+  [system]="libdpdk-dev dpdk iproute2 iputils-ping ethtool bc iperf3 redis-server redis-tools memcached libmemcached-tools nginx-light curl python3"
 )
 groups=("$@"); [ ${#groups[@]} -gt 0 ] || groups=(build)
 want=()

@@ -78,7 +78,7 @@ round() {   # round NAME [toffee start args...]
 	[ "$(grep -c "error ETIMEDOUT" "$LOGS/srv-$name.log")" -gt "$n0" ] ||
 		fail "$name: no ETIMEDOUT 10 s after the peer went away: $(tail -3 "$LOGS/srv-$name.log")"
 	local dt
-	dt=$(echo "$(date +%s.%N) - $t0" | bc)
+	dt=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')
 	[ "$(counter keepalive_timeouts)" = 1 ] || fail "$name: keepalive_timeouts $(counter keepalive_timeouts)"
 	kill "$gone" 2>/dev/null
 	printf '%s: peer gone: ok (ETIMEDOUT after %.1f s)\n' "$name" "$dt"
