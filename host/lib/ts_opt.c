@@ -175,9 +175,11 @@ int ts_op_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		switch (name) {
 		case TCP_NODELAY: rc = put_int(val, len, s->nodelay); goto out;
 		/* as toffeed uses them (an accepted socket's are its listener's) */
-		case TCP_KEEPIDLE: rc = put_int(val, len, s->ka_idle ? s->ka_idle : 7200); goto out;
-		case TCP_KEEPINTVL: rc = put_int(val, len, s->ka_intvl ? s->ka_intvl : 75); goto out;
-		case TCP_KEEPCNT: rc = put_int(val, len, s->ka_cnt ? s->ka_cnt : 9); goto out;
+		case TCP_KEEPIDLE: rc = put_int(val, len, s->ka_idle ? s->ka_idle : TOFFEE_KEEPALIVE_IDLE_S); goto out;
+		case TCP_KEEPINTVL:
+			rc = put_int(val, len, s->ka_intvl ? s->ka_intvl : TOFFEE_KEEPALIVE_INTVL_S);
+			goto out;
+		case TCP_KEEPCNT: rc = put_int(val, len, s->ka_cnt ? s->ka_cnt : TOFFEE_KEEPALIVE_CNT); goto out;
 		case TCP_MAXSEG:
 			if (i.mss) {
 				rc = put_int(val, len, i.mss);

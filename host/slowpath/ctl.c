@@ -193,9 +193,9 @@ void sp_ctl_keepalive(struct sp_conn *c, bool on, uint32_t idle_s, uint32_t intv
 	struct sp *sp = c->sp;
 	if (!(sp->dev->info.features & TOFFEE_FEAT_SLOWMARK))
 		return;                          /* the answers could not be seen */
-	c->ka_idle_s = idle_s ? idle_s : 7200;
-	c->ka_intvl_s = intvl_s ? intvl_s : 75;
-	c->ka_cnt = (uint8_t)(cnt && cnt < 256 ? cnt : 9);
+	c->ka_idle_s = idle_s ? idle_s : TOFFEE_KEEPALIVE_IDLE_S;
+	c->ka_intvl_s = intvl_s ? intvl_s : TOFFEE_KEEPALIVE_INTVL_S;
+	c->ka_cnt = (uint8_t)(cnt && cnt < 256 ? cnt : TOFFEE_KEEPALIVE_CNT);
 	c->ka_on = on;
 	c->ka_probes = 0;
 	c->ka_tmr.fn = ka_timer;

@@ -70,6 +70,12 @@ static uint32_t opt_bits(const struct sp_seg *syn)
 	       (uint32_t)ecn_setup(syn) << 5;
 }
 
+/* What the MAC covers besides the 4-tuple, the ISN and the epoch. */
+static uint32_t cookie_bits(uint32_t opts, bool ts, uint32_t idx)
+{
+	return opts << 6 | (ts ? TS_BIT : 0) | idx;
+}
+
 static uint32_t cookie_mac(const uint64_t key[2], const struct sp_seg *syn, uint64_t epoch, uint32_t bits)
 {
 	uint32_t m[6] = { syn->daddr, syn->saddr, (uint32_t)syn->dport << 16 | syn->sport, syn->seq,
@@ -104,10 +110,10 @@ uint32_t sp_cookie_make(const uint64_t key[2], uint64_t now_ns, const struct sp_
 {
 	uint64_t epoch = now_ns >> SP_COOKIE_EPOCH_SHIFT;
 	uint32_t idx = mss_index(syn->opt.mss), opts = ts ? opt_bits(syn) : 0;
-	uint32_t bits = opts << 6 | (ts ? TS_BIT : 0) | idx;
 	if (ts)
 		*tsval = (*tsval & ~0x3fu) | opts;
-	return cookie_mac(key, syn, epoch, bits) << 6 | (ts ? TS_BIT : 0) | (uint32_t)(epoch & 3) << 3 | idx;
+	return cookie_mac(key, syn, epoch, cookie_bits(opts, ts, idx)) << 6 | (ts ? TS_BIT : 0) |
+	       (uint32_t)(epoch & 3) << 3 | idx;
 }
 
 bool sp_cookie_check(const uint64_t key[2], uint64_t now_ns, const struct sp_seg *ack, struct sp_seg *syn)
@@ -127,18 +133,14 @@ bool sp_cookie_check(const uint64_t key[2], uint64_t now_ns, const struct sp_seg
 		return false;
 	uint32_t opts = ts ? ack->opt.tsecr & 0x3f : 0;
 
-	memset(syn, 0, sizeof(*syn));
-	memcpy(syn->dst_mac, ack->dst_mac, 6);
-	memcpy(syn->src_mac, ack->src_mac, 6);
-	syn->saddr = ack->saddr;
-	syn->daddr = ack->daddr;
-	syn->tos = ack->tos;
-	syn->ttl = ack->ttl;
-	syn->sport = ack->sport;
-	syn->dport = ack->dport;
+	*syn = *ack;                           /* same direction: addresses, ports, MACs */
+	syn->payload = NULL;
+	syn->plen = 0;
+	syn->opt_bad = false;
+	syn->ack = 0;
 	syn->seq = ack->seq - 1;
-	syn->win = ack->win;
 	syn->flags = SP_TH_SYN | (opts & 0x20 ? SP_TH_ECE | SP_TH_CWR : 0);
+	memset(&syn->opt, 0, sizeof(syn->opt));
 	syn->opt.mss_ok = true;
 	syn->opt.mss = cookie_mss[idx];
 	syn->opt.ts_ok = ts;
@@ -146,6 +148,5 @@ bool sp_cookie_check(const uint64_t key[2], uint64_t now_ns, const struct sp_seg
 	syn->opt.ws_ok = ts && (opts & 15) != 15;
 	syn->opt.ws = syn->opt.ws_ok ? (uint8_t)(opts & 15) : 0;
 	syn->opt.sack_ok = opts & 0x10;
-	uint32_t bits = opts << 6 | (ts ? TS_BIT : 0) | idx;
-	return cookie_mac(key, syn, epoch, bits) == c >> 6;
+	return cookie_mac(key, syn, epoch, cookie_bits(opts, ts, idx)) == c >> 6;
 }

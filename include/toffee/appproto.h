@@ -113,6 +113,10 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_SHARED    (1u << 6) /* TAKEOVER reply: the socket is still shared
                                            (close it with RELEASE) */
 #define TOFFEE_APPF_KEEPALIVE (1u << 7) /* KEEPALIVE: probes on */
+/* KEEPALIVE's defaults (0 in a field): Linux's. */
+#define TOFFEE_KEEPALIVE_IDLE_S  7200
+#define TOFFEE_KEEPALIVE_INTVL_S 75
+#define TOFFEE_KEEPALIVE_CNT     9
 
 /*
  * Flow life cycle as toffeed runs it (see docs/toffeed.md):
