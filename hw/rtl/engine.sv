@@ -484,9 +484,7 @@ localparam [3:0]
     LA_STW   = 4'd2,
     LA_CLS   = 4'd3,    // rx_classify
     LA_CLSW  = 4'd4,
-    LA_CTX   = 4'd5,    // waits for the context row (event ring room)
-    LA_STEPW = 4'd8,    // rx_protocol
-    LA_DONE  = 4'd10;   // decided: waits for the sequencer
+    LA_CTX   = 4'd5;    // waits for the context row (event ring room)
 
 logic [6:0] state_reg /*verilator public_flat_rd*/ = S_IDLE;
 logic [6:0] ret_reg = S_IDLE;        // return state of a sub-sequence
@@ -512,24 +510,39 @@ logic [1023:0] fst_reg = '0;         // flow state as read
 logic [1023:0] nst_reg = '0;         // new state
 logic [11*32-1:0] row_reg = '0;      // context row (the sequencer's)
 
-// lookahead: its state, verdict and rx_protocol outputs (r_*)
+// lookahead: its state (the segment being decided)
 logic [3:0] la_state_reg /*verilator public_flat_rd*/ = LA_IDLE;
-logic [1:0] la_kind_reg = '0;        // V_DROP, V_PUNT, V_PASS
-logic [7:0] la_exc_reason_reg = '0;  // V_PUNT: reason, frame length
-logic [15:0] la_exc_len_reg = '0;
-logic [31:0] la_exc_flow_reg = '0;
 logic la_ev_ok_reg = 1'b0;           // room in the event ring
 logic la_ctx_rd_reg = 1'b0;          // its context row read issued
 logic la_ctx_cap_reg = 1'b0;         // ... and arriving
-wire la_ev_known = la_ctx_rd_reg;    // la_ev_ok (below) has it
-logic r_punt_reg = 1'b0, r_dep_reg = 1'b0, r_ev_reg = 1'b0, r_ack_reg = 1'b0;
-logic r_ece_reg = 1'b0, r_kick_reg = 1'b0;
-logic [31:0] r_dup_seq_reg = '0;
-logic [15:0] r_dup_len_reg = '0;
-logic [7:0] r_punt_reason_reg = '0, r_ev_flags_reg = '0;
-logic [15:0] r_dep_off_reg = '0, r_dep_len0_reg = '0, r_dep_len1_reg = '0;
-logic [63:0] r_dep_iova0_reg = '0, r_dep_iova1_reg = '0;
-logic [31:0] r_ev_rx_reg = '0, r_ev_freed_reg = '0;
+wire la_ev_known;                    // la_ev_ok (below) has it
+
+// The decided segments, oldest first (lq_*, LQ entries): the sequencer
+// takes the head. A DROP or PUNT is complete when it is decided; a PASS
+// entry is made as its segment enters rx_protocol (waiting: lq_wait) and
+// completed as rx_protocol's output comes, in the same order. Each entry
+// holds what the sequencer needs, in the shape of its a_* registers.
+localparam LQ = 4;
+localparam LQ_W = $clog2(LQ);
+logic [LQ_W-1:0] lq_head_reg = '0, lq_tail_reg = '0;
+logic [LQ_W:0] lq_count_reg = '0;
+logic [LQ-1:0] lq_valid_reg = '0;    // in the queue
+logic [LQ-1:0] lq_wait_reg = '0;     // ... waiting for rx_protocol
+logic [LQ-1:0] lq_punt_reg = '0, lq_dep_reg = '0, lq_ev_reg = '0, lq_ack_reg = '0, lq_ece_reg = '0,
+               lq_kick_reg = '0;
+logic [31:0] lq_flow_reg [LQ];       // the flow (PASS: its state is written back)
+logic [31:0] lq_aflow_reg [LQ];      // the flow of its actions (PUNT: the verdict's)
+logic [7:0] lq_ctx_reg [LQ];
+logic [15:0] lq_frame_len_reg [LQ];
+logic [7:0] lq_exc_reason_reg [LQ];
+logic [15:0] lq_exc_len_reg [LQ];
+logic [15:0] lq_dep_off_reg [LQ], lq_dep_len0_reg [LQ], lq_dep_len1_reg [LQ];
+logic [63:0] lq_dep_iova0_reg [LQ], lq_dep_iova1_reg [LQ];
+logic [31:0] lq_ev_rx_reg [LQ], lq_ev_freed_reg [LQ];
+logic [7:0] lq_ev_flags_reg [LQ];
+logic [31:0] lq_dup_seq_reg [LQ];
+logic [15:0] lq_dup_len_reg [LQ];
+logic [1023:0] lq_nst_reg [LQ];      // the new state (its ACK is built from it)
 
 // the segment the sequencer holds: its actions (a_*), taken from the lookahead
 logic [31:0] a_flow_reg = '0;
@@ -664,7 +677,7 @@ rx_classify cls_inst (
     .s_axis_seg_tcp_flags(seg_tcp_flags_reg), .s_axis_seg_tcp_csum_ok(seg_tcp_csum_ok_reg),
     .s_axis_seg_opt_ok(seg_opt_ok_reg), .s_axis_seg_hit(seg_hit_reg),
     .s_axis_seg_flow_id(seg_flow_reg), .s_axis_seg_flow_flags(cls_flow_flags),
-    .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(la_state_reg == LA_CLSW),
+    .m_axis_verdict_tvalid(v_valid), .m_axis_verdict_tready(la_state_reg == LA_CLSW && lq_room),
     .m_axis_verdict_kind(v_kind), .m_axis_verdict_reason(v_reason),
     .m_axis_verdict_flow_id(v_flow)
 );
@@ -674,7 +687,9 @@ rx_classify cls_inst (
 // sequencer; the sequencer's frame (or the READ_STATE image) is replayed
 // to the write mover.
 // ---------------------------------------------------------------------------
-wire la_take = state_reg == S_IDLE && !ack_pend_reg && la_state_reg == LA_DONE;   // the sequencer takes a segment
+wire lq_head_ready = lq_valid_reg[lq_head_reg] && !lq_wait_reg[lq_head_reg];
+wire la_take = state_reg == S_IDLE && !ack_pend_reg && lq_head_ready;   // the sequencer takes a segment
+wire la_busy = la_state_reg != LA_IDLE || lq_count_reg != '0;
 wire rx_job;                                   // the sequencer holds a frame
 wire fb_cur_ready;                             // ... loaded, its bank free of the previous replay
 wire rp_idle;                                  // no replay under way
@@ -757,12 +772,25 @@ wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
 // segment's event.
 wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
 wire et_pend = (et_state_reg == ET_WAIT || et_state_reg == ET_ARM) && et_ctx_reg == fst_reg[O_CTX +: 8];
+// The queue's events for this context: decided (lq_known), and not yet
+// known (lq_unknown: segments still in rx_protocol).
+logic [LQ_W:0] lq_known, lq_unknown;
+always_comb begin
+    lq_known = '0;
+    lq_unknown = '0;
+    for (int i = 0; i < LQ; i = i + 1)
+        if (lq_valid_reg[i] && lq_ctx_reg[i] == fst_reg[O_CTX +: 8]) begin
+            lq_known = lq_known + (LQ_W+1)'(!lq_wait_reg[i] && lq_ev_reg[i]);
+            lq_unknown = lq_unknown + (LQ_W+1)'(lq_wait_reg[i]);
+        end
+end
 wire [31:0] la_ev_used = w32(ctx_rdata, W_EV_TAIL) - w32(ctx_rdata, W_EV_HEAD) +
-                         32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]) + 32'(et_pend);
+                         32'(ev_pend_reg && a_ctx_reg == fst_reg[O_CTX +: 8]) + 32'(et_pend) + 32'(lq_known);
+wire lq_room = lq_count_reg != (LQ_W+1)'(LQ);
 
 // rx_protocol starts as the verdict is PASS and the event room is known.
-assign rxp_in_valid = la_ev_known && ((la_state_reg == LA_CLSW && v_valid && v_kind == V_PASS) ||
-                                      la_state_reg == LA_CTX);
+assign rxp_in_valid = la_ev_known && lq_room &&
+                      ((la_state_reg == LA_CLSW && v_valid && v_kind == V_PASS) || la_state_reg == LA_CTX);
 assign rxp_flow_id = seg_flow_reg;
 assign rxp_state = fst_reg;
 assign rxp_flags = seg_tcp_flags_reg;
@@ -775,8 +803,13 @@ assign rxp_ce = seg_ip_tos_reg[1:0] == 2'b11;
 assign rxp_pay_off = seg_pay_off_reg;
 assign rxp_pay_len = seg_pay_len_reg;
 assign rxp_frame_len = 16'd14 + seg_ip_len_reg;
-// Room in the event ring: from the row as it arrives, then held.
-wire la_ev_ok_now = la_ev_log2 != 32'd0 && la_ev_used < size_of(la_ev_log2);
+// Room in the event ring: from the row as it arrives, then held. It is
+// known for sure when the segments still in rx_protocol cannot change it
+// (whether they make an event or not); else the row is read again.
+wire [31:0] la_ev_size = size_of(la_ev_log2);
+wire la_ev_ok_now = la_ev_log2 != 32'd0 && la_ev_used + 32'(lq_unknown) < la_ev_size;
+wire la_ev_sure_now = la_ev_log2 == 32'd0 || la_ev_used >= la_ev_size || la_ev_ok_now;
+assign la_ev_known = la_ctx_rd_reg && (!la_ctx_cap_reg || la_ev_sure_now);
 assign rxp_ev_ok = la_ctx_cap_reg ? la_ev_ok_now : la_ev_ok_reg;
 
 assign cmx_in_valid = state_reg == S_SP_EXEC || state_reg == S_CTX_EXEC;
@@ -819,16 +852,34 @@ assign sch_op_id = sch_id_reg;
 assign sch_op_time = sch_time_reg;
 
 // Flow state port.
-assign st_rd_tvalid = la_state_reg == LA_STRD || state_reg == S_SP_STRD ||
+// A segment of a flow whose previous segment is still in rx_protocol waits
+// for that state to be written (flow_state then delivers it).
+logic la_haz;
+always_comb begin
+    la_haz = 1'b0;
+    for (int i = 0; i < LQ; i = i + 1)
+        if (lq_wait_reg[i] && lq_flow_reg[i][ID_W-1:0] == seg_flow_reg[ID_W-1:0])
+            la_haz = 1'b1;
+end
+wire la_rd = la_state_reg == LA_STRD && !la_haz;
+assign st_rd_tvalid = la_rd || state_reg == S_SP_STRD ||
                       state_reg == S_CTX_STRD || state_reg == S_TX_STRD;
 assign st_rd_flow_id = la_state_reg == LA_STRD ? seg_flow_reg :
                        state_reg == S_TX_STRD ? sch_id_reg :
                        state_reg == S_CTX_STRD ? cmd_reg[31:0] : cmd_reg[63:32];
-// The lookahead writes rx_protocol's output state as it arrives.
-wire la_wr = la_state_reg == LA_STEPW && rxp_out_valid;
+// The lookahead writes rx_protocol's output state as it arrives: its
+// entry is the oldest one waiting.
+logic [LQ_W-1:0] lq_fill;
+always_comb begin
+    lq_fill = lq_head_reg;
+    for (int i = LQ - 1; i >= 0; i = i - 1)
+        if (lq_wait_reg[LQ_W'(lq_head_reg + LQ_W'(i))])
+            lq_fill = LQ_W'(lq_head_reg + LQ_W'(i));
+end
+wire la_wr = rxp_out_valid;
 assign st_wr_tvalid = la_wr || (state_reg == S_SP_WB && c_wr_reg) ||
                       (state_reg == S_CTX_WB && c_wr_reg) || state_reg == S_TX_WB;
-assign st_wr_flow_id = la_wr ? seg_flow_reg :
+assign st_wr_flow_id = la_wr ? lq_flow_reg[lq_fill] :
                        state_reg == S_TX_WB ? sch_id_reg :
                        state_reg == S_CTX_WB ? cmd_reg[31:0] : cmd_reg[63:32];
 assign st_wr_state = la_wr ? rxp_out_state : nst_reg;
@@ -876,7 +927,7 @@ always_ff @(posedge clk) begin
                      cfg_spq_tail[32*Q_RAW +: 32] != cfg_spq_head[32*Q_RAW +: 32];
     poll_owed_reg <= rx_streak_reg == RX_TURN && poll_work_reg && (in_poll_reg || !poll_step) && !rst;
 end
-assign s_axis_seg_tready = (la_state_reg == LA_IDLE || la_take) && (state_reg == S_IDLE || rx_job) &&
+assign s_axis_seg_tready = la_state_reg == LA_IDLE && (state_reg == S_IDLE || rx_job) &&
                            !poll_owed_reg;
 assign s_axis_db_tready = 1'b1;
 
@@ -1058,41 +1109,41 @@ always_ff @(posedge clk) begin
     case (state_reg)
         // ------------------------------------------------------------------
         S_IDLE: if (!ack_pend_reg) begin
-            if (la_state_reg == LA_DONE) begin   // la_take: its actions
+            if (lq_head_ready) begin             // la_take: its actions
                 if (rx_streak_reg != RX_TURN)
                     rx_streak_reg <= rx_streak_reg + 4'd1;
-                a_flow_reg <= la_kind_reg == V_PUNT ? la_exc_flow_reg : seg_flow_reg;
-                a_ctx_reg <= fst_reg[O_CTX +: 8];
-                a_frame_len_reg <= seg_frame_len_reg;
-                a_punt_reg <= la_kind_reg == V_PUNT || (la_kind_reg == V_PASS && r_punt_reg);
-                a_exc_reason_reg <= la_kind_reg == V_PUNT ? la_exc_reason_reg : r_punt_reason_reg;
-                a_exc_len_reg <= la_kind_reg == V_PUNT ? la_exc_len_reg : 16'd14 + seg_ip_len_reg;
-                a_dep_reg <= la_kind_reg == V_PASS && r_dep_reg;
-                a_dep_off_reg <= r_dep_off_reg;
-                a_dep_iova0_reg <= r_dep_iova0_reg;
-                a_dep_len0_reg <= r_dep_len0_reg;
-                a_dep_iova1_reg <= r_dep_iova1_reg;
-                a_dep_len1_reg <= r_dep_len1_reg;
-                a_ev_reg <= la_kind_reg == V_PASS && r_ev_reg;
-                a_ev_rx_reg <= r_ev_rx_reg;
-                a_ev_freed_reg <= r_ev_freed_reg;
-                a_ev_flags_reg <= r_ev_flags_reg;
-                if (la_kind_reg == V_PASS && r_ack_reg) begin
+                a_flow_reg <= lq_aflow_reg[lq_head_reg];
+                a_ctx_reg <= lq_ctx_reg[lq_head_reg];
+                a_frame_len_reg <= lq_frame_len_reg[lq_head_reg];
+                a_punt_reg <= lq_punt_reg[lq_head_reg];
+                a_exc_reason_reg <= lq_exc_reason_reg[lq_head_reg];
+                a_exc_len_reg <= lq_exc_len_reg[lq_head_reg];
+                a_dep_reg <= lq_dep_reg[lq_head_reg];
+                a_dep_off_reg <= lq_dep_off_reg[lq_head_reg];
+                a_dep_iova0_reg <= lq_dep_iova0_reg[lq_head_reg];
+                a_dep_len0_reg <= lq_dep_len0_reg[lq_head_reg];
+                a_dep_iova1_reg <= lq_dep_iova1_reg[lq_head_reg];
+                a_dep_len1_reg <= lq_dep_len1_reg[lq_head_reg];
+                a_ev_reg <= lq_ev_reg[lq_head_reg];
+                a_ev_rx_reg <= lq_ev_rx_reg[lq_head_reg];
+                a_ev_freed_reg <= lq_ev_freed_reg[lq_head_reg];
+                a_ev_flags_reg <= lq_ev_flags_reg[lq_head_reg];
+                if (lq_ack_reg[lq_head_reg]) begin
                     ack_pend_reg <= 1'b1;
-                    txf_seq_reg <= nst_reg[O_SNDNXT +: 32];
-                    txf_flags_reg <= 8'h10 | (r_ece_reg ? 8'h40 : 8'h00);
-                    txf_ece_reg <= r_ece_reg;
-                    txf_dup_seq_reg <= r_dup_seq_reg;
-                    txf_dup_len_reg <= r_dup_len_reg;
+                    txf_seq_reg <= lq_nst_reg[lq_head_reg][O_SNDNXT +: 32];
+                    txf_flags_reg <= 8'h10 | (lq_ece_reg[lq_head_reg] ? 8'h40 : 8'h00);
+                    txf_ece_reg <= lq_ece_reg[lq_head_reg];
+                    txf_dup_seq_reg <= lq_dup_seq_reg[lq_head_reg];
+                    txf_dup_len_reg <= lq_dup_len_reg[lq_head_reg];
                     txf_len_reg <= '0;
                     txf_tos_reg <= '0;
                     txf_is_ack_reg <= 1'b1;
                 end
-                a_kick_reg <= la_kind_reg == V_PASS && r_kick_reg && tx_pending(nst_reg);
-                ev_pend_reg <= la_kind_reg == V_PASS && r_ev_reg;
-                txf_state_reg <= nst_reg;        // for its ACK
+                a_kick_reg <= lq_kick_reg[lq_head_reg];
+                ev_pend_reg <= lq_ev_reg[lq_head_reg];
+                txf_state_reg <= lq_nst_reg[lq_head_reg];   // for its ACK
                 state_reg <= S_RX_NEXT;
-            end else if (la_state_reg != LA_IDLE || (s_axis_seg_tvalid && !poll_owed_reg)) begin
+            end else if (la_busy || (s_axis_seg_tvalid && !poll_owed_reg)) begin
                 // a segment is being decided: it goes first
             end else if (et_state_reg != ET_IDLE) begin
                 // the event tail finishes before a poll uses the context port
@@ -1671,7 +1722,7 @@ always_ff @(posedge clk) begin
     // The lookahead (it shares the counters with the sequencer).
     case (la_state_reg)
         LA_IDLE: ;
-        LA_STRD: la_state_reg <= LA_STW;
+        LA_STRD: if (la_rd) la_state_reg <= LA_STW;
         LA_STW: if (st_tvalid) begin
             fst_reg <= st_state;
             cls_valid_reg <= !cls_ready;         // (cls_now)
@@ -1683,52 +1734,78 @@ always_ff @(posedge clk) begin
                 la_state_reg <= LA_CLSW;
             end
         end
-        LA_CLSW: if (v_valid) begin
-            la_kind_reg <= v_kind;
-            la_exc_reason_reg <= v_reason;
-            la_exc_flow_reg <= v_flow;
-            la_exc_len_reg <= exc_len_of_verdict;
+        LA_CLSW: if (v_valid && lq_room) begin  // (the verdict is taken)
             if (v_kind == V_DROP)
                 cnt = cnt | cbit(toffee_abi_pkg::CNT_DROP_BASE + 32'(v_reason));
-            la_state_reg <= v_kind != V_PASS ? LA_DONE : la_ev_known ? LA_STEPW : LA_CTX;
+            la_state_reg <= v_kind != V_PASS || la_ev_known ? LA_IDLE : LA_CTX;
         end
-        LA_CTX: if (la_ev_known) la_state_reg <= LA_STEPW;   // (rxp_in_valid)
-        LA_STEPW: if (rxp_out_valid) begin
-            nst_reg <= rxp_out_state;
-            r_punt_reg <= rxp_punt;
-            r_punt_reason_reg <= rxp_punt_reason;
-            r_dep_reg <= rxp_dep_valid;
-            r_dep_off_reg <= rxp_dep_off;
-            r_dep_iova0_reg <= rxp_dep_iova0;
-            r_dep_len0_reg <= rxp_dep_len0;
-            r_dep_iova1_reg <= rxp_dep_iova1;
-            r_dep_len1_reg <= rxp_dep_len1;
-            r_ev_reg <= rxp_ev_valid;
-            r_ev_rx_reg <= rxp_ev_rx_bytes;
-            r_ev_freed_reg <= rxp_ev_tx_freed;
-            r_ev_flags_reg <= rxp_ev_flags;
-            r_ack_reg <= rxp_ack_valid;
-            r_ece_reg <= rxp_ack_ece;
-            r_dup_seq_reg <= rxp_ack_dup_seq;
-            r_dup_len_reg <= rxp_ack_dup_len;
-            r_kick_reg <= rxp_kick;
-            cnt = cnt | (rxp_cnt_inc & STEP_MASK);
-            rxb = rxp_rx_bytes_add;         // may exceed 16 bits (OOO merge)
-            la_state_reg <= LA_DONE;             // state written in this cycle (la_wr)
-        end
-        LA_DONE: if (la_take) la_state_reg <= LA_IDLE;
+        LA_CTX: if (rxp_in_valid) la_state_reg <= LA_IDLE;
         default: la_state_reg <= LA_IDLE;
     endcase
+
+    // The queue of decided segments. A new entry: a DROP or PUNT verdict
+    // (complete), or a segment entering rx_protocol (waiting).
+    begin
+        logic alloc, pop;
+        alloc = (la_state_reg == LA_CLSW && v_valid && lq_room && v_kind != V_PASS) || rxp_in_valid;
+        pop = la_take;
+        if (alloc) begin
+            lq_valid_reg[lq_tail_reg] <= 1'b1;
+            lq_wait_reg[lq_tail_reg] <= rxp_in_valid;
+            lq_flow_reg[lq_tail_reg] <= seg_flow_reg;
+            lq_aflow_reg[lq_tail_reg] <= rxp_in_valid || v_kind != V_PUNT ? seg_flow_reg : v_flow;
+            lq_ctx_reg[lq_tail_reg] <= fst_reg[O_CTX +: 8];
+            lq_frame_len_reg[lq_tail_reg] <= seg_frame_len_reg;
+            lq_punt_reg[lq_tail_reg] <= !rxp_in_valid && v_kind == V_PUNT;
+            lq_exc_reason_reg[lq_tail_reg] <= v_reason;
+            lq_exc_len_reg[lq_tail_reg] <= rxp_in_valid ? 16'd14 + seg_ip_len_reg : exc_len_of_verdict;
+            lq_dep_reg[lq_tail_reg] <= 1'b0;
+            lq_ev_reg[lq_tail_reg] <= 1'b0;
+            lq_ack_reg[lq_tail_reg] <= 1'b0;
+            lq_kick_reg[lq_tail_reg] <= 1'b0;
+            lq_tail_reg <= lq_tail_reg + LQ_W'(1);
+        end
+        if (rxp_out_valid) begin                 // its entry completed (state written: la_wr)
+            lq_wait_reg[lq_fill] <= 1'b0;
+            lq_nst_reg[lq_fill] <= rxp_out_state;
+            lq_punt_reg[lq_fill] <= rxp_punt;
+            lq_exc_reason_reg[lq_fill] <= rxp_punt_reason;
+            lq_dep_reg[lq_fill] <= rxp_dep_valid;
+            lq_dep_off_reg[lq_fill] <= rxp_dep_off;
+            lq_dep_iova0_reg[lq_fill] <= rxp_dep_iova0;
+            lq_dep_len0_reg[lq_fill] <= rxp_dep_len0;
+            lq_dep_iova1_reg[lq_fill] <= rxp_dep_iova1;
+            lq_dep_len1_reg[lq_fill] <= rxp_dep_len1;
+            lq_ev_reg[lq_fill] <= rxp_ev_valid;
+            lq_ev_rx_reg[lq_fill] <= rxp_ev_rx_bytes;
+            lq_ev_freed_reg[lq_fill] <= rxp_ev_tx_freed;
+            lq_ev_flags_reg[lq_fill] <= rxp_ev_flags;
+            lq_ack_reg[lq_fill] <= rxp_ack_valid;
+            lq_ece_reg[lq_fill] <= rxp_ack_ece;
+            lq_dup_seq_reg[lq_fill] <= rxp_ack_dup_seq;
+            lq_dup_len_reg[lq_fill] <= rxp_ack_dup_len;
+            lq_kick_reg[lq_fill] <= rxp_kick && tx_pending(rxp_out_state);
+            cnt = cnt | (rxp_cnt_inc & STEP_MASK);
+            rxb = rxp_rx_bytes_add;              // may exceed 16 bits (OOO merge)
+        end
+        if (pop) begin
+            lq_valid_reg[lq_head_reg] <= 1'b0;
+            lq_head_reg <= lq_head_reg + LQ_W'(1);
+        end
+        lq_count_reg <= lq_count_reg + (LQ_W+1)'(alloc) - (LQ_W+1)'(pop);
+    end
     // The context row (room in the event ring) is read while rx_classify
     // decides: la_ctx_go issues it, ctx_rdata has it the cycle after
     // (la_ev_ok_now), la_ev_ok_reg from then on.
     if (la_ctx_go)
         la_ctx_rd_reg <= 1'b1;
     la_ctx_cap_reg <= la_ctx_go;
-    if (la_ctx_cap_reg)
+    if (la_ctx_cap_reg) begin
         la_ev_ok_reg <= la_ev_ok_now;
-    // A segment accepted (in LA_IDLE, or as the sequencer takes the
-    // previous one from LA_DONE).
+        if (!la_ev_sure_now)
+            la_ctx_rd_reg <= 1'b0;               // not sure yet: read it again
+    end
+    // A segment accepted (in LA_IDLE).
     if (s_axis_seg_tvalid && s_axis_seg_tready) begin
         seg_hit_reg <= s_axis_seg_hit;
         seg_flow_reg <= s_axis_seg_flow_id;
@@ -1826,6 +1903,11 @@ always_ff @(posedge clk) begin
     if (rst) begin
         state_reg <= S_IDLE;
         la_state_reg <= LA_IDLE;
+        lq_head_reg <= '0;
+        lq_tail_reg <= '0;
+        lq_count_reg <= '0;
+        lq_valid_reg <= '0;
+        lq_wait_reg <= '0;
         ev_pend_reg <= 1'b0;
         et_state_reg <= ET_IDLE;
         la_ctx_rd_reg <= 1'b0;
@@ -1848,7 +1930,7 @@ always_ff @(posedge clk) begin
 end
 
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
-assign idle = state_reg == S_IDLE && la_state_reg == LA_IDLE && !rx_job && !in_poll_reg &&
+assign idle = state_reg == S_IDLE && !la_busy && !rx_job && !in_poll_reg &&
               !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy &&
               et_state_reg == ET_IDLE;
 
