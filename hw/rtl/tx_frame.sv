@@ -94,9 +94,10 @@ localparam HPAD = HBEATS * B;                  // header vector, padded
 localparam [6:0] H0 = 7'd54, H1 = 7'd66;
 localparam R0 = 54 % B, R1 = 66 % B;
 localparam NHB0 = 54 / B, NHB1 = 66 / B;
-localparam WAIT_CYC = 8;
 localparam JW = $clog2((MAX_PAYLOAD + HMAX + B - 1) / B + 1);   // beat index
-localparam [2:0] S_IDLE = 3'd1, S_LOAD = 3'd2, S_WAIT = 3'd4;
+// Fields a frame carries along the header pipeline: bank, timestamps,
+// header length, payload length.
+localparam MW = 1 + 1 + 7 + 16;
 
 if (DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256 && DATA_WIDTH != 512) begin : g_err_dw
     $error("tx_frame: DATA_WIDTH must be 64, 128, 256 or 512");
@@ -118,10 +119,9 @@ function automatic [31:0] bs32(input [31:0] v);
     bs32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
 endfunction
 
-logic [2:0] st_reg = S_IDLE;
-
 // ---------------------------------------------------------------------------
-// Request registers (stable for the whole frame).
+// Stage R: the request registers, held while its payload is loaded and
+// summed.
 // ---------------------------------------------------------------------------
 logic [31:0] r_lip, r_rip, r_seq, r_ack, r_rx_avail, r_ts_recent, r_tsval;
 logic [15:0] r_lport, r_rport, r_len;
@@ -132,8 +132,19 @@ logic r_ts;
 logic [1:0] r_nblk;                            // SACK blocks (pure ACKs)
 logic [31:0] r_b0l, r_b0r, r_b1l, r_b1r;       // their edges
 
-wire take_req = st_reg == S_IDLE && s_axis_req_tvalid;
-assign s_axis_req_tready = st_reg == S_IDLE;
+logic r_v = 1'b0;                              // R holds a request
+logic r_load = 1'b0;                           // ... its payload beats still coming
+logic [1:0] r_settle = '0;                     // cycles since its last beat (3: summed)
+logic r_bank;                                  // the bank of its payload
+logic [1:0] data_cnt = '0;                     // frames with payload taken, not yet emitted
+logic lb = 1'b0;                               // the bank the next payload goes to
+wire adv;                                      // the header pipeline moves
+wire r_go = r_v && !r_load && r_settle == 2'd3 && adv;   // R -> P1
+// A new request as R empties; one with payload needs a free bank (the
+// other may still be emitted), so two frames with payload at most.
+assign s_axis_req_tready = (!r_v || r_go) && data_cnt != 2'd2;
+wire take_req = s_axis_req_tvalid && s_axis_req_tready;
+wire req_pay = !s_axis_req_is_ack && s_axis_req_len != 16'd0;
 
 function automatic [31:0] fld32(input [1023:0] s, input [31:0] off);
     fld32 = s[off*8 +: 32];
@@ -183,84 +194,165 @@ always_ff @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// Header pipeline (free-running on the request registers; settled after
-// five cycles, long before WAIT ends).
+// Header pipeline: P1 .. P6, one frame per stage, all moving together
+// (adv) unless P6's frame waits for the emitter. A frame enters P1 from R
+// (r_go) with its payload sum; P6 has the header with both checksums.
 // ---------------------------------------------------------------------------
-// P1: window shift, lengths.
+// P1: window shift, lengths; the request's fields copied (q_*), so that R
+// can take the next request.
 // SACK option bytes: NOP NOP kind len, 8 per block.
 wire [4:0] r_xopt = r_nblk == 2'd0 ? 5'd0 : r_nblk == 2'd1 ? 5'd12 : 5'd20;
+logic k1_v = 1'b0;
 logic [31:0] p1_win;
 logic [15:0] p1_ip_len, p1_tcp_len;
 logic [6:0] p1_hlen;
+logic [31:0] q_lip, q_rip, q_seq, q_ack, q_ts_recent, q_tsval, q_acc;
+logic [15:0] q_lport, q_rport, q_len;
+logic [47:0] q_rmac, q_mac;
+logic [7:0] q_flags, q_tos;
+logic q_ts, q_bank;
+logic [1:0] q_nblk;
+logic [2:0] q_xwords;                          // SACK option length in 32-bit words
+logic [31:0] q_b0l, q_b0r, q_b1l, q_b1r;
 always_ff @(posedge clk) begin
-    p1_win <= r_rx_avail >> r_wscale;
-    p1_ip_len <= (r_ts ? 16'd52 : 16'd40) + 16'(r_xopt) + r_len;
-    p1_tcp_len <= (r_ts ? 16'd32 : 16'd20) + 16'(r_xopt) + r_len;
-    p1_hlen <= (r_ts ? H1 : H0) + 7'(r_xopt);
+    if (adv) begin
+        k1_v <= r_go;
+        p1_win <= r_rx_avail >> r_wscale;
+        p1_ip_len <= (r_ts ? 16'd52 : 16'd40) + 16'(r_xopt) + r_len;
+        p1_tcp_len <= (r_ts ? 16'd32 : 16'd20) + 16'(r_xopt) + r_len;
+        p1_hlen <= (r_ts ? H1 : H0) + 7'(r_xopt);
+        q_lip <= r_lip;
+        q_rip <= r_rip;
+        q_seq <= r_seq;
+        q_ack <= r_ack;
+        q_ts_recent <= r_ts_recent;
+        q_tsval <= r_tsval;
+        q_acc <= acc;
+        q_lport <= r_lport;
+        q_rport <= r_rport;
+        q_len <= r_len;
+        q_rmac <= r_rmac;
+        q_mac <= r_mac;
+        q_flags <= r_flags;
+        q_tos <= r_tos;
+        q_ts <= r_ts;
+        q_bank <= r_bank;
+        q_nblk <= r_nblk;
+        q_xwords <= r_xopt[4:2];
+        q_b0l <= r_b0l;
+        q_b0r <= r_b0r;
+        q_b1l <= r_b1l;
+        q_b1r <= r_b1r;
+    end
+    if (rst)
+        k1_v <= 1'b0;
 end
 
 // P2: the header bytes without checksums, partial sums.
 wire [15:0] p1_win16 = p1_win[31:16] != 16'd0 ? 16'hffff : p1_win[15:0];
-wire [15:0] hl_flags = {(r_ts ? 4'd8 : 4'd5) + 4'(r_xopt[4:2]), 4'd0, r_flags};
-wire [15:0] sack_kl = {8'd5, r_nblk == 2'd1 ? 8'd10 : 8'd18};   // kind 5, length
+wire [15:0] hl_flags = {(q_ts ? 4'd8 : 4'd5) + 4'(q_xwords), 4'd0, q_flags};
+wire [15:0] sack_kl = {8'd5, q_nblk == 2'd1 ? 8'd10 : 8'd18};   // kind 5, length
+logic k2_v = 1'b0;
 logic [HMAX*8-1:0] hb_reg;
 logic [19:0] ps_ip0, ps_ip1, ps_t0, ps_t1, ps_t2, ps_t3, ps_t4;
+logic [31:0] k2_acc;
+logic [MW-1:0] k2_m;
 always_ff @(posedge clk) begin
-    hb_reg <= '0;
-    hb_reg[0 +: 48] <= r_rmac;
-    hb_reg[48 +: 48] <= r_mac;
-    hb_reg[96 +: 16] <= 16'h0008;
-    hb_reg[14*8 +: 8] <= 8'h45;
-    hb_reg[15*8 +: 8] <= r_tos;
-    hb_reg[16*8 +: 16] <= bs16(p1_ip_len);
-    hb_reg[20*8 +: 8] <= 8'h40;
-    hb_reg[22*8 +: 8] <= 8'h40;
-    hb_reg[23*8 +: 8] <= 8'h06;
-    hb_reg[26*8 +: 32] <= bs32(r_lip);
-    hb_reg[30*8 +: 32] <= bs32(r_rip);
-    hb_reg[34*8 +: 16] <= bs16(r_lport);
-    hb_reg[36*8 +: 16] <= bs16(r_rport);
-    hb_reg[38*8 +: 32] <= bs32(r_seq);
-    hb_reg[42*8 +: 32] <= bs32(r_ack);
-    hb_reg[46*8 +: 16] <= bs16(hl_flags);
-    hb_reg[48*8 +: 16] <= bs16(p1_win16);
-    if (r_ts) begin
-        hb_reg[54*8 +: 32] <= 32'h0a080101;
-        hb_reg[58*8 +: 32] <= bs32(r_tsval);
-        hb_reg[62*8 +: 32] <= bs32(r_ts_recent);
+    if (adv) begin
+        k2_v <= k1_v;
+        k2_acc <= q_acc;
+        k2_m <= {q_bank, q_ts, p1_hlen, q_len};
+        hb_reg <= '0;
+        hb_reg[0 +: 48] <= q_rmac;
+        hb_reg[48 +: 48] <= q_mac;
+        hb_reg[96 +: 16] <= 16'h0008;
+        hb_reg[14*8 +: 8] <= 8'h45;
+        hb_reg[15*8 +: 8] <= q_tos;
+        hb_reg[16*8 +: 16] <= bs16(p1_ip_len);
+        hb_reg[20*8 +: 8] <= 8'h40;
+        hb_reg[22*8 +: 8] <= 8'h40;
+        hb_reg[23*8 +: 8] <= 8'h06;
+        hb_reg[26*8 +: 32] <= bs32(q_lip);
+        hb_reg[30*8 +: 32] <= bs32(q_rip);
+        hb_reg[34*8 +: 16] <= bs16(q_lport);
+        hb_reg[36*8 +: 16] <= bs16(q_rport);
+        hb_reg[38*8 +: 32] <= bs32(q_seq);
+        hb_reg[42*8 +: 32] <= bs32(q_ack);
+        hb_reg[46*8 +: 16] <= bs16(hl_flags);
+        hb_reg[48*8 +: 16] <= bs16(p1_win16);
+        if (q_ts) begin
+            hb_reg[54*8 +: 32] <= 32'h0a080101;
+            hb_reg[58*8 +: 32] <= bs32(q_tsval);
+            hb_reg[62*8 +: 32] <= bs32(q_ts_recent);
+        end
+        // SACK: after the timestamps (byte 66) or the fixed header (54).
+        if (q_nblk != 2'd0) begin
+            hb_reg[(q_ts ? 66 : 54)*8 +: 96] <= {bs32(q_b0r), bs32(q_b0l), bs16(sack_kl), 16'h0101};
+            if (q_nblk == 2'd2)
+                hb_reg[(q_ts ? 78 : 66)*8 +: 64] <= {bs32(q_b1r), bs32(q_b1l)};
+        end
+        // IPv4 header words: 0x45tos, length, 0 (ID), 0x4000, 0x4006, addresses.
+        ps_ip0 <= 20'({8'h45, q_tos}) + 20'(p1_ip_len) + 20'h04000 + 20'h04006;
+        ps_ip1 <= 20'(q_lip[31:16]) + 20'(q_lip[15:0]) + 20'(q_rip[31:16]) + 20'(q_rip[15:0]);
+        // TCP: pseudo header (addresses, protocol, TCP length), header, options.
+        ps_t0 <= 20'(q_lip[31:16]) + 20'(q_lip[15:0]) + 20'(q_rip[31:16]) + 20'(q_rip[15:0]);
+        ps_t1 <= 20'd6 + 20'(p1_tcp_len) + 20'(q_lport) + 20'(q_rport) + 20'(hl_flags);
+        ps_t2 <= 20'(q_seq[31:16]) + 20'(q_seq[15:0]) + 20'(q_ack[31:16]) + 20'(q_ack[15:0]) +
+                 20'(p1_win16);
+        ps_t3 <= q_ts ? 20'h00101 + 20'h0080a + 20'(q_tsval[31:16]) + 20'(q_tsval[15:0]) +
+                        20'(q_ts_recent[31:16]) + 20'(q_ts_recent[15:0]) : 20'd0;
+        ps_t4 <= (q_nblk == 2'd0 ? 20'd0 : 20'h00101 + 20'(sack_kl) + 20'(q_b0l[31:16]) + 20'(q_b0l[15:0]) +
+                                           20'(q_b0r[31:16]) + 20'(q_b0r[15:0])) +
+                 (q_nblk == 2'd2 ? 20'(q_b1l[31:16]) + 20'(q_b1l[15:0]) + 20'(q_b1r[31:16]) +
+                                   20'(q_b1r[15:0]) : 20'd0);
     end
-    // SACK: after the timestamps (byte 66) or the fixed header (54).
-    if (r_nblk != 2'd0) begin
-        hb_reg[(r_ts ? 66 : 54)*8 +: 96] <= {bs32(r_b0r), bs32(r_b0l), bs16(sack_kl), 16'h0101};
-        if (r_nblk == 2'd2)
-            hb_reg[(r_ts ? 78 : 66)*8 +: 64] <= {bs32(r_b1r), bs32(r_b1l)};
-    end
-    // IPv4 header words: 0x45tos, length, 0 (ID), 0x4000, 0x4006, addresses.
-    ps_ip0 <= 20'({8'h45, r_tos}) + 20'(p1_ip_len) + 20'h04000 + 20'h04006;
-    ps_ip1 <= 20'(r_lip[31:16]) + 20'(r_lip[15:0]) + 20'(r_rip[31:16]) + 20'(r_rip[15:0]);
-    // TCP: pseudo header (addresses, protocol, TCP length), header, options.
-    ps_t0 <= 20'(r_lip[31:16]) + 20'(r_lip[15:0]) + 20'(r_rip[31:16]) + 20'(r_rip[15:0]);
-    ps_t1 <= 20'd6 + 20'(p1_tcp_len) + 20'(r_lport) + 20'(r_rport) + 20'(hl_flags);
-    ps_t2 <= 20'(r_seq[31:16]) + 20'(r_seq[15:0]) + 20'(r_ack[31:16]) + 20'(r_ack[15:0]) +
-             20'(p1_win16);
-    ps_t3 <= r_ts ? 20'h00101 + 20'h0080a + 20'(r_tsval[31:16]) + 20'(r_tsval[15:0]) +
-                    20'(r_ts_recent[31:16]) + 20'(r_ts_recent[15:0]) : 20'd0;
-    ps_t4 <= (r_nblk == 2'd0 ? 20'd0 : 20'h00101 + 20'(sack_kl) + 20'(r_b0l[31:16]) + 20'(r_b0l[15:0]) +
-                                       20'(r_b0r[31:16]) + 20'(r_b0r[15:0])) +
-             (r_nblk == 2'd2 ? 20'(r_b1l[31:16]) + 20'(r_b1l[15:0]) + 20'(r_b1r[31:16]) +
-                               20'(r_b1r[15:0]) : 20'd0);
+    if (rst)
+        k2_v <= 1'b0;
 end
 
-// P3: totals; P4, P5: IPv4 fold.
+// P3: totals; P4: IPv4 fold, TCP total with the payload sum; P5: IPv4
+// checksum, TCP fold; P6: TCP checksum.
+logic k3_v = 1'b0, k4_v = 1'b0, k5_v = 1'b0, k6_v = 1'b0;
+logic [HMAX*8-1:0] k3_hb, k4_hb, k5_hb, k6_hb;
+logic [MW-1:0] k3_m, k4_m, k5_m, k6_m;
+logic [31:0] k3_acc;
 logic [20:0] p3_ip;
 logic [22:0] p3_tcp;
 logic [16:0] p4_ip;
-logic [15:0] ip_csum;
+logic [31:0] f0_tot;
+logic [15:0] ip_csum, k6_ip_csum;
+logic [16:0] f1_sum;
+logic [15:0] tcp_csum;
 always_ff @(posedge clk) begin
-    p3_ip <= 21'(ps_ip0) + 21'(ps_ip1);
-    p3_tcp <= 23'(ps_t0) + 23'(ps_t1) + 23'(ps_t2) + 23'(ps_t3) + 23'(ps_t4);
-    p4_ip <= 17'(p3_ip[15:0]) + 17'(p3_ip[20:16]);
-    ip_csum <= ~(p4_ip[15:0] + 16'(p4_ip[16]));
+    if (adv) begin
+        k3_v <= k2_v;
+        k4_v <= k3_v;
+        k5_v <= k4_v;
+        k6_v <= k5_v;
+        k3_hb <= hb_reg;
+        k4_hb <= k3_hb;
+        k5_hb <= k4_hb;
+        k6_hb <= k5_hb;
+        k3_m <= k2_m;
+        k4_m <= k3_m;
+        k5_m <= k4_m;
+        k6_m <= k5_m;
+        k3_acc <= k2_acc;
+        p3_ip <= 21'(ps_ip0) + 21'(ps_ip1);
+        p3_tcp <= 23'(ps_t0) + 23'(ps_t1) + 23'(ps_t2) + 23'(ps_t3) + 23'(ps_t4);
+        p4_ip <= 17'(p3_ip[15:0]) + 17'(p3_ip[20:16]);
+        f0_tot <= k3_acc + 32'(p3_tcp);
+        ip_csum <= ~(p4_ip[15:0] + 16'(p4_ip[16]));
+        f1_sum <= 17'(f0_tot[15:0]) + 17'(f0_tot[31:16]);
+        k6_ip_csum <= ip_csum;
+        tcp_csum <= ~(f1_sum[15:0] + 16'(f1_sum[16]));
+    end
+    if (rst) begin
+        k3_v <= 1'b0;
+        k4_v <= 1'b0;
+        k5_v <= 1'b0;
+        k6_v <= 1'b0;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -268,8 +360,8 @@ end
 // ---------------------------------------------------------------------------
 logic [15:0] l_rem;                            // payload bytes still to come
 logic [AW-1:0] l_ptr;
-wire pay_take = st_reg == S_LOAD && s_axis_pay_tvalid;
-assign s_axis_pay_tready = st_reg == S_LOAD;
+wire pay_take = r_v && r_load && s_axis_pay_tvalid;
+assign s_axis_pay_tready = r_v && r_load;
 
 logic [DATA_WIDTH-1:0] pay_masked;
 always_comb begin
@@ -279,16 +371,16 @@ always_comb begin
             pay_masked[i*8 +: 8] = 8'd0;
 end
 
-// Two banks: frame n+1 is loaded while frame n is emitted.
+// Two banks: a frame's payload is loaded while the previous one's is emitted.
 (* ram_style = "block" *)
 logic [DATA_WIDTH-1:0] buf_mem [2*DEPTH];
-logic lb, eb;                                   // bank being loaded / emitted
+logic eb;                                       // the bank being emitted
 logic [DATA_WIDTH-1:0] pay_q;                  // RAM read register
 logic [AW-1:0] rd_addr;
 logic rd_en;
 always_ff @(posedge clk) begin
     if (pay_take)
-        buf_mem[{lb, l_ptr}] <= pay_masked;
+        buf_mem[{r_bank, l_ptr}] <= pay_masked;
 end
 always_ff @(posedge clk) begin
     if (rd_en)
@@ -330,32 +422,22 @@ always_ff @(posedge clk) begin
     end
 end
 
-// Final TCP checksum: total, two folds, complement (free-running).
-logic [31:0] f0_tot;
-logic [16:0] f1_sum;
-logic [15:0] tcp_csum;
-always_ff @(posedge clk) begin
-    f0_tot <= acc + 32'(p3_tcp);
-    f1_sum <= 17'(f0_tot[15:0]) + 17'(f0_tot[31:16]);
-    tcp_csum <= ~(f1_sum[15:0] + 16'(f1_sum[16]));
-end
-
 // ---------------------------------------------------------------------------
-// Control.
+// Control: R, then the emitter.
 // ---------------------------------------------------------------------------
-logic [3:0] w_cnt;
 logic [HPAD*8-1:0] hdr_reg;                     // header with checksums
 logic [15:0] e_rem;                             // frame bytes from this beat on
 logic [6:0] e_hrem;                             // header bytes from this beat on
 logic [JW-1:0] e_j;                             // beat index
-logic e_act;
-logic e_busy;                                   // a frame is being emitted
+logic e_act;                                    // beats left to issue
+logic e_pay;                                    // ... of a frame with payload
 logic e_ts;                                     // its header has timestamps
+logic [2:0] e_frames;                           // handed over, not yet fully out
 // Stage 1 (beside the RAM read register) and the output register.
-logic s1_v, s1_last;
+logic s1_v, s1_last, s1_ts;
 logic [15:0] s1_rem;
 logic [6:0] s1_hrem;
-logic [JW-1:0] s1_j;
+logic [DATA_WIDTH-1:0] s1_hdr;
 logic [DATA_WIDTH-1:0] prev_q;
 logic [DATA_WIDTH-1:0] o_data;
 logic [KEEP_WIDTH-1:0] o_keep;
@@ -363,60 +445,48 @@ logic o_valid, o_last;
 
 wire stall = o_valid && !m_axis_tx_tready;
 wire frame_done = o_valid && m_axis_tx_tready && o_last;
+// P6's frame goes to the emitter as it issues the previous frame's last
+// beat; until then the header pipeline holds.
+wire e_last_issue = e_act && !stall && e_rem <= 16'(B);
+wire hand = k6_v && (!e_act || e_last_issue);
+assign adv = !k6_v || hand;
 assign rd_en = !stall;
 assign rd_addr = AW'(e_j - (e_ts ? JW'(NHB1) : JW'(NHB0)));
 
 always_ff @(posedge clk) begin
-    case (st_reg)
-    S_IDLE: begin
-        if (take_req) begin
-            l_rem <= s_axis_req_is_ack ? 16'd0 : s_axis_req_len;
-            l_ptr <= '0;
-            w_cnt <= '0;
-            st_reg <= (!s_axis_req_is_ack && s_axis_req_len != 16'd0) ? S_LOAD : S_WAIT;
-        end
-    end
-    S_LOAD: begin
-        if (pay_take) begin
-            l_ptr <= l_ptr + 1'b1;
-            l_rem <= l_rem > 16'(B) ? l_rem - 16'(B) : 16'd0;
-            if (l_rem <= 16'(B))
-                st_reg <= S_WAIT;
-        end
-    end
-    S_WAIT: begin
-        // Checksums settled, the previous frame out: hand over to the
-        // emitter, take the next request.
-        if (w_cnt != 4'(WAIT_CYC))
-            w_cnt <= w_cnt + 1'b1;
-        else if (!e_busy) begin
-            hdr_reg <= '0;
-            hdr_reg[HMAX*8-1:0] <= hb_reg;
-            hdr_reg[24*8 +: 16] <= bs16(ip_csum);
-            hdr_reg[50*8 +: 16] <= bs16(tcp_csum);
-            e_rem <= 16'(p1_hlen) + r_len;
-            e_hrem <= p1_hlen;
-            e_j <= '0;
-            e_act <= 1'b1;
-            e_busy <= 1'b1;
-            e_ts <= r_ts;
-            eb <= lb;
+    if (take_req) begin
+        r_v <= 1'b1;
+        r_load <= req_pay;
+        r_settle <= req_pay ? 2'd0 : 2'd3;
+        r_bank <= lb;
+        if (req_pay)
             lb <= !lb;
-            st_reg <= S_IDLE;
-        end
+        l_rem <= req_pay ? s_axis_req_len : 16'd0;
+        l_ptr <= '0;
+    end else if (r_go) begin
+        r_v <= 1'b0;
     end
-    default: st_reg <= S_IDLE;
-    endcase
-    if (frame_done)
-        e_busy <= 1'b0;
+    if (pay_take) begin
+        l_ptr <= l_ptr + 1'b1;
+        l_rem <= l_rem > 16'(B) ? l_rem - 16'(B) : 16'd0;
+        if (l_rem <= 16'(B))
+            r_load <= 1'b0;
+    end
+    // (the last beat's sum reaches acc three cycles later)
+    if (r_v && !r_load && r_settle != 2'd3 && !take_req)
+        r_settle <= r_settle + 2'd1;
+    data_cnt <= data_cnt + 2'(take_req && req_pay) - 2'(e_last_issue && e_pay);
 
-    // Emit pipeline: issue (RAM read), stage 1, output register; all hold
-    // while the output is not taken.
+    e_frames <= e_frames + 3'(hand) - 3'(frame_done);
+
+    // Emit pipeline: issue (RAM read, header beat), stage 1, output
+    // register; all hold while the output is not taken.
     if (!stall) begin
         s1_v <= e_act;
         s1_rem <= e_rem;
         s1_hrem <= e_hrem;
-        s1_j <= e_j;
+        s1_hdr <= hdr_beat;
+        s1_ts <= e_ts;
         s1_last <= e_rem <= 16'(B);
         if (e_act) begin
             e_j <= e_j + 1'b1;
@@ -432,30 +502,48 @@ always_ff @(posedge clk) begin
         for (int i = 0; i < B; i = i + 1) begin
             o_keep[i] <= s1_rem > 16'(i);
             if (s1_hrem > 7'(i))
-                o_data[i*8 +: 8] <= hdr_beat[i*8 +: 8];
+                o_data[i*8 +: 8] <= s1_hdr[i*8 +: 8];
             else
-                o_data[i*8 +: 8] <= e_ts ? pay_mix1[i*8 +: 8] : pay_mix0[i*8 +: 8];
+                o_data[i*8 +: 8] <= s1_ts ? pay_mix1[i*8 +: 8] : pay_mix0[i*8 +: 8];
         end
     end
 
+    // (after the issue: a frame handed over as the previous one's last
+    // beat is issued starts its own beats)
+    if (hand) begin
+        hdr_reg <= '0;
+        hdr_reg[HMAX*8-1:0] <= k6_hb;
+        hdr_reg[24*8 +: 16] <= bs16(k6_ip_csum);
+        hdr_reg[50*8 +: 16] <= bs16(tcp_csum);
+        e_rem <= 16'(k6_m[22:16]) + k6_m[15:0];
+        e_hrem <= k6_m[22:16];
+        e_j <= '0;
+        e_act <= 1'b1;
+        e_pay <= k6_m[15:0] != 16'd0;
+        e_ts <= k6_m[23];
+        eb <= k6_m[24];
+    end
+
     if (rst) begin
-        st_reg <= S_IDLE;
+        r_v <= 1'b0;
+        r_load <= 1'b0;
+        data_cnt <= '0;
         e_act <= 1'b0;
-        e_busy <= 1'b0;
+        e_frames <= '0;
         lb <= 1'b0;
         s1_v <= 1'b0;
         o_valid <= 1'b0;
     end
 end
 
-// Header bytes of beat s1_j; payload bytes shifted behind the header: byte
+// Header bytes of beat e_j; payload bytes shifted behind the header: byte
 // i of the beat is payload byte (j*B + i - H), i.e. for i >= H % B byte
 // i - H % B of the current payload beat, else of the previous one.
 logic [DATA_WIDTH-1:0] hdr_beat;
 always_comb begin
     hdr_beat = '0;
     for (int h = 0; h < HBEATS; h = h + 1)
-        if (s1_j == JW'(h))
+        if (e_j == JW'(h))
             hdr_beat = hdr_reg[h*DATA_WIDTH +: DATA_WIDTH];
 end
 // verilator lint_off UNUSEDSIGNAL
@@ -468,7 +556,7 @@ assign m_axis_tx_tdata = o_data;
 assign m_axis_tx_tkeep = o_keep;
 assign m_axis_tx_tvalid = o_valid;
 assign m_axis_tx_tlast = o_last;
-assign busy = st_reg != S_IDLE || e_busy;
+assign busy = r_v || k1_v || k2_v || k3_v || k4_v || k5_v || k6_v || e_frames != 3'd0;
 
 endmodule
 
