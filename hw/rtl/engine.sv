@@ -56,7 +56,12 @@ module engine #(
     // Contexts implemented (axil_regs CTX_CAP).
     parameter CTX_CAP = 256,
     // Transmit budget of a free-running poll (poll_step = 0).
-    parameter FREE_BUDGET = 32
+    parameter FREE_BUDGET = 32,
+    // flow_state's read latency and rx_protocol's (fixed) latency: a
+    // segment's state read is timed so that it arrives with the write of
+    // the same flow's previous segment.
+    parameter ST_READ_LATENCY = 2,
+    parameter RXP_LATENCY = 9
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -363,6 +368,9 @@ end
 if (CTX_CAP < 1 || CTX_CAP > 256) begin : g_err_ctx
     $error("engine: CTX_CAP must be in 1 .. 256");
 end
+if (RXP_LATENCY < 1 || RXP_LATENCY > 15) begin : g_err_rxp_latency
+    $error("engine: RXP_LATENCY must be in 1 .. 15");
+end
 
 // Scheduler operations and tx_segment results.
 localparam [2:0] SCH_KICK = 3'd0, SCH_POP = 3'd1, SCH_ROTATE = 3'd2, SCH_WAIT = 3'd3, SCH_ADVANCE = 3'd4;
@@ -528,6 +536,7 @@ logic [LQ_W-1:0] lq_head_reg = '0, lq_tail_reg = '0;
 logic [LQ_W:0] lq_count_reg = '0;
 logic [LQ-1:0] lq_valid_reg = '0;    // in the queue
 logic [LQ-1:0] lq_wait_reg = '0;     // ... waiting for rx_protocol
+logic [3:0] lq_due_reg [LQ];         // ... cycles until its output (and state write)
 logic [LQ-1:0] lq_punt_reg = '0, lq_dep_reg = '0, lq_ev_reg = '0, lq_ack_reg = '0, lq_ece_reg = '0,
                lq_kick_reg = '0;
 logic [31:0] lq_flow_reg [LQ];       // the flow (PASS: its state is written back)
@@ -852,13 +861,16 @@ assign sch_op_id = sch_id_reg;
 assign sch_op_time = sch_time_reg;
 
 // Flow state port.
-// A segment of a flow whose previous segment is still in rx_protocol waits
-// for that state to be written (flow_state then delivers it).
+// A segment of a flow whose previous segment is still in rx_protocol reads
+// its state no earlier than ST_READ_LATENCY cycles before that segment's
+// state is written: flow_state delivers a read with the writes presented
+// up to its delivery, so the state arrives updated.
 logic la_haz;
 always_comb begin
     la_haz = 1'b0;
     for (int i = 0; i < LQ; i = i + 1)
-        if (lq_wait_reg[i] && lq_flow_reg[i][ID_W-1:0] == seg_flow_reg[ID_W-1:0])
+        if (lq_wait_reg[i] && lq_due_reg[i] > 4'(ST_READ_LATENCY) &&
+            lq_flow_reg[i][ID_W-1:0] == seg_flow_reg[ID_W-1:0])
             la_haz = 1'b1;
 end
 wire la_rd = la_state_reg == LA_STRD && !la_haz;
@@ -1752,6 +1764,7 @@ always_ff @(posedge clk) begin
         if (alloc) begin
             lq_valid_reg[lq_tail_reg] <= 1'b1;
             lq_wait_reg[lq_tail_reg] <= rxp_in_valid;
+            lq_due_reg[lq_tail_reg] <= 4'(RXP_LATENCY - 1);
             lq_flow_reg[lq_tail_reg] <= seg_flow_reg;
             lq_aflow_reg[lq_tail_reg] <= rxp_in_valid || v_kind != V_PUNT ? seg_flow_reg : v_flow;
             lq_ctx_reg[lq_tail_reg] <= fst_reg[O_CTX +: 8];
@@ -1788,6 +1801,9 @@ always_ff @(posedge clk) begin
             cnt = cnt | (rxp_cnt_inc & STEP_MASK);
             rxb = rxp_rx_bytes_add;              // may exceed 16 bits (OOO merge)
         end
+        for (int i = 0; i < LQ; i = i + 1)
+            if (lq_wait_reg[i] && lq_due_reg[i] != 4'd0)
+                lq_due_reg[i] <= lq_due_reg[i] - 4'd1;
         if (pop) begin
             lq_valid_reg[lq_head_reg] <= 1'b0;
             lq_head_reg <= lq_head_reg + LQ_W'(1);

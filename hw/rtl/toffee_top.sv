@@ -220,7 +220,10 @@ wire st_rd_tvalid, st_tvalid, st_wr_tvalid;
 wire [31:0] st_rd_flow_id, st_flow_id, st_wr_flow_id, st_wr_strb;
 wire [1023:0] st_state, st_wr_state;
 
-flow_state #(.FLOW_CAP(FLOW_CAP), .READ_LATENCY(2), .URAM(1)) state_inst (
+// Pipeline depths the engine times its same-flow reads by.
+localparam ST_READ_LATENCY = 2, RXP_LATENCY = 9;
+
+flow_state #(.FLOW_CAP(FLOW_CAP), .READ_LATENCY(ST_READ_LATENCY), .URAM(1)) state_inst (
     .clk(clk), .rst(rst),
     .s_axis_rd_tvalid(st_rd_tvalid), .s_axis_rd_flow_id(st_rd_flow_id),
     .m_axis_st_tvalid(st_tvalid), .m_axis_st_flow_id(st_flow_id), .m_axis_st_state(st_state),
@@ -298,7 +301,7 @@ wire [15:0] rxp_ack_dup_len;
 wire [31:0] rxp_out_flow_id;
 // verilator lint_on UNUSEDSIGNAL
 
-rx_protocol rxp_inst (
+rx_protocol #(.LATENCY(RXP_LATENCY)) rxp_inst (
     .clk(clk), .rst(rst),
     .in_valid(rxp_in_valid), .in_flow_id(rxp_flow_id), .in_state(rxp_state),
     .in_flags(rxp_flags), .in_seq(rxp_seq), .in_ack(rxp_ack), .in_wnd(rxp_wnd),
@@ -499,7 +502,8 @@ wire [DATA_WIDTH-1:0] tx_tdata;
 wire [KEEP_WIDTH-1:0] tx_tkeep;
 wire tx_tvalid, tx_tready, tx_tlast;
 
-engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP)) engine_inst (
+engine #(.DATA_WIDTH(DATA_WIDTH), .FLOW_CAP(FLOW_CAP), .CTX_CAP(CTX_CAP),
+         .ST_READ_LATENCY(ST_READ_LATENCY), .RXP_LATENCY(RXP_LATENCY)) engine_inst (
     .clk(clk), .rst(rst), .now_ns(now_ns),
     .poll_step(poll_step), .s_axis_poll_tvalid(s_axis_poll_tvalid), .s_axis_poll_tready(s_axis_poll_tready),
     .s_axis_poll_budget(s_axis_poll_budget), .idle(engine_idle),
