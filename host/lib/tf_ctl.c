@@ -338,9 +338,7 @@ static void on_closed(struct toffee_ctx *ctx, uint32_t id)
 	 * them now, so none is left to be mistaken for a later flow's. */
 	tf_ctx_drain_ev(ctx);
 	struct toffee_conn *f = tf_flow_lookup(ctx, id);
-	for (unsigned i = 0; i < TF_STASH_SIZE; i++)
-		if (ctx->stash[i].id == id)
-			ctx->stash[i].id = TOFFEE_FLOW_NONE;
+	tf_stash_drop(ctx, id);
 	if (!f)
 		return;
 	tf_req_forget_flow(ctx, f);

@@ -73,8 +73,6 @@ int tf_ctx_attach(struct toffee_ctx **out, const struct tf_ctx_layout *lay)
 	ctx->region_size = lay->region_size;
 	ctx->db = lay->db;
 	ctx->next_req = 1;
-	for (unsigned i = 0; i < TF_STASH_SIZE; i++)
-		ctx->stash[i].id = TOFFEE_FLOW_NONE;
 	const char *tr = getenv("TOFFEE_TRACE");
 	tf_trace = tr && *tr && *tr != '0';
 	const char *spin = getenv("TOFFEE_SPIN_US");
@@ -223,6 +221,7 @@ void toffee_ctx_close(struct toffee_ctx *ctx)
 		munmap(ctx->db_map, TF_PAGE);
 	free(ctx->flows);
 	free(ctx->inq);
+	tf_stash_free(ctx);
 	free(ctx);
 }
 

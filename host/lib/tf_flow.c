@@ -174,44 +174,6 @@ void tf_flow_on_ev(struct toffee_conn *f, uint32_t rx, uint32_t tx, uint8_t flag
 }
 
 /* ------------------------------------------------------------------------ */
-/* Stash: events for ids announced later on the control socket             */
-/* ------------------------------------------------------------------------ */
-
-void tf_stash_add(struct toffee_ctx *ctx, uint32_t id, uint32_t rx, uint32_t tx, uint8_t flags)
-{
-	struct tf_stash *free_slot = NULL;
-	ctx->st.ev_unknown++;
-	for (unsigned i = 0; i < TF_STASH_SIZE; i++) {
-		struct tf_stash *s = &ctx->stash[i];
-		if (s->id == id) {
-			s->rx += rx;
-			s->tx += tx;
-			s->flags |= flags;
-			return;
-		}
-		if (s->id == TOFFEE_FLOW_NONE && !free_slot)
-			free_slot = s;
-	}
-	if (!free_slot) {
-		ctx->st.ev_bad++;
-		return;
-	}
-	*free_slot = (struct tf_stash){ .id = id, .rx = rx, .tx = tx, .flags = flags };
-}
-
-void tf_stash_take(struct toffee_ctx *ctx, struct toffee_conn *f)
-{
-	for (unsigned i = 0; i < TF_STASH_SIZE; i++) {
-		struct tf_stash *s = &ctx->stash[i];
-		if (s->id == f->id) {
-			s->id = TOFFEE_FLOW_NONE;
-			tf_flow_on_ev(f, s->rx, s->tx, s->flags);
-			return;
-		}
-	}
-}
-
-/* ------------------------------------------------------------------------ */
 /* Deferred commands                                                        */
 /* ------------------------------------------------------------------------ */
 

@@ -146,13 +146,17 @@ struct toffee_listener {
 };
 
 /** Events seen for a flow id before the flow was announced (ACCEPTED /
- *  CONNECTED travel on the control socket and can lose the race). */
-struct tf_stash {
+ *  CONNECTED travel on the control socket and can lose the race):
+ *  tf_stash.c, a table that grows as needed. */
+struct tf_stash_ent {
 	uint32_t id;                     /**< TOFFEE_FLOW_NONE = free slot */
 	uint32_t rx, tx;
 	uint8_t  flags;
 };
-#define TF_STASH_SIZE 64u
+struct tf_stash {
+	struct tf_stash_ent *e;          /**< cap slots (a power of two), or NULL */
+	uint32_t cap, n;
+};
 
 /** A sleeper re-checks the event ring at least this often (ms): a guard
  *  against a lost notification (a NIC that reads DB_ARM before its event
@@ -189,7 +193,7 @@ struct toffee_ctx {
 	struct toffee_conn *chead, *ctail; /**< flows with deferred commands */
 	struct tf_req *reqs[TF_REQ_BUCKETS];
 	uint32_t next_req;
-	struct tf_stash stash[TF_STASH_SIZE];
+	struct tf_stash stash;
 	bool     dead;                   /**< toffeed hung up (flows failed) */
 	bool     hup;                    /**< hang-up seen, not yet processed */
 	struct toffee_appmsg *inq;       /**< messages read while sending, to dispatch */
@@ -259,6 +263,8 @@ TF_HIDDEN void tf_ctx_flush(struct toffee_ctx *ctx);
 TF_HIDDEN void tf_flow_fail(struct toffee_conn *f, uint8_t phase, int32_t err);
 TF_HIDDEN void tf_stash_add(struct toffee_ctx *ctx, uint32_t id, uint32_t rx, uint32_t tx, uint8_t flags);
 TF_HIDDEN void tf_stash_take(struct toffee_ctx *ctx, struct toffee_conn *f);
+TF_HIDDEN void tf_stash_drop(struct toffee_ctx *ctx, uint32_t id);
+TF_HIDDEN void tf_stash_free(struct toffee_ctx *ctx);
 
 /* tf_ctl.c */
 /** Send a request; @p type/@p id/... in @p m, req filled in. @return 0 or -errno. */
