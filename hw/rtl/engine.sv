@@ -574,16 +574,24 @@ logic [31:0] a_ev_rx_reg = '0, a_ev_freed_reg = '0;
 // context's row counts it as used.
 logic ev_pend_reg = 1'b0;
 
-// The event tail (et_*): an event whose entry the ring writer has taken is
-// finished here (entry and phase byte out, tail + 1, ARM -> notification)
-// while the sequencer goes on with the next segment.
-localparam [2:0] ET_IDLE = 3'd0, ET_WAIT = 3'd1, ET_ARM = 3'd2, ET_ARMW = 3'd3, ET_NOTIFY = 3'd4;
+// The event tail: an event whose entry the ring writer has taken is
+// finished here while the sequencer goes on with the next segment, in two
+// stages of one event each: W (ew_*) waits for the entry and its phase
+// byte to go out; A (et_*) writes tail + 1 and decides ARM ->
+// notification. The next entry is taken as W's event moves on to A.
+logic ew_valid_reg = 1'b0;
+logic [7:0] ew_ctx_reg = '0;
+logic [31:0] ew_tail_reg = '0;        // its slot: the tail becomes ew_tail_reg + 1
+logic ew_arm_reg = 1'b0;             // ARM as in the row read at dispatch
+logic ew_dirty_reg = 1'b0;           // ... but it may have changed since: read it again
+logic ew_last1_reg = 1'b0;           // the entry's first transaction is out
+logic ew_done_reg = 1'b0;            // ... and the second (the phase byte)
+localparam [2:0] ET_IDLE = 3'd0, ET_ARM = 3'd2, ET_ARMW = 3'd3, ET_NOTIFY = 3'd4;
 logic [2:0] et_state_reg = ET_IDLE;
 logic [7:0] et_ctx_reg = '0;
-logic [31:0] et_tail_reg = '0;        // its slot: the tail becomes et_tail_reg + 1
-logic et_arm_reg = 1'b0;             // ARM as in the row read at dispatch
-logic et_dirty_reg = 1'b0;           // ... but a doorbell came since: read it again
-logic et_last1_reg = 1'b0;           // the entry's first transaction is out
+logic [31:0] et_tail_reg = '0;
+logic et_arm_reg = 1'b0;
+logic et_dirty_reg = 1'b0;
 // The event row read now does not have the event tail's tail + 1 yet.
 logic tail_fwd_reg = 1'b0;
 
@@ -749,8 +757,10 @@ wr_channel #(.DATA_WIDTH(DATA_WIDTH)) wrc_inst (
 );
 // The event entry: offered in S_EV_ENTRY once the event tail is free;
 // taken: the event tail has it (et_go).
-wire ev_entry_now = et_state_reg == ET_IDLE && state_reg == S_EV_ENTRY;
+wire ew_to_a = ew_valid_reg && ew_done_reg && et_state_reg == ET_IDLE;   // W -> A
+wire ev_entry_now = (!ew_valid_reg || ew_to_a) && state_reg == S_EV_ENTRY;
 wire et_go = ev_entry_now && rw16_ready;
+wire et_idle = !ew_valid_reg && et_state_reg == ET_IDLE;
 
 // ---------------------------------------------------------------------------
 // MAC transmit: tx_frame's frames, or raw frames read from the RAW slots.
@@ -780,7 +790,8 @@ wire [31:0] ev_log2 = w32(row_reg, W_EV_LOG2);
 // The lookahead's row (ctx_rdata the cycle after la_ctx_go), with the held
 // segment's event.
 wire [31:0] la_ev_log2 = w32(ctx_rdata, W_EV_LOG2);
-wire et_pend = (et_state_reg == ET_WAIT || et_state_reg == ET_ARM) && et_ctx_reg == fst_reg[O_CTX +: 8];
+wire [1:0] et_pend = 2'(ew_valid_reg && ew_ctx_reg == fst_reg[O_CTX +: 8]) +
+                     2'(et_state_reg == ET_ARM && et_ctx_reg == fst_reg[O_CTX +: 8]);
 // The queue's events for this context: decided (lq_known), and not yet
 // known (lq_unknown: segments still in rx_protocol).
 logic [LQ_W:0] lq_known, lq_unknown;
@@ -1034,7 +1045,7 @@ wire et_port = et_state_reg == ET_ARM || et_disarm;
 // (the ring writer and the write-count are then the sequencer's).
 // (a bank waiting for its replay to end still holds the previous frame)
 wire rx_next_go = fb_cur_ready && !et_port &&
-                  (a_kick_reg || a_dep_reg || a_ev_reg || !a_punt_reg || et_state_reg == ET_IDLE);
+                  (a_kick_reg || a_dep_reg || a_ev_reg || !a_punt_reg || et_idle);
 wire rx_ev_row = state_reg == S_RX_NEXT && rx_next_go && !a_kick_reg && a_ev_reg;
 wire seq_ctx_port = rx_ev_row || et_port || state_reg == S_CTX_ROW || state_reg == S_CTX_END;
 // (from the flow state as it arrives, else from fst_reg)
@@ -1104,7 +1115,7 @@ always_ff @(posedge clk) begin
     hw_we_reg <= '0;
     tw_we_reg <= '0;
     ev_row_cap_reg <= rx_ev_row;
-    tail_fwd_reg <= et_state_reg == ET_WAIT && et_ctx_reg == a_ctx_reg;
+    tail_fwd_reg <= ew_valid_reg && ew_ctx_reg == a_ctx_reg;
     if (ev_row_cap_reg) begin
         row_reg <= ctx_rdata;
         row_reg[32*W_EV_TAIL +: 32] <= w32(ctx_rdata, W_EV_TAIL) + 32'(tail_fwd_reg);
@@ -1157,7 +1168,7 @@ always_ff @(posedge clk) begin
                 state_reg <= S_RX_NEXT;
             end else if (la_busy || (s_axis_seg_tvalid && !poll_owed_reg)) begin
                 // a segment is being decided: it goes first
-            end else if (et_state_reg != ET_IDLE) begin
+            end else if (!et_idle) begin
                 // the event tail finishes before a poll uses the context port
             end else if (in_poll_reg) begin
                 rx_streak_reg <= '0;
@@ -1868,15 +1879,18 @@ always_ff @(posedge clk) begin
     if (s_axis_db_tvalid && s_axis_db_reg == 2'd0)
         pend_reg[s_axis_db_ctx] <= 1'b1;
 
-    // The event tail.
+    // The event tail: W.
+    if (ew_valid_reg && rw16_txn_end) begin        // the entry, then its phase byte
+        ew_last1_reg <= 1'b1;
+        if (ew_last1_reg)
+            ew_done_reg <= 1'b1;
+    end
+    if ((db_arm && s_axis_db_ctx == ew_ctx_reg) || (et_disarm && et_ctx_reg == ew_ctx_reg))
+        ew_dirty_reg <= 1'b1;
+    // A.
     case (et_state_reg)
-        ET_WAIT: if (rw16_txn_end) begin          // the entry, then its phase byte
-            et_last1_reg <= 1'b1;
-            if (et_last1_reg)
-                et_state_reg <= ET_ARM;
-        end
         ET_ARM:                                    // tail + 1 (et_port); ARM as read at
-            // dispatch unless a doorbell came since (then as read now)
+            // dispatch unless it may have changed since (then as read now)
             et_state_reg <= et_dirty_reg || (db_arm && s_axis_db_ctx == et_ctx_reg) ? ET_ARMW :
                             et_arm_reg ? ET_NOTIFY : ET_IDLE;
         // (the disarm waits for ET_NOTIFY: a context RAM enable computed from
@@ -1891,13 +1905,23 @@ always_ff @(posedge clk) begin
     endcase
     if (db_arm && s_axis_db_ctx == et_ctx_reg)
         et_dirty_reg <= 1'b1;
+    if (ew_to_a) begin
+        ew_valid_reg <= 1'b0;
+        et_state_reg <= ET_ARM;
+        et_ctx_reg <= ew_ctx_reg;
+        et_tail_reg <= ew_tail_reg;
+        et_arm_reg <= ew_arm_reg;
+        et_dirty_reg <= ew_dirty_reg || (db_arm && s_axis_db_ctx == ew_ctx_reg);
+    end
     if (et_go) begin                               // the event's entry is taken
-        et_state_reg <= ET_WAIT;
-        et_ctx_reg <= ev_ctx_reg;
-        et_tail_reg <= w32(row_reg, W_EV_TAIL);
-        et_arm_reg <= w32(row_reg, W_ARM) != 32'd0;
-        et_dirty_reg <= arm_dirty_reg || (db_arm && s_axis_db_ctx == ev_ctx_reg);
-        et_last1_reg <= 1'b0;
+        ew_valid_reg <= 1'b1;
+        ew_ctx_reg <= ev_ctx_reg;
+        ew_tail_reg <= w32(row_reg, W_EV_TAIL);
+        ew_arm_reg <= w32(row_reg, W_ARM) != 32'd0;
+        ew_dirty_reg <= arm_dirty_reg || (db_arm && s_axis_db_ctx == ev_ctx_reg) ||
+                        (et_disarm && et_ctx_reg == ev_ctx_reg);
+        ew_last1_reg <= 1'b0;
+        ew_done_reg <= 1'b0;
         ev_pend_reg <= 1'b0;                       // the event tail's now
     end
 
@@ -1926,6 +1950,7 @@ always_ff @(posedge clk) begin
         lq_wait_reg <= '0;
         ev_pend_reg <= 1'b0;
         et_state_reg <= ET_IDLE;
+        ew_valid_reg <= 1'b0;
         la_ctx_rd_reg <= 1'b0;
         la_ctx_cap_reg <= 1'b0;
         ack_pend_reg <= 1'b0;
@@ -1948,7 +1973,7 @@ end
 assign s_axis_poll_tready = state_reg == S_POLL_DONE && poll_step;
 assign idle = state_reg == S_IDLE && !la_busy && !rx_job && !in_poll_reg &&
               !s_axis_seg_tvalid && !notify_valid_reg && !txf_busy && !ack_pend_reg && !mvw_busy &&
-              et_state_reg == ET_IDLE;
+              et_idle;
 
 assign spq_head_we = hw_we_reg;
 assign spq_head_wdata = hw_d_reg;
