@@ -25,12 +25,15 @@
 // summed, because the TCP checksum precedes it on the wire; then the whole
 // frame (header + payload, unpadded: mac_tx pads) leaves on m_axis_tx.
 //
-// Two frames overlap: a request is taken in IDLE; LOAD takes its payload
-// beats (one per cycle) into one bank of the buffer; WAIT lets the checksum
-// pipelines settle (WAIT_CYC cycles) and hands the frame (header with
-// checksums, bank) to the emitter once the previous frame has left; the
-// next request is then taken and loaded into the other bank while the
-// emitter sends the beats, one per cycle while m_axis_tx_tready.
+// Frames overlap: a request is held in stage R while its payload beats
+// (one per cycle) go into a bank of the buffer and are summed; its header
+// and checksums then go through six stages (P1 .. P6), one frame in each,
+// while R takes the next request; P6 hands the frame (header with
+// checksums, bank) to the emitter as the emitter issues the previous
+// frame's last beat, and the emitter sends the beats, one per cycle while
+// m_axis_tx_tready. A pure ACK can follow an ACK every cycle into the
+// pipeline; frames with payload use the two banks, so at most two of them
+// are in tx_frame at once.
 // Checksums are computed from the field values in network-order 16-bit
 // words; a non-zero sum folds to [1, 0xffff] exactly like the firmware's
 // fp_csum_fold_nz(), so the complemented value is identical.
