@@ -22,17 +22,19 @@ bool tf_flow_can_release(const struct toffee_conn *f)
 	       f->in_table && !f->ctx->dead;
 }
 
-int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino)
+int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino, uint32_t flags)
 {
-	struct toffee_appmsg m = { .type = TOFFEE_APP_SHARE, .id = f->id,
+	struct toffee_appmsg m = { .type = TOFFEE_APP_SHARE, .id = f->id, .flags = flags,
 				   .arg = (uint32_t)ino, .arg2 = (uint32_t)(ino >> 32) };
 	return tf_ctl_send_fd(f->ctx, &m, fd);
 }
 
-int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
+int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids, uint32_t *flags)
 {
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		ids[i] = TOFFEE_FLOW_NONE;
+		flags[i] = 0;
+	}
 	int s = tf_ctl_connect(rundir);
 	if (s < 0)
 		return s;
@@ -57,8 +59,10 @@ int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids)
 			rc = tf_ctl_recv(s, &r, NULL, NULL, true);
 		while (rc > 0 && (r.type != TOFFEE_APP_REPLY || r.req != m.req));
 		rc = rc > 0 ? 0 : rc ? rc : -ECONNRESET;
-		if (rc == 0 && r.status == 0)
+		if (rc == 0 && r.status == 0) {
 			ids[i] = r.id;
+			flags[i] = r.flags;
+		}
 	}
 	tf_sys_close(s);
 	return rc;

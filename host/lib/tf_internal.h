@@ -290,12 +290,13 @@ TF_HIDDEN void tf_flow_inherited(const struct toffee_conn *f, struct tf_inherite
 /** True if @p f may be handed to another process (open, our FIN not sent). */
 TF_HIDDEN bool tf_flow_can_release(const struct toffee_conn *f);
 /** Give toffeed the socket pair end @p fd of @p f's socket, whose other end
- *  has inode @p ino (SHARE). */
-TF_HIDDEN int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino);
+ *  has inode @p ino (SHARE; @p flags: TOFFEE_APPF_INET6 for an AF_INET6
+ *  socket, told to the process that identifies it). */
+TF_HIDDEN int tf_flow_share(struct toffee_conn *f, int fd, uint64_t ino, uint32_t flags);
 /** Which flow's shared socket each of @p fds is (IDENTIFY, on a connection
- *  of its own to @p rundir's toffeed): ids[i] or TOFFEE_FLOW_NONE.
- *  @return 0 or -errno. */
-TF_HIDDEN int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids);
+ *  of its own to @p rundir's toffeed): ids[i] or TOFFEE_FLOW_NONE, and its
+ *  SHARE's flags in flags[i]. @return 0 or -errno. */
+TF_HIDDEN int tf_identify(const char *rundir, const int *fds, unsigned n, uint32_t *ids, uint32_t *flags);
 /** Let go of @p f, shared, without a FIN: toffeed closes it once no process
  *  holds the socket. @return 0, or -errno (then close it instead). */
 TF_HIDDEN int tf_flow_release(struct toffee_conn *f);

@@ -46,8 +46,8 @@ void ts_exec_adopt(void)
 		fds[n] = fd;
 		ino[n++] = (uint64_t)st.st_ino;
 	}
-	uint32_t ids[TS_EXEC_FDS];
-	if (!nq || tf_identify(ts.rundir[0] ? ts.rundir : NULL, first, nq, ids) < 0)
+	uint32_t ids[TS_EXEC_FDS], flags[TS_EXEC_FDS];
+	if (!nq || tf_identify(ts.rundir[0] ? ts.rundir : NULL, first, nq, ids, flags) < 0)
 		return;
 	ts_lock();
 	for (unsigned q = 0; q < nq; q++) {
@@ -65,7 +65,7 @@ void ts_exec_adopt(void)
 		for (unsigned i = 0; i < n; i++)
 			if (ino[i] == first_ino[q])
 				same[k++] = fds[i];
-		if (ts_sock_adopt(same, k, c, rc == 1) < 0)
+		if (ts_sock_adopt(same, k, c, rc == 1, flags[q] & TOFFEE_APPF_INET6) < 0)
 			toffee_abort(c);
 		TF_TRACE("toffee[%d]: flow %u taken over on %u fds from fd %d", (int)getpid(), ids[q], k, first[q]);
 	}

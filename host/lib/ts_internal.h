@@ -270,8 +270,9 @@ TF_HIDDEN void ts_fd_drop(int fd);
 /** Look up a live socket under the lock. @return NULL (*err = -EBADF). */
 TF_HIDDEN struct ts_sock *ts_sock_get_locked(int fd, int *err);
 /** A connected socket on @p fds (its kernel fds) for connection @p c,
- *  @p shared with other processes (locked). @return 0 or -ENOMEM. */
-TF_HIDDEN int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared);
+ *  @p shared with other processes, AF_INET6 if @p v6 (locked).
+ *  @return 0 or -ENOMEM. */
+TF_HIDDEN int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared, bool v6);
 /** At start-up (exec'd with a toffee connection on a descriptor, inetd
  *  style): take the connection over (ts_exec.c). */
 TF_HIDDEN void ts_exec_adopt(void);

@@ -360,7 +360,7 @@ static void conn_addrs(struct ts_sock *s)
 		ts_addr_from(&s->peer, &i.remote);
 }
 
-int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared)
+int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared, bool v6)
 {
 	struct ts_sock *s = sock_new();
 	if (!s)
@@ -377,6 +377,7 @@ int ts_sock_adopt(const int *fds, unsigned n, struct toffee_conn *c, bool shared
 	s->mode = TS_CONNECTED;
 	s->conn = c;
 	s->shared = shared;
+	s->v6 = v6;
 	s->bound = true;
 	toffee_conn_set_user(c, s);
 	conn_addrs(s);

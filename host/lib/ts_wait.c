@@ -363,7 +363,8 @@ static void share_prepare(int fd, struct ts_obj *o, void *arg)
 		if (tf_sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 			return;
 		struct stat st;
-		int rc = fstat(p[0], &st) < 0 ? -errno : tf_flow_share(s->conn, p[1], (uint64_t)st.st_ino);
+		uint32_t fl = s->v6 ? TOFFEE_APPF_INET6 : 0;
+		int rc = fstat(p[0], &st) < 0 ? -errno : tf_flow_share(s->conn, p[1], (uint64_t)st.st_ino, fl);
 		tf_sys_close(p[1]);
 		if (rc < 0) {
 			tf_sys_close(p[0]);

@@ -173,7 +173,8 @@ void sp_app_output(struct sp_app *a)
 	want_output(a, false);
 }
 
-static void reply(struct sp_app *a, const struct toffee_appmsg *req, int status, uint32_t id)
+static void reply_flags(struct sp_app *a, const struct toffee_appmsg *req, int status, uint32_t id,
+			uint32_t flags)
 {
 	struct toffee_appmsg m;
 	memset(&m, 0, sizeof(m));
@@ -181,7 +182,13 @@ static void reply(struct sp_app *a, const struct toffee_appmsg *req, int status,
 	m.req = req->req;
 	m.status = status;
 	m.id = id;
+	m.flags = flags;
 	sp_app_send(a, &m, NULL, 0);
+}
+
+static void reply(struct sp_app *a, const struct toffee_appmsg *req, int status, uint32_t id)
+{
+	reply_flags(a, req, status, id, 0);
 }
 
 void sp_app_update_ctx_limit(struct sp *sp)
@@ -377,15 +384,17 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 			reply(a, m, rc, 0);
 		return;
 	case TOFFEE_APP_IDENTIFY: {
-		int64_t fid = sp_handover_identify(sp, fd);
+		bool v6;
+		int64_t fid = sp_handover_identify(sp, fd, &v6);
 		if (fid < 0 && !sp->draining) {
 			/* The SHARE that names this socket was sent before the
 			 * asking process existed, but may still wait in its
 			 * sender's socket: read every other app first. */
 			drain_others(a);
-			fid = sp_handover_identify(sp, fd);
+			fid = sp_handover_identify(sp, fd, &v6);
 		}
-		reply(a, m, fid < 0 ? (int)fid : 0, fid < 0 ? 0 : (uint32_t)fid);
+		reply_flags(a, m, fid < 0 ? (int)fid : 0, fid < 0 ? 0 : (uint32_t)fid,
+			    v6 ? TOFFEE_APPF_INET6 : 0);
 		return;
 	}
 	case TOFFEE_APP_CAPTURE:
@@ -440,7 +449,7 @@ static void handle(struct sp_app *a, const struct toffee_appmsg *m, int fd)
 		break;
 	case TOFFEE_APP_SHARE:
 		if (own_flow(a, m->id, &c) == 0)
-			sp_handover_share(c, fd, m->arg | (uint64_t)m->arg2 << 32);
+			sp_handover_share(c, fd, m->arg | (uint64_t)m->arg2 << 32, m->flags & TOFFEE_APPF_INET6);
 		return;                          /* no reply */
 	case TOFFEE_APP_KEEPALIVE:
 		if (own_flow(a, m->id, &c) == 0)

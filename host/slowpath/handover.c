@@ -53,7 +53,7 @@ static bool held(const struct sp_conn *c)
 	return c->share_fd >= 0 && poll(&p, 1, 0) == 0;
 }
 
-void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino)
+void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino, bool v6)
 {
 	struct sp *sp = c->sp;
 	if (fd < 0 || c->share_fd >= 0)
@@ -74,6 +74,7 @@ void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino)
 	}
 	c->share_fd = sfd;
 	c->share_ino = ino;
+	c->share_v6 = v6;
 	sp->nshare++;
 }
 
@@ -91,9 +92,10 @@ static struct sp_conn *by_socket(struct sp *sp, int fd)
 	return NULL;
 }
 
-int64_t sp_handover_identify(struct sp *sp, int fd)
+int64_t sp_handover_identify(struct sp *sp, int fd, bool *v6)
 {
 	struct sp_conn *c = by_socket(sp, fd);
+	*v6 = c && c->share_v6;
 	return c ? (int64_t)c->flow_id : -ENOENT;
 }
 

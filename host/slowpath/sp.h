@@ -267,6 +267,7 @@ struct sp_conn {
 	bool moving;                     /* TAKEOVER under way */
 	int share_fd;                    /* SHARE's socket pair end, or -1 */
 	uint64_t share_ino;              /* the inode of the app's end (IDENTIFY) */
+	bool share_v6;                   /* its socket is AF_INET6 (told to IDENTIFY) */
 	bool mv_nicpos;                  /* TAKEOVER after exec: the NIC's positions */
 	struct sp_app *mv_to;            /* the context taking it (NULL: it went away) */
 	uint32_t mv_req;                 /* its TAKEOVER request */
@@ -530,10 +531,11 @@ void sp_close_timer(struct sp_timer *t, uint64_t now);
 /** Give @p c a key (once). */
 void sp_handover_key(struct sp_conn *c);
 /** SHARE from the owner: watch the socket pair end @p fd (a copy is kept),
- *  whose other end has inode @p ino. */
-void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino);
-/** IDENTIFY: the flow id whose shared socket @p fd is, or -ENOENT. */
-int64_t sp_handover_identify(struct sp *sp, int fd);
+ *  whose other end has inode @p ino; @p v6: the socket is AF_INET6. */
+void sp_handover_share(struct sp_conn *c, int fd, uint64_t ino, bool v6);
+/** IDENTIFY: the flow id whose shared socket @p fd is, or -ENOENT; *v6 as
+ *  its SHARE said. */
+int64_t sp_handover_identify(struct sp *sp, int fd, bool *v6);
 /** RELEASE from the owner: 0 or -errno (answered now). */
 int sp_handover_release(struct sp_conn *c, uint32_t req);
 /** The owner of @p c went away: true if the flow waits for another process

@@ -113,6 +113,8 @@ enum toffee_appmsg_type {
 #define TOFFEE_APPF_SHARED    (1u << 6) /* TAKEOVER reply: the socket is still shared
                                            (close it with RELEASE) */
 #define TOFFEE_APPF_KEEPALIVE (1u << 7) /* KEEPALIVE: probes on */
+#define TOFFEE_APPF_INET6     (1u << 8) /* SHARE: the app's socket is AF_INET6 (IPv4-mapped);
+                                           IDENTIFY reply: as its SHARE said */
 /* KEEPALIVE's defaults (0 in a field): Linux's. */
 #define TOFFEE_KEEPALIVE_IDLE_S  7200
 #define TOFFEE_KEEPALIVE_INTVL_S 75

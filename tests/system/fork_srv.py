@@ -12,6 +12,9 @@ fork_srv.py MODE PORT
            child serves it 0.5 s later
   inetd    the child puts the connection on its stdin and stdout and execs
            `fork_srv.py stdio`, which serves it there
+  inetd6   as inetd with a dual-stack AF_INET6 listener; the exec'd program
+           (`stdio6`) serves only if its stdin is an AF_INET6 socket whose
+           peer is an IPv4-mapped address
   keep     the child serves the connection and closes it; the parent keeps
            its copy 1 s longer
   spawn    as inetd, through subprocess.Popen(stdin=, stdout=) (vfork)
@@ -62,13 +65,26 @@ class Server(socketserver.ForkingTCPServer):
 
 
 MODE = sys.argv[1]
+if MODE == "stdio6":
+    s = socket.socket(fileno=0)          # its family from SO_DOMAIN
+    fam, peer = s.family, s.getpeername()
+    s.detach()
+    if fam != socket.AF_INET6 or not peer[0].startswith("::ffff:"):
+        sys.stdout.write("family %s peer %s\n" % (fam, peer))
+        sys.exit(1)
+    MODE = "stdio"
 if MODE == "stdio":
     serve(sys.stdin.buffer, sys.stdout.buffer)
     sys.exit(0)
 PORT = int(sys.argv[2])
-if MODE in ("helper", "orphan", "inetd", "keep", "spawn", "pspawn"):
-    ls = socket.socket()
+if MODE in ("helper", "orphan", "inetd", "inetd6", "keep", "spawn", "pspawn"):
+    ls = socket.socket(socket.AF_INET6 if MODE == "inetd6" else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if MODE == "inetd6":
+        ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        MODE, STDIO = "inetd", "stdio6"
+    else:
+        STDIO = "stdio"
     ls.bind(("", PORT))
     ls.listen(16)
     print("listening", flush=True)
@@ -79,7 +95,7 @@ if MODE in ("helper", "orphan", "inetd", "keep", "spawn", "pspawn"):
             os.dup2(c.fileno(), 1)
             c.close()
             ls.close()
-            os.execv(sys.executable, [sys.executable, __file__, "stdio"])
+            os.execv(sys.executable, [sys.executable, __file__, STDIO])
         c.close()
         os.waitpid(-1, os.WNOHANG)
     children = []

@@ -24,7 +24,9 @@
 #     flow waited for the child.
 #  6. inetd: the child puts the connection on its stdin/stdout and execs a
 #     program that serves it there (10 connections, 1 MiB each way on one).
-#     The same with the program started by subprocess.Popen (vfork) and by
+#     The same with a dual-stack AF_INET6 listener: the exec'd program's
+#     socket is AF_INET6 with an IPv4-mapped peer (3 connections). The same
+#     with the program started by subprocess.Popen (vfork) and by
 #     os.posix_spawn (5 connections and 1 MiB each way, each).
 #  7. keep: the child serves and closes the connection while the parent
 #     still holds it: the FIN comes when the parent closes (~1 s later).
@@ -153,6 +155,12 @@ got=$(peer_req 9205 10 100 1000) || fail "inetd: $got"
 got=$(peer_req 9205 1 $((1 << 20)) $((1 << 20))) || fail "inetd, 1 MiB each way: $got"
 stop_srv
 echo "inetd: 10 connections served by exec'd programs on their stdin/stdout, 1 MiB each way"
+# An AF_INET6 (dual-stack) listener: the exec'd program's socket is AF_INET6 too.
+run_srv inetd6 9208
+got=$(peer_req 9208 3 100 1000) || fail "inetd6: $got"
+[ "$(sort -u <<<"$got" | wc -l)" = 3 ] || fail "inetd6: 3 connections served by $(sort -u <<<"$got" | wc -l) processes"
+stop_srv
+echo "inetd6: the exec'd programs' sockets are AF_INET6 with IPv4-mapped peers"
 
 # ---- 6b. the same through subprocess (vfork) and posix_spawn -------------------------------
 for mode in spawn pspawn; do
